@@ -1,0 +1,72 @@
+# OneWindow — `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= /usr/bin/python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export DJANGO_SETTINGS_MODULE ?= config.settings
+SYS_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext python3-venv
+TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots
+
+run: sysdeps $(VENV)/.installed compilemessages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  OneWindow is running at http://$(HOST):$(PORT)/"
+	@echo "  Admin: http://$(HOST):$(PORT)/zh-hans/admin/  user: admin  password: onewindow-admin"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: sysdeps-test $(VENV)/.installed-dev compilemessages
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+# apt-get only for what is missing, so a machine that has everything needs no network or root.
+define apt_install_missing
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing system packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+sysdeps:
+	$(call apt_install_missing,$(SYS_PACKAGES))
+
+sysdeps-test:
+	$(call apt_install_missing,$(TEST_SYS_PACKAGES))
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/python requirements.txt
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+# .po files are committed; the compiled .mo files are built here and never committed.
+compilemessages: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+# Refresh the .po files after changing strings (then translate and commit them).
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=static/vendor --no-obsolete
+
+screenshots: $(VENV)/.installed-dev
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e/test_screenshots.py --screenshots
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-* media

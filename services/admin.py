@@ -1,0 +1,76 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category, Counter, District, Material, Office, OpeningHours, Service
+
+
+class MaterialInline(admin.TabularInline):
+    model = Material
+    extra = 0
+    fields = ("position", "name_zh", "name_en", "note_zh", "note_en", "original_required",
+              "copies", "is_optional")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "ticket_letter", "position")
+    search_fields = ("code", "name_zh", "name_en")
+    ordering = ("position",)
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "category", "channel", "fee",
+                    "time_limit_days", "counter_minutes", "is_active")
+    list_filter = ("category", "channel", "is_active")
+    search_fields = ("code", "name_zh", "name_en", "description_zh", "description_en")
+    list_editable = ("is_active",)
+    inlines = [MaterialInline]
+    fieldsets = (
+        (None, {"fields": ("code", "category", "position", "is_active")}),
+        (_("Names"), {"fields": ("name_zh", "name_en", "description_zh", "description_en")}),
+        (_("How it is offered"), {"fields": ("channel", "fee", "time_limit_days", "counter_minutes")}),
+    )
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "position")
+    search_fields = ("code", "name_zh", "name_en")
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+class CounterInline(admin.TabularInline):
+    model = Counter
+    extra = 0
+    fields = ("number", "name_zh", "name_en", "serves_all", "services", "is_active")
+    filter_horizontal = ("services",)
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "kind", "district", "phone", "is_active")
+    list_filter = ("kind", "district", "is_active", "services__category")
+    search_fields = ("code", "name_zh", "name_en", "address_zh", "address_en", "phone")
+    filter_horizontal = ("services",)
+    inlines = [OpeningHoursInline, CounterInline]
+    fieldsets = (
+        (None, {"fields": ("code", "kind", "district", "is_active")}),
+        (_("Names and address"), {"fields": ("name_zh", "name_en", "address_zh", "address_en",
+                                             "transit_zh", "transit_en", "phone")}),
+        (_("Location"), {"fields": ("latitude", "longitude")}),
+        (_("Services"), {"fields": ("services",)}),
+    )
+
+
+@admin.register(Counter)
+class CounterAdmin(admin.ModelAdmin):
+    list_display = ("office", "number", "name_zh", "serves_all", "is_active")
+    list_filter = ("serves_all", "is_active", "office__district")
+    search_fields = ("office__name_zh", "office__code", "name_zh", "name_en")
+    filter_horizontal = ("services",)
+    list_select_related = ("office",)

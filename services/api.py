@@ -1,0 +1,141 @@
+"""Public read-only API of the catalogue: /api/v1/services/ and /api/v1/offices/."""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+
+from . import selectors
+from .filters import OfficeFilter, ServiceFilter
+from .models import Category, Counter, District, Material, Office, OpeningHours, Service
+
+ACCEPT_LANGUAGE = OpenApiParameter(
+    name="Accept-Language", location=OpenApiParameter.HEADER, required=False,
+    description="zh-Hans (default) or en: the language of names and descriptions.",
+)
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "ticket_letter"]
+
+
+class DistrictSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = District
+        fields = ["code", "name"]
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    note = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Material
+        fields = ["name", "note", "original_required", "copies", "is_optional"]
+
+
+class OfficeRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Office
+        fields = ["code", "name", "district"]
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    category = CategorySerializer(read_only=True)
+    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    materials = MaterialSerializer(many=True, read_only=True)
+    offices = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Service
+        fields = [
+            "code", "name", "description", "category", "channel", "channel_display", "fee",
+            "time_limit_days", "counter_minutes", "materials", "offices",
+        ]
+
+    def get_offices(self, service: Service) -> list[str]:
+        return [o.code for o in service.offices.all() if o.is_active]
+
+
+class HoursSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "opens", "closes"]
+
+
+class CounterSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    services = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Counter
+        fields = ["number", "name", "serves_all", "services"]
+
+    def get_services(self, counter: Counter) -> list[str]:
+        return [s.code for s in selectors.counter_services(counter)]
+
+
+class OfficeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    address = serializers.CharField(read_only=True)
+    transit = serializers.CharField(read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    district = DistrictSerializer(read_only=True)
+    hours = HoursSerializer(many=True, read_only=True)
+    is_open_now = serializers.SerializerMethodField()
+    services = serializers.SerializerMethodField()
+    counters = CounterSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Office
+        fields = [
+            "code", "name", "kind", "kind_display", "district", "address", "transit", "phone",
+            "latitude", "longitude", "hours", "is_open_now", "services", "counters",
+        ]
+
+    def get_is_open_now(self, office: Office) -> bool:
+        return selectors.office_open_state(office, at=self.context.get("now")).is_open
+
+    def get_services(self, office: Office) -> list[str]:
+        return [s.code for s in office.services.all() if s.is_active]
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[ACCEPT_LANGUAGE]),
+    retrieve=extend_schema(parameters=[ACCEPT_LANGUAGE]),
+)
+class ServiceViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ServiceSerializer
+    filterset_class = ServiceFilter
+    lookup_field = "code"
+
+    def get_queryset(self):
+        return selectors.service_list_public().prefetch_related("materials", "offices")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[ACCEPT_LANGUAGE]),
+    retrieve=extend_schema(parameters=[ACCEPT_LANGUAGE]),
+)
+class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = OfficeSerializer
+    filterset_class = OfficeFilter
+    lookup_field = "code"
+
+    def get_queryset(self):
+        return selectors.office_list_public().prefetch_related(
+            "services", "counters__services", "counters__office__services"
+        ).distinct()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}

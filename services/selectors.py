@@ -1,0 +1,165 @@
+"""Reads of the catalogue. Pages, the API and the admin all come through here."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .models import Category, Channel, Counter, District, Material, Office, OpeningHours, Service
+
+_CHANNEL_MATCHES = {
+    Channel.COUNTER: (Channel.COUNTER, Channel.BOTH),
+    Channel.ONLINE: (Channel.ONLINE, Channel.BOTH),
+    Channel.BOTH: (Channel.BOTH,),
+}
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.annotate(
+        active_services=Count("services", filter=Q(services__is_active=True))
+    )
+
+
+def district_list() -> QuerySet[District]:
+    return District.objects.annotate(
+        active_offices=Count("offices", filter=Q(offices__is_active=True))
+    )
+
+
+def service_search(queryset: QuerySet[Service], text: str) -> QuerySet[Service]:
+    """Text search in either language: name, description, code and materials."""
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    terms = text.split()
+    for term in terms:
+        queryset = queryset.filter(
+            Q(name_zh__icontains=term) | Q(name_en__icontains=term)
+            | Q(description_zh__icontains=term) | Q(description_en__icontains=term)
+            | Q(code__icontains=term) | Q(category__name_zh__icontains=term)
+            | Q(category__name_en__icontains=term)
+        )
+    return queryset
+
+
+def service_filter_channel(queryset: QuerySet[Service], channel: str) -> QuerySet[Service]:
+    """A resident asking for counter services also wants those offered both ways."""
+    if channel not in _CHANNEL_MATCHES:
+        return queryset
+    return queryset.filter(channel__in=_CHANNEL_MATCHES[channel])
+
+
+def service_list_public() -> QuerySet[Service]:
+    return (
+        Service.objects.filter(is_active=True)
+        .select_related("category")
+        .annotate(office_count=Count("offices", filter=Q(offices__is_active=True), distinct=True))
+        .order_by("category__position", "position", "code")
+    )
+
+
+def service_get_public(*, code: str) -> Service:
+    """One active service with its checklist and the active offices that offer it."""
+    return (
+        Service.objects.filter(is_active=True)
+        .select_related("category")
+        .prefetch_related(
+            Prefetch("materials", queryset=Material.objects.order_by("position", "id")),
+            Prefetch(
+                "offices",
+                queryset=Office.objects.filter(is_active=True)
+                .select_related("district")
+                .prefetch_related("hours"),
+            ),
+        )
+        .get(code=code)
+    )
+
+
+def office_list_public() -> QuerySet[Office]:
+    return (
+        Office.objects.filter(is_active=True)
+        .select_related("district")
+        .prefetch_related("hours")
+        .annotate(service_count=Count("services", filter=Q(services__is_active=True), distinct=True))
+        .order_by("district__position", "code")
+    )
+
+
+def office_search(queryset: QuerySet[Office], text: str) -> QuerySet[Office]:
+    for term in (text or "").split():
+        queryset = queryset.filter(
+            Q(name_zh__icontains=term) | Q(name_en__icontains=term)
+            | Q(address_zh__icontains=term) | Q(address_en__icontains=term)
+            | Q(code__icontains=term)
+        )
+    return queryset
+
+
+def office_get_public(*, code: str) -> Office:
+    return (
+        Office.objects.filter(is_active=True)
+        .select_related("district")
+        .prefetch_related(
+            "hours",
+            Prefetch(
+                "services",
+                queryset=Service.objects.filter(is_active=True).select_related("category"),
+            ),
+            Prefetch(
+                "counters",
+                queryset=Counter.objects.filter(is_active=True).prefetch_related("services"),
+            ),
+        )
+        .get(code=code)
+    )
+
+
+def counter_services(counter: Counter) -> list[Service]:
+    """What a counter serves: everything its office offers when it is a one-window counter."""
+    if counter.serves_all:
+        return [s for s in counter.office.services.all() if s.is_active]
+    return [s for s in counter.services.all() if s.is_active]
+
+
+@dataclass(frozen=True)
+class OpenState:
+    is_open: bool
+    today: list[OpeningHours]
+    closes_at: dt.time | None
+    next_open: dt.datetime | None
+
+
+def office_open_state(office: Office, *, at: dt.datetime | None = None) -> OpenState:
+    """Whether the office is open at `at` (default now, local time), and when it next opens."""
+    now = timezone.localtime(at or timezone.now())
+    hours = sorted(office.hours.all(), key=lambda h: (h.weekday, h.opens))
+    today = [h for h in hours if h.weekday == now.weekday()]
+    for period in today:
+        if period.opens <= now.time() < period.closes:
+            return OpenState(True, today, period.closes, None)
+    return OpenState(False, today, None, _next_opening(hours, now))
+
+
+def _next_opening(hours: list[OpeningHours], now: dt.datetime) -> dt.datetime | None:
+    for offset in range(0, 8):
+        day = now.date() + dt.timedelta(days=offset)
+        for period in hours:
+            if period.weekday != day.weekday():
+                continue
+            start = timezone.make_aware(dt.datetime.combine(day, period.opens), now.tzinfo)
+            if start > now:
+                return start
+    return None
+
+
+def office_week_hours(office: Office) -> list[tuple[int, str, list[OpeningHours]]]:
+    """Monday to Sunday, each with its periods (empty list: closed all day)."""
+    from .models import Weekday
+
+    hours = list(office.hours.all())
+    return [
+        (day.value, day.label, sorted((h for h in hours if h.weekday == day.value), key=lambda h: h.opens))
+        for day in Weekday
+    ]
