@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.schedules import crontab  # noqa: F401  (used by later schedule entries)
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -12,4 +12,19 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The static beat schedule: every periodic job of OneWindow, in one place.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Slots for the booking window, generated ahead of the 08:00 release.
+    "appointments-generate-slots": {
+        "task": "appointments.tasks.slots_generate",
+        "schedule": crontab(minute=30, hour="0,7"),
+    },
+    # Cancelled places come back after their embargo; expired waiting-list offers move on.
+    "appointments-release-embargoed": {
+        "task": "appointments.tasks.slots_release_embargoed",
+        "schedule": 60.0,
+    },
+    "appointments-reminders": {
+        "task": "appointments.tasks.bookings_send_reminders",
+        "schedule": crontab(minute=0, hour="9-20"),
+    },
+}

@@ -95,7 +95,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a request writes; the timeout waits out short locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL;",
+            # Take the write lock when a transaction starts, so two bookings queue up instead of
+            # one failing on a lock upgrade.
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -139,9 +145,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://onewindow")
-}
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://onewindow")}
 
 # Celery: eager in the embedded default, a real broker when CELERY_BROKER_URL is set.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
@@ -196,6 +200,22 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Booking rules (appointments/): every limit a city may want to change.
+BOOKING = {
+    "DAILY_LIMIT_PER_PERSON": env.int("BOOKING_DAILY_LIMIT", default=2),
+    "CANCEL_EMBARGO_MINUTES": env.int("BOOKING_CANCEL_EMBARGO_MINUTES", default=30),
+    "NO_SHOW_LIMIT": env.int("BOOKING_NO_SHOW_LIMIT", default=3),
+    "NO_SHOW_WINDOW_DAYS": env.int("BOOKING_NO_SHOW_WINDOW_DAYS", default=90),
+    "NO_SHOW_BAN_DAYS": env.int("BOOKING_NO_SHOW_BAN_DAYS", default=30),
+    "WAITLIST_OFFER_MINUTES": env.int("BOOKING_WAITLIST_OFFER_MINUTES", default=120),
+    "REMINDER_HOUR": env.int("BOOKING_REMINDER_HOUR", default=9),
+}
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Personal data at rest (core/crypto.py): see README for generating keys.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+PII_HMAC_KEY = env("PII_HMAC_KEY", default="")
 
 LOGGING = {
     "version": 1,

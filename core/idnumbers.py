@@ -37,7 +37,9 @@ def validate_id_number(value: str, *, today: dt.date | None = None) -> str:
     try:
         born = id_birth_date(number)
     except ValueError:
-        raise ValidationError(_("The birth date in this ID number is not a real date."), code="birth")
+        raise ValidationError(
+            _("The birth date in this ID number is not a real date."), code="birth"
+        )
     today = today or dt.date.today()
     if born > today or born.year < 1900:
         raise ValidationError(_("The birth date in this ID number is not possible."), code="birth")
@@ -60,6 +62,42 @@ def mask_id_number(value: str) -> str:
 # First two digits: provinces, autonomous regions and municipalities (GB/T 2260),
 # plus 71 (Taiwan), 81 (Hong Kong), 82 (Macao) and 83 (residence permits for Taiwan residents).
 _PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82 83 91".split()
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+        "91",
+    }
 )

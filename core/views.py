@@ -8,8 +8,14 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "categories": catalogue.category_list(),
         "featured": catalogue.service_list_public().filter(
-            code__in=["za-no-criminal-record", "crj-entry-exit-record", "hz-id-card-renewal",
-                      "crj-passport", "jg-licence-renewal", "hz-residence-permit"]
+            code__in=[
+                "za-no-criminal-record",
+                "crj-entry-exit-record",
+                "hz-id-card-renewal",
+                "crj-passport",
+                "jg-licence-renewal",
+                "hz-residence-permit",
+            ]
         ),
         "districts": catalogue.district_list(),
     }

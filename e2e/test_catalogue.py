@@ -59,8 +59,12 @@ def test_keyboard_user_reaches_main_content(site, page):
 
 
 def test_page_fits_a_phone_without_horizontal_scrolling(site, page):
-    for path in ["/zh-hans/", "/zh-hans/services/", "/zh-hans/offices/",
-                 "/en/services/za-no-criminal-record/"]:
+    for path in [
+        "/zh-hans/",
+        "/zh-hans/services/",
+        "/zh-hans/offices/",
+        "/en/services/za-no-criminal-record/",
+    ]:
         page.goto(site + path)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"

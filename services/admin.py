@@ -7,8 +7,16 @@ from .models import Category, Counter, District, Material, Office, OpeningHours,
 class MaterialInline(admin.TabularInline):
     model = Material
     extra = 0
-    fields = ("position", "name_zh", "name_en", "note_zh", "note_en", "original_required",
-              "copies", "is_optional")
+    fields = (
+        "position",
+        "name_zh",
+        "name_en",
+        "note_zh",
+        "note_en",
+        "original_required",
+        "copies",
+        "is_optional",
+    )
 
 
 @admin.register(Category)
@@ -20,8 +28,17 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_zh", "name_en", "category", "channel", "fee",
-                    "time_limit_days", "counter_minutes", "is_active")
+    list_display = (
+        "code",
+        "name_zh",
+        "name_en",
+        "category",
+        "channel",
+        "fee",
+        "time_limit_days",
+        "counter_minutes",
+        "is_active",
+    )
     list_filter = ("category", "channel", "is_active")
     search_fields = ("code", "name_zh", "name_en", "description_zh", "description_en")
     list_editable = ("is_active",)
@@ -29,7 +46,10 @@ class ServiceAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("code", "category", "position", "is_active")}),
         (_("Names"), {"fields": ("name_zh", "name_en", "description_zh", "description_en")}),
-        (_("How it is offered"), {"fields": ("channel", "fee", "time_limit_days", "counter_minutes")}),
+        (
+            _("How it is offered"),
+            {"fields": ("channel", "fee", "time_limit_days", "counter_minutes")},
+        ),
     )
 
 
@@ -60,8 +80,20 @@ class OfficeAdmin(admin.ModelAdmin):
     inlines = [OpeningHoursInline, CounterInline]
     fieldsets = (
         (None, {"fields": ("code", "kind", "district", "is_active")}),
-        (_("Names and address"), {"fields": ("name_zh", "name_en", "address_zh", "address_en",
-                                             "transit_zh", "transit_en", "phone")}),
+        (
+            _("Names and address"),
+            {
+                "fields": (
+                    "name_zh",
+                    "name_en",
+                    "address_zh",
+                    "address_en",
+                    "transit_zh",
+                    "transit_en",
+                    "phone",
+                )
+            },
+        ),
         (_("Location"), {"fields": ("latitude", "longitude")}),
         (_("Services"), {"fields": ("services",)}),
     )

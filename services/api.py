@@ -9,7 +9,9 @@ from .filters import OfficeFilter, ServiceFilter
 from .models import Category, Counter, District, Material, Office, OpeningHours, Service
 
 ACCEPT_LANGUAGE = OpenApiParameter(
-    name="Accept-Language", location=OpenApiParameter.HEADER, required=False,
+    name="Accept-Language",
+    location=OpenApiParameter.HEADER,
+    required=False,
     description="zh-Hans (default) or en: the language of names and descriptions.",
 )
 
@@ -59,8 +61,17 @@ class ServiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Service
         fields = [
-            "code", "name", "description", "category", "channel", "channel_display", "fee",
-            "time_limit_days", "counter_minutes", "materials", "offices",
+            "code",
+            "name",
+            "description",
+            "category",
+            "channel",
+            "channel_display",
+            "fee",
+            "time_limit_days",
+            "counter_minutes",
+            "materials",
+            "offices",
         ]
 
     def get_offices(self, service: Service) -> list[str]:
@@ -99,8 +110,20 @@ class OfficeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Office
         fields = [
-            "code", "name", "kind", "kind_display", "district", "address", "transit", "phone",
-            "latitude", "longitude", "hours", "is_open_now", "services", "counters",
+            "code",
+            "name",
+            "kind",
+            "kind_display",
+            "district",
+            "address",
+            "transit",
+            "phone",
+            "latitude",
+            "longitude",
+            "hours",
+            "is_open_now",
+            "services",
+            "counters",
         ]
 
     def get_is_open_now(self, office: Office) -> bool:
@@ -133,9 +156,11 @@ class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
 
     def get_queryset(self):
-        return selectors.office_list_public().prefetch_related(
-            "services", "counters__services", "counters__office__services"
-        ).distinct()
+        return (
+            selectors.office_list_public()
+            .prefetch_related("services", "counters__services", "counters__office__services")
+            .distinct()
+        )
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}

@@ -10,11 +10,16 @@ from .models import Category, Channel, District, Office, OfficeKind, Service
 class ServiceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
     category = django_filters.ModelChoiceFilter(
-        field_name="category", to_field_name="code", queryset=Category.objects.all(),
-        label=_("Category"), empty_label=_("All categories"),
+        field_name="category",
+        to_field_name="code",
+        queryset=Category.objects.all(),
+        label=_("Category"),
+        empty_label=_("All categories"),
     )
     channel = django_filters.ChoiceFilter(
-        choices=Channel.choices, method="filter_channel", label=_("How"),
+        choices=Channel.choices,
+        method="filter_channel",
+        label=_("How"),
         empty_label=_("Any channel"),
     )
 
@@ -32,12 +37,17 @@ class ServiceFilter(django_filters.FilterSet):
 class OfficeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
     district = django_filters.ModelChoiceFilter(
-        field_name="district", to_field_name="code", queryset=District.objects.all(),
-        label=_("District"), empty_label=_("All districts"),
+        field_name="district",
+        to_field_name="code",
+        queryset=District.objects.all(),
+        label=_("District"),
+        empty_label=_("All districts"),
     )
     service = django_filters.ModelChoiceFilter(
-        field_name="services", to_field_name="code",
-        queryset=Service.objects.filter(is_active=True), label=_("Service"),
+        field_name="services",
+        to_field_name="code",
+        queryset=Service.objects.filter(is_active=True),
+        label=_("Service"),
         empty_label=_("Any service"),
     )
     kind = django_filters.ChoiceFilter(

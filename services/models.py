@@ -36,7 +36,9 @@ class Category(models.Model):
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
     ticket_letter = models.CharField(
-        _("ticket letter"), max_length=1, unique=True,
+        _("ticket letter"),
+        max_length=1,
+        unique=True,
         help_text=_("Prefix of queue tickets for this category, e.g. A."),
     )
     name_zh = models.CharField(_("name (Chinese)"), max_length=50)
@@ -61,7 +63,9 @@ class Service(models.Model):
     """One thing a resident can get done (事项)."""
 
     code = models.SlugField(
-        _("code"), max_length=40, unique=True,
+        _("code"),
+        max_length=40,
+        unique=True,
         help_text=_("Stable identifier used in URLs and the API; never change it."),
     )
     category = models.ForeignKey(
@@ -75,15 +79,20 @@ class Service(models.Model):
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.COUNTER
     )
     fee = models.DecimalField(
-        _("fee (yuan)"), max_digits=8, decimal_places=2, default=Decimal("0"),
+        _("fee (yuan)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     time_limit_days = models.PositiveSmallIntegerField(
-        _("legal time limit (working days)"), default=0,
+        _("legal time limit (working days)"),
+        default=0,
         help_text=_("0 means decided on the spot."),
     )
     counter_minutes = models.PositiveSmallIntegerField(
-        _("typical time at the counter (minutes)"), default=10,
+        _("typical time at the counter (minutes)"),
+        default=10,
         validators=[MinValueValidator(1), MaxValueValidator(240)],
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -170,11 +179,15 @@ class Office(models.Model):
     address_en = models.CharField(_("address (English)"), max_length=250, blank=True)
     phone = models.CharField(_("phone"), max_length=30)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     transit_zh = models.CharField(_("how to get there (Chinese)"), max_length=300, blank=True)
@@ -212,8 +225,12 @@ class OpeningHours(models.Model):
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
         constraints = [
-            models.CheckConstraint(condition=Q(closes__gt=models.F("opens")), name="hours_close_after_open"),
-            models.UniqueConstraint(fields=["office", "weekday", "opens"], name="hours_unique_start"),
+            models.CheckConstraint(
+                condition=Q(closes__gt=models.F("opens")), name="hours_close_after_open"
+            ),
+            models.UniqueConstraint(
+                fields=["office", "weekday", "opens"], name="hours_unique_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -233,7 +250,10 @@ class Counter(models.Model):
         _("one window (serves every service of the office)"), default=False
     )
     services = models.ManyToManyField(
-        Service, related_name="counters", blank=True, verbose_name=_("services"),
+        Service,
+        related_name="counters",
+        blank=True,
+        verbose_name=_("services"),
         help_text=_("Ignored when the counter is a one-window counter."),
     )
     is_active = models.BooleanField(_("active"), default=True)

@@ -35,9 +35,12 @@ def service_search(queryset: QuerySet[Service], text: str) -> QuerySet[Service]:
     terms = text.split()
     for term in terms:
         queryset = queryset.filter(
-            Q(name_zh__icontains=term) | Q(name_en__icontains=term)
-            | Q(description_zh__icontains=term) | Q(description_en__icontains=term)
-            | Q(code__icontains=term) | Q(category__name_zh__icontains=term)
+            Q(name_zh__icontains=term)
+            | Q(name_en__icontains=term)
+            | Q(description_zh__icontains=term)
+            | Q(description_en__icontains=term)
+            | Q(code__icontains=term)
+            | Q(category__name_zh__icontains=term)
             | Q(category__name_en__icontains=term)
         )
     return queryset
@@ -82,7 +85,9 @@ def office_list_public() -> QuerySet[Office]:
         Office.objects.filter(is_active=True)
         .select_related("district")
         .prefetch_related("hours")
-        .annotate(service_count=Count("services", filter=Q(services__is_active=True), distinct=True))
+        .annotate(
+            service_count=Count("services", filter=Q(services__is_active=True), distinct=True)
+        )
         .order_by("district__position", "code")
     )
 
@@ -90,8 +95,10 @@ def office_list_public() -> QuerySet[Office]:
 def office_search(queryset: QuerySet[Office], text: str) -> QuerySet[Office]:
     for term in (text or "").split():
         queryset = queryset.filter(
-            Q(name_zh__icontains=term) | Q(name_en__icontains=term)
-            | Q(address_zh__icontains=term) | Q(address_en__icontains=term)
+            Q(name_zh__icontains=term)
+            | Q(name_en__icontains=term)
+            | Q(address_zh__icontains=term)
+            | Q(address_en__icontains=term)
             | Q(code__icontains=term)
         )
     return queryset
@@ -160,6 +167,10 @@ def office_week_hours(office: Office) -> list[tuple[int, str, list[OpeningHours]
 
     hours = list(office.hours.all())
     return [
-        (day.value, day.label, sorted((h for h in hours if h.weekday == day.value), key=lambda h: h.opens))
+        (
+            day.value,
+            day.label,
+            sorted((h for h in hours if h.weekday == day.value), key=lambda h: h.opens),
+        )
         for day in Weekday
     ]

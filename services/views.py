@@ -32,7 +32,9 @@ def service_detail(request: HttpRequest, code: str) -> HttpResponse:
     offices = list(service.offices.all())
     now = timezone.now()
     rows = [(office, selectors.office_open_state(office, at=now)) for office in offices]
-    return render(request, "services/service_detail.html", {"service": service, "office_rows": rows})
+    return render(
+        request, "services/service_detail.html", {"service": service, "office_rows": rows}
+    )
 
 
 def office_list(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,40 @@
+"""Every write to schedules, slots, bookings and the waiting list."""
+
+from .booking import (
+    booking_cancel,
+    booking_code_new,
+    booking_create,
+    booking_reschedule,
+    slot_give_back_place,
+    slot_release_embargoed_places,
+    slot_take_place,
+)
+from .slots import closure_apply, closure_save, slot_generate, slot_generate_for_schedule
+from .waiting import (
+    waiting_accept,
+    waiting_entry_from_token,
+    waiting_expire_offers,
+    waiting_join,
+    waiting_offer_place,
+    waiting_offer_token,
+)
+
+__all__ = [
+    "booking_cancel",
+    "booking_code_new",
+    "booking_create",
+    "booking_reschedule",
+    "slot_give_back_place",
+    "slot_release_embargoed_places",
+    "slot_take_place",
+    "closure_apply",
+    "closure_save",
+    "slot_generate",
+    "slot_generate_for_schedule",
+    "waiting_accept",
+    "waiting_entry_from_token",
+    "waiting_expire_offers",
+    "waiting_join",
+    "waiting_offer_place",
+    "waiting_offer_token",
+]

@@ -1,0 +1,247 @@
+"""Booking, rescheduling and cancelling. The capacity guard is a conditional UPDATE on the slot
+inside the booking's transaction; the unique partial index on bookings is the duplicate guard."""
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.crypto import encrypt_text, pii_hmac
+from core.errors import IllegalTransition
+from core.idnumbers import mask_id_number, validate_id_number
+from services.models import Service
+
+from .. import selectors
+from ..constants import (
+    BOOKING_CODE_ALPHABET,
+    BOOKING_CODE_LENGTH,
+    BOOKING_TRANSITIONS,
+    BookingStatus,
+    CancelledBy,
+)
+from ..errors import (
+    DailyLimit,
+    DuplicateBooking,
+    NotYetOpen,
+    OutsideWindow,
+    Restricted,
+    SlotClosed,
+    SlotFull,
+    SlotUnavailable,
+    WrongService,
+)
+from ..models import Booking, PersonQuota, Slot
+from .events import booking_event
+
+
+def booking_code_new() -> str:
+    return "".join(secrets.choice(BOOKING_CODE_ALPHABET) for _ in range(BOOKING_CODE_LENGTH))
+
+
+def _check_transition(booking: Booking, target: str) -> None:
+    if target not in BOOKING_TRANSITIONS[booking.status]:
+        raise IllegalTransition()
+
+
+def _check_slot(slot: Slot, service: Service, now: dt.datetime) -> None:
+    if not slot.schedule.services.filter(pk=service.pk).exists():
+        raise WrongService()
+    if slot.is_closed or not slot.schedule.is_active:
+        raise SlotUnavailable()
+    day = timezone.localtime(slot.start).date()
+    closure = selectors.closure_for(office=slot.office, service=service, day=day)
+    if closure is not None:
+        raise SlotClosed(reason=closure.reason)
+    window = selectors.slot_window(slot)
+    state = window.state(now)
+    if state == "not_yet":
+        raise NotYetOpen(when=timezone.localtime(window.opens_at).strftime("%Y-%m-%d %H:%M"))
+    if state == "closed":
+        raise OutsideWindow()
+
+
+def _check_person(id_hmac: str, now: dt.datetime) -> None:
+    until = selectors.person_restricted_until(id_hmac=id_hmac, now=now)
+    if until is not None:
+        raise Restricted(until=timezone.localtime(until).strftime("%Y-%m-%d"))
+
+
+def slot_take_place(*, slot_id: int) -> None:
+    """Take one place, or raise SlotFull. One statement: no check-then-write race."""
+    taken = Slot.objects.filter(pk=slot_id, booked__lt=F("bookable"), is_closed=False).update(
+        booked=F("booked") + 1
+    )
+    if not taken:
+        raise SlotFull()
+
+
+def slot_give_back_place(*, slot_id: int) -> None:
+    Slot.objects.filter(pk=slot_id, booked__gt=0).update(booked=F("booked") - 1)
+
+
+def _take_daily_quota(id_hmac: str, day: dt.date) -> None:
+    PersonQuota.objects.get_or_create(id_number_hmac=id_hmac, date=day)
+    quota = PersonQuota.objects.select_for_update().get(id_number_hmac=id_hmac, date=day)
+    limit = settings.BOOKING["DAILY_LIMIT_PER_PERSON"]
+    if quota.count >= limit:
+        raise DailyLimit(limit=limit)
+    quota.count += 1
+    quota.save(update_fields=["count"])
+
+
+def _release_daily_quota(id_hmac: str, day: dt.date) -> None:
+    PersonQuota.objects.filter(id_number_hmac=id_hmac, date=day, count__gt=0).update(
+        count=F("count") - 1
+    )
+
+
+def _insert_booking(**fields) -> Booking:
+    for _attempt in range(5):
+        code = booking_code_new()
+        try:
+            with transaction.atomic():
+                return Booking.objects.create(code=code, **fields)
+        except IntegrityError:
+            if Booking.objects.filter(code=code).exists():
+                continue  # a code collision (1 in 10^11): draw again
+            raise DuplicateBooking()
+    raise RuntimeError("could not draw a free booking code")
+
+
+@transaction.atomic
+def booking_create(
+    *,
+    slot_id: int,
+    service: Service,
+    name: str,
+    id_number: str,
+    phone: str,
+    email: str = "",
+    language: str = "zh-hans",
+    user=None,
+    api_client: str = "",
+    now: dt.datetime | None = None,
+    place_already_held: bool = False,
+    rescheduled_from: Booking | None = None,
+) -> Booking:
+    now = now or timezone.now()
+    id_number = validate_id_number(id_number)
+    id_hmac = pii_hmac(id_number)
+    slot = Slot.objects.select_related("schedule", "office").get(pk=slot_id)
+    _check_slot(slot, service, now)
+    _check_person(id_hmac, now)
+    if Booking.objects.filter(
+        id_number_hmac=id_hmac, service=service, status=BookingStatus.BOOKED
+    ).exists():
+        raise DuplicateBooking()
+    _take_daily_quota(id_hmac, timezone.localtime(slot.start).date())
+    if not place_already_held:
+        # Places freed after their embargo come back (or go to the waiting list) first.
+        _release_due_places(slot_id=slot.pk, now=now)
+        slot_take_place(slot_id=slot.pk)
+    booking = _insert_booking(
+        slot=slot,
+        service=service,
+        office=slot.office,
+        start=slot.start,
+        name=name.strip(),
+        id_number_enc=encrypt_text(id_number),
+        id_number_hmac=id_hmac,
+        id_masked=mask_id_number(id_number),
+        phone=phone,
+        email=email,
+        language=language,
+        user=user,
+        api_client=api_client,
+        rescheduled_from=rescheduled_from,
+    )
+    booking_event(booking, "confirmed")
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(
+    *,
+    booking: Booking,
+    by: str = CancelledBy.RESIDENT,
+    reason: str = "",
+    now: dt.datetime | None = None,
+    notify: bool = True,
+) -> Booking:
+    """Cancel. A place the resident gives up returns to the pool only after the embargo
+    (against slot trading); a place the office takes away is not returned."""
+    now = now or timezone.now()
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    _check_transition(booking, BookingStatus.CANCELLED)
+    if by == CancelledBy.RESIDENT and booking.start <= now:
+        raise IllegalTransition()
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.cancelled_by = by
+    booking.cancel_reason = reason[:200]
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    _release_daily_quota(booking.id_number_hmac, timezone.localtime(booking.start).date())
+    if notify:
+        booking_event(booking, "cancelled_by_office" if by == CancelledBy.OFFICE else "cancelled")
+    return booking
+
+
+@transaction.atomic
+def booking_reschedule(
+    *, booking: Booking, slot_id: int, now: dt.datetime | None = None
+) -> Booking:
+    """Move to another slot: the new place is taken before the old one is given up, in one
+    transaction, so a full slot leaves the old booking untouched."""
+    from core.crypto import decrypt_text
+
+    now = now or timezone.now()
+    old = Booking.objects.select_for_update().get(pk=booking.pk)
+    _check_transition(old, BookingStatus.CANCELLED)
+    booking_cancel(
+        booking=old, by=CancelledBy.RESIDENT, reason="rescheduled", now=now, notify=False
+    )
+    return booking_create(
+        slot_id=slot_id,
+        service=old.service,
+        name=old.name,
+        id_number=decrypt_text(old.id_number_enc),
+        phone=old.phone,
+        email=old.email,
+        language=old.language,
+        user=old.user,
+        api_client=old.api_client,
+        now=now,
+        rescheduled_from=old,
+    )
+
+
+def _release_due_places(*, slot_id: int | None = None, now: dt.datetime | None = None) -> int:
+    """Give back the places of bookings cancelled by residents more than the embargo ago."""
+    from .waiting import waiting_offer_place
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(minutes=settings.BOOKING["CANCEL_EMBARGO_MINUTES"])
+    due = Booking.objects.filter(
+        status=BookingStatus.CANCELLED,
+        cancelled_by=CancelledBy.RESIDENT,
+        place_released=False,
+        cancelled_at__lte=cutoff,
+    )
+    if slot_id is not None:
+        due = due.filter(slot_id=slot_id)
+    released = 0
+    for booking_id, booked_slot in due.values_list("pk", "slot_id"):
+        # The conditional update makes each place come back exactly once, whoever runs this.
+        if Booking.objects.filter(pk=booking_id, place_released=False).update(place_released=True):
+            if not waiting_offer_place(slot_id=booked_slot, now=now):
+                slot_give_back_place(slot_id=booked_slot)
+            released += 1
+    return released
+
+
+@transaction.atomic
+def slot_release_embargoed_places(*, now: dt.datetime | None = None) -> int:
+    return _release_due_places(now=now)

@@ -1,0 +1,164 @@
+"""Materialising slots from schedules, and closures that take days out of them."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..constants import BookingStatus, CancelledBy
+from ..models import Booking, Closure, Schedule, Slot
+
+
+def _expected_starts(schedule: Schedule, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    if (schedule.valid_from and day < schedule.valid_from) or (
+        schedule.valid_until and day > schedule.valid_until
+    ):
+        return []
+    step = dt.timedelta(minutes=schedule.slot_minutes)
+    result = []
+    for period in schedule.periods.all():
+        if period.weekday != day.weekday():
+            continue
+        start = timezone.make_aware(dt.datetime.combine(day, period.start))
+        end_of_period = timezone.make_aware(dt.datetime.combine(day, period.end))
+        while start + step <= end_of_period:
+            result.append((start, start + step))
+            start += step
+    return result
+
+
+def _office_closed(schedule: Schedule, day: dt.date, closures: list[Closure]) -> bool:
+    return any(
+        c.start_date <= day <= c.end_date
+        and c.service_id is None
+        and (c.office_id is None or c.office_id == schedule.office_id)
+        for c in closures
+    )
+
+
+@transaction.atomic
+def slot_generate_for_schedule(*, schedule: Schedule, first: dt.date, days: int) -> dict[str, int]:
+    """Create the missing slots of `days` days from `first`; update capacities; remove slots the
+    schedule no longer has, unless someone booked them. Running it twice changes nothing."""
+    last = first + dt.timedelta(days=days - 1)
+    closures = list(
+        Closure.objects.filter(
+            Q(office__isnull=True) | Q(office=schedule.office_id),
+            start_date__lte=last,
+            end_date__gte=first,
+        )
+    )
+    existing = {
+        s.start: s
+        for s in Slot.objects.filter(
+            schedule=schedule,
+            start__date__gte=first - dt.timedelta(days=1),
+            start__date__lte=last + dt.timedelta(days=1),
+        )
+    }
+    stats = {"created": 0, "updated": 0, "deleted": 0}
+    wanted: set[dt.datetime] = set()
+    new = []
+    for offset in range(days):
+        day = first + dt.timedelta(days=offset)
+        if not schedule.is_active or _office_closed(schedule, day, closures):
+            continue
+        for start, end in _expected_starts(schedule, day):
+            wanted.add(start)
+            slot = existing.get(start)
+            if slot is None:
+                new.append(
+                    Slot(
+                        schedule=schedule,
+                        office_id=schedule.office_id,
+                        start=start,
+                        end=end,
+                        capacity=schedule.capacity,
+                        bookable=schedule.bookable_per_slot,
+                    )
+                )
+            elif (slot.capacity, slot.bookable) != _capacity_for(schedule, slot):
+                slot.capacity, slot.bookable = _capacity_for(schedule, slot)
+                slot.save(update_fields=["capacity", "bookable"])
+                stats["updated"] += 1
+    Slot.objects.bulk_create(new, ignore_conflicts=True)
+    stats["created"] = len(new)
+    stats["deleted"] = _delete_unwanted(schedule, existing, wanted, first, last)
+    return stats
+
+
+def _capacity_for(schedule: Schedule, slot: Slot) -> tuple[int, int]:
+    # Never below what is already taken: lowering capacity must not invalidate bookings.
+    bookable = max(schedule.bookable_per_slot, slot.booked)
+    return max(schedule.capacity, bookable), bookable
+
+
+def _delete_unwanted(schedule, existing, wanted, first, last) -> int:
+    stale = [
+        s.pk
+        for start, s in existing.items()
+        if start not in wanted
+        and first <= timezone.localtime(start).date() <= last
+        and s.start > timezone.now()
+    ]
+    if not stale:
+        return 0
+    deletable = Slot.objects.filter(pk__in=stale, booked=0).exclude(
+        pk__in=Booking.objects.filter(slot_id__in=stale).values("slot_id")
+    )
+    return deletable.delete()[0]
+
+
+def slot_generate(*, days: int, first: dt.date | None = None) -> dict[str, int]:
+    first = first or timezone.localdate()
+    totals = {"created": 0, "updated": 0, "deleted": 0}
+    for schedule in Schedule.objects.filter(is_active=True).prefetch_related("periods"):
+        horizon = max(days, schedule.release_days_ahead + 1)
+        for key, value in slot_generate_for_schedule(
+            schedule=schedule, first=first, days=horizon
+        ).items():
+            totals[key] += value
+    return totals
+
+
+@transaction.atomic
+def closure_apply(*, closure: Closure) -> int:
+    """Close the affected slots and cancel their bookings; each resident is told and invited to
+    rebook. Returns the number of bookings cancelled."""
+    from .booking import booking_cancel
+
+    first = timezone.make_aware(dt.datetime.combine(closure.start_date, dt.time.min))
+    last = timezone.make_aware(
+        dt.datetime.combine(closure.end_date + dt.timedelta(days=1), dt.time.min)
+    )
+    slots = Slot.objects.filter(start__gte=first, start__lt=last)
+    if closure.office_id:
+        slots = slots.filter(office_id=closure.office_id)
+    if closure.service_id is None:
+        slots.update(is_closed=True)
+    bookings = Booking.objects.filter(slot__in=slots, status=BookingStatus.BOOKED)
+    if closure.service_id:
+        bookings = bookings.filter(service_id=closure.service_id)
+    count = 0
+    for booking in bookings:
+        booking_cancel(booking=booking, by=CancelledBy.OFFICE, reason=closure.reason_zh)
+        if closure.service_id:
+            _give_back_service_closure_place(booking)
+        count += 1
+    return count
+
+
+def _give_back_service_closure_place(booking: Booking) -> None:
+    # A closure of one service frees the place for the schedule's other services.
+    from .booking import slot_give_back_place
+
+    if Booking.objects.filter(pk=booking.pk, place_released=False).update(place_released=True):
+        slot_give_back_place(slot_id=booking.slot_id)
+
+
+@transaction.atomic
+def closure_save(*, closure: Closure) -> int:
+    closure.full_clean()
+    closure.save()
+    return closure_apply(closure=closure)

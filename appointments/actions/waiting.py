@@ -1,0 +1,144 @@
+"""The waiting list: a full day can be waited for; a place that frees up is held for the first
+person waiting, who gets a link valid for a limited time (first come, first served)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.crypto import encrypt_text, pii_hmac
+from core.idnumbers import mask_id_number, validate_id_number
+from services.models import Office, Service
+
+from ..constants import WaitStatus
+from ..errors import AlreadyWaiting, OfferExpired
+from ..models import Booking, Slot, WaitingListEntry
+from .events import waiting_event
+
+_SALT = "appointments.waiting-offer"
+
+
+def waiting_join(
+    *,
+    office: Office,
+    service: Service,
+    day: dt.date,
+    name: str,
+    id_number: str,
+    phone: str,
+    email: str = "",
+    language: str = "zh-hans",
+) -> WaitingListEntry:
+    id_number = validate_id_number(id_number)
+    try:
+        with transaction.atomic():
+            return WaitingListEntry.objects.create(
+                office=office,
+                service=service,
+                date=day,
+                name=name.strip(),
+                id_number_enc=encrypt_text(id_number),
+                id_number_hmac=pii_hmac(id_number),
+                id_masked=mask_id_number(id_number),
+                phone=phone,
+                email=email,
+                language=language,
+            )
+    except IntegrityError:
+        raise AlreadyWaiting()
+
+
+def waiting_offer_token(entry: WaitingListEntry) -> str:
+    return signing.dumps({"e": entry.pk, "s": entry.offered_slot_id}, salt=_SALT)
+
+
+def waiting_offer_place(*, slot_id: int, now: dt.datetime | None = None) -> bool:
+    """Hold a freed place of `slot_id` for the first person waiting. False: nobody waits."""
+    now = now or timezone.now()
+    slot = Slot.objects.select_related("schedule").get(pk=slot_id)
+    day = timezone.localtime(slot.start).date()
+    entry = (
+        WaitingListEntry.objects.select_for_update(skip_locked=True)
+        .filter(
+            office_id=slot.office_id,
+            service__in=slot.schedule.services.all(),
+            date=day,
+            status=WaitStatus.WAITING,
+        )
+        .order_by("created_at", "id")
+        .first()
+    )
+    if entry is None or slot.start <= now:
+        return False
+    minutes = settings.BOOKING["WAITLIST_OFFER_MINUTES"]
+    entry.status = WaitStatus.OFFERED
+    entry.offered_slot = slot
+    entry.offer_expires_at = min(now + dt.timedelta(minutes=minutes), slot.start)
+    entry.save(update_fields=["status", "offered_slot", "offer_expires_at"])
+    waiting_event(entry.pk, "offered")
+    return True
+
+
+def waiting_entry_from_token(token: str) -> WaitingListEntry:
+    try:
+        data = signing.loads(token, salt=_SALT)
+    except signing.BadSignature:
+        raise OfferExpired()
+    entry = (
+        WaitingListEntry.objects.select_related("offered_slot", "service", "office")
+        .filter(pk=data["e"], offered_slot_id=data["s"], status=WaitStatus.OFFERED)
+        .first()
+    )
+    if entry is None or entry.offer_expires_at <= timezone.now():
+        raise OfferExpired()
+    return entry
+
+
+@transaction.atomic
+def waiting_accept(*, token: str, now: dt.datetime | None = None) -> Booking:
+    """Turn a held place into a booking for the person it was offered to."""
+    from core.crypto import decrypt_text
+
+    from .booking import booking_create
+
+    now = now or timezone.now()
+    entry = waiting_entry_from_token(token)
+    entry = WaitingListEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status != WaitStatus.OFFERED or entry.offer_expires_at <= now:
+        raise OfferExpired()
+    booking = booking_create(
+        slot_id=entry.offered_slot_id,
+        service=entry.service,
+        name=entry.name,
+        id_number=decrypt_text(entry.id_number_enc),
+        phone=entry.phone,
+        email=entry.email,
+        language=entry.language,
+        now=now,
+        place_already_held=True,
+    )
+    entry.status = WaitStatus.BOOKED
+    entry.booking = booking
+    entry.save(update_fields=["status", "booking"])
+    return booking
+
+
+@transaction.atomic
+def waiting_expire_offers(*, now: dt.datetime | None = None) -> int:
+    """Offers not taken up in time pass to the next person, or the place returns to the pool."""
+    from .booking import slot_give_back_place
+
+    now = now or timezone.now()
+    expired = list(
+        WaitingListEntry.objects.select_for_update(skip_locked=True).filter(
+            status=WaitStatus.OFFERED, offer_expires_at__lte=now
+        )
+    )
+    for entry in expired:
+        entry.status = WaitStatus.EXPIRED
+        entry.save(update_fields=["status"])
+        if not waiting_offer_place(slot_id=entry.offered_slot_id, now=now):
+            slot_give_back_place(slot_id=entry.offered_slot_id)
+    return len(expired)

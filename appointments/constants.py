@@ -1,0 +1,44 @@
+"""Statuses of bookings and waiting-list entries, and the allowed transitions, as plain tables."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# No 0/O/1/I/L: a code read aloud at a counter or typed from a screenshot must not be ambiguous.
+BOOKING_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+BOOKING_CODE_LENGTH = 8
+
+
+class BookingStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CHECKED_IN = "checked_in", _("Checked in")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class CancelledBy(models.TextChoices):
+    RESIDENT = "resident", _("the resident")
+    OFFICE = "office", _("the office (closure)")
+
+
+ACTIVE_STATUSES = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN)
+
+BOOKING_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    BookingStatus.BOOKED: (
+        BookingStatus.CHECKED_IN,
+        BookingStatus.CANCELLED,
+        BookingStatus.NO_SHOW,
+    ),
+    BookingStatus.CHECKED_IN: (BookingStatus.COMPLETED, BookingStatus.NO_SHOW),
+    BookingStatus.COMPLETED: (),
+    BookingStatus.CANCELLED: (),
+    BookingStatus.NO_SHOW: (),
+}
+
+
+class WaitStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    OFFERED = "offered", _("Offered a place")
+    BOOKED = "booked", _("Booked")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Cancelled")

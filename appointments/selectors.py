@@ -1,0 +1,178 @@
+"""Reads of schedules, slots and bookings; the booking window and the no-show rule live here."""
+
+import datetime as dt
+import hmac as _hmac
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from core.crypto import pii_hmac
+from core.idnumbers import normalize_id_number
+from services.models import Office, Service
+
+from .constants import BookingStatus
+from .errors import BookingNotFound
+from .models import Booking, Closure, Slot
+
+
+def _rules() -> dict:
+    return settings.BOOKING
+
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+
+    def state(self, now: dt.datetime) -> str:
+        if now < self.opens_at:
+            return "not_yet"
+        if now >= self.closes_at:
+            return "closed"
+        return "open"
+
+
+def slot_window(slot: Slot) -> Window:
+    """A slot opens `release_days_ahead` days before its day at the release time, and closes
+    `close_minutes_before` minutes before it starts."""
+    schedule = slot.schedule
+    local_start = timezone.localtime(slot.start)
+    release_day = local_start.date() - dt.timedelta(days=schedule.release_days_ahead)
+    opens = timezone.make_aware(dt.datetime.combine(release_day, schedule.release_time))
+    closes = slot.start - dt.timedelta(minutes=schedule.close_minutes_before)
+    return Window(opens, closes)
+
+
+def closure_for(*, office: Office, service: Service | None, day: dt.date) -> Closure | None:
+    """The closure (or public holiday) that stops `service` at `office` on `day`, if any."""
+    scope = Q(office__isnull=True) | Q(office=office, service__isnull=True)
+    if service is not None:
+        scope |= Q(office=office, service=service)
+    return (
+        Closure.objects.filter(scope, start_date__lte=day, end_date__gte=day)
+        .order_by("office_id", "service_id")
+        .first()
+    )
+
+
+def closures_between(
+    *, office: Office, service: Service | None, first: dt.date, last: dt.date
+) -> list[Closure]:
+    scope = Q(office__isnull=True) | Q(office=office, service__isnull=True)
+    if service is not None:
+        scope |= Q(office=office, service=service)
+    return list(Closure.objects.filter(scope, start_date__lte=last, end_date__gte=first))
+
+
+def person_restricted_until(*, id_hmac: str, now: dt.datetime | None = None) -> dt.datetime | None:
+    """3 no-shows within 90 days pause booking for 30 days after the one that reached the limit."""
+    rules = _rules()
+    now = now or timezone.now()
+    window = dt.timedelta(days=rules["NO_SHOW_WINDOW_DAYS"])
+    ban = dt.timedelta(days=rules["NO_SHOW_BAN_DAYS"])
+    since = now - window - ban
+    no_shows = list(
+        Booking.objects.filter(
+            id_number_hmac=id_hmac, status=BookingStatus.NO_SHOW, start__gte=since
+        )
+        .order_by("start")
+        .values_list("start", flat=True)
+    )
+    limit = rules["NO_SHOW_LIMIT"]
+    latest_end = None
+    for i in range(limit - 1, len(no_shows)):
+        if no_shows[i] - no_shows[i - limit + 1] <= window:
+            end = no_shows[i] + ban
+            if end > now:
+                latest_end = end
+    return latest_end
+
+
+def slots_for(*, office: Office, service: Service, day: dt.date) -> QuerySet[Slot]:
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return (
+        Slot.objects.filter(
+            office=office,
+            schedule__services=service,
+            schedule__is_active=True,
+            start__gte=start,
+            start__lt=start + dt.timedelta(days=1),
+        )
+        .select_related("schedule")
+        .order_by("start")
+    )
+
+
+@dataclass
+class DayAvailability:
+    day: dt.date
+    state: str  # open, full, closed, not_yet, past, none
+    remaining: int
+    opens_at: dt.datetime | None = None
+    reason: str = ""
+
+
+def availability_calendar(
+    *, office: Office, service: Service, first: dt.date, days: int, now: dt.datetime | None = None
+) -> list[DayAvailability]:
+    """One entry per day: whether it can be booked now and how many places are left."""
+    now = now or timezone.now()
+    last = first + dt.timedelta(days=days - 1)
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
+    slots = list(
+        Slot.objects.filter(
+            office=office,
+            schedule__services=service,
+            schedule__is_active=True,
+            start__gte=start,
+            start__lt=end,
+        ).select_related("schedule")
+    )
+    closures = closures_between(office=office, service=service, first=first, last=last)
+    result = []
+    for offset in range(days):
+        day = first + dt.timedelta(days=offset)
+        closure = next((c for c in closures if c.start_date <= day <= c.end_date), None)
+        todays = [s for s in slots if timezone.localtime(s.start).date() == day]
+        result.append(_day_state(day, todays, closure, now))
+    return result
+
+
+def _day_state(day, slots, closure, now) -> DayAvailability:
+    if closure is not None:
+        return DayAvailability(day, "closed", 0, reason=closure.reason)
+    if not slots:
+        return DayAvailability(day, "none", 0)
+    windows = [(s, slot_window(s)) for s in slots if not s.is_closed]
+    if not windows:
+        return DayAvailability(day, "closed", 0)
+    open_now = [s for s, w in windows if w.state(now) == "open"]
+    if open_now:
+        remaining = sum(s.remaining for s in open_now)
+        return DayAvailability(day, "open" if remaining else "full", remaining)
+    future = [w.opens_at for s, w in windows if w.state(now) == "not_yet"]
+    if future:
+        return DayAvailability(day, "not_yet", 0, opens_at=min(future))
+    return DayAvailability(day, "past", 0)
+
+
+def booking_get_for_resident(*, code: str, id_last4: str) -> Booking:
+    """A booking is shown only to someone who knows its code and the ID number's last 4."""
+    code = (code or "").strip().upper().replace(" ", "").replace("-", "")
+    booking = (
+        Booking.objects.select_related("slot__schedule", "service__category", "office__district")
+        .filter(code=code)
+        .first()
+    )
+    given = normalize_id_number(id_last4)[-4:]
+    expected = booking.id_masked[-4:] if booking else "----"
+    if booking is None or not _hmac.compare_digest(given.encode(), expected.encode()):
+        raise BookingNotFound()
+    return booking
+
+
+def booking_list_for_person(*, id_number: str) -> QuerySet[Booking]:
+    return Booking.objects.filter(id_number_hmac=pii_hmac(normalize_id_number(id_number)))

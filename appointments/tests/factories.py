@@ -1,0 +1,76 @@
+"""Factories for schedules and slots. Bookings are made through `actions.booking_create` in
+tests (the rules under test live there); `past_booking` writes one directly for history such
+as no-shows."""
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from appointments.models import Booking, Schedule, SchedulePeriod, Slot
+from core.crypto import encrypt_text, pii_hmac
+from core.idnumbers import mask_id_number
+from services.tests.factories import OfficeFactory, ServiceFactory
+
+
+class ScheduleFactory(factory.django.DjangoModelFactory):
+    """Mon–Fri 09:00–12:00 in 30-minute slots, 4 places of which 3 bookable (25% walk-in)."""
+
+    class Meta:
+        model = Schedule
+        skip_postgeneration_save = True
+
+    office = factory.SubFactory(OfficeFactory)
+    name = factory.Sequence(lambda n: f"预约{n}")
+    slot_minutes = 30
+    capacity = 4
+    walkin_percent = 25
+    release_days_ahead = 7
+    release_time = dt.time(8, 0)
+    close_minutes_before = 60
+
+    @factory.post_generation
+    def services(self, create, extracted, **kwargs):
+        if not create:
+            return
+        services = extracted or [ServiceFactory()]
+        self.services.add(*services)
+        self.office.services.add(*services)
+
+    @factory.post_generation
+    def periods(self, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        wanted = extracted or [(d, dt.time(9, 0), dt.time(12, 0)) for d in range(5)]
+        for weekday, start, end in wanted:
+            SchedulePeriod.objects.create(schedule=self, weekday=weekday, start=start, end=end)
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    """A slot tomorrow at 10:00 local time (bookable now with the default window)."""
+
+    class Meta:
+        model = Slot
+
+    schedule = factory.SubFactory(ScheduleFactory)
+    office = factory.SelfAttribute("schedule.office")
+    start = factory.LazyFunction(
+        lambda: timezone.make_aware(
+            dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(10, 0))
+        )
+    )
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(minutes=30))
+    capacity = 4
+    bookable = 3
+    booked = 0
+
+
+def past_booking(*, slot: Slot, id_number: str, status: str, service=None, **extra) -> Booking:
+    """A booking written directly (e.g. an old no-show), bypassing the booking rules."""
+    return Booking.objects.create(
+        code=extra.pop("code", None) or Booking.objects.count().__str__().zfill(8),
+        slot=slot, service=service or slot.schedule.services.first(), office=slot.office,
+        start=slot.start, name=extra.pop("name", "测试"), id_number_enc=encrypt_text(id_number),
+        id_number_hmac=pii_hmac(id_number), id_masked=mask_id_number(id_number),
+        phone=extra.pop("phone", "13800138000"), status=status, **extra,
+    )

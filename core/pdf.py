@@ -1,0 +1,55 @@
+"""render_to_pdf: the one WeasyPrint entry point.
+
+The URL fetcher reads only this project's own static files (and inline data: URIs). A template
+that names a file:// path, an internal host or any other URL gets nothing: a PDF renderer that
+fetches what a document asks for becomes a file and network reader.
+"""
+
+import logging
+import mimetypes
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import translation
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+BASE_URL = "https://onewindow.invalid/"
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves data: URIs and files under STATIC_URL found by the staticfiles finders."""
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        parts = urlsplit(url)
+        base = urlsplit(BASE_URL)
+        static_prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"
+        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc) or not parts.path.startswith(
+            static_prefix
+        ):
+            logger.warning("PDF fetch refused: %s", url[:200])
+            raise ValueError("only the project's static files can be used in a PDF")
+        relative = unquote(parts.path[len(static_prefix) :])
+        if ".." in relative.split("/"):
+            raise ValueError("path traversal refused")
+        path = finders.find(relative)
+        if not path:
+            raise ValueError(f"static file not found: {relative}")
+        with open(path, "rb") as handle:
+            body = handle.read()
+        mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+
+def render_to_pdf(template: str, context: dict, *, language: str | None = None) -> bytes:
+    """Render a Django template to PDF bytes, as PDF/UA-1 (tagged; the document's title and
+    language come from the template's <title> and <html lang>)."""
+    with translation.override(language or translation.get_language()):
+        html = render_to_string(template, context)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
+    return document.write_pdf(pdf_variant="pdf/ua-1", custom_metadata=True)
