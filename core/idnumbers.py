@@ -1,10 +1,13 @@
 """Chinese resident identity numbers (GB 11643-1999): validation and masking."""
 
 import datetime as dt
+import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 
@@ -16,7 +19,8 @@ def id_check_char(first17: str) -> str:
 
 
 def normalize_id_number(value: str) -> str:
-    return (value or "").strip().replace(" ", "").upper()
+    """NFKC first: Chinese input methods often type full-width digits (１２３) and Ｘ."""
+    return unicodedata.normalize("NFKC", value or "").strip().replace(" ", "").upper()
 
 
 def id_birth_date(value: str) -> dt.date:
@@ -28,7 +32,7 @@ def validate_id_number(value: str, *, today: dt.date | None = None) -> str:
     number = normalize_id_number(value)
     if len(number) != 18:
         raise ValidationError(_("An ID number has 18 characters."), code="length")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _FORMAT.fullmatch(number):
         raise ValidationError(
             _("An ID number is 17 digits followed by a digit or X."), code="format"
         )

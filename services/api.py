@@ -1,5 +1,6 @@
 """Public read-only API of the catalogue: /api/v1/services/ and /api/v1/offices/."""
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -158,7 +159,15 @@ class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (
             selectors.office_list_public()
-            .prefetch_related("services", "counters__services", "counters__office__services")
+            .prefetch_related(
+                "services",
+                Prefetch(
+                    "counters",
+                    queryset=Counter.objects.filter(is_active=True).prefetch_related(
+                        "services", "office__services"
+                    ),
+                ),
+            )
             .distinct()
         )
 

@@ -28,7 +28,8 @@ def district_list() -> QuerySet[District]:
 
 
 def service_search(queryset: QuerySet[Service], text: str) -> QuerySet[Service]:
-    """Text search in either language: name, description, code and materials."""
+    """Text search in either language: name, description, code and category. Materials are
+    left out on purpose: "card" must not list every service that asks for an ID card."""
     text = (text or "").strip()
     if not text:
         return queryset

@@ -1,0 +1,187 @@
+"""Office managers edit schedules, closures and holidays here; bookings are read-only records
+(changes go through the actions, so the rules and notifications apply)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import actions
+from .models import Booking, Closure, Schedule, SchedulePeriod, Slot, WaitingListEntry
+
+
+class SchedulePeriodInline(admin.TabularInline):
+    model = SchedulePeriod
+    extra = 0
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "office",
+        "slot_minutes",
+        "capacity",
+        "walkin_percent",
+        "release_days_ahead",
+        "release_time",
+        "is_active",
+    )
+    list_filter = ("is_active", "office__district", "office")
+    search_fields = ("name", "office__name_zh", "office__code", "services__name_zh")
+    filter_horizontal = ("services",)
+    inlines = [SchedulePeriodInline]
+    list_select_related = ("office",)
+    actions = ["generate_slots"]
+    fieldsets = (
+        (None, {"fields": ("office", "name", "services", "is_active")}),
+        (_("Slots"), {"fields": ("slot_minutes", "capacity", "walkin_percent")}),
+        (
+            _("Booking window"),
+            {
+                "fields": (
+                    "release_days_ahead",
+                    "release_time",
+                    "close_minutes_before",
+                    "valid_from",
+                    "valid_until",
+                )
+            },
+        ),
+    )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        schedule = form.instance
+        stats = actions.slot_generate_for_schedule(
+            schedule=schedule, first=_today(), days=schedule.release_days_ahead + 1
+        )
+        self.message_user(
+            request,
+            _("Slots updated: %(created)s created, %(updated)s changed, %(deleted)s removed.")
+            % stats,
+        )
+
+    @admin.action(description=_("Generate the slots of the booking window"))
+    def generate_slots(self, request, queryset):
+        total = 0
+        for schedule in queryset:
+            total += actions.slot_generate_for_schedule(
+                schedule=schedule, first=_today(), days=schedule.release_days_ahead + 1
+            )["created"]
+        self.message_user(
+            request, ngettext("%(n)s slot created.", "%(n)s slots created.", total) % {"n": total}
+        )
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+class ClosureForm(forms.ModelForm):
+    class Meta:
+        model = Closure
+        fields = ["office", "service", "start_date", "end_date", "reason_zh", "reason_en"]
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    form = ClosureForm
+    list_display = ("start_date", "end_date", "office", "service", "reason_zh")
+    list_filter = ("office__district", "office")
+    search_fields = ("reason_zh", "reason_en", "office__name_zh")
+    date_hierarchy = "start_date"
+
+    def save_model(self, request, obj, form, change):
+        cancelled = actions.closure_save(closure=obj)
+        if cancelled:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)s booking was cancelled and its resident notified.",
+                    "%(n)s bookings were cancelled and their residents notified.",
+                    cancelled,
+                )
+                % {"n": cancelled},
+                messages.WARNING,
+            )
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    list_display = (
+        "start",
+        "end",
+        "office",
+        "schedule",
+        "capacity",
+        "bookable",
+        "booked",
+        "is_closed",
+    )
+    list_filter = ("is_closed", "office__district", "office")
+    date_hierarchy = "start"
+    list_select_related = ("office", "schedule")
+    readonly_fields = ("schedule", "office", "start", "end", "booked")
+    fields = ("schedule", "office", "start", "end", "capacity", "bookable", "booked", "is_closed")
+
+    def has_add_permission(self, request):
+        return False  # slots come from schedules
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    """Read-only: the masked ID number only; the encrypted one never leaves the database here."""
+
+    list_display = ("code", "start", "office", "service", "name", "id_masked", "status")
+    list_filter = ("status", "office__district", "office", "service__category")
+    search_fields = ("=code",)
+    date_hierarchy = "start"
+    list_select_related = ("office", "service")
+    fields = (
+        "code",
+        "status",
+        "start",
+        "office",
+        "service",
+        "slot",
+        "name",
+        "id_masked",
+        "phone",
+        "email",
+        "created_at",
+        "cancelled_at",
+        "cancelled_by",
+        "cancel_reason",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WaitingListEntry)
+class WaitingListEntryAdmin(admin.ModelAdmin):
+    list_display = ("date", "office", "service", "name", "id_masked", "status", "created_at")
+    list_filter = ("status", "office")
+    fields = (
+        "date",
+        "office",
+        "service",
+        "name",
+        "id_masked",
+        "phone",
+        "status",
+        "offered_slot",
+        "offer_expires_at",
+        "booking",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,93 @@
+"""Sending SMS and e-mail: each message is written to the outbox first, then handed to the
+backend, then marked sent or failed. A failure is recorded, never raised, so one channel's
+outage does not stop the other; callers that want a retry look at the returned status."""
+
+import logging
+from collections.abc import Iterable
+
+from django.core.mail import EmailMessage
+from django.utils import timezone
+
+from .backends import get_sms_backend
+from .models import Channel, Message, MessageStatus
+
+logger = logging.getLogger(__name__)
+
+Attachment = tuple[str, bytes, str]  # (filename, content, mimetype)
+
+
+class DeliveryFailed(OSError):
+    """Some message could not be delivered; an OSError, so Celery tasks retry it."""
+
+
+def recipient_mask(channel: str, to: str) -> str:
+    """138****8000 for a phone number, z***@example.com for an e-mail address."""
+    if channel == Channel.EMAIL:
+        local, _sep, domain = to.partition("@")
+        return f"{local[:1]}***@{domain}" if domain else "***"
+    if len(to) >= 11:
+        return to[:3] + "*" * (len(to) - 7) + to[-4:]
+    return "*" * max(len(to) - 4, 4) + to[-4:] if len(to) > 4 else "****"
+
+
+def message_send(
+    *,
+    channel: str,
+    to: str,
+    subject: str = "",
+    body: str,
+    kind: str,
+    ref: str = "",
+    attachments: Iterable[Attachment] = (),
+) -> Message:
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    message = Message.objects.create(
+        channel=channel,
+        recipient=to,
+        recipient_masked=recipient_mask(channel, to),
+        subject=subject[:200],
+        body=body,
+        kind=kind,
+        ref=ref,
+    )
+    return message_deliver(message=message, attachments=attachments)
+
+
+def message_deliver(*, message: Message, attachments: Iterable[Attachment] = ()) -> Message:
+    """One delivery attempt of an outbox message (the first, or a retry of a failed one)."""
+    message.attempts += 1
+    try:
+        _hand_to_backend(message, list(attachments))
+    except Exception as exc:  # any backend error: record it, keep the other channels going
+        message.status = MessageStatus.FAILED
+        # The exception text may quote the address: keep only its masked form.
+        message.error = f"{type(exc).__name__}: {exc}".replace(
+            message.recipient, message.recipient_masked
+        )[:200]
+        logger.warning(
+            "%s %s %s to %s failed: %s",
+            message.channel,
+            message.kind,
+            message.ref,
+            message.recipient_masked,
+            type(exc).__name__,
+        )
+    else:
+        message.status = MessageStatus.SENT
+        message.sent_at = timezone.now()
+        message.error = ""
+    message.save(update_fields=["attempts", "status", "error", "sent_at"])
+    return message
+
+
+def _hand_to_backend(message: Message, attachments: list[Attachment]) -> None:
+    if message.channel == Channel.SMS:
+        get_sms_backend().send(phone=message.recipient, text=message.body)
+        return
+    email = EmailMessage(
+        subject=message.subject, body=message.body, to=[message.recipient]
+    )
+    for filename, content, mimetype in attachments:
+        email.attach(filename, content, mimetype)
+    email.send()
