@@ -56,3 +56,52 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Role(models.TextChoices):
+    """Roles by post, not by rank."""
+
+    CLERK = "clerk", _("Counter clerk")
+    REVIEWER = "reviewer", _("Reviewer")
+    MANAGER = "manager", _("Office manager")
+    AUDITOR = "auditor", _("Auditor")
+    SYSADMIN = "sysadmin", _("System administrator")
+
+
+class StaffRole(models.Model):
+    """A staff member holds a role at an office; an empty office means every office (bureau)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="staff_roles", verbose_name=_("staff member")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    # A string reference: accounts sits below services in the import order.
+    office = models.ForeignKey(
+        "services.Office",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="staff_roles",
+        verbose_name=_("office"),
+        help_text=_("Empty: every office of the bureau."),
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "role"]
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "office"], name="staffrole_unique_per_office"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(office__isnull=True),
+                name="staffrole_unique_bureau_wide",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.office if self.office_id else _("all offices")
+        return f"{self.user} · {self.get_role_display()} · {where}"

@@ -173,11 +173,24 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", default="600/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", default="600/minute"),
+        "api_client": env("API_CLIENT_RATE", default="120/minute"),
+        "api_lookup": env("API_LOOKUP_RATE", default="20/minute"),
+        "api_lookup_client": env("API_LOOKUP_CLIENT_RATE", default="300/minute"),
+    },
+    # Partner systems write with `Authorization: Token …` (manage.py create_api_client).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.api_auth.ApiClientAuthentication"],
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OneWindow API",
-    "DESCRIPTION": "Public API of OneWindow (一窗通办): the service catalogue and offices.",
+    "DESCRIPTION": (
+        "Public API of OneWindow (一窗通办): the service catalogue, offices, appointment slots "
+        "and bookings. Reads are public; writes need an API client token "
+        "(`Authorization: Token …`, from `manage.py create_api_client NAME`). Names follow "
+        "`Accept-Language` (zh-Hans by default, en)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI and ReDoc are served from the installed sidecar package, never a CDN.

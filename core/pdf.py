@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
@@ -37,13 +38,24 @@ class StaticOnlyFetcher(URLFetcher):
         relative = unquote(parts.path[len(static_prefix) :])
         if ".." in relative.split("/"):
             raise ValueError("path traversal refused")
-        path = finders.find(relative)
+        path = finders.find(relative) or _collected(relative)
         if not path:
             raise ValueError(f"static file not found: {relative}")
         with open(path, "rb") as handle:
             body = handle.read()
         mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
         return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+
+def _collected(relative: str) -> str | None:
+    """In production `{% static %}` names hashed copies that only collectstatic's storage knows;
+    its path() stays under STATIC_ROOT."""
+    try:
+        if staticfiles_storage.exists(relative):
+            return staticfiles_storage.path(relative)
+    except (NotImplementedError, ValueError):
+        return None
+    return None
 
 
 def render_to_pdf(template: str, context: dict, *, language: str | None = None) -> bytes:

@@ -85,9 +85,7 @@ def _hand_to_backend(message: Message, attachments: list[Attachment]) -> None:
     if message.channel == Channel.SMS:
         get_sms_backend().send(phone=message.recipient, text=message.body)
         return
-    email = EmailMessage(
-        subject=message.subject, body=message.body, to=[message.recipient]
-    )
+    email = EmailMessage(subject=message.subject, body=message.body, to=[message.recipient])
     for filename, content, mimetype in attachments:
         email.attach(filename, content, mimetype)
     email.send()

@@ -7,7 +7,15 @@ from .models import Message
 class MessageAdmin(admin.ModelAdmin):
     """The outbox, read-only: what was sent to whom (masked), when, and whether it arrived."""
 
-    list_display = ("created_at", "channel", "kind", "ref", "recipient_masked", "status", "attempts")
+    list_display = (
+        "created_at",
+        "channel",
+        "kind",
+        "ref",
+        "recipient_masked",
+        "status",
+        "attempts",
+    )
     list_filter = ("channel", "status", "kind")
     search_fields = ("ref",)
     date_hierarchy = "created_at"

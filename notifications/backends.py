@@ -18,7 +18,7 @@ class ConsoleSMSBackend:
     """Writes each message to standard output: the embedded default."""
 
     def send(self, *, phone: str, text: str) -> None:
-        masked = phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+        masked = phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else "****" + phone[-4:]
         sys.stdout.write(f"[SMS to {masked}] {text}\n")
 
 

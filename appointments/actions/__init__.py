@@ -9,6 +9,7 @@ from .booking import (
     slot_release_embargoed_places,
     slot_take_place,
 )
+from .reminders import booking_mark_reminded
 from .slots import closure_apply, closure_save, slot_generate, slot_generate_for_schedule
 from .waiting import (
     waiting_accept,
@@ -23,6 +24,7 @@ __all__ = [
     "booking_cancel",
     "booking_code_new",
     "booking_create",
+    "booking_mark_reminded",
     "booking_reschedule",
     "slot_give_back_place",
     "slot_release_embargoed_places",

@@ -49,12 +49,13 @@ def _check_transition(booking: Booking, target: str) -> None:
 def _check_slot(slot: Slot, service: Service, now: dt.datetime) -> None:
     if not slot.schedule.services.filter(pk=service.pk).exists():
         raise WrongService()
-    if slot.is_closed or not slot.schedule.is_active:
-        raise SlotUnavailable()
+    # The closure first: a slot closed by one should tell the resident why.
     day = timezone.localtime(slot.start).date()
     closure = selectors.closure_for(office=slot.office, service=service, day=day)
     if closure is not None:
         raise SlotClosed(reason=closure.reason)
+    if slot.is_closed or not slot.schedule.is_active:
+        raise SlotUnavailable()
     window = selectors.slot_window(slot)
     state = window.state(now)
     if state == "not_yet":

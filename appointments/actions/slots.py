@@ -3,7 +3,8 @@
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, PositiveSmallIntegerField, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from ..constants import BookingStatus, CancelledBy
@@ -79,8 +80,7 @@ def slot_generate_for_schedule(*, schedule: Schedule, first: dt.date, days: int)
                     )
                 )
             elif (slot.capacity, slot.bookable) != _capacity_for(schedule, slot):
-                slot.capacity, slot.bookable = _capacity_for(schedule, slot)
-                slot.save(update_fields=["capacity", "bookable"])
+                _set_capacity(schedule, slot.pk)
                 stats["updated"] += 1
     Slot.objects.bulk_create(new, ignore_conflicts=True)
     stats["created"] = len(new)
@@ -94,6 +94,16 @@ def _capacity_for(schedule: Schedule, slot: Slot) -> tuple[int, int]:
     return max(schedule.capacity, bookable), bookable
 
 
+def _set_capacity(schedule: Schedule, slot_id: int) -> None:
+    # Compared in the UPDATE itself: a booking may take a place after the slot was read, and
+    # `bookable` must never drop below `booked` (the CHECK constraint would fail the whole run).
+    small = PositiveSmallIntegerField()
+    Slot.objects.filter(pk=slot_id).update(
+        bookable=Greatest(Value(schedule.bookable_per_slot), F("booked"), output_field=small),
+        capacity=Greatest(Value(schedule.capacity), F("booked"), output_field=small),
+    )
+
+
 def _delete_unwanted(schedule, existing, wanted, first, last) -> int:
     stale = [
         s.pk
@@ -104,10 +114,16 @@ def _delete_unwanted(schedule, existing, wanted, first, last) -> int:
     ]
     if not stale:
         return 0
-    deletable = Slot.objects.filter(pk__in=stale, booked=0).exclude(
-        pk__in=Booking.objects.filter(slot_id__in=stale).values("slot_id")
+    # Locked first, so no booking can take a place between the check and the delete.
+    deletable = list(
+        Slot.objects.select_for_update()
+        .filter(pk__in=stale, booked=0)
+        .exclude(pk__in=Booking.objects.filter(slot_id__in=stale).values("slot_id"))
+        .values_list("pk", flat=True)
     )
-    return deletable.delete()[0]
+    if not deletable:
+        return 0
+    return Slot.objects.filter(pk__in=deletable).delete()[1].get(Slot._meta.label, 0)
 
 
 def slot_generate(*, days: int, first: dt.date | None = None) -> dict[str, int]:

@@ -1,0 +1,436 @@
+"""The booking API: /api/v1/slots/ and /api/v1/bookings/, on the same actions and selectors as
+the pages. Reads are public; writes need an API client token (`Authorization: Token …`).
+Domain errors become `{"error": code, "detail": message}` in core.api.exception_handler."""
+
+import datetime as dt
+import functools
+
+from django.core import signing
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiClient
+from core.api import AnonIpRateThrottle, ClientRateThrottle, ErrorSerializer, LookupRateThrottle
+from core.idempotency import idempotent_run, request_fingerprint
+from core.idnumbers import validate_id_number
+from services import selectors as catalogue
+from services.models import Office, Service
+
+from . import actions, selectors
+from .models import Booking, Slot
+
+PDF_LINK_MAX_AGE = dt.timedelta(hours=24)
+_PDF_SALT = "appointments.api.booking-pdf"
+
+ACCEPT_LANGUAGE = OpenApiParameter(
+    name="Accept-Language",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="zh-Hans (default) or en: the language of names and messages.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    name="Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A unique key per booking attempt (e.g. a UUID, at most 100 characters). A retry with "
+        "the same key and body returns the first answer and books nothing new; the same key "
+        "with another body is refused with 422."
+    ),
+)
+IDEMPOTENT_REPLAYED = OpenApiParameter(
+    name="Idempotent-Replayed",
+    location=OpenApiParameter.HEADER,
+    type=OpenApiTypes.STR,
+    enum=["true"],
+    response=[201, 400, 403, 409],
+    description="Present (`true`) when the answer is the replay of an earlier request.",
+)
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+@functools.cache  # one component per input serializer in the schema
+def _field_errors(serializer_class: type[serializers.Serializer], *extra: str) -> OpenApiResponse:
+    """The 400 body: each invalid field (or header in `extra`) with its messages."""
+    names = [*serializer_class().fields, *extra, "non_field_errors"]
+    fields: dict = {
+        name: serializers.ListField(child=serializers.CharField(), required=False) for name in names
+    }
+    fields["__module__"] = __name__
+    errors = type(
+        f"{serializer_class.__name__.removesuffix('Serializer')}Errors",
+        (serializers.Serializer,),
+        fields,
+    )
+    return OpenApiResponse(errors, description="Invalid input: messages per field.")
+
+
+RATE_LIMITED = _error("Too many requests; retry after the `Retry-After` header's seconds.")
+NOT_AUTHENTICATED = _error(
+    "No valid API client token (error `not_authenticated` or `authentication_failed`)."
+)
+NOT_FOUND = _error("No booking matches this code and ID number (error `not_found`).")
+
+
+# ---- Signed PDF links: the link carries no personal data and expires.
+
+
+def pdf_signature(code: str) -> str:
+    return signing.TimestampSigner(salt=_PDF_SALT).sign(code).split(":", 1)[1]
+
+
+def pdf_signature_valid(code: str, signature: str) -> bool:
+    try:
+        signing.TimestampSigner(salt=_PDF_SALT).unsign(
+            f"{code}:{signature}", max_age=PDF_LINK_MAX_AGE
+        )
+    except signing.BadSignature:  # SignatureExpired included
+        return False
+    return True
+
+
+def pdf_url(request: Request, code: str) -> str:
+    path = reverse("api-booking-pdf", kwargs={"code": code})
+    return request.build_absolute_uri(f"{path}?sig={pdf_signature(code)}")
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*: enough for the resident to recognise, not enough to identify."""
+    name = name.strip()
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+# ---- Serializers
+
+
+class BookingOfficeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    address = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Office
+        fields = ["code", "name", "address"]
+
+
+class BookingServiceSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Service
+        fields = ["code", "name"]
+
+
+class SlotQuerySerializer(serializers.Serializer):
+    office = serializers.CharField(help_text="Office code.")
+    service = serializers.CharField(help_text="Service code.")
+    date = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="The day, YYYY-MM-DD.")
+
+    def validate_office(self, code: str) -> Office:
+        try:
+            return catalogue.office_get_public(code=code)
+        except Office.DoesNotExist:
+            raise serializers.ValidationError(_("No office has this code."))
+
+    def validate_service(self, code: str) -> Service:
+        service = catalogue.service_list_public().filter(code=code).first()
+        if service is None:
+            raise serializers.ValidationError(_("No service has this code."))
+        return service
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["service"] not in attrs["office"].services.all():
+            raise serializers.ValidationError(
+                {"service": [_("This office does not offer this service.")]}
+            )
+        return attrs
+
+
+class SlotSerializer(serializers.ModelSerializer):
+    capacity = serializers.IntegerField(
+        source="bookable", read_only=True, help_text="Places that can be booked online."
+    )
+    remaining = serializers.IntegerField(read_only=True, help_text="Places still free.")
+    bookable = serializers.SerializerMethodField(
+        help_text="Whether the slot can be booked now: its booking window is open, the office "
+        "is not closed that day and a place is free."
+    )
+
+    class Meta:
+        model = Slot
+        fields = ["id", "start", "end", "capacity", "remaining", "bookable"]
+
+    def get_bookable(self, slot: Slot) -> bool:
+        if self.context["closure"] is not None or slot.is_closed or not slot.remaining:
+            return False
+        return selectors.slot_window(slot).state(self.context["now"]) == "open"
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    slot = serializers.PrimaryKeyRelatedField(
+        queryset=Slot.objects.all(), help_text="A slot id from /api/v1/slots/."
+    )
+    service = serializers.SlugRelatedField(
+        slug_field="code", queryset=catalogue.service_list_public(), help_text="Service code."
+    )
+    name = serializers.CharField(max_length=50, help_text="The resident's full name.")
+    id_number = serializers.CharField(
+        max_length=30, help_text="The resident's 18-character national ID number."
+    )
+    phone = serializers.RegexField(
+        r"^1[0-9]{10}$",
+        help_text="Mobile number: 11 digits starting with 1.",
+        error_messages={"invalid": _("A mobile number has 11 digits and starts with 1.")},
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+    def validate_id_number(self, value: str) -> str:
+        return validate_id_number(value)  # its ValidationError becomes this field's error
+
+
+class BookingCreatedSerializer(serializers.ModelSerializer):
+    office = BookingOfficeSerializer(read_only=True)
+    service = BookingServiceSerializer(read_only=True)
+    pdf_url = serializers.SerializerMethodField(
+        help_text="The confirmation PDF; a signed link valid for 24 hours."
+    )
+
+    class Meta:
+        model = Booking
+        fields = ["code", "status", "start", "office", "service", "pdf_url"]
+
+    def get_pdf_url(self, booking: Booking) -> str:
+        return pdf_url(self.context["request"], booking.code)
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    end = serializers.DateTimeField(source="slot.end", read_only=True)
+    office = BookingOfficeSerializer(read_only=True)
+    service = BookingServiceSerializer(read_only=True)
+    name = serializers.SerializerMethodField(help_text="Masked, e.g. 张*.")
+    id_number = serializers.CharField(
+        source="id_masked", read_only=True, help_text="Masked, e.g. 430***********1234."
+    )
+
+    class Meta:
+        model = Booking
+        fields = ["code", "status", "start", "end", "office", "service", "name", "id_number"]
+
+    def get_name(self, booking: Booking) -> str:
+        return mask_name(booking.name)
+
+
+class IdLast4Serializer(serializers.Serializer):
+    id_last4 = serializers.RegexField(
+        r"^[0-9]{3}[0-9Xx]$",
+        help_text="The last 4 characters of the ID number the booking was made for.",
+        error_messages={"invalid": _("Enter the last 4 characters of the ID number.")},
+    )
+
+
+# ---- Views
+
+
+class HasApiClient(permissions.BasePermission):
+    """Writes need an active API client's token; without one the answer is 401."""
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, ApiClient)
+
+
+BOOKING_THROTTLES = [ClientRateThrottle, AnonIpRateThrottle]
+LOOKUP_THROTTLES = [*BOOKING_THROTTLES, LookupRateThrottle]
+
+
+class SlotListView(APIView):
+    throttle_classes = BOOKING_THROTTLES
+
+    @extend_schema(
+        operation_id="slots_list",
+        summary="The slots of one day",
+        parameters=[SlotQuerySerializer, ACCEPT_LANGUAGE],
+        responses={
+            200: SlotSerializer(many=True),
+            400: _field_errors(SlotQuerySerializer),
+            401: NOT_AUTHENTICATED,
+            429: RATE_LIMITED,
+        },
+        tags=["bookings"],
+    )
+    def get(self, request: Request) -> Response:
+        query = SlotQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        office, service, day = (query.validated_data[k] for k in ("office", "service", "date"))
+        slots = selectors.slots_for(office=office, service=service, day=day)
+        closure = selectors.closure_for(office=office, service=service, day=day)
+        context = {"closure": closure, "now": timezone.now()}
+        return Response(SlotSerializer(slots, many=True, context=context).data)
+
+
+class BookingCreateView(APIView):
+    permission_classes = [HasApiClient]
+    parser_classes = [JSONParser]
+    throttle_classes = BOOKING_THROTTLES
+
+    @extend_schema(
+        operation_id="bookings_create",
+        summary="Book a slot",
+        parameters=[IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, ACCEPT_LANGUAGE],
+        request=BookingCreateSerializer,
+        responses={
+            201: BookingCreatedSerializer,
+            400: _field_errors(BookingCreateSerializer, "Idempotency-Key"),
+            401: NOT_AUTHENTICATED,
+            403: _error("Booking is paused after repeated no-shows (error `restricted`)."),
+            409: _error(
+                "Refused: `slot_full`, `duplicate` (an active booking for this service), "
+                "`daily_limit`, `slot_unavailable`, `closed`, `outside_window`, `not_yet_open`."
+            ),
+            422: _error("The Idempotency-Key was used for another body."),
+            429: RATE_LIMITED,
+        },
+        tags=["bookings"],
+    )
+    def post(self, request: Request) -> Response:
+        data = BookingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        client: ApiClient = request.auth
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            return Response(self._book(request, data.validated_data), status.HTTP_201_CREATED)
+        if len(key) > 100:
+            raise exceptions.ValidationError(
+                {"Idempotency-Key": [_("An Idempotency-Key has at most 100 characters.")]}
+            )
+        outcome = idempotent_run(
+            scope=f"api-booking:{client.pk}",
+            key=key,
+            fingerprint=request_fingerprint(request.data),
+            run=lambda: (status.HTTP_201_CREATED, self._book(request, data.validated_data)),
+        )
+        response = Response(outcome.body, status=outcome.status)
+        if outcome.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+    def _book(self, request: Request, fields: dict) -> dict:
+        booking = actions.booking_create(
+            slot_id=fields["slot"].pk,
+            service=fields["service"],
+            name=fields["name"],
+            id_number=fields["id_number"],
+            phone=fields["phone"],
+            email=fields["email"],
+            language=translation.get_language(),
+            api_client=request.auth.name,
+        )
+        return dict(BookingCreatedSerializer(booking, context={"request": request}).data)
+
+
+class BookingDetailView(APIView):
+    throttle_classes = LOOKUP_THROTTLES
+
+    @extend_schema(
+        operation_id="bookings_retrieve",
+        summary="Look a booking up",
+        parameters=[IdLast4Serializer, ACCEPT_LANGUAGE],
+        responses={
+            200: BookingSerializer,
+            400: _field_errors(IdLast4Serializer),
+            401: NOT_AUTHENTICATED,
+            404: NOT_FOUND,
+            429: RATE_LIMITED,
+        },
+        tags=["bookings"],
+    )
+    def get(self, request: Request, code: str) -> Response:
+        query = IdLast4Serializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        booking = selectors.booking_get_for_resident(
+            code=code, id_last4=query.validated_data["id_last4"]
+        )
+        return Response(BookingSerializer(booking).data)
+
+
+class BookingCancelView(APIView):
+    permission_classes = [HasApiClient]
+    parser_classes = [JSONParser]
+    throttle_classes = LOOKUP_THROTTLES
+
+    @extend_schema(
+        operation_id="bookings_cancel",
+        summary="Cancel a booking",
+        parameters=[ACCEPT_LANGUAGE],
+        request=IdLast4Serializer,
+        responses={
+            200: BookingSerializer,
+            400: _field_errors(IdLast4Serializer),
+            401: NOT_AUTHENTICATED,
+            404: NOT_FOUND,
+            409: _error("The booking cannot be cancelled any more (error `illegal_transition`)."),
+            429: RATE_LIMITED,
+        },
+        tags=["bookings"],
+    )
+    def post(self, request: Request, code: str) -> Response:
+        data = IdLast4Serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = selectors.booking_get_for_resident(
+            code=code, id_last4=data.validated_data["id_last4"]
+        )
+        booking = actions.booking_cancel(booking=booking)
+        return Response(BookingSerializer(booking).data)
+
+
+class BookingPdfView(APIView):
+    throttle_classes = BOOKING_THROTTLES
+
+    @extend_schema(
+        operation_id="bookings_pdf",
+        summary="The confirmation PDF (signed link)",
+        parameters=[
+            OpenApiParameter(
+                "sig", required=True, description="The signature from `pdf_url` (24 hours)."
+            ),
+            ACCEPT_LANGUAGE,
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            403: _error("The link's signature is wrong or has expired (error `link_invalid`)."),
+            404: _error("No such booking (error `not_found`)."),
+            429: RATE_LIMITED,
+        },
+        tags=["bookings"],
+    )
+    def get(self, request: Request, code: str) -> HttpResponse:
+        if not pdf_signature_valid(code, request.query_params.get("sig", "")):
+            raise exceptions.PermissionDenied(
+                _("This link is invalid or has expired."), code="link_invalid"
+            )
+        booking = get_object_or_404(
+            Booking.objects.select_related("slot", "office", "service"), code=code
+        )
+        from .printouts import booking_pdf  # written alongside; imported when first needed
+
+        pdf = booking_pdf(booking)
+        if isinstance(pdf, HttpResponse):
+            return pdf
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="booking-{booking.code}.pdf"'
+        return response
+
+    def perform_content_negotiation(self, request, force=False):
+        # A PDF client may send `Accept: application/pdf`; the errors are still JSON.
+        return super().perform_content_negotiation(request, force=True)

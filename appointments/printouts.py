@@ -1,0 +1,189 @@
+"""The booking's printouts: the confirmation PDF and the .ics calendar file.
+
+The PDF is bilingual: every label and sentence in the booking's language, with the other language
+as a subtitle underneath (for a booking made in Chinese: "预约确认单 / Appointment confirmation").
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, ngettext
+from icalendar import Alarm, Calendar, Event
+
+from core.pdf import render_to_pdf
+from core.qr import qr_data_uri
+
+from .constants import BookingStatus
+from .models import Booking
+
+ARRIVAL_MINUTES = 30  # residents may check in this long before their time
+
+
+def booking_manage_url(booking: Booking) -> str:
+    return f"{settings.SITE_URL}/{booking.language}/book/manage/"
+
+
+def booking_local_times(booking: Booking) -> tuple[dt.datetime, dt.datetime]:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return timezone.localtime(booking.start, zone), timezone.localtime(booking.slot.end, zone)
+
+
+def booking_day_label(start: dt.datetime) -> str:
+    """The local date with its weekday, in the active language."""
+    # Translators: a date with its weekday, e.g. "Tuesday, June 4, 2030" / "2030年6月4日 星期二"
+    return gettext("%(weekday)s, %(date)s") % {
+        "weekday": formats.date_format(start, "l"),
+        "date": formats.date_format(start, "DATE_FORMAT"),
+    }
+
+
+def booking_checkin_from(start: dt.datetime) -> str:
+    return (start - dt.timedelta(minutes=ARRIVAL_MINUTES)).strftime("%H:%M")
+
+
+def _other_language(language: str) -> str:
+    return "en" if language.lower().startswith("zh") else "zh-hans"
+
+
+def _pair_up(main, sub):
+    """Main-language and subtitle values side by side; a subtitle equal to the main text (an
+    untranslated message, a name with no English form) is dropped."""
+    if isinstance(main, dict):
+        return {key: _pair_up(main[key], sub[key]) for key in main}
+    if isinstance(main, list):
+        return [_pair_up(a, b) for a, b in zip(main, sub, strict=True)]
+    return (main, "" if sub == main else sub)
+
+
+def _in_both(language: str, build: Callable[[], dict]) -> dict:
+    with translation.override(language):
+        main = build()
+    with translation.override(_other_language(language)):
+        sub = build()
+    return _pair_up(main, sub)
+
+
+def _material_texts(material) -> dict:
+    needs = []
+    if material.original_required:
+        needs.append(gettext("Original"))
+    if material.copies:
+        needs.append(
+            ngettext("%(n)s photocopy", "%(n)s photocopies", material.copies)
+            % {"n": material.copies}
+        )
+    if material.is_optional:
+        needs.append(gettext("Only if it applies to you"))
+    return {"name": material.name, "note": material.note, "needs": needs}
+
+
+def _texts(booking: Booking, start: dt.datetime, materials: list) -> dict:
+    checkin = booking_checkin_from(start)
+    return {
+        "authority": gettext("Xingcheng Public Security Bureau"),
+        "brand": gettext("OneWindow"),
+        "title": gettext("Appointment confirmation"),
+        "code": gettext("Booking code"),
+        "scan": gettext("Show or scan this code at the kiosk"),
+        "status": str(booking.get_status_display()),
+        "appointment": gettext("Appointment details"),
+        "service": gettext("Service"),
+        "date": gettext("Date"),
+        "time": gettext("Time"),
+        "office": gettext("Office"),
+        "address": gettext("Address"),
+        "phone": gettext("Phone"),
+        "applicant": gettext("Applicant"),
+        "name": gettext("Name"),
+        "id_number": gettext("ID number"),
+        "bring": gettext("What to bring"),
+        "document": gettext("Document"),
+        "needs": gettext("Required"),
+        "nothing": gettext("Only your ID card."),
+        "notes": gettext("Please note"),
+        "arrive": gettext(
+            "Check in from %(time)s, up to %(minutes)s minutes before your time, at the kiosk "
+            "or the reception desk."
+        )
+        % {"time": checkin, "minutes": ARRIVAL_MINUTES},
+        "identity": gettext(
+            "Bring the original ID card of the person named above: the booking belongs to this "
+            "ID number and cannot be passed on."
+        ),
+        "manage": gettext(
+            "To reschedule or cancel, go to the address below and enter the booking code and "
+            "the last 4 characters of the ID number."
+        ),
+        "footer": gettext(
+            "Issued by OneWindow on %(when)s. Keep this confirmation until your visit."
+        )
+        % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+        "service_name": booking.service.name,
+        "office_name": booking.office.name,
+        "office_address": booking.office.address,
+        "office_transit": booking.office.transit,
+        "day": booking_day_label(start),
+        "materials": [_material_texts(m) for m in materials],
+    }
+
+
+def booking_pdf(booking: Booking) -> bytes:
+    """The confirmation to print or keep on the phone: one A4 page."""
+    start, end = booking_local_times(booking)
+    materials = list(booking.service.materials.all())
+    with timezone.override(ZoneInfo(settings.TIME_ZONE)):
+        texts = _in_both(booking.language, lambda: _texts(booking, start, materials))
+        context = {
+            "booking": booking,
+            "t": texts,
+            "lang": "zh-Hans" if booking.language.lower().startswith("zh") else booking.language,
+            "code_spaced": f"{booking.code[:4]} {booking.code[4:]}",
+            "qr": qr_data_uri(booking.code, scale=5, border=1),
+            "times": f"{start:%H:%M}–{end:%H:%M}",
+            "is_active": booking.status == BookingStatus.BOOKED,
+            "is_cancelled": booking.status == BookingStatus.CANCELLED,
+            "manage_url": booking_manage_url(booking),
+        }
+        return render_to_pdf("appointments/booking_pdf.html", context, language=booking.language)
+
+
+def booking_ics(booking: Booking) -> bytes:
+    """A calendar entry; for a cancelled booking, the cancellation of that entry (same UID)."""
+    cancelled = booking.status == BookingStatus.CANCELLED
+    with translation.override(booking.language):
+        summary = booking.service.name
+        location = f"{booking.office.name}, {booking.office.address}"
+        description = gettext("Booking code: %(code)s") % {"code": booking.code}
+        bring = [m.name for m in booking.service.materials.all()] or [gettext("Only your ID card.")]
+        description += "\n\n" + gettext("What to bring") + ":\n- " + "\n- ".join(bring)
+        description += "\n\n" + booking_manage_url(booking)
+        reminder = gettext("Tomorrow: %(service)s at %(office)s") % {
+            "service": summary,
+            "office": booking.office.name,
+        }
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//OneWindow//Appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = Event()
+    event.add("uid", f"{booking.code}@onewindow")
+    event.add("dtstamp", timezone.now().astimezone(dt.UTC))
+    event.add("dtstart", booking.start.astimezone(dt.UTC))
+    event.add("dtend", booking.slot.end.astimezone(dt.UTC))
+    event.add("summary", summary)
+    event.add("location", location)
+    event.add("description", description)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("sequence", 1 if cancelled else 0)
+    if not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", reminder)
+        alarm.add("trigger", dt.timedelta(days=-1))
+        event.add_component(alarm)
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,571 @@
+"""The resident's booking pages: service → office → day and time → details → confirmation, and
+finding, moving and cancelling a booking. No account is needed: a booking is shown only to the
+browser session that made (or looked up) it, never to someone who merely has its URL.
+
+Every page works without JavaScript; htmx only swaps the day's times in place."""
+
+import dataclasses
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from core.crypto import pii_hmac
+from core.errors import DomainError
+from core.idempotency import IdempotencyKeyReused, idempotent_run, request_fingerprint
+from services import selectors as catalogue
+from services.models import Channel, Office, Service
+
+from . import actions, selectors
+from .constants import BookingStatus
+from .errors import NotYetOpen, OutsideWindow, SlotClosed, SlotFull, SlotUnavailable
+from .forms import (
+    BookingDetailsForm,
+    BookingLookupForm,
+    OfficeFilterForm,
+    ServiceSearchForm,
+    WaitingJoinForm,
+)
+from .models import Booking, Schedule, Slot
+
+SESSION_KEY = "my_bookings"
+SESSION_MAX = 20
+CALENDAR_DAYS = 14
+LOOKUP_LIMIT = 10
+LOOKUP_WINDOW_SECONDS = 600
+# Refusals about the chosen time: the form is pointless, the resident picks another time.
+SLOT_ERRORS = {"slot_full", "slot_unavailable", "closed", "outside_window", "not_yet_open"}
+
+
+# --- helpers: the catalogue entries a booking page is about ------------------------------------
+
+
+def _bookable_offices(service: Service):
+    """Active offices offering `service` with an active appointment schedule for it."""
+    scheduled = Schedule.objects.filter(is_active=True, services=service).values("office_id")
+    return catalogue.office_list_public().filter(services=service, pk__in=scheduled)
+
+
+def _service_or_404(code: str) -> Service:
+    try:
+        service = catalogue.service_get_public(code=code)
+    except Service.DoesNotExist:
+        raise Http404
+    if not service.bookable_at_counter:
+        raise Http404
+    return service
+
+
+def _office_or_none(service: Service, code: str) -> Office | None:
+    return _bookable_offices(service).filter(code=code).first()
+
+
+def _slot_or_404(*, slot_id: int, office: Office, service: Service) -> Slot:
+    slot = (
+        Slot.objects.select_related("schedule", "office")
+        .filter(pk=slot_id, office=office, schedule__services=service, schedule__is_active=True)
+        .first()
+    )
+    if slot is None:
+        raise Http404
+    return slot
+
+
+def _slot_problem(slot: Slot, service: Service, now: dt.datetime) -> DomainError | None:
+    """Why `slot` cannot be booked now, for showing before the resident types anything.
+    The action checks again (and is the guard); this only spares a useless form."""
+    day = timezone.localtime(slot.start).date()
+    closure = selectors.closure_for(office=slot.office, service=service, day=day)
+    if closure is not None:
+        return SlotClosed(reason=closure.reason)
+    if slot.is_closed:
+        return SlotUnavailable()
+    window = selectors.slot_window(slot)
+    state = window.state(now)
+    if state == "not_yet":
+        return NotYetOpen(when=timezone.localtime(window.opens_at).strftime("%Y-%m-%d %H:%M"))
+    if state == "closed":
+        return OutsideWindow()
+    if slot.remaining <= 0:
+        return SlotFull()
+    return None
+
+
+# --- helpers: the session holds the codes this browser may see ---------------------------------
+
+
+def _remember(request: HttpRequest, code: str) -> None:
+    codes = [c for c in request.session.get(SESSION_KEY, []) if c != code]
+    request.session[SESSION_KEY] = (codes + [code])[-SESSION_MAX:]
+
+
+def _booking_in_session(request: HttpRequest, code: str) -> Booking | None:
+    if code not in request.session.get(SESSION_KEY, []):
+        return None
+    return (
+        Booking.objects.select_related("service__category", "office__district", "slot__schedule")
+        .filter(code=code)
+        .first()
+    )
+
+
+def _to_lookup(request: HttpRequest) -> HttpResponse:
+    messages.info(
+        request,
+        _("To see a booking, enter its code and the last 4 characters of the ID number."),
+    )
+    return redirect("appointments:booking_lookup")
+
+
+def _lookup_allowed(request: HttpRequest) -> bool:
+    """At most LOOKUP_LIMIT lookups per address in a fixed window (against code guessing)."""
+    key = "booking-lookup:" + request.META.get("REMOTE_ADDR", "")
+    cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
+        count = 1
+    return count <= LOOKUP_LIMIT
+
+
+# --- the day picker, shared by booking and rescheduling ----------------------------------------
+
+
+@dataclass
+class SlotRow:
+    slot: Slot
+    state: str  # open, full, closed, current
+    remaining: int
+
+
+def _parse_day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _slot_rows(
+    *, office: Office, service: Service, day: dt.date, now: dt.datetime, current: int | None
+) -> list[SlotRow]:
+    rows = []
+    for slot in selectors.slots_for(office=office, service=service, day=day):
+        if slot.start <= now:
+            continue
+        if slot.pk == current:
+            state = "current"
+        elif slot.is_closed or selectors.slot_window(slot).state(now) != "open":
+            state = "closed"
+        else:
+            state = "open" if slot.remaining else "full"
+        rows.append(SlotRow(slot, state, slot.remaining))
+    return rows
+
+
+def _calendar(*, office: Office, service: Service, now: dt.datetime) -> list:
+    days = selectors.availability_calendar(
+        office=office, service=service, first=timezone.localdate(), days=CALENDAR_DAYS, now=now
+    )
+    return _mark_unreleased(days, office=office, service=service, now=now)
+
+
+def _mark_unreleased(days: list, *, office: Office, service: Service, now: dt.datetime) -> list:
+    """Slots exist only as far ahead as they have been generated; a later day on which the
+    schedule takes appointments is shown as "opens <release time>" rather than as empty."""
+    schedules = Schedule.objects.filter(
+        office=office, services=service, is_active=True
+    ).prefetch_related("periods")
+    result = []
+    for day in days:
+        if day.state == "none":
+            opens = [
+                timezone.make_aware(
+                    dt.datetime.combine(
+                        day.day - dt.timedelta(days=s.release_days_ahead), s.release_time
+                    )
+                )
+                for s in schedules
+                if (s.valid_from is None or s.valid_from <= day.day)
+                and (s.valid_until is None or day.day <= s.valid_until)
+                and any(p.weekday == day.day.weekday() for p in s.periods.all())
+            ]
+            future = [o for o in opens if o > now]
+            if future:
+                day = dataclasses.replace(day, state="not_yet", opens_at=min(future))
+        result.append(day)
+    return result
+
+
+def _picker_context(
+    request: HttpRequest, *, service: Service, office: Office, booking: Booking | None = None
+) -> dict:
+    now = timezone.now()
+    days = _calendar(office=office, service=service, now=now)
+    wanted = _parse_day(request.GET.get("date"))
+    chosen = next((d for d in days if d.day == wanted), None)
+    if chosen is None and wanted is None:
+        chosen = next((d for d in days if d.state == "open"), None)
+    rows = []
+    if chosen is not None and chosen.state in ("open", "full"):
+        current = booking.slot_id if booking else None
+        rows = _slot_rows(office=office, service=service, day=chosen.day, now=now, current=current)
+    return {
+        "service": service,
+        "office": office,
+        "days": days,
+        "chosen": chosen,
+        "rows": rows,
+        "today": timezone.localdate(),
+        "booking": booking,
+    }
+
+
+def _render_picker(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    if request.htmx:
+        return render(request, f"{template}#picker", {**context, "swapped": True})
+    return render(request, template, context)
+
+
+# --- booking flow --------------------------------------------------------------------------------
+
+
+def service_choose(request: HttpRequest) -> HttpResponse:
+    form = ServiceSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    services = catalogue.service_filter_channel(catalogue.service_list_public(), Channel.COUNTER)
+    scheduled = Schedule.objects.filter(is_active=True, office__is_active=True).values("services")
+    services = catalogue.service_search(services.filter(pk__in=scheduled), query)
+    template = "appointments/service_choose.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, {"form": form, "services": services, "query": query})
+
+
+def office_choose(request: HttpRequest, service_code: str) -> HttpResponse:
+    service = _service_or_404(service_code)
+    form = OfficeFilterForm(request.GET or None)
+    offices = _bookable_offices(service)
+    if form.is_valid() and form.cleaned_data["district"]:
+        offices = offices.filter(district=form.cleaned_data["district"])
+    template = "appointments/office_choose.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, {"service": service, "form": form, "offices": offices})
+
+
+def slot_choose(request: HttpRequest, service_code: str, office_code: str) -> HttpResponse:
+    service = _service_or_404(service_code)
+    office = _office_or_none(service, office_code)
+    if office is None:
+        return redirect("appointments:book_office", service_code=service.code)
+    context = _picker_context(request, service=service, office=office)
+    return _render_picker(request, "appointments/slot_choose.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def booking_create(
+    request: HttpRequest, service_code: str, office_code: str, slot_id: int
+) -> HttpResponse:
+    service = _service_or_404(service_code)
+    office = _office_or_none(service, office_code)
+    if office is None:
+        raise Http404
+    slot = _slot_or_404(slot_id=slot_id, office=office, service=service)
+    error = error_code = None
+    if request.method == "POST":
+        form = BookingDetailsForm(request.POST)
+        if form.is_valid():
+            outcome_or_error = _booking_submit(request, form.cleaned_data, slot, service)
+            if isinstance(outcome_or_error, HttpResponse):
+                return outcome_or_error
+            error_code, error = outcome_or_error
+            # A refused attempt needs a new token, or its retry would replay the refusal.
+            data = request.POST.copy()
+            data["token"] = str(uuid.uuid4())
+            form = BookingDetailsForm(data)
+    else:
+        form = BookingDetailsForm()
+        problem = _slot_problem(slot, service, timezone.now())
+        if problem is not None:
+            error_code, error = problem.code, str(problem)
+    context = {
+        "service": service,
+        "office": office,
+        "slot": slot,
+        "form": form,
+        "error": error,
+        "slot_error": error_code in SLOT_ERRORS,
+        "duplicate": error_code == "duplicate",
+        "day": timezone.localtime(slot.start).date(),
+    }
+    status = 409 if error and request.method == "POST" else 200
+    return render(request, "appointments/booking_create.html", context, status=status)
+
+
+def _booking_submit(request: HttpRequest, data: dict, slot: Slot, service: Service):
+    """Book once per form token: a double submit gets the first answer."""
+    fingerprint = request_fingerprint(
+        {
+            "slot": slot.pk,
+            "service": service.pk,
+            "name": data["name"],
+            "id": pii_hmac(data["id_number"]),
+            "phone": data["phone"],
+            "email": data["email"],
+        }
+    )
+
+    def run() -> tuple[int, dict]:
+        booking = actions.booking_create(
+            slot_id=slot.pk,
+            service=service,
+            name=data["name"],
+            id_number=data["id_number"],
+            phone=data["phone"],
+            email=data["email"],
+            language=request.LANGUAGE_CODE,
+        )
+        return 201, {"code": booking.code}
+
+    try:
+        outcome = idempotent_run(
+            scope="booking-form", key=str(data["token"]), fingerprint=fingerprint, run=run
+        )
+    except IdempotencyKeyReused as reused:
+        return reused.code, str(reused)
+    if outcome.status == 201:
+        _remember(request, outcome.body["code"])
+        return redirect("appointments:booking_done", code=outcome.body["code"])
+    return outcome.body.get("error"), outcome.body.get("detail") or _("The booking failed.")
+
+
+def booking_done(request: HttpRequest, code: str) -> HttpResponse:
+    booking = _booking_in_session(request, code)
+    if booking is None:
+        return _to_lookup(request)
+    if booking.status != BookingStatus.BOOKED:
+        return redirect("appointments:booking_manage", code=booking.code)
+    from core.qr import qr_svg
+
+    context = {
+        "booking": booking,
+        "materials": booking.service.materials.order_by("position", "id"),
+        "qr": qr_svg(booking.code, scale=5, title=_("Booking code %(code)s") % {"code": code}),
+    }
+    return render(request, "appointments/booking_done.html", context)
+
+
+def booking_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    booking = _booking_in_session(request, code)
+    if booking is None:
+        return _to_lookup(request)
+    from .printouts import booking_pdf as render_pdf
+
+    response = HttpResponse(render_pdf(booking), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="booking-{booking.code}.pdf"'
+    return response
+
+
+def booking_ics(request: HttpRequest, code: str) -> HttpResponse:
+    booking = _booking_in_session(request, code)
+    if booking is None:
+        return _to_lookup(request)
+    from .printouts import booking_ics as render_ics
+
+    response = HttpResponse(render_ics(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="booking-{booking.code}.ics"'
+    return response
+
+
+# --- finding, cancelling and moving a booking ---------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def booking_lookup(request: HttpRequest) -> HttpResponse:
+    form = BookingLookupForm(request.POST or None)
+    error, status = None, 200
+    if request.method == "POST":
+        if not _lookup_allowed(request):
+            error = _("Too many attempts from your network. Please wait 10 minutes and try again.")
+            status = 429
+        elif form.is_valid():
+            try:
+                booking = selectors.booking_get_for_resident(
+                    code=form.cleaned_data["code"], id_last4=form.cleaned_data["id_last4"]
+                )
+            except DomainError as refusal:
+                error, status = str(refusal), refusal.status
+            else:
+                _remember(request, booking.code)
+                return redirect("appointments:booking_manage", code=booking.code)
+    context = {"form": form, "error": error}
+    return render(request, "appointments/booking_lookup.html", context, status=status)
+
+
+def _changeable(booking: Booking) -> bool:
+    return booking.status == BookingStatus.BOOKED and booking.start > timezone.now()
+
+
+def booking_manage(request: HttpRequest, code: str) -> HttpResponse:
+    booking = _booking_in_session(request, code)
+    if booking is None:
+        return _to_lookup(request)
+    moved_to = Booking.objects.filter(rescheduled_from=booking).only("code").first()
+    context = {"booking": booking, "changeable": _changeable(booking), "moved_to": moved_to}
+    return render(request, "appointments/booking_manage.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def booking_cancel(request: HttpRequest, code: str) -> HttpResponse:
+    booking = _booking_in_session(request, code)
+    if booking is None:
+        return _to_lookup(request)
+    error = None
+    if request.method == "POST":
+        try:
+            actions.booking_cancel(booking=booking)
+        except DomainError as refusal:
+            error = str(refusal)
+        else:
+            messages.success(request, _("Your booking was cancelled."))
+            return redirect("appointments:booking_manage", code=booking.code)
+    if not _changeable(booking) and error is None:
+        return redirect("appointments:booking_manage", code=booking.code)
+    context = {"booking": booking, "error": error}
+    return render(
+        request, "appointments/booking_cancel.html", context, status=409 if error else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def booking_reschedule(request: HttpRequest, code: str) -> HttpResponse:
+    booking = _booking_in_session(request, code)
+    if booking is None:
+        return _to_lookup(request)
+    moved_to = Booking.objects.filter(rescheduled_from=booking).only("code").first()
+    if moved_to is not None:  # a repeated submit: the move already happened
+        return redirect("appointments:booking_done", code=moved_to.code)
+    if not _changeable(booking):
+        return redirect("appointments:booking_manage", code=booking.code)
+    slot_id = request.POST.get("slot") or request.GET.get("slot")
+    if not slot_id:
+        context = _picker_context(
+            request, service=booking.service, office=booking.office, booking=booking
+        )
+        return _render_picker(request, "appointments/booking_reschedule.html", context)
+    try:
+        slot = _slot_or_404(slot_id=int(slot_id), office=booking.office, service=booking.service)
+    except ValueError:
+        raise Http404
+    return _reschedule_confirm(request, booking, slot)
+
+
+def _reschedule_confirm(request: HttpRequest, booking: Booking, slot: Slot) -> HttpResponse:
+    error = None
+    if request.method == "POST":
+        try:
+            new = actions.booking_reschedule(booking=booking, slot_id=slot.pk)
+        except DomainError as refusal:
+            error = str(refusal)
+        else:
+            _remember(request, new.code)
+            messages.success(
+                request,
+                _("Your appointment was moved. Your new booking code is %(code)s.")
+                % {"code": new.code},
+            )
+            return redirect("appointments:booking_done", code=new.code)
+    else:
+        problem = _slot_problem(slot, booking.service, timezone.now())
+        error = str(problem) if problem else None
+    context = {"booking": booking, "slot": slot, "error": error}
+    status = 409 if error and request.method == "POST" else 200
+    return render(request, "appointments/booking_reschedule_confirm.html", context, status=status)
+
+
+# --- waiting list ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def waiting_join(request: HttpRequest, service_code: str, office_code: str) -> HttpResponse:
+    service = _service_or_404(service_code)
+    office = _office_or_none(service, office_code)
+    if office is None:
+        raise Http404
+    day = _full_day(request, service, office)
+    if day is None:
+        return redirect(
+            "appointments:book_time", service_code=service.code, office_code=office.code
+        )
+    form = WaitingJoinForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.waiting_join(
+                office=office,
+                service=service,
+                day=day,
+                language=request.LANGUAGE_CODE,
+                **{k: form.cleaned_data[k] for k in ("name", "id_number", "phone", "email")},
+            )
+        except DomainError as refusal:
+            error = str(refusal)
+        else:
+            url = reverse("appointments:waiting_done", args=[service.code, office.code])
+            return redirect(f"{url}?date={day.isoformat()}")
+    context = {"service": service, "office": office, "day": day, "form": form, "error": error}
+    return render(request, "appointments/waiting_join.html", context, status=409 if error else 200)
+
+
+def _full_day(request: HttpRequest, service: Service, office: Office) -> dt.date | None:
+    """The requested day if it is in the calendar and fully booked (else no waiting list)."""
+    wanted = _parse_day(request.GET.get("date"))
+    if wanted is None:
+        return None
+    days = _calendar(office=office, service=service, now=timezone.now())
+    return wanted if any(d.day == wanted and d.state == "full" for d in days) else None
+
+
+def waiting_done(request: HttpRequest, service_code: str, office_code: str) -> HttpResponse:
+    service = _service_or_404(service_code)
+    office = _office_or_none(service, office_code)
+    day = _parse_day(request.GET.get("date"))
+    if office is None or day is None:
+        raise Http404
+    context = {"service": service, "office": office, "day": day}
+    return render(request, "appointments/waiting_done.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def offer_accept(request: HttpRequest, token: str) -> HttpResponse:
+    error = entry = None
+    status = 200
+    if request.method == "POST":
+
+        def run() -> tuple[int, dict]:
+            return 201, {"code": actions.waiting_accept(token=token).code}
+
+        # Keyed by the offer itself: a double tap on "Accept" shows the same booking.
+        key = hashlib.sha256(token.encode()).hexdigest()
+        outcome = idempotent_run(scope="waiting-offer", key=key, fingerprint=key, run=run)
+        if outcome.status == 201:
+            _remember(request, outcome.body["code"])
+            return redirect("appointments:booking_done", code=outcome.body["code"])
+        error, status = outcome.body.get("detail"), outcome.status
+    else:
+        try:
+            entry = actions.waiting_entry_from_token(token)
+        except DomainError as refusal:
+            error, status = str(refusal), refusal.status
+    context = {"entry": entry, "error": error}
+    return render(request, "appointments/offer_accept.html", context, status=status)
