@@ -173,6 +173,8 @@ class Slot(models.Model):
 
 
 class Booking(models.Model):
+    encrypted_fields = {"id_number_enc": "id_number_hmac"}  # for `manage.py rotate_keys`
+
     code = models.CharField(_("booking code"), max_length=12, unique=True)
     slot = models.ForeignKey(
         Slot, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("slot")
@@ -240,6 +242,8 @@ class Booking(models.Model):
 
 
 class WaitingListEntry(models.Model):
+    encrypted_fields = {"id_number_enc": "id_number_hmac"}
+
     office = models.ForeignKey(
         Office, on_delete=models.CASCADE, related_name="waiting_list", verbose_name=_("office")
     )

@@ -20,7 +20,7 @@ env = environ.Env(
     TIME_ZONE=(str, "Asia/Shanghai"),
     CELERY_TASK_ALWAYS_EAGER=(bool, None),
     SMS_BACKEND=(str, "notifications.backends.ConsoleSMSBackend"),
-    SECURE_SSL_REDIRECT=(bool, False),
+    SECURE_SSL_REDIRECT=(bool, True),
 )
 # An optional .env file for local overrides; never required.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
