@@ -17,6 +17,7 @@ run: sysdeps $(VENV)/.installed compilemessages
 	@echo ""
 	@echo "  OneWindow is running at http://$(HOST):$(PORT)/"
 	@echo "  Admin: http://$(HOST):$(PORT)/zh-hans/admin/  user: admin  password: onewindow-admin"
+	@echo "  Staff: http://$(HOST):$(PORT)/zh-hans/staff/  demo staff and their TOTP secrets: see the table above"
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -29,5 +29,25 @@ def seeded(db):
     call_command("seed_demo", "--quiet")
 
 
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client, signed in past the second factor the admin requires."""
+    from django.test import Client
+
+    from accounts.tests.factories import verify_session
+
+    return verify_session(Client(), admin_user)
+
+
+@pytest.fixture
+def verified_client(db):
+    """`verified_client(user)`: a client signed in as `user` with password and second factor."""
+    from django.test import Client
+
+    from accounts.tests.factories import verify_session
+
+    return lambda user: verify_session(Client(), user)
+
+
 def pytest_addoption(parser):
     parser.addoption("--screenshots", action="store_true", help="refresh docs/screenshots/")

@@ -1,15 +1,54 @@
 """Writes to user accounts and API clients."""
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
+import math
 import secrets
 
+from auditlog.context import disable_auditlog
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.contrib.auth.hashers import identify_hasher
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import ApiClient
+from core.crypto import pii_hmac
+from core.idnumbers import mask_id_number, validate_id_number
+from notifications.actions import message_send
+
+from .audit import audit_export, audit_record  # noqa: F401  (the audit writer, for every app)
+from .errors import (
+    CodeDead,
+    CodeExpired,
+    CodeLimitReached,
+    CodeTooSoon,
+    CodeWrong,
+    ContactTaken,
+    IdNumberMismatch,
+    NotAResident,
+    OtpAlreadyEnrolled,
+    OtpCodeWrong,
+    OtpThrottled,
+)
+from .models import (
+    ApiClient,
+    AuditAction,
+    CodePurpose,
+    ResidentProfile,
+    Role,
+    StaffRole,
+    VerificationCode,
+)
+from .selectors import resident_data, resident_get_by_contact
+from .signals import resident_deleting
 
 
 @transaction.atomic
@@ -51,3 +90,435 @@ def api_client_touch(*, client: ApiClient, now: dt.datetime | None = None) -> No
     ApiClient.objects.filter(pk=client.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=fresh)
     ).update(last_used_at=now)
+
+
+# --- residents -----------------------------------------------------------------------------------
+# A resident's username is the mobile number or e-mail address they signed up with, so that
+# `authenticate(username=…)` (and django-axes, which counts failures per username) needs nothing
+# special. The account stays inactive until a code sent there is entered.
+
+CODE_TTL = dt.timedelta(minutes=10)
+CODE_MAX_ATTEMPTS = 5
+CODE_RESEND_AFTER = dt.timedelta(seconds=60)
+CODE_HOURLY_LIMIT = 5
+
+
+def contact_channel(destination: str) -> str:
+    return "email" if "@" in destination else "sms"
+
+
+def contact_digest(destination: str) -> str:
+    return pii_hmac("contact:" + destination)
+
+
+def _code_digest(destination_hmac: str, code: str) -> str:
+    return pii_hmac(f"code:{destination_hmac}:{code}")
+
+
+def _code_row_new(*, purpose: str, destination: str, now: dt.datetime, usable: bool) -> str:
+    """Store a new code (replacing any unused one) and return it. An unusable row (`usable`
+    False: no account to sign up or reset) counts towards the limits like a real one and no
+    code can match it, so the pages behave the same whether or not an account exists."""
+    digest = contact_digest(destination)
+    recent = VerificationCode.objects.filter(
+        destination_hmac=digest, created_at__gt=now - dt.timedelta(hours=1)
+    )
+    if recent.filter(created_at__gt=now - CODE_RESEND_AFTER).exists():
+        raise CodeTooSoon()
+    if recent.count() >= CODE_HOURLY_LIMIT:
+        raise CodeLimitReached()
+    VerificationCode.objects.filter(
+        destination_hmac=digest, purpose=purpose, used_at__isnull=True
+    ).update(used_at=now)
+    code = f"{secrets.randbelow(10**6):06d}"
+    VerificationCode.objects.create(
+        purpose=purpose,
+        destination_hmac=digest,
+        code_hash=_code_digest(digest, code) if usable else secrets.token_hex(32),
+        created_at=now,
+        expires_at=now + CODE_TTL,
+    )
+    return code
+
+
+def _resident_message(*, destination: str, kind: str, language: str, **params: str) -> None:
+    """Send after commit: a rolled-back request must not leave a code in someone's inbox."""
+    texts = {
+        "resident_signup_code": _(
+            "Your OneWindow sign-up code is %(code)s. It is valid for 10 minutes. Never give it "
+            "to anyone, police staff included."
+        ),
+        "resident_reset_code": _(
+            "Your OneWindow password reset code is %(code)s. It is valid for 10 minutes. Never "
+            "give it to anyone, police staff included."
+        ),
+        "resident_exists": _(
+            "Someone tried to create a OneWindow account with this address, but you already "
+            "have one. Sign in at %(url)s or reset your password there. If it was not you, "
+            "ignore this message."
+        ),
+    }
+    with translation.override(language):
+        body = str(texts[kind]) % params
+        subject = str(_("Your OneWindow account"))
+
+    def send() -> None:
+        message_send(
+            channel=contact_channel(destination),
+            to=destination,
+            subject=subject,
+            body=body,
+            kind=kind,
+        )
+
+    transaction.on_commit(send, robust=True)
+
+
+def _signin_url(language: str) -> str:
+    with translation.override(language):
+        return settings.SITE_URL + reverse("account:signin")
+
+
+def verification_code_use(
+    *, purpose: str, destination: str, code: str, now: dt.datetime | None = None
+) -> None:
+    """Accept the latest code sent to `destination` for `purpose`, once, or raise.
+
+    Not one transaction on purpose: a wrong attempt is counted by its own UPDATE, which must stay
+    counted although the caller then raises (a rollback would give a guesser endless tries)."""
+    now = now or timezone.now()
+    digest = contact_digest(destination)
+    row = (
+        VerificationCode.objects.filter(
+            purpose=purpose, destination_hmac=digest, used_at__isnull=True
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if row is None or row.expires_at <= now:
+        raise CodeExpired()
+    if row.attempts >= CODE_MAX_ATTEMPTS:
+        raise CodeDead()
+    if not hmac.compare_digest(row.code_hash, _code_digest(digest, code.strip())):
+        counted = VerificationCode.objects.filter(pk=row.pk, attempts__lt=CODE_MAX_ATTEMPTS).update(
+            attempts=F("attempts") + 1
+        )
+        left = CODE_MAX_ATTEMPTS - row.attempts - 1
+        if not counted or left <= 0:
+            raise CodeDead()
+        raise CodeWrong(left=left)
+    # Conditional: of two requests racing with the right code, one wins.
+    used = VerificationCode.objects.filter(
+        pk=row.pk, used_at__isnull=True, attempts__lt=CODE_MAX_ATTEMPTS
+    ).update(used_at=now)
+    if not used:
+        raise CodeExpired()
+
+
+@transaction.atomic
+def resident_signup_start(
+    *, destination: str, language: str = "zh-hans", now: dt.datetime | None = None
+) -> None:
+    """Send a sign-up code to `destination`. If the address already has an account its owner is
+    told so instead, and the caller sees no difference (no probing who has an account).
+
+    No account row exists before the code is entered: the account is created by
+    `resident_signup_confirm` with the password chosen in the same browser session, so someone
+    who types another person's number can neither block it nor slip their own password in."""
+    now = now or timezone.now()
+    taken = _contact_taken(destination)
+    code = _code_row_new(
+        purpose=CodePurpose.SIGNUP, destination=destination, now=now, usable=not taken
+    )
+    if taken:
+        url = _signin_url(language)
+        _resident_message(
+            destination=destination, kind="resident_exists", language=language, url=url
+        )
+        return
+    _resident_message(
+        destination=destination, kind="resident_signup_code", language=language, code=code
+    )
+
+
+def _contact_taken(destination: str) -> bool:
+    field = "verified_email" if contact_channel(destination) == "email" else "verified_phone"
+    return (
+        get_user_model()._default_manager.filter(username=destination).exists()
+        or ResidentProfile.objects.filter(**{field: destination}).exists()
+    )
+
+
+def resident_signup_confirm(
+    *,
+    destination: str,
+    code: str,
+    password_hash: str,
+    language: str = "zh-hans",
+    now: dt.datetime | None = None,
+):
+    """Check the code, then create the active account with the password chosen when the code
+    was asked for (`password_hash`, from `make_password`); returns the user to sign in."""
+    identify_hasher(password_hash)  # a hash, never a raw password
+    verification_code_use(purpose=CodePurpose.SIGNUP, destination=destination, code=code, now=now)
+    return _resident_create(destination=destination, password_hash=password_hash, language=language)
+
+
+@transaction.atomic
+def _resident_create(*, destination: str, password_hash: str, language: str):
+    email = contact_channel(destination) == "email"
+    user = get_user_model()(
+        username=destination,
+        email=destination if email else "",
+        phone="" if email else destination,
+        password=password_hash,
+    )
+    profile = ResidentProfile(
+        verified_email=destination if email else "",
+        verified_phone="" if email else destination,
+        language=language,
+    )
+    try:
+        with transaction.atomic():
+            user.save()
+            profile.user = user
+            profile.save()
+    except IntegrityError:
+        raise ContactTaken()
+    return user
+
+
+@transaction.atomic
+def resident_reset_start(
+    *, destination: str, language: str = "zh-hans", now: dt.datetime | None = None
+) -> None:
+    """Send a password reset code if `destination` belongs to a resident; say nothing if not."""
+    now = now or timezone.now()
+    user = resident_get_by_contact(destination)
+    code = _code_row_new(
+        purpose=CodePurpose.RESET, destination=destination, now=now, usable=user is not None
+    )
+    if user is not None:
+        _resident_message(
+            destination=destination, kind="resident_reset_code", language=language, code=code
+        )
+
+
+def resident_password_reset(
+    *, destination: str, code: str, password: str, now: dt.datetime | None = None
+):
+    """Check the code, then set the new password (which also ends the other sessions)."""
+    verification_code_use(purpose=CodePurpose.RESET, destination=destination, code=code, now=now)
+    with transaction.atomic():
+        user = resident_get_by_contact(destination)
+        if user is None:
+            raise CodeExpired()
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def resident_id_number_bind(*, user, id_number: str) -> ResidentProfile:
+    """Link the resident's ID number (digest and mask only) on the first attached booking; a
+    later one must be for the same number."""
+    number = validate_id_number(id_number)
+    digest = pii_hmac(number)
+    try:
+        profile = ResidentProfile.objects.select_for_update().get(user=user)
+    except ResidentProfile.DoesNotExist:
+        raise NotAResident()
+    if profile.id_number_hmac:
+        if not hmac.compare_digest(profile.id_number_hmac, digest):
+            raise IdNumberMismatch()
+        return profile
+    profile.id_number_hmac = digest
+    profile.id_masked = mask_id_number(number)
+    profile.save(update_fields=["id_number_hmac", "id_masked"])
+    return profile
+
+
+def resident_data_export(*, user, ip: str | None = None) -> dict:
+    """The resident's own data for download; personal data leaving the application is
+    audited (with the account's ID number digest, so auditors find it by the number)."""
+    data = resident_data(user)
+    profile = ResidentProfile.objects.get(user=user)
+    audit_record(
+        actor=user,
+        action=AuditAction.EXPORT,
+        obj=profile,
+        ip=ip,
+        object_label="resident data",
+        details={"what": "resident data", "count": len(data.get("bookings", []))},
+    )
+    return data
+
+
+@transaction.atomic
+def resident_delete(*, user, ip: str | None = None) -> None:
+    """Delete a resident's account. Records the law requires to be kept (bookings) stay, made
+    anonymous by their own app through `accounts.signals.resident_deleting`; a receiver that
+    fails rolls the whole deletion back. The deletion is recorded once, by the audit entry here:
+    django-auditlog's own copy would keep the account's details (and name, as its actor, a user
+    that no longer exists)."""
+    try:
+        profile = ResidentProfile.objects.select_for_update().get(user=user)
+    except ResidentProfile.DoesNotExist:
+        raise NotAResident()
+    answers = resident_deleting.send(
+        sender=ResidentProfile, user=user, id_number_hmac=profile.id_number_hmac
+    )
+    anonymised = sum(n for _receiver, n in answers if isinstance(n, int))
+    audit_record(
+        actor=user,
+        action=AuditAction.DELETE,
+        obj=profile,
+        ip=ip,
+        object_label="resident account",
+        details={"records_anonymised": anonymised},
+    )
+    contacts = {user.username, profile.verified_phone, profile.verified_email} - {""}
+    VerificationCode.objects.filter(
+        destination_hmac__in=[contact_digest(c) for c in contacts]
+    ).delete()
+    with disable_auditlog():
+        user.delete()  # the profile goes with it; foreign keys to the user are SET_NULL
+
+
+# --- staff: roles by post, second factor ---------------------------------------------------------
+# Roles are granted and revoked only here: a role makes its holder staff (is_staff), the last
+# role revoked makes them a plain account again. The audit trail records both (StaffRole is
+# tracked by accounts/audit_registry.py).
+
+BACKUP_CODE_COUNT = 10
+
+
+def _staff_flag_sync(user) -> None:
+    wanted = user.is_superuser or StaffRole.objects.filter(user=user).exists()
+    if user.is_staff != wanted:
+        user.is_staff = wanted
+        user.save(update_fields=["is_staff"])
+
+
+def _may(actor, perm: str) -> None:
+    """`actor` None is the system itself (seed_demo, a management command)."""
+    if actor is not None and not actor.has_perm(perm):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def staff_role_grant(*, user, role: str, office=None, granted_by=None) -> StaffRole:
+    """Give `user` the role `role` at `office` (None: every office). Granting a role the user
+    already holds changes nothing."""
+    _may(granted_by, "accounts.add_staffrole")
+    if role not in Role.values:
+        raise ValueError(f"unknown role {role!r}")
+    grant = StaffRole.objects.filter(user=user, role=role, office=office).first()
+    if grant is None:
+        grant = StaffRole.objects.create(user=user, role=role, office=office)
+    _staff_flag_sync(user)
+    return grant
+
+
+@transaction.atomic
+def staff_role_revoke(*, staff_role: StaffRole, revoked_by=None) -> None:
+    _may(revoked_by, "accounts.delete_staffrole")
+    user = staff_role.user
+    staff_role.delete()
+    _staff_flag_sync(user)
+
+
+def _throttle_wait(device) -> int | None:
+    """Seconds until `device` accepts another attempt (django-otp doubles the wait after each
+    wrong code), or None when it accepts one now."""
+    allowed, info = device.verify_is_allowed()
+    if allowed:
+        return None
+    locked_until = (info or {}).get("locked_until")
+    if locked_until is None:
+        return 1
+    return max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+
+
+def staff_totp_pending(*, user) -> TOTPDevice:
+    """The authenticator being set up at first sign-in: one unconfirmed device, kept until a
+    code from it is entered. Refused once an authenticator is confirmed: a second one could
+    otherwise be added by anyone who knows the password."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise OtpAlreadyEnrolled()
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def staff_totp_confirm(*, user, token: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the pending authenticator with a code from it; returns the device and a fresh
+    set of backup codes (shown once: only the codes' rows remain, never displayed again)."""
+    token = _otp_normalise(token)
+    with transaction.atomic():
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise OtpAlreadyEnrolled()
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+        if device is None:
+            raise OtpCodeWrong()
+        wait = _throttle_wait(device)
+        if wait is None and device.verify_token(token):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            return device, staff_backup_codes_replace(user=user)
+    # Outside the transaction, so that django-otp's count of wrong codes is kept.
+    raise OtpThrottled(seconds=wait) if wait is not None else OtpCodeWrong()
+
+
+@transaction.atomic
+def staff_backup_codes_replace(*, user) -> list[str]:
+    """Ten new single-use backup codes; the old ones stop working."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="Backup codes", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def _otp_normalise(token: str) -> str:
+    return "".join(token.split()).replace("-", "").lower()
+
+
+def staff_otp_verify(*, user, token: str):
+    """The second step of the staff sign-in: a 6-digit code from the authenticator app or one
+    of the backup codes (used up by this). Returns the device that accepted it."""
+    token = _otp_normalise(token)
+    model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+    waits = []
+    with transaction.atomic():
+        for device in model.objects.select_for_update().filter(user=user, confirmed=True):
+            wait = _throttle_wait(device)
+            if wait is not None:
+                waits.append(wait)
+            elif device.verify_token(token):
+                return device
+    raise OtpThrottled(seconds=min(waits)) if waits else OtpCodeWrong()
+
+
+@transaction.atomic
+def staff_member_create(
+    *, username: str, password: str, first_name: str = "", last_name: str = "", email: str = ""
+):
+    """A staff account without a role yet (grant one with `staff_role_grant`)."""
+    return get_user_model()._default_manager.create_user(
+        username=username,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+    )
+
+
+@transaction.atomic
+def staff_totp_install(*, user, secret_base32: str) -> TOTPDevice:
+    """A confirmed authenticator with a known secret: for the demo staff only, whose secrets
+    are published so that anyone can add them to an authenticator app."""
+    key = base64.b32decode(secret_base32.upper() + "=" * (-len(secret_base32) % 8)).hex()
+    return TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)

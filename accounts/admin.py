@@ -2,13 +2,66 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiClient, User
+from . import (
+    actions,
+    admin_audit,  # noqa: F401  (registers the read-only audit trail)
+)
+from .admin_scoping import OfficeScopedAdminMixin
+from .models import ApiClient, StaffRole, User
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + ((_("Contact"), {"fields": ("phone",)}),)
     list_display = ("username", "email", "phone", "is_staff", "is_active")
+
+    # Standing comes from staff roles (StaffRoleAdmin); only a superuser hands out more, and only
+    # a superuser may change a superuser (their password included).
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        return (*fields, "is_staff", "is_superuser", "groups", "user_permissions")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+    """System administrators grant and revoke roles here (office managers see their offices').
+    A role is never edited: revoke it and grant another, so that the trail shows both."""
+
+    list_display = ("user", "role", "office", "granted_at")
+    list_filter = ("role", "office")
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    list_select_related = ("user", "office")
+    autocomplete_fields = ("user",)
+    fields = ("user", "role", "office", "granted_at")
+    readonly_fields = ("granted_at",)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        grant = actions.staff_role_grant(
+            user=obj.user, role=obj.role, office=obj.office, granted_by=request.user
+        )
+        obj.pk, obj.granted_at = grant.pk, grant.granted_at
+
+    def delete_model(self, request, obj) -> None:
+        actions.staff_role_revoke(staff_role=obj, revoked_by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for grant in queryset.select_related("user"):
+            actions.staff_role_revoke(staff_role=grant, revoked_by=request.user)
 
 
 @admin.register(ApiClient)

@@ -1,7 +1,14 @@
+import datetime as dt
+import hashlib
+import json
+
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.errors import DomainError
 
 
 class User(AbstractUser):
@@ -105,3 +112,203 @@ class StaffRole(models.Model):
     def __str__(self) -> str:
         where = self.office if self.office_id else _("all offices")
         return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+class ResidentProfile(models.Model):
+    """What makes a `User` a resident (no staff role): verified contacts and, once a booking
+    has been attached, the keyed digest of the resident's ID number (never the number itself)."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="resident_profile", verbose_name=_("user")
+    )
+    # Filled only once a code sent there has been entered: an unverified claim is on `User`.
+    verified_phone = models.CharField(_("verified mobile number"), max_length=11, blank=True)
+    verified_email = models.EmailField(_("verified e-mail"), blank=True)
+    id_number_hmac = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_masked = models.CharField(_("ID number"), max_length=18, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("resident profile")
+        verbose_name_plural = _("resident profiles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["verified_phone"],
+                condition=~models.Q(verified_phone=""),
+                name="resident_unique_verified_phone",
+            ),
+            models.UniqueConstraint(
+                fields=["verified_email"],
+                condition=~models.Q(verified_email=""),
+                name="resident_unique_verified_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class CodePurpose(models.TextChoices):
+    SIGNUP = "signup", _("Sign-up")
+    LOGIN = "login", _("Sign-in")
+    RESET = "reset", _("Password reset")
+
+
+class VerificationCode(models.Model):
+    """A 6-digit code sent by SMS or e-mail. Only a keyed digest of the code is kept, and the
+    destination only as a keyed digest too: this table never holds a usable code or address."""
+
+    purpose = models.CharField(_("purpose"), max_length=10, choices=CodePurpose.choices)
+    destination_hmac = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    # Set by the action (not auto_now_add) so that rate limits and expiry share one clock.
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("verification code")
+        verbose_name_plural = _("verification codes")
+        indexes = [models.Index(fields=["destination_hmac", "purpose", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- The audit trail (accounts/audit.py writes it; nothing else may) --------------------------
+
+
+class AuditTrailImmutable(DomainError):
+    code = "audit_immutable"
+    status = 403
+    message = _("The audit trail can only be appended to.")
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    DELETE = "delete", _("Deleted")
+    STATUS_CHANGE = "status_change", _("Status changed")
+    SIGN_IN = "sign_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    SIGN_OUT = "sign_out", _("Signed out")
+    ROLE_CHANGE = "role_change", _("Roles changed")
+    EXPORT = "export", _("Exported")
+    LOCKOUT = "lockout", _("Locked out")
+    LOCKOUT_LIFTED = "lockout_lifted", _("Lock lifted")
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Bulk writes would bypass the chain: refused. (The database trigger on PostgreSQL refuses
+    raw SQL too; `verify_audit` detects what gets past both.)"""
+
+    def update(self, **kwargs):
+        raise AuditTrailImmutable()
+
+    def delete(self):
+        raise AuditTrailImmutable()
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditTrailImmutable()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AuditTrailImmutable()
+
+
+class AuditEntry(models.Model):
+    """Who did what to which record, when, from where. Append-only and hash-chained: `hash` is
+    SHA-256 over the canonical JSON of the fields below plus `prev_hash`, so `manage.py
+    verify_audit` finds any row changed, removed or inserted behind the application's back."""
+
+    seq = models.PositiveBigIntegerField(_("number"), unique=True, editable=False)
+    timestamp = models.DateTimeField(_("time"), db_index=True, editable=False)
+    # SET_NULL is the one change the trigger allows (deleting a resident's account must work);
+    # `actor_id` is therefore outside the hash and `actor_username` keeps who it was.
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    actor_username = models.CharField(_("username"), max_length=150, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("record type"), max_length=100, blank=True)
+    object_id = models.CharField(_("record id"), max_length=64, blank=True)
+    object_label = models.CharField(_("record"), max_length=200, blank=True)
+    office_id = models.IntegerField(_("office"), null=True, blank=True, db_index=True)
+    # pii_hmac of the resident's ID number: searchable by ID number, which is never stored.
+    subject_hmac = models.CharField(max_length=64, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        default_permissions = ("view",)  # nobody is ever granted add, change or delete
+        indexes = [models.Index(fields=["action", "timestamp"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.get_action_display()} {self.object_label}".strip()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailImmutable()
+        if not self.hash:
+            raise AuditTrailImmutable(_("Audit entries are written by accounts.audit only."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailImmutable()
+
+    def canonical_fields(self) -> dict:
+        """The hashed content, in a form that reads back identically from every database."""
+        stamp = self.timestamp.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        return {
+            "seq": self.seq,
+            "timestamp": stamp,
+            "actor_username": self.actor_username,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_label": self.object_label,
+            "office_id": self.office_id,
+            "subject_hmac": self.subject_hmac,
+            "ip": self.ip,
+            "user_agent": self.user_agent,
+            "details": self.details,
+        }
+
+    def compute_hash(self) -> str:
+        payload = json.dumps(
+            {**self.canonical_fields(), "prev_hash": self.prev_hash},
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class AuditHead(models.Model):
+    """One row: the last entry's number and hash. Writers lock it, so appends queue up and the
+    chain never forks; it also lets `verify_audit` notice entries cut off at the end."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"#{self.seq}"

@@ -3,7 +3,8 @@ API all narrow their querysets through `scope_to_offices`."""
 
 from django.db.models import Q, QuerySet
 
-from .models import Role, StaffRole, User
+from .models import ResidentProfile, Role, StaffRole, User
+from .signals import resident_data_requested
 
 
 def user_roles(user: User) -> QuerySet[StaffRole]:
@@ -56,4 +57,98 @@ __all__ = [
     "user_has_role",
     "user_roles",
     "staff_list_for_office",
+    "user_is_resident",
+    "resident_get_by_contact",
+    "resident_data",
 ]
+
+
+# --- residents -----------------------------------------------------------------------------------
+
+
+def user_is_resident(user) -> bool:
+    """An active account with a resident profile and no staff standing. The resident pages
+    refuse anyone else: staff sign in with a second factor, which these pages do not ask for."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_staff or user.is_superuser:
+        return False
+    return (
+        ResidentProfile.objects.filter(user=user).exists()
+        and not StaffRole.objects.filter(user=user).exists()
+    )
+
+
+def resident_get_by_contact(destination: str) -> User | None:
+    """The active resident whose verified mobile number or e-mail is `destination`."""
+    field = "verified_email" if "@" in destination else "verified_phone"
+    profile = (
+        ResidentProfile.objects.select_related("user")
+        .filter(**{field: destination}, user__is_active=True)
+        .first()
+    )
+    return profile.user if profile else None
+
+
+def resident_data(user: User) -> dict:
+    """Everything OneWindow holds about a resident, as JSON-ready data. The apps above accounts
+    add their sections (bookings…) through `resident_data_requested` (see accounts/signals.py).
+
+    ID numbers appear masked only, the resident's own included: the file is meant to be kept
+    and shared by its owner, and a booking made for a family member carries their number."""
+    profile = ResidentProfile.objects.get(user=user)
+    data = {
+        "format": "onewindow-resident-data/1",
+        "account": {
+            "mobile_number": profile.verified_phone,
+            "email": profile.verified_email,
+            "id_number_masked": profile.id_masked,
+            "language": profile.language,
+            "created_at": profile.created_at.isoformat(),
+            "last_sign_in": user.last_login.isoformat() if user.last_login else None,
+        },
+    }
+    responses = resident_data_requested.send(
+        sender=ResidentProfile, user=user, id_number_hmac=profile.id_number_hmac
+    )
+    for _receiver, sections in responses:
+        data.update(sections or {})
+    return data
+
+
+# --- staff: roles, permissions, second factor -----------------------------------------------------
+
+
+def role_names_for(user: User) -> frozenset[str]:
+    """The roles `user` holds at any office (what `RoleBackend` turns into permissions)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return frozenset(user_roles(user).values_list("role", flat=True))
+
+
+def office_ids_with_perm(user: User, *perms: str) -> set[int] | None:
+    """The offices where `user` holds a role granting one of `perms` (accounts/constants.py);
+    None means every office. An admin page, a view or an API endpoint that needs `perms` shows
+    rows of these offices only."""
+    from .constants import roles_with_permission
+
+    roles = {role for perm in perms for role in roles_with_permission(perm)}
+    if not roles:  # no role grants it: only a superuser goes through
+        return None if user.is_active and user.is_superuser else set()
+    return office_ids_for(user, *roles)
+
+
+def staff_roles_for_home(user: User) -> QuerySet[StaffRole]:
+    return user_roles(user).select_related("office").order_by("role", "office__code")
+
+
+def staff_may_sign_in(user: User) -> bool:
+    """Staff sign in at /staff/: an active account with a role (which sets is_staff) or a
+    superuser. Residents have their own sign-in."""
+    return user.is_active and (user.is_staff or user.is_superuser)
+
+
+def staff_totp_confirmed(user: User) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

@@ -6,6 +6,10 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.actions import audit_record
+from accounts.admin_scoping import OfficeScopedAdminMixin
+from accounts.models import AuditAction
+
 from . import actions
 from .models import Booking, Closure, Schedule, SchedulePeriod, Slot, WaitingListEntry
 
@@ -16,7 +20,7 @@ class SchedulePeriodInline(admin.TabularInline):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(admin.ModelAdmin):
+class ScheduleAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "office",
@@ -87,8 +91,9 @@ class ClosureForm(forms.ModelForm):
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
     form = ClosureForm
+    rows_without_office_visible = True  # public holidays: seen by every manager, set bureau-wide
     list_display = ("start_date", "end_date", "office", "service", "reason_zh")
     list_filter = ("office__district", "office")
     search_fields = ("reason_zh", "reason_en", "office__name_zh")
@@ -110,7 +115,7 @@ class ClosureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Slot)
-class SlotAdmin(admin.ModelAdmin):
+class SlotAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "start",
         "end",
@@ -131,8 +136,41 @@ class SlotAdmin(admin.ModelAdmin):
         return False  # slots come from schedules
 
 
+class PersonalDataAuditMixin:
+    """Every look at residents' records leaves an entry in the audit trail: the list (with its
+    filters) and each record, its history included. The entry carries the resident's ID-number
+    digest (`id_number_hmac`), so auditors find it by ID number; nothing is decrypted here."""
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200:
+            details = {"page": "list", "query": request.GET.urlencode()}
+            self._audit(request, self.model, details)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self._audit_record_page(request, response, "original", "record")
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        self._audit_record_page(request, response, "object", "history")
+        return response
+
+    def _audit_record_page(self, request, response, context_key: str, page: str) -> None:
+        obj = (getattr(response, "context_data", None) or {}).get(context_key)
+        if response.status_code == 200 and obj is not None:
+            self._audit(request, obj, {"page": page})
+
+    def _audit(self, request, obj, details: dict) -> None:
+        audit_record(
+            actor=request.user, action=AuditAction.VIEW, obj=obj, request=request, details=details
+        )
+
+
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(PersonalDataAuditMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     """Read-only: the masked ID number only; the encrypted one never leaves the database here."""
 
     list_display = ("code", "start", "office", "service", "name", "id_masked", "status")
@@ -166,7 +204,7 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaitingListEntry)
-class WaitingListEntryAdmin(admin.ModelAdmin):
+class WaitingListEntryAdmin(PersonalDataAuditMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     list_display = ("date", "office", "service", "name", "id_masked", "status", "created_at")
     list_filter = ("status", "office")
     fields = (

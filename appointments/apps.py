@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AppointmentsConfig(AppConfig):
     name = "appointments"
     verbose_name = _("Appointments")
+
+    def ready(self) -> None:
+        # Residents' account events from accounts.signals (deletion, data export).
+        from . import receivers  # noqa: F401

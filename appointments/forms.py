@@ -131,3 +131,20 @@ class BookingLookupForm(Form):
 
     def clean_id_last4(self) -> str:
         return self.cleaned_data["id_last4"].strip().upper()
+
+
+class BookingAttachForm(Form):
+    """A booking made without an account, added to it by its code and the full ID number."""
+
+    code = BookingLookupForm.base_fields["code"]
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=22,
+        help_text=_("All 18 characters of the ID number the booking was made for."),
+        widget=forms.TextInput(attrs=_text("off", autocapitalize="characters", spellcheck="false")),
+    )
+
+    clean_code = BookingLookupForm.clean_code
+
+    def clean_id_number(self) -> str:
+        return validate_id_number(self.cleaned_data["id_number"])

@@ -176,3 +176,16 @@ def booking_get_for_resident(*, code: str, id_last4: str) -> Booking:
 
 def booking_list_for_person(*, id_number: str) -> QuerySet[Booking]:
     return Booking.objects.filter(id_number_hmac=pii_hmac(normalize_id_number(id_number)))
+
+
+def booking_list_for_account(*, user, id_number_hmac: str = "") -> QuerySet[Booking]:
+    """A resident's bookings: those linked to the account, and those made (with or without an
+    account) for the ID number linked to it."""
+    mine = Q(user=user)
+    if id_number_hmac:
+        mine |= Q(id_number_hmac=id_number_hmac)
+    return (
+        Booking.objects.filter(mine)
+        .select_related("service__category", "office")
+        .order_by("-start", "-id")
+    )

@@ -36,6 +36,7 @@ from .forms import (
     WaitingJoinForm,
 )
 from .models import Booking, Schedule, Slot
+from .views_account import booking_form_initial, signed_in_resident
 
 SESSION_KEY = "my_bookings"
 SESSION_MAX = 20
@@ -214,7 +215,10 @@ def _picker_context(
     wanted = _parse_day(request.GET.get("date"))
     chosen = next((d for d in days if d.day == wanted), None)
     if chosen is None and wanted is None:
-        chosen = next((d for d in days if d.state == "open"), None)
+        # Moving a booking starts from its own day; a new booking from the first open day.
+        own = timezone.localtime(booking.start).date() if booking else None
+        chosen = next((d for d in days if d.day == own and d.state in ("open", "full")), None)
+        chosen = chosen or next((d for d in days if d.state == "open"), None)
     rows = []
     if chosen is not None and chosen.state in ("open", "full"):
         current = booking.slot_id if booking else None
@@ -294,7 +298,7 @@ def booking_create(
             data["token"] = str(uuid.uuid4())
             form = BookingDetailsForm(data)
     else:
-        form = BookingDetailsForm()
+        form = BookingDetailsForm(initial=booking_form_initial(request))
         problem = _slot_problem(slot, service, timezone.now())
         if problem is not None:
             error_code, error = problem.code, str(problem)
@@ -334,6 +338,7 @@ def _booking_submit(request: HttpRequest, data: dict, slot: Slot, service: Servi
             phone=data["phone"],
             email=data["email"],
             language=request.LANGUAGE_CODE,
+            user=signed_in_resident(request),
         )
         return 201, {"code": booking.code}
 

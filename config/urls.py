@@ -17,9 +17,12 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("staff/audit/", include("accounts.urls_audit")),
+    path("staff/", include("accounts.urls")),
     path("", include("core.urls")),
     path("", include("services.urls")),
     path("book/", include("appointments.urls")),
+    path("account/", include("accounts.urls_resident")),
     prefix_default_language=True,
 )
 

@@ -41,12 +41,12 @@ def test_book_then_find_and_cancel_on_a_phone(request, site, page):
 
     if refresh:
         page.goto(site + "/zh-hans/book/")
-        step("1-service", full_page=False)
+        step("01-service", full_page=False)
 
     page.goto(f"{site}/zh-hans/services/{SERVICE}/")
     page.locator(f"main a.button[href='/zh-hans/book/{SERVICE}/']").click()
     expect(page).to_have_url(re.compile(rf"/zh-hans/book/{SERVICE}/$"))
-    step("2-office")
+    step("02-office")
 
     page.locator("#results a.choice").first.click()
     expect(page.locator("ol.day-list")).to_be_visible()
@@ -55,43 +55,43 @@ def test_book_then_find_and_cancel_on_a_phone(request, site, page):
     expect(page.locator("#slots-title")).to_be_focused()
     expect(day).to_have_attribute("aria-current", "true")
     expect(page).to_have_url(re.compile(r"\?date=\d{4}-\d{2}-\d{2}$"))
-    step("3-time")
+    step("03-time")
 
     page.locator("ul.slot-list a.slot").first.click()
+    step("04-details")
     page.locator("form.form-stack button[type=submit]").click()  # nothing filled in
     expect(page.locator("#form-errors")).to_be_focused()
     expect(page.locator("#id_id_number")).to_have_attribute("aria-invalid", "true")
-    step("4-details-errors")
+    step("05-details-errors")
 
     number = id_number(731)
     page.locator("#id_name").fill("张三")
     page.locator("#id_id_number").fill(number)
     page.locator("#id_phone").fill("13800138000")
     page.locator("#id_consent").check()
-    step("4-details")
     page.locator("form.form-stack button[type=submit]").click()
 
     expect(page).to_have_url(re.compile(r"/zh-hans/book/done/[2-9A-Z]{8}/$"))
     code = page.locator(".booking-code").inner_text().strip()
     assert CODE.match(code)
     expect(page.locator("a[href$='/pdf/']")).to_be_visible()
-    step("5-confirmation")
+    step("06-confirmation")
 
     page.locator("nav.main-nav a[href='/zh-hans/book/manage/']").click()
     page.locator("#id_code").fill(code.lower())
     page.locator("#id_id_last4").fill(number[-4:])
-    step("6-lookup")
+    step("07-lookup")
     page.locator("form.form-stack button[type=submit]").click()
 
     expect(page).to_have_url(re.compile(rf"/zh-hans/book/manage/{code}/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(code)
-    step("7-manage")
+    step("08-manage")
 
     page.locator(f"a[href='/zh-hans/book/manage/{code}/cancel/']").click()
-    step("8-cancel")
+    step("09-cancel")
     page.locator("form button.button-danger").click()
 
     expect(page).to_have_url(re.compile(rf"/zh-hans/book/manage/{code}/$"))
     expect(page.locator(".tag-status-cancelled")).to_be_visible()
-    step("9-cancelled")
+    step("10-cancelled")
     assert Booking.objects.get(code=code).status == BookingStatus.CANCELLED

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_scoping import OfficeScopedAdminMixin
+
 from .models import Category, Counter, District, Material, Office, OpeningHours, Service
 
 
@@ -72,7 +74,8 @@ class CounterInline(admin.TabularInline):
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+    office_field = "id"
     list_display = ("code", "name_zh", "kind", "district", "phone", "is_active")
     list_filter = ("kind", "district", "is_active", "services__category")
     search_fields = ("code", "name_zh", "name_en", "address_zh", "address_en", "phone")
@@ -100,7 +103,7 @@ class OfficeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Counter)
-class CounterAdmin(admin.ModelAdmin):
+class CounterAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
     list_display = ("office", "number", "name_zh", "serves_all", "is_active")
     list_filter = ("serves_all", "is_active", "office__district")
     search_fields = ("office__name_zh", "office__code", "name_zh", "name_en")

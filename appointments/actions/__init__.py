@@ -1,5 +1,6 @@
 """Every write to schedules, slots, bookings and the waiting list."""
 
+from .accounts import booking_anonymise_for_resident, booking_attach_to_user
 from .booking import (
     booking_cancel,
     booking_code_new,
@@ -21,6 +22,8 @@ from .waiting import (
 )
 
 __all__ = [
+    "booking_anonymise_for_resident",
+    "booking_attach_to_user",
     "booking_cancel",
     "booking_code_new",
     "booking_create",

@@ -5,7 +5,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -83,14 +83,27 @@ def slot_give_back_place(*, slot_id: int) -> None:
     Slot.objects.filter(pk=slot_id, booked__gt=0).update(booked=F("booked") - 1)
 
 
+# Insert the day's row or add one, unless the limit is reached: one statement (PostgreSQL and
+# SQLite both have ON CONFLICT … DO UPDATE … WHERE … RETURNING).
+_QUOTA_TAKE_SQL = (
+    'INSERT INTO "appointments_personquota" ("id_number_hmac", "date", "count") '
+    "VALUES (%s, %s, 1) "
+    'ON CONFLICT ("id_number_hmac", "date") DO UPDATE '
+    'SET "count" = "appointments_personquota"."count" + 1 '
+    'WHERE "appointments_personquota"."count" < %s '
+    'RETURNING "count"'
+)
+
+
 def _take_daily_quota(id_hmac: str, day: dt.date) -> None:
-    PersonQuota.objects.get_or_create(id_number_hmac=id_hmac, date=day)
-    quota = PersonQuota.objects.select_for_update().get(id_number_hmac=id_hmac, date=day)
+    """Count one more booking of this person on `day`, or raise DailyLimit. The row stays
+    locked until the booking commits, so one person's parallel attempts queue up here."""
     limit = settings.BOOKING["DAILY_LIMIT_PER_PERSON"]
-    if quota.count >= limit:
+    with connection.cursor() as cursor:
+        cursor.execute(_QUOTA_TAKE_SQL, [id_hmac, day, limit])
+        taken = cursor.fetchone()
+    if taken is None or limit < 1:
         raise DailyLimit(limit=limit)
-    quota.count += 1
-    quota.save(update_fields=["count"])
 
 
 def _release_daily_quota(id_hmac: str, day: dt.date) -> None:
@@ -108,7 +121,13 @@ def _insert_booking(**fields) -> Booking:
         except IntegrityError:
             if Booking.objects.filter(code=code).exists():
                 continue  # a code collision (1 in 10^11): draw again
-            raise DuplicateBooking()
+            if Booking.objects.filter(
+                id_number_hmac=fields["id_number_hmac"],
+                service=fields["service"],
+                status=BookingStatus.BOOKED,
+            ).exists():
+                raise DuplicateBooking()  # a parallel booking of the same person committed
+            raise  # anything else is a bug, not a message for the resident
     raise RuntimeError("could not draw a free booking code")
 
 

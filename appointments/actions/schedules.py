@@ -12,15 +12,24 @@ from ..models import Schedule, SchedulePeriod
 
 @transaction.atomic
 def schedule_upsert(
-    *, office: Office, name: str, services: Iterable[Service],
-    periods: Iterable[tuple[int, dt.time, dt.time]], slot_minutes: int = 30, capacity: int = 4,
+    *,
+    office: Office,
+    name: str,
+    services: Iterable[Service],
+    periods: Iterable[tuple[int, dt.time, dt.time]],
+    slot_minutes: int = 30,
+    capacity: int = 4,
     walkin_percent: int = 25,
 ) -> tuple[Schedule, bool]:
     """Create or align a schedule by (office, name); writes only what differs."""
     schedule, created = Schedule.objects.get_or_create(
-        office=office, name=name,
-        defaults={"slot_minutes": slot_minutes, "capacity": capacity,
-                  "walkin_percent": walkin_percent},
+        office=office,
+        name=name,
+        defaults={
+            "slot_minutes": slot_minutes,
+            "capacity": capacity,
+            "walkin_percent": walkin_percent,
+        },
     )
     wanted_services = {s.pk for s in services}
     if set(schedule.services.values_list("pk", flat=True)) != wanted_services:

@@ -139,6 +139,6 @@ def waiting_expire_offers(*, now: dt.datetime | None = None) -> int:
     for entry in expired:
         entry.status = WaitStatus.EXPIRED
         entry.save(update_fields=["status"])
-        waiting_offer_place(slot_id=entry.offered_slot_id, now=now)
-        slot_give_back_place(slot_id=entry.offered_slot_id)
+        if not waiting_offer_place(slot_id=entry.offered_slot_id, now=now):
+            slot_give_back_place(slot_id=entry.offered_slot_id)
     return len(expired)

@@ -243,9 +243,11 @@ def test_booking_closes_the_configured_time_before_the_slot():
 def test_slots_are_released_seven_days_ahead_at_eight():
     # Thursday 12 June opens on Thursday 5 June at 08:00.
     slot = SlotFactory(start=at(8))
-    with time_machine.travel(at(1, 7, 59), tick=False):
-        with refused(NotYetOpen, "Booking for this time opens at 2025-06-05 08:00."):
-            book(slot, 1)
+    with (
+        time_machine.travel(at(1, 7, 59), tick=False),
+        refused(NotYetOpen, "Booking for this time opens at 2025-06-05 08:00."),
+    ):
+        book(slot, 1)
     with time_machine.travel(at(1, 8, 0), tick=False):
         assert book(slot, 1).status == BookingStatus.BOOKED
 
@@ -406,9 +408,11 @@ def test_a_booking_attempt_after_the_embargo_gets_the_freed_place(slot):
 
 def test_a_booking_cannot_be_cancelled_once_it_started(slot):
     booking = book(slot, 1)
-    with time_machine.travel(slot.start + dt.timedelta(minutes=1), tick=False):
-        with refused(IllegalTransition, "This action is not possible in the current state."):
-            actions.booking_cancel(booking=booking)
+    with (
+        time_machine.travel(slot.start + dt.timedelta(minutes=1), tick=False),
+        refused(IllegalTransition, "This action is not possible in the current state."),
+    ):
+        actions.booking_cancel(booking=booking)
 
 
 def test_a_booking_cannot_be_cancelled_twice(slot):
@@ -458,9 +462,11 @@ def test_reschedule_to_a_closed_day_keeps_the_old_booking(slot):
 def test_a_started_booking_cannot_be_rescheduled(slot):
     target = SlotFactory(schedule=slot.schedule, start=at(2))
     old = book(slot, 1)
-    with time_machine.travel(slot.start + dt.timedelta(minutes=5), tick=False):
-        with refused(IllegalTransition):
-            actions.booking_reschedule(booking=old, slot_id=target.pk)
+    with (
+        time_machine.travel(slot.start + dt.timedelta(minutes=5), tick=False),
+        refused(IllegalTransition),
+    ):
+        actions.booking_reschedule(booking=old, slot_id=target.pk)
 
 
 def test_closure_over_booked_slots_cancels_those_bookings(slot):

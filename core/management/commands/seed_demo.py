@@ -1,6 +1,7 @@
 """`python manage.py seed_demo`: load the demo city. Each app that has demo data provides a
-`demo` module with `load() -> str`; they run in INSTALLED_APPS order (the catalogue before the
-schedules that use it), all in one transaction. Running it twice changes nothing."""
+`demo` module with `load() -> str`; they run in DEMO_ORDER first (the catalogue before the
+schedules that use it, the offices before the staff who work there), then any other app's in
+INSTALLED_APPS order, all in one transaction. Running it twice changes nothing."""
 
 from importlib import import_module
 from importlib.util import find_spec
@@ -8,6 +9,16 @@ from importlib.util import find_spec
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+# accounts sits below services in INSTALLED_APPS, but its demo staff work at demo offices.
+DEMO_ORDER = ["services", "appointments", "accounts"]
+
+
+def demo_apps() -> list[str]:
+    installed = [config.name for config in apps.get_app_configs()]
+    ordered = [name for name in DEMO_ORDER if name in installed]
+    ordered += [name for name in installed if name not in ordered]
+    return [name for name in ordered if find_spec(f"{name}.demo") is not None]
 
 
 class Command(BaseCommand):
@@ -19,10 +30,8 @@ class Command(BaseCommand):
     def handle(self, *args, quiet: bool = False, **options) -> None:
         lines = []
         with transaction.atomic():
-            for config in apps.get_app_configs():
-                if find_spec(f"{config.name}.demo") is None:
-                    continue
-                lines.append(import_module(f"{config.name}.demo").load())
+            for name in demo_apps():
+                lines.append(import_module(f"{name}.demo").load())
         if not quiet:
             for line in lines:
                 self.stdout.write(line)

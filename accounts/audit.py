@@ -1,0 +1,156 @@
+"""The audit trail's one writer: every entry, from every source, is appended here.
+
+Each entry carries the SHA-256 of its content and of the previous entry's hash. Appends lock the
+single `AuditHead` row inside the caller's transaction, so concurrent writers queue up and the
+chain stays one straight line; an entry rolls back with the change it records.
+"""
+
+import ipaddress
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from core.crypto import pii_hmac
+from core.idnumbers import normalize_id_number
+from core.logging import mask_id_numbers_in_text as mask_text
+
+from .client_ip import client_ip
+from .models import AuditAction, AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+_HEAD_PK = 1
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | type[models.Model] | None = None,
+    office_id: int | None = None,
+    subject_id_number: str | None = None,
+    request: Any = None,
+    details: dict | None = None,
+    subject_hmac: str = "",
+    actor_username: str = "",
+    object_label: str = "",
+    ip: str | None = None,
+) -> AuditEntry:
+    """Append one entry. `obj` is the record concerned (or a model class for a list); its
+    office and, for a resident's record, the keyed digest of the ID number are taken from it.
+    ID numbers anywhere in `details` or the label are masked before they are stored."""
+    if action not in AuditAction.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    entry = AuditEntry(
+        actor=user,
+        actor_username=(user.get_username() if user else actor_username)[:150],
+        action=action,
+        office_id=office_id if office_id is not None else _office_of(obj),
+        subject_hmac=subject_hmac or _subject_hmac(obj, subject_id_number),
+        ip=_ip(request, ip),
+        user_agent=request.headers.get("User-Agent", "")[:255] if request else "",
+        details=_clean_details(details or {}),
+        **_describe(obj, object_label),
+    )
+    head = _lock_head()
+    entry.seq, entry.prev_hash = head.seq + 1, head.hash or GENESIS
+    entry.timestamp = timezone.now()  # taken under the lock: time order is chain order
+    entry.hash = entry.compute_hash()
+    entry.save(force_insert=True)
+    AuditHead.objects.filter(pk=head.pk).update(seq=entry.seq, hash=entry.hash)
+    return entry
+
+
+def audit_export(
+    *,
+    actor: Any,
+    what: str,
+    count: int,
+    request: Any = None,
+    office_id: int | None = None,
+    subject_id_number: str | None = None,
+    filters: dict | None = None,
+) -> AuditEntry:
+    """Call this whenever personal data leaves the application (CSV, JSON download, print)."""
+    return audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        office_id=office_id,
+        subject_id_number=subject_id_number,
+        request=request,
+        object_label=what,
+        details={"what": what, "count": count, "filters": filters or {}},
+    )
+
+
+def _lock_head() -> AuditHead:
+    head = AuditHead.objects.select_for_update().filter(pk=_HEAD_PK).first()
+    if head is not None:
+        return head
+    # First entry ever (or after a test flush): start from whatever the chain already holds.
+    last = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
+    try:
+        with transaction.atomic():
+            AuditHead.objects.create(
+                pk=_HEAD_PK, seq=last.seq if last else 0, hash=last.hash if last else ""
+            )
+    except IntegrityError:
+        pass  # another writer created it first; its lock is taken below
+    return AuditHead.objects.select_for_update().get(pk=_HEAD_PK)
+
+
+def _describe(obj: Any, label: str) -> dict[str, str]:
+    if obj is None:
+        return {"object_type": "", "object_id": "", "object_label": mask_text(label)[:200]}
+    meta = obj._meta
+    is_instance = isinstance(obj, models.Model)
+    text = label or (str(obj) if is_instance else str(meta.verbose_name_plural))
+    return {
+        "object_type": meta.label_lower,
+        "object_id": str(obj.pk) if is_instance and obj.pk is not None else "",
+        "object_label": mask_text(text)[:200],
+    }
+
+
+def _office_of(obj: Any) -> int | None:
+    if not isinstance(obj, models.Model):
+        return None
+    if obj._meta.label_lower == "services.office":
+        return obj.pk
+    return getattr(obj, "office_id", None)
+
+
+def _subject_hmac(obj: Any, id_number: str | None) -> str:
+    if id_number:
+        return pii_hmac(normalize_id_number(id_number))
+    # A resident's record keeps the same keyed digest: nothing needs decrypting.
+    return getattr(obj, "id_number_hmac", "") if isinstance(obj, models.Model) else ""
+
+
+def _ip(request: Any, fallback: str | None) -> str | None:
+    value = client_ip(request) if request is not None else fallback
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _clean_details(details: dict) -> dict:
+    # Through JSON and back: the stored value is exactly what was hashed, on every database.
+    return _mask(json.loads(json.dumps(details, cls=DjangoJSONEncoder)))
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {mask_text(k): _mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    if isinstance(value, float):
+        return repr(value)  # jsonb may print 1e20 back as 100000000000000000000
+    return value

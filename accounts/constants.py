@@ -1,0 +1,64 @@
+"""What each role may do: the one table. `accounts.backends.RoleBackend` reads it for every
+permission check (admin, pages, API); office scoping then narrows each permission to the offices
+where the user holds a role that grants it (`accounts.selectors.office_ids_with_perm`).
+
+Permissions are named as strings ("app_label.codename") and compared as strings, so a name whose
+model lands later (the audit trail, queues, documents) simply starts to matter once it exists;
+nothing looks them up in the database. Keys are `accounts.models.Role` values.
+"""
+
+
+def _crud(app_label: str, model: str, *actions: str) -> set[str]:
+    return {f"{app_label}.{action}_{model}" for action in actions}
+
+
+_VIEW, _EDIT, _ALL = ("view",), ("view", "add", "change"), ("view", "add", "change", "delete")
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    # Works a counter: sees the bookings of the offices where they are a clerk.
+    "clerk": frozenset(_crud("appointments", "booking", *_VIEW)),
+    # Decides document requests; sees bookings to check a resident's history.
+    "reviewer": frozenset(_crud("appointments", "booking", *_VIEW)),
+    # Runs an office: hours, counters, capacity (schedules, slots), closures; sees its bookings,
+    # its waiting list and who works there.
+    "manager": frozenset(
+        _crud("appointments", "schedule", *_EDIT)
+        | _crud("appointments", "scheduleperiod", *_ALL)  # rows of the schedule's inline
+        | _crud("appointments", "closure", *_EDIT)
+        | _crud("appointments", "slot", "view", "change")  # slots come from schedules
+        | _crud("appointments", "booking", *_VIEW)
+        | _crud("appointments", "waitinglistentry", *_VIEW)
+        | _crud("services", "office", "view", "change")  # to reach the hours and counters inlines
+        | _crud("services", "openinghours", *_ALL)
+        | _crud("services", "counter", *_EDIT)
+        | _crud("accounts", "staffrole", *_VIEW)
+    ),
+    # Reads the audit trail and the sign-in records; changes nothing.
+    "auditor": frozenset(
+        _crud("accounts", "auditentry", *_VIEW)
+        | _crud("accounts", "staffrole", *_VIEW)
+        | _crud("axes", "accessattempt", *_VIEW)
+        | _crud("axes", "accesslog", *_VIEW)
+        | _crud("axes", "accessfailurelog", *_VIEW)
+    ),
+    # Manages people and machines: users, their roles, API clients, sign-in locks, and lost
+    # authenticators (deleting a device makes its owner enrol again at the next sign-in).
+    "sysadmin": frozenset(
+        _crud("accounts", "user", *_ALL)
+        | _crud("accounts", "staffrole", *_ALL)
+        | _crud("accounts", "apiclient", "view", "change")
+        | _crud("axes", "accessattempt", "view", "delete")
+        | _crud("axes", "accesslog", *_VIEW)
+        | _crud("axes", "accessfailurelog", *_VIEW)
+        | _crud("otp_totp", "totpdevice", "view", "delete")
+        | _crud("otp_static", "staticdevice", "view", "delete")
+    ),
+}
+
+
+def permissions_for_roles(roles: set[str] | frozenset[str]) -> frozenset[str]:
+    return frozenset().union(*(ROLE_PERMISSIONS.get(role, frozenset()) for role in roles))
+
+
+def roles_with_permission(perm: str) -> tuple[str, ...]:
+    return tuple(role for role, perms in ROLE_PERMISSIONS.items() if perm in perms)

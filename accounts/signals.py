@@ -1,0 +1,22 @@
+"""Hooks through which apps above accounts act on a resident's own rows.
+
+accounts sits below services and appointments in the import order (core ← accounts ← services ←
+appointments), so it cannot reach their models. Instead it announces the event and each app that
+holds a resident's data connects a receiver in its `AppConfig.ready()` (see
+appointments/receivers.py). Other apps import a signal from the module that sends it
+(`accounts.actions.resident_deleting`, `accounts.selectors.resident_data_requested`): the
+import rules let them reach models, actions and selectors only.
+
+- `resident_deleting` is sent inside `accounts.actions.resident_delete`'s transaction, before the
+  account is deleted, with `user` and `id_number_hmac` ("" if no ID number was ever linked).
+  A receiver anonymises its rows; if it raises, the whole deletion rolls back (`send`, not
+  `send_robust`): an account is never half deleted.
+- `resident_data_requested` is sent by `accounts.selectors.resident_data` with the same
+  arguments; each receiver returns a dict of JSON-ready sections (e.g. {"bookings": [...]}) that is
+  merged into the resident's data export.
+"""
+
+from django.dispatch import Signal
+
+resident_deleting = Signal()
+resident_data_requested = Signal()

@@ -1,0 +1,591 @@
+"""The audit trail: what is recorded, that it cannot be edited, that tampering is detected, and
+the auditors' search (issue 4, items 4, 5 and 7)."""
+
+import io
+import logging
+import re
+import threading
+
+import pytest
+from auditlog.context import set_actor
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.actions import audit_export, audit_record
+from accounts.models import ApiClient, AuditAction, AuditEntry, StaffRole, User
+from appointments.actions import booking_cancel, booking_create
+from appointments.models import Booking, WaitingListEntry
+from appointments.tests.factories import SlotFactory
+from core.crypto import encrypt_text, pii_hmac
+from core.idnumbers import mask_id_number
+from core.logging import MaskIdNumbersFilter
+from core.tests.factories import id_number
+from services.tests.factories import OfficeFactory
+
+RESIDENT = id_number(7)
+OTHER_RESIDENT = id_number(8)
+PASSWORD = "correct-horse-battery-staple"
+
+on_postgres = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="needs PostgreSQL (trigger, row locks)"
+)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def staff(username: str, *roles: tuple[str, object], superuser: bool = False) -> User:
+    user = User.objects.create_user(
+        username, password=PASSWORD, is_staff=True, is_superuser=superuser
+    )
+    for role, office in roles:
+        StaffRole.objects.create(user=user, role=role, office=office)
+    return user
+
+
+def verified(client, user: User):
+    """Signed in with password and second factor, as after the staff sign-in."""
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+def book(slot, number: str = RESIDENT) -> Booking:
+    return booking_create(
+        slot_id=slot.pk,
+        service=slot.schedule.services.first(),
+        name="张三",
+        id_number=number,
+        phone="13800138000",
+    )
+
+
+def entries(**filters) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(**filters).order_by("seq"))
+
+
+def verify() -> tuple[bool, str]:
+    out = io.StringIO()
+    try:
+        call_command("verify_audit", stdout=out)
+    except CommandError as error:
+        assert error.returncode == 1
+        return False, out.getvalue()
+    return True, out.getvalue()
+
+
+def behind_the_apps_back(sql: str, params: list) -> None:
+    """What a database administrator could do with SQL. On PostgreSQL the append-only trigger
+    must be switched off first (session_replication_role needs a superuser, as `postgres` is)."""
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute(sql, params)
+        if postgres:
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
+@pytest.fixture
+def slot(db):
+    return SlotFactory()
+
+
+@pytest.fixture
+def booking(slot):
+    return book(slot)
+
+
+@pytest.fixture
+def clerk(booking):
+    return staff("clerk1", ("clerk", booking.office))
+
+
+@pytest.fixture
+def auditor(db):
+    return staff("auditor1", ("auditor", None))
+
+
+# --- staff views of personal data ----------------------------------------------------------------
+
+
+def test_a_staff_members_look_at_a_booking_is_recorded_with_the_residents_digest(
+    client, clerk, booking
+):
+    verified(client, clerk)
+    url = reverse("admin:appointments_booking_change", args=[booking.pk])
+    response = client.get(url, HTTP_USER_AGENT="TestBrowser/1.0")
+
+    assert response.status_code == 200
+    [entry] = entries(action=AuditAction.VIEW, object_type="appointments.booking")
+    assert entry.actor == clerk and entry.actor_username == "clerk1"
+    assert entry.object_id == str(booking.pk) and entry.object_label == booking.code
+    assert entry.subject_hmac == pii_hmac(RESIDENT)
+    assert entry.office_id == booking.office_id
+    assert entry.ip == "127.0.0.1" and entry.user_agent == "TestBrowser/1.0"
+    assert RESIDENT not in str(entry.details) + entry.object_label
+
+
+def test_the_history_of_a_booking_is_a_view_too(client, clerk, booking):
+    verified(client, clerk)
+    client.get(reverse("admin:appointments_booking_history", args=[booking.pk]))
+
+    [entry] = entries(action=AuditAction.VIEW, object_type="appointments.booking")
+    assert entry.details == {"page": "history"} and entry.subject_hmac == pii_hmac(RESIDENT)
+
+
+def test_the_booking_list_is_one_view_entry_with_its_filters(client, clerk, booking, slot):
+    book(slot, OTHER_RESIDENT)
+    verified(client, clerk)
+    response = client.get(reverse("admin:appointments_booking_changelist") + "?status=booked")
+
+    assert response.status_code == 200
+    [entry] = entries(action=AuditAction.VIEW, object_type="appointments.booking")
+    assert entry.object_id == "" and entry.details == {"page": "list", "query": "status=booked"}
+
+
+def test_a_waiting_list_entry_viewed_in_the_admin_is_recorded(client, slot):
+    office = slot.office
+    manager = staff("manager1", ("manager", office))
+    entry = WaitingListEntry.objects.create(
+        office=office,
+        service=slot.schedule.services.first(),
+        date=timezone.localdate(),
+        name="李四",
+        id_number_enc=encrypt_text(RESIDENT),
+        id_number_hmac=pii_hmac(RESIDENT),
+        id_masked=mask_id_number(RESIDENT),
+        phone="13900139000",
+    )
+    verified(client, manager)
+    response = client.get(reverse("admin:appointments_waitinglistentry_change", args=[entry.pk]))
+
+    assert response.status_code == 200
+    [view] = entries(action=AuditAction.VIEW, object_type="appointments.waitinglistentry")
+    assert view.subject_hmac == pii_hmac(RESIDENT) and view.actor == manager
+
+
+def test_a_refused_look_leaves_no_view_entry(client, booking):
+    stranger = staff("clerk2", ("clerk", OfficeFactory()))
+    verified(client, stranger)
+    client.get(reverse("admin:appointments_booking_change", args=[booking.pk]))
+
+    assert entries(action=AuditAction.VIEW, actor=stranger, object_id=str(booking.pk)) == []
+
+
+# --- changes, through django-auditlog ------------------------------------------------------------
+
+
+def test_creating_and_cancelling_a_booking_are_chained_entries_without_the_id_number(slot):
+    booking = book(slot)
+    booking_cancel(booking=booking)
+
+    [created] = entries(action=AuditAction.CREATE, object_type="appointments.booking")
+    [cancelled] = entries(action=AuditAction.STATUS_CHANGE, object_type="appointments.booking")
+    assert cancelled.details["changes"]["status"] == ["booked", "cancelled"]
+    assert cancelled.subject_hmac == created.subject_hmac == pii_hmac(RESIDENT)
+    assert cancelled.office_id == slot.office_id
+    for entry in (created, cancelled):
+        text = str(entry.details)
+        assert "id_number_enc" not in text and "id_number_hmac" not in text
+        assert RESIDENT not in text
+    assert "13800138000" not in str(created.details)  # the phone number is masked
+    assert verify()[0]
+
+
+def test_a_change_in_the_admin_names_who_made_it(client, db):
+    admin_user = staff("root", superuser=True)
+    api_client = ApiClient.objects.create(name="partner", token_prefix="abcd", token_hash="x" * 64)
+    verified(client, admin_user)
+    response = client.post(
+        reverse("admin:accounts_apiclient_change", args=[api_client.pk]),
+        {"rate": "60/minute"},  # "active" unticked: the token is revoked
+    )
+
+    assert response.status_code == 302
+    [entry] = entries(action=AuditAction.CHANGE, object_type="accounts.apiclient")
+    assert entry.actor == admin_user and entry.ip == "127.0.0.1"
+    assert entry.details["changes"]["is_active"] == ["True", "False"]
+    assert "token_hash" not in entry.details["changes"]
+
+
+def test_granting_and_revoking_a_role_are_role_changes_of_the_staff_member(db):
+    admin_user = staff("root", superuser=True)
+    clerk = User.objects.create_user("clerk9")
+    office = OfficeFactory()
+    with set_actor(admin_user):
+        role = StaffRole.objects.create(user=clerk, role="clerk", office=office)
+        role.delete()
+
+    changes = entries(action=AuditAction.ROLE_CHANGE, object_id=str(clerk.pk))
+    assert [e.details["operation"] for e in changes] == ["create", "delete"]
+    for entry in changes:
+        assert entry.actor == admin_user
+        assert (entry.object_type, entry.object_id) == ("accounts.user", str(clerk.pk))
+        assert entry.office_id == office.pk and entry.details["role"] == "clerk"
+    assert len(entries(object_type="accounts.staffrole")) == 2  # the changes themselves
+
+
+def test_making_someone_a_superuser_is_a_role_change_but_a_new_resident_is_not(db):
+    user = User.objects.create_user("13800138000")
+    assert entries(action=AuditAction.ROLE_CHANGE) == []
+    user.is_superuser = True
+    user.save()
+
+    [entry] = entries(action=AuditAction.ROLE_CHANGE, object_id=str(user.pk))
+    assert entry.details["changes"]["is_superuser"] == ["False", "True"]
+
+
+# --- sign-ins, lockouts, exports -----------------------------------------------------------------
+
+
+def test_sign_in_failure_and_sign_out_are_recorded(client, db):
+    user = staff("clerk5")
+    signin = reverse("staff:signin")
+    client.post(signin, {"username": "clerk5", "password": "wrong"})
+    client.post(signin, {"username": "clerk5", "password": PASSWORD})
+    client.post(reverse("staff:signout"))
+
+    recorded = entries(actor_username="clerk5")
+    assert [e.action for e in recorded] == ["sign_in_failed", "sign_in", "sign_out"]
+    assert recorded[0].actor is None and recorded[0].details == {"username": "clerk5"}
+    assert recorded[1].actor == recorded[2].actor == user
+    assert all(e.ip == "127.0.0.1" for e in recorded)
+    assert PASSWORD not in str([e.details for e in recorded])
+
+
+def test_a_lockout_and_its_lifting_are_recorded(client, db, settings):
+    staff("clerk6")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("staff:signin"), {"username": "clerk6", "password": "wrong"})
+
+    [lockout] = entries(action=AuditAction.LOCKOUT)
+    assert lockout.actor_username == "clerk6" and lockout.ip == "127.0.0.1"
+
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.get(username="clerk6")
+    admin_user = staff("root", superuser=True)
+    admin_client = verified(client.__class__(), admin_user)
+    response = admin_client.post(
+        reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    [lifted] = entries(action=AuditAction.LOCKOUT_LIFTED)
+    assert lifted.actor == admin_user and lifted.details["username"] == "clerk6"
+
+
+def test_an_export_is_recorded_with_its_size_and_filters(rf, db):
+    user = staff("manager2")
+    request = rf.get("/")
+    request.user = user
+    audit_export(
+        actor=user, what="bookings.csv", count=42, request=request, filters={"day": "2026-05-04"}
+    )
+
+    [entry] = entries(action=AuditAction.EXPORT)
+    assert entry.actor == user and entry.object_label == "bookings.csv"
+    assert entry.details == {"what": "bookings.csv", "count": 42, "filters": {"day": "2026-05-04"}}
+
+
+def test_id_numbers_in_details_and_labels_are_masked(db):
+    entry = audit_record(
+        actor=None,
+        action=AuditAction.VIEW,
+        object_label=f"call about {RESIDENT}",
+        details={"note": f"resident {RESIDENT} phoned", RESIDENT: [RESIDENT]},
+        subject_id_number=RESIDENT,
+    )
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    masked = mask_id_number(RESIDENT)
+    assert stored.object_label == f"call about {masked}"
+    assert stored.details == {"note": f"resident {masked} phoned", masked: [masked]}
+    assert stored.subject_hmac == pii_hmac(RESIDENT)
+
+
+# --- append-only ---------------------------------------------------------------------------------
+
+
+def _some_entries(n: int = 3) -> list[AuditEntry]:
+    return [audit_record(actor=None, action=AuditAction.VIEW, details={"n": i}) for i in range(n)]
+
+
+def test_entries_cannot_be_changed_or_deleted_through_the_orm(db):
+    entry = _some_entries(1)[0]
+    entry.details = {"n": "forged"}
+    refusals = [
+        entry.save,
+        entry.delete,
+        lambda: AuditEntry.objects.filter(pk=entry.pk).update(details={}),
+        lambda: AuditEntry.objects.all().delete(),
+        lambda: AuditEntry.objects.bulk_update([entry], ["details"]),
+        lambda: AuditEntry.objects.create(action=AuditAction.VIEW, seq=99),  # no hash: no chain
+    ]
+    for attempt in refusals:
+        with pytest.raises(Exception, match="appended|written by"):
+            attempt()
+    assert AuditEntry.objects.get(pk=entry.pk).details == {"n": 0}
+
+
+def test_the_admin_shows_the_trail_read_only(client, db):
+    admin_user = staff("root", superuser=True)
+    entry = _some_entries(1)[0]
+    verified(client, admin_user)
+
+    assert client.get(reverse("admin:accounts_auditentry_changelist")).status_code == 200
+    assert client.get(reverse("admin:accounts_auditentry_add")).status_code == 403
+    assert client.get(reverse("admin:accounts_auditentry_delete", args=[entry.pk])).status_code in (
+        403,
+        302,
+    )
+    page = client.get(reverse("admin:accounts_auditentry_change", args=[entry.pk]))
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+@on_postgres
+def test_postgresql_refuses_sql_updates_and_deletes(db):
+    entry = _some_entries(1)[0]
+    for sql in (
+        "UPDATE accounts_auditentry SET details = '{}' WHERE id = %s",
+        "DELETE FROM accounts_auditentry WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
+    assert AuditEntry.objects.get(pk=entry.pk).details == {"n": 0}
+
+
+def test_deleting_a_user_keeps_their_entries_and_the_chain(db):
+    user = staff("resident1")
+    audit_record(actor=user, action=AuditAction.SIGN_IN, obj=user)
+    user.delete()
+
+    [entry] = entries(action=AuditAction.SIGN_IN)
+    assert entry.actor is None and entry.actor_username == "resident1"
+    assert verify()[0]
+
+
+# --- the chain and verify_audit ------------------------------------------------------------------
+
+
+def test_verify_audit_accepts_an_intact_chain(db):
+    _some_entries(4)
+    ok, output = verify()
+    assert ok and output.strip() == f"OK: {AuditEntry.objects.count()} entries"
+
+
+def test_verify_audit_finds_an_entry_changed_by_sql(db):
+    first, middle, last = _some_entries(3)
+    behind_the_apps_back(
+        "UPDATE accounts_auditentry SET details = %s WHERE id = %s", ['{"n": 99}', middle.pk]
+    )
+    ok, output = verify()
+    assert not ok
+    assert f"entry id={middle.pk} " in output and "changed" in output
+
+
+def test_verify_audit_finds_a_deleted_entry(db):
+    first, middle, last = _some_entries(3)
+    behind_the_apps_back("DELETE FROM accounts_auditentry WHERE id = %s", [middle.pk])
+    ok, output = verify()
+    assert not ok and f"entry id={last.pk} " in output and "missing" in output
+
+
+def test_verify_audit_finds_entries_cut_off_at_the_end(db):
+    first, middle, last = _some_entries(3)
+    behind_the_apps_back("DELETE FROM accounts_auditentry WHERE id = %s", [last.pk])
+    ok, output = verify()
+    assert not ok and f"entry id={middle.pk} " in output and "after" in output
+
+
+def test_verify_audit_finds_a_rewritten_entry_with_a_recomputed_hash(db):
+    # A forger who recomputes the hash of the entry they changed breaks the next link.
+    first, middle, last = _some_entries(3)
+    middle.details = {"n": "forged"}
+    behind_the_apps_back(
+        "UPDATE accounts_auditentry SET details = %s, hash = %s WHERE id = %s",
+        ['{"n": "forged"}', middle.compute_hash(), middle.pk],
+    )
+    ok, output = verify()
+    assert not ok and f"entry id={last.pk} " in output
+
+
+@on_postgres
+@pytest.mark.postgres
+def test_concurrent_appends_make_one_straight_chain(transactional_db):
+    threads_count, each = 10, 5
+    errors = []
+    start = threading.Barrier(threads_count)
+
+    def append(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(each):
+                audit_record(actor=None, action=AuditAction.VIEW, details={"thread": n, "i": i})
+        except Exception as error:  # reported below, in the test's own thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    chain = entries()
+    assert [e.seq for e in chain] == list(range(1, threads_count * each + 1))
+    assert len({e.prev_hash for e in chain}) == len(chain)  # no two entries share a parent
+    assert verify()[0]
+
+
+# --- the auditors' search ------------------------------------------------------------------------
+
+
+def _looked_at(client_class, clerk, *bookings) -> None:
+    c = verified(client_class(), clerk)
+    for b in bookings:
+        c.get(reverse("admin:appointments_booking_change", args=[b.pk]))
+
+
+def test_an_auditor_finds_every_look_at_a_resident_by_id_number(client, clerk, booking, slot):
+    other = book(slot, OTHER_RESIDENT)
+    _looked_at(client.__class__, clerk, booking, other)
+    auditor = staff("auditor1", ("auditor", None))
+    verified(client, auditor)
+    url = reverse("audit:list")
+
+    response = client.post(url, {"id_number": RESIDENT})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert RESIDENT not in location and pii_hmac(RESIDENT) not in location
+
+    page = client.get(location)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert RESIDENT not in html and mask_id_number(RESIDENT) in html
+    rows = page.context["rows"]
+    assert rows and all(r["entry"].subject_hmac == pii_hmac(RESIDENT) for r in rows)
+    assert {r["entry"].object_id for r in rows if r["entry"].action == "view"} == {str(booking.pk)}
+    assert str(other.code) not in html
+
+    [search] = entries(actor=auditor, object_type="accounts.auditentry")
+    assert search.subject_hmac == pii_hmac(RESIDENT)
+    assert search.details["filters"] == {"id_number": mask_id_number(RESIDENT)}
+    assert RESIDENT not in str(search.details)
+
+
+def test_clearing_the_id_number_shows_every_resident_again(client, auditor, booking):
+    verified(client, auditor)
+    url = reverse("audit:list")
+    client.post(url, {"id_number": OTHER_RESIDENT})
+    assert client.get(url).context["rows"] == []
+
+    client.post(url, {"clear_subject": "1"})
+    assert client.get(url).context["rows"] != []
+
+
+def test_an_invalid_id_number_is_refused_and_not_written_back(client, auditor):
+    verified(client, auditor)
+    wrong = RESIDENT[:-1] + ("0" if RESIDENT[-1] != "0" else "1")
+    response = client.post(reverse("audit:list"), {"id_number": wrong})
+
+    assert response.status_code == 400
+    assert wrong not in response.content.decode()
+    assert response.context["form"].errors.as_data()["id_number"][0].code == "checksum"
+
+
+def test_the_search_filters_by_staff_action_office_and_date(client, clerk, booking, auditor):
+    _looked_at(client.__class__, clerk, booking)
+    verified(client, auditor)
+    url = reverse("audit:list")
+    today = timezone.localdate()
+
+    def seqs(**query):
+        return {r["entry"].seq for r in client.get(url, query).context["rows"]}
+
+    by_clerk = seqs(username="clerk1", action="view")
+    assert by_clerk == {e.seq for e in entries(actor=clerk, action="view")} != set()
+    assert seqs(office=booking.office_id) == {e.seq for e in entries(office_id=booking.office_id)}
+    assert seqs(date_from=today.isoformat(), username="clerk1") == seqs(username="clerk1")
+    assert seqs(date_to=(today - timezone.timedelta(days=1)).isoformat()) == set()
+
+
+def test_an_office_auditor_sees_only_their_offices_entries(client, booking):
+    other_office = OfficeFactory()
+    audit_record(actor=None, action=AuditAction.VIEW, office_id=other_office.pk)
+    auditor = staff("auditor2", ("auditor", booking.office))
+    verified(client, auditor)
+
+    page = client.get(reverse("audit:list"))
+    offices = {r["entry"].office_id for r in page.context["rows"]}
+    assert offices == {booking.office_id}
+    response = client.get(reverse("audit:list"), {"office": other_office.pk})
+    assert response.context["form"].errors and response.context["rows"] != []
+    assert {r["entry"].office_id for r in response.context["rows"]} == {booking.office_id}
+
+
+def test_only_verified_auditors_may_search(client, clerk, auditor):
+    url = reverse("audit:list")
+    assert verified(client, clerk).get(url).status_code == 403
+
+    client.logout()
+    client.force_login(auditor)  # password only, no second factor
+    response = client.get(url)
+    assert response.status_code == 302 and reverse("staff:signin") in response["Location"]
+
+
+# --- logs ----------------------------------------------------------------------------------------
+
+
+def _configured_handlers() -> list[logging.Handler]:
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    return [
+        handler
+        for logger in loggers
+        for handler in logger.handlers
+        if not type(handler).__module__.startswith("_pytest")
+        and not isinstance(handler, logging.NullHandler)  # writes nothing
+    ]
+
+
+def test_every_log_handler_masks_id_numbers():
+    handlers = _configured_handlers()
+    assert handlers
+    for handler in handlers:
+        assert any(isinstance(f, MaskIdNumbersFilter) for f in handler.filters), handler
+
+
+def test_a_log_line_never_holds_a_full_id_number():
+    [console] = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
+    stream = io.StringIO()
+    previous = console.setStream(stream)
+    try:
+        logging.getLogger("x").warning("id %s", "430102199005170076")
+        try:
+            raise ValueError(f"bad number {RESIDENT}")
+        except ValueError:
+            logging.getLogger("x").exception("lookup failed")
+    finally:
+        console.setStream(previous)
+
+    written = stream.getvalue()
+    assert "id 430***********0076" in written
+    assert "430102199005170076" not in written
+    assert RESIDENT not in written and mask_id_number(RESIDENT) in written
+    assert re.search(r"ValueError: bad number 430\*{11}", written)

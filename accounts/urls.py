@@ -1,0 +1,16 @@
+"""Staff pages, under /<lang>/staff/ (config/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views.staff_home, name="home"),
+    path("sign-in/", views.staff_signin, name="signin"),
+    path("sign-in/code/", views.staff_verify, name="verify"),
+    path("sign-in/authenticator/", views.staff_enrol, name="enrol"),
+    path("sign-in/backup-codes/", views.staff_backup_codes, name="backup_codes"),
+    path("sign-out/", views.staff_signout, name="signout"),
+]

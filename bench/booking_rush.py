@@ -1,0 +1,464 @@
+"""Release-day rush: hundreds of residents press "book" at once (`make bench-booking`).
+
+What it does, end to end:
+1. creates a fresh PostgreSQL database, migrates it and loads the demo city (seed_demo);
+2. picks the newest released day, fills a share of its slots completely (bookings written
+   directly, so those slots are full before the rush), and creates an API client;
+3. starts gunicorn (gthread workers) on a free port of 127.0.0.1, production settings (DEBUG=0),
+   Celery tasks queued to Redis when it runs (no worker: notifications are not the web tier's
+   work), otherwise kept in memory;
+4. measures requests per second on the trivial /healthz view with the same client;
+5. the rush: `--clients` concurrent clients (threads over `--procs` processes, each with a
+   keep-alive connection), each booking for new residents with unique valid ID numbers at a
+   random slot of that day, until `--residents` attempts were made;
+6. prints bookings committed per second, p50/p95/p99 latency, answers by status, the ratio to
+   /healthz, and the SQL check that no slot holds more bookings than its capacity;
+7. stops the server and drops the database (unless --keep-db).
+
+Every request goes to 127.0.0.1.
+"""
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+HOST = "127.0.0.1"  # never anything else
+REDIS_DB = 13
+
+
+# --- setup (runs inside Django, in a subprocess with the bench environment) -------------------
+
+
+def _setup(full_share: float, seed: int) -> dict:
+    import django
+
+    django.setup()
+    from django.db import transaction
+    from django.db.models import F
+    from django.utils import timezone
+
+    from accounts.actions import api_client_create
+    from appointments import selectors
+    from appointments.models import Booking, Slot
+    from core.crypto import encrypt_text, pii_hmac
+    from core.idnumbers import mask_id_number
+
+    now = timezone.now()
+    slots = list(
+        Slot.objects.filter(start__gt=now, is_closed=False, bookable__gt=0)
+        .select_related("schedule")
+        .prefetch_related("schedule__services")
+    )
+    open_now = [s for s in slots if selectors.slot_window(s).state(now) == "open"]
+    day = max(timezone.localtime(s.start).date() for s in open_now)
+    rush = [s for s in open_now if timezone.localtime(s.start).date() == day]
+    rng = random.Random(seed)
+    full = rng.sample(rush, int(len(rush) * full_share))
+    with transaction.atomic():
+        rows = []
+        for n, slot in enumerate(full):
+            for k in range(slot.bookable):
+                number = resident_id(10_000_000 + n * 100 + k)
+                rows.append(
+                    Booking(
+                        code=f"BENCH{len(rows):07d}"[-12:],
+                        slot=slot,
+                        service=slot.schedule.services.all()[0],
+                        office_id=slot.office_id,
+                        start=slot.start,
+                        name="预填",
+                        id_number_enc=encrypt_text(number),
+                        id_number_hmac=pii_hmac(number),
+                        id_masked=mask_id_number(number),
+                        phone="13800138000",
+                    )
+                )
+        Booking.objects.bulk_create(rows)
+        Slot.objects.filter(pk__in=[s.pk for s in full]).update(booked=F("bookable"))
+    _client, token = api_client_create(name="booking rush", rate="100000/second")
+    targets = [[s.pk, [svc.code for svc in s.schedule.services.all()]] for s in rush]
+    return {
+        "token": token,
+        "day": day.isoformat(),
+        "targets": targets,
+        "slots": len(rush),
+        "full_slots": len(full),
+        "places": sum(s.bookable for s in rush),
+        "places_free": sum(s.bookable for s in rush) - len(rows),
+    }
+
+
+def resident_id(n: int) -> str:
+    """A valid, unique 18-character ID number for every n (birth date and sequence vary)."""
+    from core.idnumbers import id_check_char
+
+    born = dt.date(1950, 1, 1) + dt.timedelta(days=n // 1000)
+    first17 = f"430102{born:%Y%m%d}{n % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
+# --- the client --------------------------------------------------------------------------------
+
+
+def _client_process(port, jobs, headers, kind, ready, go, out, threads):
+    """One process of `threads` clients; each thread keeps one connection alive."""
+    results: list = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(threads + 1)
+    queue = list(reversed(jobs))
+
+    def next_job():
+        with lock:
+            return queue.pop() if queue else None
+
+    def run():
+        conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        conn.connect()
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        mine = []
+        barrier.wait()
+        go.wait()
+        while (job := next_job()) is not None:
+            t0 = time.perf_counter()
+            started = time.time()
+            try:
+                if kind == "healthz":
+                    conn.request("GET", "/healthz", headers=headers)
+                else:
+                    conn.request("POST", "/api/v1/bookings/", body=job, headers=headers)
+                response = conn.getresponse()
+                body = response.read()
+                status = response.status
+                error = ""
+                if status >= 400 and body:
+                    try:
+                        error = json.loads(body).get("error", "")
+                    except ValueError:
+                        error = "not-json"
+                if response.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+            except (OSError, http.client.HTTPException) as exc:
+                status, error = 0, type(exc).__name__
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=60)
+            mine.append((status, error, time.perf_counter() - t0, started, time.time()))
+        conn.close()
+        with lock:
+            results.extend(mine)
+
+    pool = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    barrier.wait()
+    ready.put(True)
+    for thread in pool:
+        thread.join()
+    out.put(results)
+
+
+def hammer(port: int, jobs: list, headers: dict, kind: str, clients: int, procs: int) -> dict:
+    """Send all jobs with `clients` concurrent keep-alive clients; returns the measurements."""
+    ctx = mp.get_context("fork")
+    ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    per_proc = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
+    shares = [jobs[i::procs] for i in range(procs)]
+    workers = [
+        ctx.Process(
+            target=_client_process,
+            args=(port, shares[i], headers, kind, ready, go, out, per_proc[i]),
+        )
+        for i in range(procs)
+    ]
+    for worker in workers:
+        worker.start()
+    for _ in workers:
+        ready.get(timeout=120)
+    go.set()
+    results = [row for _ in workers for row in out.get(timeout=900)]
+    for worker in workers:
+        worker.join()
+    first = min(r[3] for r in results)
+    last = max(r[4] for r in results)
+    latencies = sorted(r[2] for r in results)
+    return {
+        "requests": len(results),
+        "seconds": last - first,
+        "per_second": len(results) / (last - first),
+        "statuses": Counter(r[0] for r in results),
+        "errors": Counter(f"{r[0]} {r[1]}" for r in results if r[0] >= 400 or r[0] == 0),
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
+        "p99": percentile(latencies, 99),
+        "max": latencies[-1],
+    }
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+OVERBOOKED_SQL = """
+SELECT s.id, s.capacity, s.bookable, s.booked, count(b.id) AS held
+FROM appointments_slot s
+LEFT JOIN appointments_booking b ON b.slot_id = s.id AND b.status <> 'cancelled'
+GROUP BY s.id
+HAVING count(b.id) > s.capacity OR count(b.id) > s.bookable OR s.booked <> count(b.id)
+"""
+DOUBLE_SQL = """
+SELECT id_number_hmac, service_id, count(*) FROM appointments_booking
+WHERE status = 'booked' GROUP BY id_number_hmac, service_id HAVING count(*) > 1
+"""
+
+
+def sql_checks(dsn: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        bad = conn.execute(OVERBOOKED_SQL).fetchall()
+        doubles = conn.execute(DOUBLE_SQL).fetchall()
+        total = conn.execute(
+            "SELECT count(*) FROM appointments_booking WHERE name <> '预填'"
+        ).fetchone()[0]
+    return {"overbooked_or_miscounted": bad, "double_bookings": doubles, "rush_bookings": total}
+
+
+# --- orchestration -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((HOST, port)) == 0
+
+
+def admin_sql(pg: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def run(args) -> int:
+    pg = args.pg.rstrip("/")
+    name = f"onewindow_bench_{os.getpid()}"
+    dsn = f"{pg}/{name}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": dsn,
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": HOST,
+        "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": "600",
+        "PYTHONWARNINGS": "ignore",
+    }
+    if port_open(6379):
+        env["CELERY_BROKER_URL"] = f"redis://{HOST}:6379/{REDIS_DB}"
+        broker = f"Redis db {REDIS_DB} (queued, no worker)"
+    else:
+        env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+        broker = "in-memory (queued, no worker)"
+    admin_sql(pg, f'CREATE DATABASE "{name}"')
+    server = None
+    try:
+        say(f"database {name}: migrate + seed_demo")
+        for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo", "--quiet"]):
+            subprocess.run([PY, "manage.py", *command], cwd=ROOT, env=env, check=True)
+        setup = json.loads(
+            subprocess.run(
+                [PY, __file__, "--_setup", "--full-share", str(args.full_share)],
+                cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+            ).stdout.splitlines()[-1]
+        )
+        port = free_port()
+        command = [
+            str(Path(PY).parent / "gunicorn"), "config.wsgi:application",
+            "--bind", f"{HOST}:{port}", "--worker-class", "gthread",
+            "--workers", str(args.workers), "--threads", str(args.threads),
+            "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
+        ]  # fmt: skip
+        log = open(args.server_log, "w")  # noqa: SIM115 - open while the server runs
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log
+        )
+        wait_until_up(port)
+        report(args, setup, broker, port)
+        checks_ok = True
+        jobs_ok = True
+
+        headers = {"Accept-Language": "en"}
+        hammer(port, [""] * 2000, headers, "healthz", args.clients, args.procs)  # warm-up
+        health = hammer(
+            port, [""] * args.healthz_requests, headers, "healthz", args.clients, args.procs
+        )
+        show("GET /healthz", health)
+
+        rng = random.Random(args.seed)
+        jobs = []
+        for n in range(args.residents):
+            slot_id, services = rng.choice(setup["targets"])
+            jobs.append(
+                json.dumps(
+                    {
+                        "slot": slot_id,
+                        "service": rng.choice(services),
+                        "name": "张三",
+                        "id_number": resident_id(n),
+                        "phone": f"139{n:08d}",
+                    }
+                )
+            )
+        booking_headers = {
+            "Accept-Language": "en",
+            "Authorization": f"Token {setup['token']}",
+            "Content-Type": "application/json",
+        }
+        rush = hammer(port, jobs, booking_headers, "booking", args.clients, args.procs)
+        show("POST /api/v1/bookings/", rush)
+
+        committed = rush["statuses"].get(201, 0)
+        server_errors = sum(n for status, n in rush["statuses"].items() if status >= 500)
+        ratio = rush["per_second"] / health["per_second"]
+        print()
+        print(f"bookings committed:        {committed} in {rush['seconds']:.2f} s "
+              f"= {committed / rush['seconds']:.1f} bookings/s")  # fmt: skip
+        print(f"booking requests/s:        {rush['per_second']:.1f}")
+        print(f"/healthz requests/s:       {health['per_second']:.1f}")
+        print(f"ratio booking / healthz:   {ratio:.2f}  (target >= 0.5)")
+        print(f"committed/s / healthz:     {committed / rush['seconds'] / health['per_second']:.2f}")
+        print(f"p99 booking latency:       {rush['p99'] * 1000:.0f} ms  (target < 250 ms)")
+        print(f"server errors (5xx):       {server_errors}")
+        print(f"connection errors:         {rush['statuses'].get(0, 0)}")
+
+        checks = sql_checks(dsn)
+        print()
+        print("final check (SQL):")
+        print(f"  bookings made in the rush:                      {checks['rush_bookings']}")
+        print(f"  slots with more bookings than capacity/bookable, or a miscounted counter: "
+              f"{len(checks['overbooked_or_miscounted'])}")  # fmt: skip
+        print(f"  people with two active bookings for one service: "
+              f"{len(checks['double_bookings'])}")  # fmt: skip
+        for row in checks["overbooked_or_miscounted"][:10]:
+            print("   ", row)
+        checks_ok = not checks["overbooked_or_miscounted"] and not checks["double_bookings"]
+        jobs_ok = checks["rush_bookings"] == committed and server_errors == 0
+        print("OVERBOOKING: none" if checks_ok else "OVERBOOKING FOUND")
+        if checks["rush_bookings"] != committed:
+            print(f"  mismatch: {committed} answered 201, {checks['rush_bookings']} in the DB")
+        return 0 if checks_ok and jobs_ok else 1
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        if env.get("CELERY_BROKER_URL", "").startswith("redis://"):
+            purge_redis_queue()
+        if not args.keep_db:
+            admin_sql(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            say(f"kept database {name}")
+        say(f"server log: {args.server_log}")
+
+
+def purge_redis_queue() -> None:
+    """Drop the notification tasks the rush queued (nobody consumes them)."""
+    try:
+        import redis
+
+        client = redis.Redis(host=HOST, port=6379, db=REDIS_DB)
+        keys = [k for k in client.scan_iter("celery*")] + list(client.scan_iter("_kombu*"))
+        if keys:
+            client.delete(*keys)
+    except Exception as exc:  # noqa: BLE001 - cleanup must not hide the results
+        say(f"could not purge the Redis queue: {exc}")
+
+
+def wait_until_up(port: int) -> None:
+    for _ in range(200):
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not come up")
+
+
+def report(args, setup: dict, broker: str, port: int) -> None:
+    say(
+        f"gunicorn gthread {args.workers} workers x {args.threads} threads on {HOST}:{port}; "
+        f"Celery broker: {broker}"
+    )
+    say(
+        f"rush day {setup['day']}: {setup['slots']} slots, {setup['places']} places online, "
+        f"{setup['full_slots']} slots already full, {setup['places_free']} places free; "
+        f"{args.residents} residents, {args.clients} concurrent clients in {args.procs} processes"
+    )
+
+
+def show(title: str, m: dict) -> None:
+    print()
+    print(f"{title}: {m['requests']} requests in {m['seconds']:.2f} s = {m['per_second']:.1f}/s")
+    print(
+        f"  latency p50 {m['p50'] * 1000:.1f} ms, p95 {m['p95'] * 1000:.1f} ms, "
+        f"p99 {m['p99'] * 1000:.1f} ms, max {m['max'] * 1000:.1f} ms"
+    )
+    print(f"  by status: {dict(sorted(m['statuses'].items()))}")
+    if m["errors"]:
+        print(f"  errors: {dict(m['errors'].most_common())}")
+
+
+def say(text: str) -> None:
+    print(f"[bench] {text}", flush=True)
+
+
+def main() -> int:
+    cores = os.cpu_count() or 2
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG", f"postgres://postgres@{HOST}:5432"))
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--procs", type=int, default=2, help="client processes")
+    parser.add_argument("--residents", type=int, default=3000, help="booking attempts")
+    parser.add_argument("--healthz-requests", type=int, default=6000)
+    parser.add_argument("--workers", type=int, default=cores * 2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--full-share", type=float, default=0.15)
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--server-log", default="/tmp/onewindow-bench-server.log")
+    parser.add_argument("--_setup", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    if args._setup:
+        print(json.dumps(_setup(args.full_share, args.seed)))
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
