@@ -9,7 +9,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots
+.PHONY: run test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -65,6 +65,10 @@ compilemessages: $(VENV)/.installed
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --no-obsolete
 	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=static/vendor --no-obsolete
+
+# Release-day rush against gunicorn on a fresh PostgreSQL database (see bench/RESULTS.md).
+bench-booking: $(VENV)/.installed
+	$(PY) bench/booking_rush.py $(BENCH_ARGS)
 
 screenshots: $(VENV)/.installed-dev
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e/test_screenshots.py --screenshots

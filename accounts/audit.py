@@ -47,7 +47,8 @@ def audit_record(
     user = actor if getattr(actor, "is_authenticated", False) else None
     entry = AuditEntry(
         actor=user,
-        actor_username=(user.get_username() if user else actor_username)[:150],
+        # Masked too: a resident may type an ID number where a username is asked for.
+        actor_username=mask_text(user.get_username() if user else actor_username)[:150],
         action=action,
         office_id=office_id if office_id is not None else _office_of(obj),
         subject_hmac=subject_hmac or _subject_hmac(obj, subject_id_number),

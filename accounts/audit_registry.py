@@ -15,6 +15,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import signals as auth_signals
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from .audit import audit_record
@@ -82,10 +83,18 @@ def _remember_instance(sender, instance, **kwargs) -> None:
 
 
 def _bridge(sender, instance, created: bool, **kwargs) -> None:
+    """Append after the change commits, in a short transaction of its own: appends are
+    serialised on the chain head, and holding that lock for the whole of a booking's
+    transaction would queue every booking in the city behind one another."""
     if not created:
         return
     model = instance.content_type.model_class()
-    obj = _instance_of(instance, model)
+    obj = _instance_of(instance, model)  # now: the remembered instance is this change's
+    transaction.on_commit(lambda: _bridge_append(instance, model, obj), robust=True)
+
+
+@transaction.atomic
+def _bridge_append(instance, model, obj) -> None:
     action = _ACTIONS[instance.action]
     changes = _own_fields(model, instance.changes_dict or {})
     if action == AuditAction.CHANGE and "status" in changes:

@@ -54,8 +54,10 @@ def table() -> str:
     rows = [("username", "role", "office", "password", "TOTP secret")]
     rows += [(u, r, o or "all offices", DEMO_PASSWORD, s) for u, r, o, s, *_ in DEMO_STAFF]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+    lines = [
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     return "\n".join(lines)
 
 

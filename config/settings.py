@@ -124,7 +124,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# Axes first (refuses locked-out sign-ins), then passwords, then staff roles (accounts/constants.py).
+# Axes first (refuses locked-out sign-ins), then passwords, then staff roles (accounts/constants).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -180,6 +180,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
+# Workers keep LOGGING below (its handlers mask ID numbers) instead of installing their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # E-mail and SMS: console in the embedded default, pluggable through the environment.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -220,6 +220,8 @@ def booking_reschedule(
     now = now or timezone.now()
     old = Booking.objects.select_for_update().get(pk=booking.pk)
     _check_transition(old, BookingStatus.CANCELLED)
+    if old.slot_id == slot_id and old.start > now:
+        return old  # already booked there: moving would take a second place
     booking_cancel(
         booking=old, by=CancelledBy.RESIDENT, reason="rescheduled", now=now, notify=False
     )

@@ -6,13 +6,15 @@ import datetime as dt
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number, validate_id_number
 from services.models import Office, Service
 
-from ..constants import WaitStatus
+from .. import selectors
+from ..constants import BookingStatus, WaitStatus
 from ..errors import AlreadyWaiting, OfferExpired
 from ..models import Booking, Slot, WaitingListEntry
 from .events import waiting_event
@@ -58,7 +60,16 @@ def waiting_offer_place(*, slot_id: int, now: dt.datetime | None = None) -> bool
     """Hold a freed place of `slot_id` for the first person waiting. False: nobody waits."""
     now = now or timezone.now()
     slot = Slot.objects.select_related("schedule").get(pk=slot_id)
+    closes_at = selectors.slot_window(slot).closes_at
+    if slot.is_closed or closes_at <= now:
+        return False  # nobody could book it any more
     day = timezone.localtime(slot.start).date()
+    # Somebody who booked the service meanwhile could not accept: the place goes to the next.
+    booked_meanwhile = Booking.objects.filter(
+        id_number_hmac=OuterRef("id_number_hmac"),
+        service=OuterRef("service"),
+        status=BookingStatus.BOOKED,
+    )
     entry = (
         WaitingListEntry.objects.select_for_update(skip_locked=True)
         .filter(
@@ -67,21 +78,24 @@ def waiting_offer_place(*, slot_id: int, now: dt.datetime | None = None) -> bool
             date=day,
             status=WaitStatus.WAITING,
         )
+        .exclude(Exists(booked_meanwhile))
         .order_by("created_at", "id")
         .first()
     )
-    if entry is None or slot.start <= now:
+    if entry is None:
         return False
     minutes = settings.BOOKING["WAITLIST_OFFER_MINUTES"]
     entry.status = WaitStatus.OFFERED
     entry.offered_slot = slot
-    entry.offer_expires_at = min(now + dt.timedelta(minutes=minutes), slot.start)
+    # Valid while the slot can still be booked, at most the configured time.
+    entry.offer_expires_at = min(now + dt.timedelta(minutes=minutes), closes_at)
     entry.save(update_fields=["status", "offered_slot", "offer_expires_at"])
     waiting_event(entry.pk, "offered")
     return True
 
 
-def waiting_entry_from_token(token: str) -> WaitingListEntry:
+def waiting_entry_from_token(token: str, *, now: dt.datetime | None = None) -> WaitingListEntry:
+    now = now or timezone.now()
     try:
         data = signing.loads(token, salt=_SALT)
     except signing.BadSignature:
@@ -91,7 +105,7 @@ def waiting_entry_from_token(token: str) -> WaitingListEntry:
         .filter(pk=data["e"], offered_slot_id=data["s"], status=WaitStatus.OFFERED)
         .first()
     )
-    if entry is None or entry.offer_expires_at <= timezone.now():
+    if entry is None or entry.offer_expires_at <= now:
         raise OfferExpired()
     return entry
 
@@ -104,7 +118,7 @@ def waiting_accept(*, token: str, now: dt.datetime | None = None) -> Booking:
     from .booking import booking_create
 
     now = now or timezone.now()
-    entry = waiting_entry_from_token(token)
+    entry = waiting_entry_from_token(token, now=now)
     entry = WaitingListEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status != WaitStatus.OFFERED or entry.offer_expires_at <= now:
         raise OfferExpired()

@@ -438,6 +438,13 @@ def test_reschedule_moves_the_booking(slot):
     assert refresh(slot).booked == 0
 
 
+def test_reschedule_to_the_same_slot_changes_nothing(slot):
+    old = book(slot, 1)
+    before = _state()
+    assert actions.booking_reschedule(booking=old, slot_id=slot.pk) == old
+    assert _state() == before and refresh(slot).booked == 1
+
+
 def test_reschedule_to_a_full_slot_keeps_the_old_booking(slot):
     full = SlotFactory(schedule=slot.schedule, start=at(2), bookable=1)
     book(full, 2)

@@ -183,3 +183,47 @@ def test_an_offer_for_another_entry_cannot_be_forged_from_a_valid_token(full_slo
 def test_nobody_waiting_means_the_place_goes_back_to_the_pool(full_slot):
     free_the_place(full_slot)
     assert booked(full_slot) == 0
+
+
+def test_somebody_who_booked_the_service_meanwhile_is_skipped(full_slot):
+    first, second = wait(full_slot, 2), wait(full_slot, 3)
+    book(SlotFactory(schedule=full_slot.schedule, start=TOMORROW + dt.timedelta(hours=1)), 2)
+
+    free_the_place(full_slot)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (WaitStatus.WAITING, WaitStatus.OFFERED)
+
+
+def test_an_offer_lasts_at_most_until_booking_closes(full_slot):
+    entry = wait(full_slot, 2)
+    actions.booking_cancel(booking=Booking.objects.get(slot=full_slot))
+    # 08:00 on the day: booking closes at 09:00 (an hour before the 10:00 slot).
+    morning = TOMORROW - dt.timedelta(hours=2)
+    actions.slot_release_embargoed_places(now=morning)
+
+    entry.refresh_from_db()
+    assert entry.offer_expires_at == TOMORROW - dt.timedelta(hours=1)
+    with time_machine.travel(morning + dt.timedelta(minutes=30), tick=False):
+        assert actions.waiting_accept(token=actions.waiting_offer_token(entry)).slot == full_slot
+
+
+def test_no_offer_once_booking_has_closed(full_slot):
+    entry = wait(full_slot, 2)
+    actions.booking_cancel(booking=Booking.objects.get(slot=full_slot))
+    actions.slot_release_embargoed_places(now=TOMORROW - dt.timedelta(minutes=30))
+
+    entry.refresh_from_db()
+    assert entry.status == WaitStatus.WAITING
+    assert booked(full_slot) == 0
+
+
+def test_a_closed_slot_is_not_offered(full_slot):
+    entry = wait(full_slot, 2)
+    actions.booking_cancel(booking=Booking.objects.get(slot=full_slot))
+    Slot.objects.filter(pk=full_slot.pk).update(is_closed=True)
+    actions.slot_release_embargoed_places(now=AFTER_EMBARGO)
+
+    entry.refresh_from_db()
+    assert entry.status == WaitStatus.WAITING
