@@ -25,7 +25,7 @@ from .models import AuditAction
 TRACKED: dict[str, dict[str, Any]] = {
     "appointments.Booking": {
         "exclude_fields": ["id_number_enc", "id_number_hmac"],
-        "mask_fields": ["phone", "email"],
+        "mask_fields": ["phone", "email", "name"],
     },
     "appointments.WaitingListEntry": {
         "exclude_fields": ["id_number_enc", "id_number_hmac"],
@@ -43,6 +43,8 @@ TRACKED: dict[str, dict[str, Any]] = {
     # last_login changes at every sign-in, which has its own entry.
     "accounts.User": {
         "exclude_fields": ["password", "last_login"],
+        # A resident's username is their phone number or e-mail address.
+        "mask_fields": ["username", "email", "phone"],
         "m2m_fields": {"groups", "user_permissions"},
     },
     "accounts.ApiClient": {"exclude_fields": ["token_hash"]},
