@@ -212,6 +212,24 @@ def hammer(port: int, jobs: list, headers: dict, kind: str, clients: int, procs:
     }
 
 
+def server_cpu_seconds(master: int) -> float:
+    """CPU time used so far by gunicorn's master and workers (Linux /proc): the server's cost
+    per request, whatever else the machine is doing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if master in (pid, ppid):
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / ticks
+
+
 def percentile(ordered: list[float], pct: float) -> float:
     index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
     return ordered[index]
@@ -344,9 +362,11 @@ def run(args) -> int:
         )
         hammer(port, [invalid] * 400, booking_headers, "booking", args.clients, args.procs)
         hammer(port, [""] * 2000, headers, "healthz", args.clients, args.procs)
+        cpu = server_cpu_seconds(server.pid)
         health = hammer(
             port, [""] * args.healthz_requests, headers, "healthz", args.clients, args.procs
         )
+        health["cpu_ms"] = (server_cpu_seconds(server.pid) - cpu) * 1000 / health["requests"]
         show("GET /healthz", health)
 
         rng = random.Random(args.seed)
@@ -364,7 +384,9 @@ def run(args) -> int:
                     }
                 )
             )
+        cpu = server_cpu_seconds(server.pid)
         rush = hammer(port, jobs, booking_headers, "booking", args.clients, args.procs)
+        rush["cpu_ms"] = (server_cpu_seconds(server.pid) - cpu) * 1000 / rush["requests"]
         show("POST /api/v1/bookings/", rush)
 
         committed = rush["statuses"].get(201, 0)
@@ -378,6 +400,10 @@ def run(args) -> int:
         print(f"ratio booking / healthz:   {ratio:.2f}  (target >= 0.5)")
         committed_ratio = committed / rush["seconds"] / health["per_second"]
         print(f"committed/s / healthz:     {committed_ratio:.2f}")
+        cpu_ratio = health["cpu_ms"] / rush["cpu_ms"]
+        print(
+            f"ratio of server CPU cost:  {cpu_ratio:.3f}  (healthz CPU / booking CPU per request)"
+        )
         print(f"p99 booking latency:       {rush['p99'] * 1000:.0f} ms  (target < 250 ms)")
         print(f"server errors (5xx):       {server_errors}")
         print(f"connection errors:         {rush['statuses'].get(0, 0)}")
@@ -464,6 +490,7 @@ def show(title: str, m: dict) -> None:
         f"p99 {m['p99'] * 1000:.1f} ms, max {m['max'] * 1000:.1f} ms"
     )
     print(f"  by status: {dict(sorted(m['statuses'].items()))}")
+    print(f"  server CPU per request (gunicorn processes): {m['cpu_ms']:.2f} ms")
     if m["errors"]:
         print(f"  errors: {dict(m['errors'].most_common())}")
 
@@ -483,7 +510,7 @@ def main() -> int:
     parser.add_argument("--residents", type=int, default=3000, help="booking attempts")
     parser.add_argument("--healthz-requests", type=int, default=6000)
     parser.add_argument("--workers", type=int, default=cores * 2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--full-share", type=float, default=0.15)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--keep-db", action="store_true")
