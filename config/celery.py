@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "task": "appointments.tasks.slots_release_embargoed",
         "schedule": 60.0,
     },
+    # Bookings never checked in by the end of the day become no-shows.
+    "queues-mark-no-shows": {
+        "task": "queues.tasks.bookings_mark_no_shows",
+        "schedule": crontab(minute=55, hour=23),
+    },
     "appointments-reminders": {
         "task": "appointments.tasks.bookings_send_reminders",
         "schedule": crontab(minute=0, hour="9-20"),

@@ -250,6 +250,14 @@ BOOKING = {
     "WAITLIST_OFFER_MINUTES": env.int("BOOKING_WAITLIST_OFFER_MINUTES", default=120),
     "REMINDER_HOUR": env.int("BOOKING_REMINDER_HOUR", default=9),
 }
+QUEUES = {
+    "CHECK_IN_BEFORE_MINUTES": env.int("QUEUE_CHECK_IN_BEFORE_MINUTES", default=30),
+    "CHECK_IN_GRACE_MINUTES": env.int("QUEUE_CHECK_IN_GRACE_MINUTES", default=15),
+    "BOOKED_LEAD_MINUTES": env.int("QUEUE_BOOKED_LEAD_MINUTES", default=10),
+    "PRIORITY_AGE": env.int("QUEUE_PRIORITY_AGE", default=65),
+    "SMS_WHEN_AHEAD": env.int("QUEUE_SMS_WHEN_AHEAD", default=3),
+    "DEFAULT_TARGET_MINUTES": env.int("QUEUE_DEFAULT_TARGET_MINUTES", default=15),
+}
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Personal data at rest (core/crypto.py): see README for generating keys.

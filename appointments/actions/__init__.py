@@ -12,6 +12,7 @@ from .booking import (
 )
 from .reminders import booking_mark_reminded
 from .slots import closure_apply, closure_save, slot_generate, slot_generate_for_schedule
+from .visits import booking_check_in, booking_complete, booking_mark_no_shows
 from .waiting import (
     waiting_accept,
     waiting_entry_from_token,
@@ -22,6 +23,9 @@ from .waiting import (
 )
 
 __all__ = [
+    "booking_check_in",
+    "booking_complete",
+    "booking_mark_no_shows",
     "booking_anonymise_for_resident",
     "booking_attach_to_user",
     "booking_cancel",

@@ -1,0 +1,351 @@
+"""Every write to the queue: check-in, calls, service, transfers, counters.
+
+Two clerks pressing "call next" at the same instant never get the same ticket: the candidate
+is locked with SELECT … FOR UPDATE SKIP LOCKED, so the second clerk skips to the next ticket
+instead of waiting; on SQLite the whole write transaction is serialised (IMMEDIATE)."""
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from appointments import actions as booking_actions
+from appointments.constants import BookingStatus
+from appointments.models import Booking
+from core.errors import IllegalTransition
+from core.idnumbers import id_birth_date
+from services.models import Counter, Office, Service
+
+from . import selectors
+from .constants import MAX_CALLS, TRANSITIONS, Band, EventKind, Outcome, TicketStatus
+from .errors import (
+    CounterBusy,
+    CounterPaused,
+    NotCheckable,
+    QueueEmpty,
+    ServiceNotOffered,
+    TooEarly,
+    TooLate,
+    UnknownBooking,
+    WrongDay,
+    WrongOffice,
+)
+from .models import CounterState, Ticket, TicketEvent, TicketSequence
+
+
+def _rules() -> dict:
+    return settings.QUEUES
+
+
+def _event(ticket: Ticket, kind: str, *, counter=None, actor=None, now=None) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket,
+        office_id=ticket.office_id,
+        kind=kind,
+        counter=counter,
+        actor=actor,
+        at=now or timezone.now(),
+    )
+
+
+def _move(ticket: Ticket, target: str) -> None:
+    if target not in TRANSITIONS[ticket.status]:
+        raise IllegalTransition()
+    ticket.status = target
+
+
+def _next_number(office: Office, day: dt.date, letter: str) -> int:
+    TicketSequence.objects.get_or_create(office=office, day=day, letter=letter)
+    TicketSequence.objects.filter(office=office, day=day, letter=letter).update(last=F("last") + 1)
+    return TicketSequence.objects.get(office=office, day=day, letter=letter).last
+
+
+def _is_senior(id_number: str, today: dt.date) -> bool:
+    born = id_birth_date(id_number)
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return age >= _rules()["PRIORITY_AGE"]
+
+
+def _new_ticket(*, office, service, now, band, booking=None, phone="", senior=False) -> Ticket:
+    day = timezone.localdate(now)
+    letter = service.category.ticket_letter
+    ticket = Ticket.objects.create(
+        office=office,
+        service=service,
+        day=day,
+        letter=letter,
+        number=_next_number(office, day, letter),
+        booking=booking,
+        slot_start=booking.start if booking else None,
+        band=band,
+        priority=senior,
+        priority_reason="age" if senior else "",
+        arrived_at=now,
+        phone=phone,
+        follow_token=secrets.token_urlsafe(24),
+    )
+    _event(ticket, EventKind.CHECKED_IN, now=now)
+    return ticket
+
+
+def _check_booking_window(booking: Booking, office: Office, now: dt.datetime) -> str:
+    """The ticket's band, or why this booking cannot check in now."""
+    if booking.office_id != office.pk:
+        raise WrongOffice(office=booking.office.name)
+    if booking.status != BookingStatus.BOOKED:
+        raise NotCheckable()
+    local_start = timezone.localtime(booking.start)
+    if local_start.date() != timezone.localdate(now):
+        raise WrongDay(day=local_start.strftime("%Y-%m-%d"))
+    opens = booking.start - dt.timedelta(minutes=_rules()["CHECK_IN_BEFORE_MINUTES"])
+    if now < opens:
+        raise TooEarly(when=timezone.localtime(opens).strftime("%H:%M"))
+    grace_end = booking.start + dt.timedelta(minutes=_rules()["CHECK_IN_GRACE_MINUTES"])
+    # Late: still served, but in walk-in order.
+    return Band.BOOKED if now <= grace_end else Band.WALK_IN
+
+
+@transaction.atomic
+def ticket_check_in_booking(*, office: Office, code: str, now: dt.datetime | None = None) -> Ticket:
+    """A booking becomes a ticket (kiosk QR/code, or a clerk checking a resident in)."""
+    from core.crypto import decrypt_text
+
+    now = now or timezone.now()
+    code = (code or "").strip().upper().replace(" ", "").replace("-", "")
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("office", "service__category")
+        .filter(code=code)
+        .first()
+    )
+    if booking is None:
+        raise UnknownBooking()
+    existing = Ticket.objects.filter(booking=booking).first()
+    if existing is not None:
+        return existing  # a second scan shows the same ticket
+    band = _check_booking_window(booking, office, now)
+    if band == Band.WALK_IN and now > booking.start + dt.timedelta(hours=2):
+        raise TooLate()
+    senior = _is_senior(decrypt_text(booking.id_number_enc), timezone.localdate(now))
+    booking_actions.booking_check_in(booking=booking)
+    return _new_ticket(
+        office=office,
+        service=booking.service,
+        now=now,
+        band=band,
+        booking=booking,
+        phone=booking.phone,
+        senior=senior,
+    )
+
+
+@transaction.atomic
+def ticket_take_walk_in(
+    *, office: Office, service: Service, phone: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    now = now or timezone.now()
+    if not office.services.filter(pk=service.pk, is_active=True).exists():
+        raise ServiceNotOffered()
+    return _new_ticket(office=office, service=service, now=now, band=Band.WALK_IN, phone=phone)
+
+
+def _counter_state(counter: Counter) -> CounterState:
+    state, _created = CounterState.objects.get_or_create(counter=counter)
+    return state
+
+
+@transaction.atomic
+def counter_open(*, counter: Counter, clerk) -> CounterState:
+    state = _counter_state(counter)
+    state.clerk, state.is_open, state.is_paused = clerk, True, False
+    state.save()
+    return state
+
+
+@transaction.atomic
+def counter_pause(*, counter: Counter, clerk, paused: bool) -> CounterState:
+    state = _counter_state(counter)
+    state.is_paused = paused
+    state.save(update_fields=["is_paused", "changed_at"])
+    return state
+
+
+@transaction.atomic
+def counter_close(*, counter: Counter, clerk) -> CounterState:
+    state = _counter_state(counter)
+    state.is_open, state.is_paused, state.clerk = False, False, None
+    state.save()
+    return state
+
+
+def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Ticket:
+    candidates = selectors.counter_waiting(counter, now=now)
+    if ticket_id is not None:
+        candidates = candidates.filter(pk=ticket_id)
+    ticket = candidates.select_for_update(skip_locked=True, of=("self",)).first()
+    if ticket is None:
+        raise QueueEmpty()
+    return ticket
+
+
+@transaction.atomic
+def ticket_call_next(
+    *, counter: Counter, clerk, now: dt.datetime | None = None, ticket_id: int | None = None
+) -> Ticket:
+    """Call the first waiting ticket for this counter (or a specific one by id)."""
+    now = now or timezone.now()
+    state = _counter_state(counter)
+    if state.is_paused:
+        raise CounterPaused()
+    if selectors.counter_current(counter) is not None:
+        raise CounterBusy()
+    ticket = _lock_next(counter, now, ticket_id)
+    _move(ticket, TicketStatus.CALLED)
+    ticket.counter, ticket.clerk, ticket.called_at = counter, clerk, now
+    ticket.call_count, ticket.target_counter = 1, None
+    ticket.save()
+    _event(ticket, EventKind.CALLED, counter=counter, actor=clerk, now=now)
+    _after_call(ticket.office_id, ticket.service_id, now)
+    return ticket
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+@transaction.atomic
+def ticket_recall(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+    """Call again. The third call without an answer makes the ticket missed."""
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    if ticket.status != TicketStatus.CALLED:
+        raise IllegalTransition()
+    if ticket.call_count >= MAX_CALLS:
+        _move(ticket, TicketStatus.MISSED)
+        ticket.save()
+        _event(ticket, EventKind.MISSED, counter=ticket.counter, actor=clerk, now=now)
+        return ticket
+    ticket.call_count += 1
+    ticket.called_at = now
+    ticket.save(update_fields=["call_count", "called_at"])
+    _event(ticket, EventKind.RECALLED, counter=ticket.counter, actor=clerk, now=now)
+    return ticket
+
+
+@transaction.atomic
+def ticket_start(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    _move(ticket, TicketStatus.SERVING)
+    ticket.started_at = now
+    ticket.save(update_fields=["status", "started_at"])
+    _event(ticket, EventKind.STARTED, counter=ticket.counter, actor=clerk, now=now)
+    return ticket
+
+
+@transaction.atomic
+def ticket_finish(
+    *, ticket: Ticket, clerk, outcome: str = Outcome.DONE, now: dt.datetime | None = None
+) -> Ticket:
+    """Finish with an outcome; a booked ticket completes its booking."""
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    if ticket.status == TicketStatus.CALLED:
+        ticket.status = TicketStatus.SERVING  # finishing straight from a call is common
+        ticket.started_at = ticket.started_at or now
+    _move(ticket, TicketStatus.DONE)
+    ticket.outcome = Outcome(outcome)
+    ticket.finished_at = now
+    ticket.save(update_fields=["status", "started_at", "outcome", "finished_at"])
+    _event(ticket, EventKind.FINISHED, counter=ticket.counter, actor=clerk, now=now)
+    if ticket.booking_id:
+        booking_actions.booking_complete(booking=ticket.booking)
+    return ticket
+
+
+@transaction.atomic
+def ticket_no_show(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    _move(ticket, TicketStatus.NO_SHOW)
+    ticket.finished_at = now
+    ticket.save(update_fields=["status", "finished_at"])
+    _event(ticket, EventKind.NO_SHOW, counter=ticket.counter, actor=clerk, now=now)
+    return ticket
+
+
+@transaction.atomic
+def ticket_transfer(
+    *,
+    ticket: Ticket,
+    clerk,
+    to_counter: Counter | None = None,
+    to_service: Service | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Back to waiting for another counter or service; it keeps its place (arrival time)."""
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    _move(ticket, TicketStatus.WAITING)
+    if to_service is not None:
+        if not ticket.office.services.filter(pk=to_service.pk).exists():
+            raise ServiceNotOffered()
+        ticket.service = to_service
+    ticket.target_counter = to_counter
+    ticket.counter, ticket.call_count = None, 0
+    ticket.save()
+    _event(ticket, EventKind.TRANSFERRED, counter=to_counter, actor=clerk, now=now)
+    return ticket
+
+
+@transaction.atomic
+def ticket_park(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    _move(ticket, TicketStatus.PARKED)
+    ticket.counter = None
+    ticket.save(update_fields=["status", "counter"])
+    _event(ticket, EventKind.PARKED, actor=clerk, now=now)
+    return ticket
+
+
+@transaction.atomic
+def ticket_unpark(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+    """Back in the queue at its original place (a missed ticket can come back too)."""
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    _move(ticket, TicketStatus.WAITING)
+    ticket.counter, ticket.call_count = None, 0
+    ticket.save(update_fields=["status", "counter", "call_count"])
+    _event(ticket, EventKind.UNPARKED, actor=clerk, now=now)
+    return ticket
+
+
+@transaction.atomic
+def ticket_set_priority(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+    ticket = _locked(ticket)
+    ticket.priority, ticket.priority_reason = True, "clerk"
+    ticket.save(update_fields=["priority", "priority_reason"])
+    _event(ticket, EventKind.PRIORITY, actor=clerk, now=now or timezone.now())
+    return ticket
+
+
+def _after_call(office_id: int, service_id: int, now: dt.datetime) -> None:
+    """Tell residents who are now close to the front (SMS once per ticket), after commit."""
+    from . import tasks
+
+    transaction.on_commit(
+        lambda: tasks.queue_notify_near_front.delay(office_id, service_id), robust=True
+    )
+
+
+@transaction.atomic
+def ticket_mark_near_front_sent(*, ticket_id: int) -> bool:
+    return bool(
+        Ticket.objects.filter(pk=ticket_id, near_front_sms_sent=False).update(
+            near_front_sms_sent=True
+        )
+    )

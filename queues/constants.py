@@ -1,0 +1,65 @@
+"""Ticket statuses, outcomes and the allowed transitions, as plain tables."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    CALLED = "called", _("Called")
+    SERVING = "serving", _("Being served")
+    PARKED = "parked", _("Stepped away")
+    DONE = "done", _("Finished")
+    MISSED = "missed", _("Missed")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class Outcome(models.TextChoices):
+    DONE = "done", _("Done")
+    ANOTHER_VISIT = "another_visit", _("Needs another visit")
+    REFUSED = "refused", _("Refused")
+
+
+class EventKind(models.TextChoices):
+    CHECKED_IN = "checked_in", _("Checked in")
+    CALLED = "called", _("Called")
+    RECALLED = "recalled", _("Called again")
+    STARTED = "started", _("Service started")
+    FINISHED = "finished", _("Finished")
+    NO_SHOW = "no_show", _("No-show")
+    MISSED = "missed", _("Missed")
+    TRANSFERRED = "transferred", _("Transferred")
+    PARKED = "parked", _("Stepped away")
+    UNPARKED = "unparked", _("Back in the queue")
+    PRIORITY = "priority", _("Given priority")
+
+
+class Band(models.IntegerChoices):
+    """Queue bands, lowest first; within a band, earlier arrival first (queues.selectors)."""
+
+    PRIORITY = 0, _("Priority")
+    BOOKED = 1, _("Booked, on time")
+    WALK_IN = 2, _("Walk-in or late booking")
+
+
+ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
+OPEN = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.PARKED)
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    TicketStatus.WAITING: (TicketStatus.CALLED, TicketStatus.PARKED, TicketStatus.NO_SHOW),
+    TicketStatus.CALLED: (
+        TicketStatus.CALLED,
+        TicketStatus.SERVING,
+        TicketStatus.MISSED,
+        TicketStatus.NO_SHOW,
+        TicketStatus.WAITING,
+        TicketStatus.PARKED,
+    ),
+    TicketStatus.SERVING: (TicketStatus.DONE, TicketStatus.WAITING),
+    TicketStatus.PARKED: (TicketStatus.WAITING, TicketStatus.NO_SHOW),
+    TicketStatus.DONE: (),
+    TicketStatus.MISSED: (TicketStatus.WAITING,),
+    TicketStatus.NO_SHOW: (),
+}
+
+MAX_CALLS = 3

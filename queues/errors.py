@@ -1,0 +1,63 @@
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import DomainError
+
+
+class TooEarly(DomainError):
+    code = "too_early"
+    status = 409
+    message = _("Too early: check-in for this booking opens at %(when)s.")
+
+
+class TooLate(DomainError):
+    code = "too_late"
+    status = 409
+    message = _("Your booking time has passed; you can take a walk-in ticket instead.")
+
+
+class WrongDay(DomainError):
+    code = "wrong_day"
+    status = 409
+    message = _("This booking is for %(day)s, not today.")
+
+
+class WrongOffice(DomainError):
+    code = "wrong_office"
+    status = 409
+    message = _("This booking is for another office: %(office)s.")
+
+
+class NotCheckable(DomainError):
+    code = "not_checkable"
+    status = 409
+    message = _("This booking cannot be checked in (it was cancelled, used or missed).")
+
+
+class QueueEmpty(DomainError):
+    code = "queue_empty"
+    status = 409
+    message = _("Nobody is waiting for this counter.")
+
+
+class CounterBusy(DomainError):
+    code = "counter_busy"
+    status = 409
+    message = _("Finish the current ticket first.")
+
+
+class CounterPaused(DomainError):
+    code = "counter_paused"
+    status = 409
+    message = _("The counter is paused. Resume it to call the next resident.")
+
+
+class ServiceNotOffered(DomainError):
+    code = "service_not_offered"
+    status = 400
+    message = _("This office does not offer this service.")
+
+
+class UnknownBooking(DomainError):
+    code = "not_found"
+    status = 404
+    message = _("No booking has this code. Please check it, or take a walk-in ticket.")

@@ -1,0 +1,121 @@
+"""Reads of the queue. `waiting_order` is THE queue rule: every list, call and estimate uses it."""
+
+import datetime as dt
+import statistics
+
+from django.conf import settings
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from services.models import Counter, Office
+from services.selectors import counter_services
+
+from .constants import OPEN, Band, TicketStatus
+from .models import Ticket, TicketEvent
+
+
+def waiting_order(queryset: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[Ticket]:
+    """Priority tickets first; then booked tickets whose slot is due (their slot starts within
+    BOOKED_LEAD_MINUTES), by slot start; then everyone else (walk-ins, late bookings, and
+    bookings that came early and are not yet due) in arrival order."""
+    due = now + dt.timedelta(minutes=settings.QUEUES["BOOKED_LEAD_MINUTES"])
+    return queryset.annotate(
+        effective_band=Case(
+            When(priority=True, then=Value(Band.PRIORITY)),
+            When(band=Band.BOOKED, slot_start__lte=due, then=Value(Band.BOOKED)),
+            default=Value(Band.WALK_IN),
+            output_field=IntegerField(),
+        ),
+        booked_key=Case(
+            When(band=Band.BOOKED, slot_start__lte=due, priority=False, then=F("slot_start")),
+            default=F("arrived_at"),
+        ),
+    ).order_by("effective_band", "booked_key", "arrived_at", "id")
+
+
+def counter_waiting(counter: Counter, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
+    """Waiting tickets this counter may call: its services, or transferred to it by name."""
+    now = now or timezone.now()
+    services = [s.pk for s in counter_services(counter)]
+    queryset = Ticket.objects.filter(
+        office_id=counter.office_id, day=timezone.localdate(now), status=TicketStatus.WAITING
+    ).filter(Q(target_counter=counter) | Q(target_counter__isnull=True, service_id__in=services))
+    return waiting_order(queryset, now=now)
+
+
+def office_waiting(office: Office, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
+    now = now or timezone.now()
+    queryset = Ticket.objects.filter(
+        office=office, day=timezone.localdate(now), status=TicketStatus.WAITING
+    )
+    return waiting_order(queryset, now=now)
+
+
+def ticket_position(ticket: Ticket, *, now: dt.datetime | None = None) -> int:
+    """How many waiting tickets of the same service come before this one (0 = next)."""
+    if ticket.status != TicketStatus.WAITING:
+        return 0
+    now = now or timezone.now()
+    queue = office_waiting(ticket.office, now=now).filter(service_id=ticket.service_id)
+    ids = list(queue.values_list("id", flat=True))
+    return ids.index(ticket.pk) if ticket.pk in ids else 0
+
+
+def service_minutes(office: Office, service_id: int, *, now: dt.datetime | None = None) -> float:
+    """Median call→finish time of the last 20 finished tickets, else the catalogue's figure."""
+    now = now or timezone.now()
+    recent = Ticket.objects.filter(
+        office=office,
+        service_id=service_id,
+        status=TicketStatus.DONE,
+        called_at__isnull=False,
+        finished_at__gte=now - dt.timedelta(days=14),
+    ).order_by("-finished_at")[:20]
+    durations = [(t.finished_at - t.called_at).total_seconds() / 60 for t in recent]
+    if durations:
+        return statistics.median(durations)
+    from services.models import Service
+
+    return float(Service.objects.get(pk=service_id).counter_minutes)
+
+
+def open_counters_for(office: Office, service_id: int) -> int:
+    counters = Counter.objects.filter(
+        office=office, is_active=True, state__is_open=True, state__is_paused=False
+    ).prefetch_related("services", "office__services")
+    return sum(1 for c in counters if any(s.pk == service_id for s in counter_services(c)))
+
+
+def ticket_estimate_minutes(ticket: Ticket, *, now: dt.datetime | None = None) -> int:
+    position = ticket_position(ticket, now=now)
+    per = service_minutes(ticket.office, ticket.service_id, now=now)
+    counters = max(open_counters_for(ticket.office, ticket.service_id), 1)
+    return round((position + 1) * per / counters)
+
+
+def ticket_get_by_follow_token(token: str) -> Ticket:
+    return Ticket.objects.select_related("office", "service", "counter").get(follow_token=token)
+
+
+def counter_current(counter: Counter) -> Ticket | None:
+    return (
+        Ticket.objects.filter(
+            counter=counter, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
+        )
+        .select_related("service")
+        .first()
+    )
+
+
+def office_recent_calls(office: Office, *, limit: int = 8) -> QuerySet[TicketEvent]:
+    return (
+        TicketEvent.objects.filter(
+            office=office, kind__in=["called", "recalled"], at__date=timezone.localdate()
+        )
+        .select_related("ticket", "counter")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def office_open_tickets(office: Office) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(office=office, day=timezone.localdate(), status__in=OPEN)
