@@ -23,8 +23,24 @@ from .models import AuditAction
 
 # label -> auditlog options. ID numbers exist only as ciphertext and HMAC: both are excluded.
 TRACKED: dict[str, dict[str, Any]] = {
+    # An explicit list: reverse one-to-one links (ticket, waiting entry, rescheduled_to) would
+    # cost a query each on every booking, and the encrypted ID never belongs in the trail.
     "appointments.Booking": {
-        "exclude_fields": ["id_number_enc", "id_number_hmac"],
+        "include_fields": [
+            "code",
+            "status",
+            "slot",
+            "service",
+            "office",
+            "start",
+            "name",
+            "phone",
+            "email",
+            "user",
+            "cancelled_at",
+            "cancelled_by",
+            "cancel_reason",
+        ],
         "mask_fields": ["phone", "email", "name"],
     },
     "appointments.WaitingListEntry": {

@@ -16,7 +16,9 @@ _VIEW, _EDIT, _ALL = ("view",), ("view", "add", "change"), ("view", "add", "chan
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Works a counter: sees the bookings of the offices where they are a clerk.
-    "clerk": frozenset(_crud("appointments", "booking", *_VIEW)),
+    "clerk": frozenset(
+        _crud("appointments", "booking", *_VIEW) | _crud("queues", "ticket", "view", "change")
+    ),
     # Decides document requests; sees bookings to check a resident's history.
     "reviewer": frozenset(_crud("appointments", "booking", *_VIEW)),
     # Runs an office: hours, counters, capacity (schedules, slots), closures; sees its bookings,
@@ -32,6 +34,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("services", "openinghours", *_ALL)
         | _crud("services", "counter", *_EDIT)
         | _crud("accounts", "staffrole", *_VIEW)
+        | _crud("queues", "ticket", "view", "change")  # the counter console and live office view
+        | _crud("queues", "servicelevel", *_EDIT)
+        | _crud("queues", "kiosk", *_EDIT)
     ),
     # Reads the audit trail and the sign-in records; changes nothing.
     "auditor": frozenset(

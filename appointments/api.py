@@ -183,7 +183,7 @@ class BookingCreateSerializer(serializers.Serializer):
         queryset=Slot.objects.all(), help_text="A slot id from /api/v1/slots/."
     )
     service = serializers.SlugRelatedField(
-        slug_field="code", queryset=catalogue.service_list_public(), help_text="Service code."
+        slug_field="code", queryset=catalogue.service_list_active(), help_text="Service code."
     )
     name = serializers.CharField(max_length=50, help_text="The resident's full name.")
     id_number = serializers.CharField(

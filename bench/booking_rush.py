@@ -410,6 +410,11 @@ def run(args) -> int:
 
         print(f"load average after:        {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
+        if server_errors:
+            log.flush()
+            tail = Path(args.server_log).read_text(errors="replace").splitlines()[-25:]
+            print("server log (last lines):", *tail, sep="\n  ")
+
         checks = sql_checks(dsn)
         print()
         print("final check (SQL):")

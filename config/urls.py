@@ -23,6 +23,8 @@ urlpatterns += i18n_patterns(
     path("", include("services.urls")),
     path("book/", include("appointments.urls")),
     path("account/", include("accounts.urls_resident")),
+    path("queue/screen/", include("queues.urls_screen")),
+    path("queue/", include("queues.urls")),
     prefix_default_language=True,
 )
 

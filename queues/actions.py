@@ -9,7 +9,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from appointments import actions as booking_actions
@@ -33,7 +33,7 @@ from .errors import (
     WrongDay,
     WrongOffice,
 )
-from .models import CounterState, Ticket, TicketEvent, TicketSequence
+from .models import CounterState, Kiosk, Ticket, TicketEvent, TicketSequence
 
 
 def _rules() -> dict:
@@ -125,6 +125,8 @@ def ticket_check_in_booking(*, office: Office, code: str, now: dt.datetime | Non
         raise UnknownBooking()
     existing = Ticket.objects.filter(booking=booking).first()
     if existing is not None:
+        if existing.office_id != office.pk:
+            raise WrongOffice(office=booking.office.name)
         return existing  # a second scan shows the same ticket
     band = _check_booking_window(booking, office, now)
     if band == Band.WALK_IN and now > booking.start + dt.timedelta(hours=2):
@@ -349,3 +351,32 @@ def ticket_mark_near_front_sent(*, ticket_id: int) -> bool:
             near_front_sms_sent=True
         )
     )
+
+
+# --- kiosks: a device token set up once by the office manager ----------------------------------
+
+
+@transaction.atomic
+def kiosk_create(*, office: Office, name: str, is_active: bool = True) -> tuple[Kiosk, str]:
+    """A new kiosk and its device token; only the token's hash is stored, so the set-up link
+    can be shown once and never again."""
+    token = secrets.token_urlsafe(32)
+    kiosk = Kiosk.objects.create(
+        office=office, name=name, is_active=is_active, token_hash=selectors.kiosk_token_hash(token)
+    )
+    return kiosk, token
+
+
+@transaction.atomic
+def kiosk_reset_token(*, kiosk: Kiosk) -> str:
+    """A new set-up link (the device lost its cookie or was stolen); the old token stops working."""
+    token = secrets.token_urlsafe(32)
+    Kiosk.objects.filter(pk=kiosk.pk).update(token_hash=selectors.kiosk_token_hash(token))
+    return token
+
+
+def kiosk_touch(*, kiosk: Kiosk, now: dt.datetime | None = None) -> None:
+    """Record that the device is alive, at most once a minute (a kiosk page is not a write)."""
+    now = now or timezone.now()
+    stale = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - dt.timedelta(minutes=1))
+    Kiosk.objects.filter(stale, pk=kiosk.pk).update(last_seen_at=now)

@@ -63,3 +63,17 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 MAX_CALLS = 3
+
+
+class WaitLevel(models.TextChoices):
+    """A waiting time against its service level target (queues.selectors_console.wait_level)."""
+
+    GREEN = "green", _("Within target")
+    AMBER = "amber", _("Close to target")
+    RED = "red", _("Over target")
+
+
+# Amber from this share of the target on; red past the target itself.
+AMBER_FROM = 0.75
+# A manager hears about one office's service level at most once in this many minutes.
+SERVICE_LEVEL_ALERT_EVERY_MINUTES = 30

@@ -1,17 +1,18 @@
 """Reads of the queue. `waiting_order` is THE queue rule: every list, call and estimate uses it."""
 
 import datetime as dt
+import hashlib
 import statistics
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from services.models import Counter, Office
+from services.models import Channel, Counter, Office, Service
 from services.selectors import counter_services
 
 from .constants import OPEN, Band, TicketStatus
-from .models import Ticket, TicketEvent
+from .models import Kiosk, Ticket, TicketEvent
 
 
 def waiting_order(queryset: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[Ticket]:
@@ -74,8 +75,6 @@ def service_minutes(office: Office, service_id: int, *, now: dt.datetime | None 
     durations = [(t.finished_at - t.called_at).total_seconds() / 60 for t in recent]
     if durations:
         return statistics.median(durations)
-    from services.models import Service
-
     return float(Service.objects.get(pk=service_id).counter_minutes)
 
 
@@ -107,10 +106,15 @@ def counter_current(counter: Counter) -> Ticket | None:
     )
 
 
+def _today_starts() -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
+
+
 def office_recent_calls(office: Office, *, limit: int = 8) -> QuerySet[TicketEvent]:
+    # A range on `at` (not `at__date`) so the index on `at` serves the waiting-room poll.
     return (
         TicketEvent.objects.filter(
-            office=office, kind__in=["called", "recalled"], at__date=timezone.localdate()
+            office=office, kind__in=["called", "recalled"], at__gte=_today_starts()
         )
         .select_related("ticket", "counter")
         .order_by("-at", "-id")[:limit]
@@ -119,3 +123,55 @@ def office_recent_calls(office: Office, *, limit: int = 8) -> QuerySet[TicketEve
 
 def office_open_tickets(office: Office) -> QuerySet[Ticket]:
     return Ticket.objects.filter(office=office, day=timezone.localdate(), status__in=OPEN)
+
+
+def office_get_for_screen(*, code: str) -> Office:
+    return Office.objects.get(code=code, is_active=True)
+
+
+def office_called_now(office: Office, *, limit: int = 4) -> QuerySet[Ticket]:
+    """Tickets called and not yet answered, newest call first (the waiting-room screen)."""
+    return (
+        Ticket.objects.filter(office=office, day=timezone.localdate(), status=TicketStatus.CALLED)
+        .select_related("counter")
+        .order_by("-called_at", "-id")[:limit]
+    )
+
+
+def office_waiting_counts(office: Office) -> QuerySet:
+    """Waiting tickets per service today, with the category's ticket letter (one query)."""
+    return (
+        Service.objects.filter(
+            tickets__office=office,
+            tickets__day=timezone.localdate(),
+            tickets__status=TicketStatus.WAITING,
+        )
+        .select_related("category")
+        .annotate(waiting=Count("tickets"))
+        .order_by("category__ticket_letter", "position", "code")
+    )
+
+
+def kiosk_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def kiosk_from_token(token: str | None) -> Kiosk | None:
+    """The active kiosk of an active office whose device token this is, else None."""
+    if not token:
+        return None
+    return (
+        Kiosk.objects.select_related("office")
+        .filter(token_hash=kiosk_token_hash(token), is_active=True, office__is_active=True)
+        .first()
+    )
+
+
+def office_walk_in_services(office: Office) -> QuerySet[Service]:
+    """What a resident can take a walk-in ticket for here: the office's active counter services."""
+    return (
+        office.services.filter(is_active=True)
+        .exclude(channel=Channel.ONLINE)
+        .select_related("category")
+        .order_by("category__position", "position", "code")
+    )

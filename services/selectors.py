@@ -63,6 +63,11 @@ def service_list_public() -> QuerySet[Service]:
     )
 
 
+def service_list_active() -> QuerySet[Service]:
+    """Active services without annotations: for lookups by code on hot paths."""
+    return Service.objects.filter(is_active=True).select_related("category")
+
+
 def service_get_public(*, code: str) -> Service:
     """One active service with its checklist and the active offices that offer it."""
     return (

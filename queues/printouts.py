@@ -1,0 +1,55 @@
+"""The queue ticket as an 80 mm thermal-receipt PDF, bilingual (Chinese first, then English)."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from core.pdf import render_to_pdf
+from core.qr import qr_data_uri
+
+from . import selectors
+from .constants import TicketStatus
+from .models import Ticket
+
+LANGUAGES = ("zh-hans", "en")
+
+
+def ticket_follow_url(ticket: Ticket) -> str:
+    """The public page a phone opens from the ticket's QR code."""
+    return settings.SITE_URL + reverse("queues:ticket_follow", args=[ticket.follow_token])
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "title": gettext("Queue ticket"),
+        "number": gettext("Your number"),
+        "service": gettext("Service"),
+        "arrived": gettext("Checked in"),
+        "ahead": gettext("People before you"),
+        "priority": gettext("Priority"),
+        "watch": gettext("Watch the screen for your number"),
+        "follow": gettext("Scan to follow your place on your phone"),
+    }
+
+
+def _both() -> dict[str, tuple[str, str]]:
+    """Each label in Chinese and English; the English line is dropped when it says the same."""
+    texts = []
+    for language in LANGUAGES:
+        with translation.override(language):
+            texts.append(_labels())
+    zh, en = texts
+    return {key: (zh[key], "" if en[key] == zh[key] else en[key]) for key in zh}
+
+
+def ticket_pdf(ticket: Ticket) -> bytes:
+    ahead = selectors.ticket_position(ticket) if ticket.status == TicketStatus.WAITING else 0
+    context = {
+        "ticket": ticket,
+        "t": _both(),
+        "ahead": ahead,
+        "arrived": timezone.localtime(ticket.arrived_at).strftime("%Y-%m-%d %H:%M"),
+        "qr": qr_data_uri(ticket_follow_url(ticket), scale=3, border=1),
+    }
+    return render_to_pdf("queues/ticket_pdf.html", context, language="zh-hans")
