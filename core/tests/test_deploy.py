@@ -1,6 +1,7 @@
 """Production settings pass Django's deployment checklist, and insecure defaults don't leak
 into production."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -31,6 +32,8 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "onewindow.example.org",
     "DATABASE_URL": "sqlite:////tmp/onewindow-deploy-check.sqlite3",
+    "FIELD_ENCRYPTION_KEYS": base64.b64encode(os.urandom(32)).decode(),
+    "PII_HMAC_KEY": base64.b64encode(os.urandom(32)).decode(),
 }
 
 
@@ -67,3 +70,10 @@ def test_dev_defaults_fail_the_deployment_checklist():
         DATABASE_URL="sqlite:////tmp/onewindow-deploy-check.sqlite3",
     )
     assert result.returncode != 0
+
+
+def test_missing_personal_data_keys_fail_the_checklist():
+    env = {k: v for k, v in PRODUCTION.items() if k != "FIELD_ENCRYPTION_KEYS"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "onewindow.W001" in result.stdout + result.stderr
