@@ -9,7 +9,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking
+.PHONY: run test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-queue
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -69,6 +69,10 @@ messages: $(VENV)/.installed
 # Release-day rush against gunicorn on a fresh PostgreSQL database (see bench/RESULTS.md).
 bench-booking: $(VENV)/.installed
 	$(PY) bench/booking_rush.py $(BENCH_ARGS)
+
+# Clerks calling, starting and finishing in parallel through the console (see bench/RESULTS.md).
+bench-queue: $(VENV)/.installed
+	$(PY) bench/queue_calls.py $(BENCH_ARGS)
 
 screenshots: $(VENV)/.installed-dev
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e/test_screenshots.py --screenshots

@@ -28,6 +28,11 @@ app.conf.beat_schedule = {
         "task": "queues.tasks.bookings_mark_no_shows",
         "schedule": crontab(minute=55, hour=23),
     },
+    # Managers hear when a service's longest wait passes its target (at most every 30 minutes).
+    "queues-service-levels": {
+        "task": "queues.tasks.queue_service_level_check",
+        "schedule": 60.0,
+    },
     "appointments-reminders": {
         "task": "appointments.tasks.bookings_send_reminders",
         "schedule": crontab(minute=0, hour="9-20"),

@@ -6,6 +6,7 @@ instead of waiting; on SQLite the whole write transaction is serialised (IMMEDIA
 
 import datetime as dt
 import secrets
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +21,15 @@ from core.idnumbers import id_birth_date
 from services.models import Counter, Office, Service
 
 from . import selectors
-from .constants import MAX_CALLS, TRANSITIONS, Band, EventKind, Outcome, TicketStatus
+from .constants import (
+    MAX_CALLS,
+    SERVICE_LEVEL_ALERT_EVERY_MINUTES,
+    TRANSITIONS,
+    Band,
+    EventKind,
+    Outcome,
+    TicketStatus,
+)
 from .errors import (
     CounterBusy,
     CounterPaused,
@@ -33,7 +42,7 @@ from .errors import (
     WrongDay,
     WrongOffice,
 )
-from .models import CounterState, Kiosk, Ticket, TicketEvent, TicketSequence
+from .models import CounterState, Kiosk, ServiceLevel, Ticket, TicketEvent, TicketSequence
 
 
 def _rules() -> dict:
@@ -380,3 +389,48 @@ def kiosk_touch(*, kiosk: Kiosk, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     stale = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - dt.timedelta(minutes=1))
     Kiosk.objects.filter(stale, pk=kiosk.pk).update(last_seen_at=now)
+
+
+# --- service levels ------------------------------------------------------------------------------
+
+
+def _alert_row(office_id: int, service_id: int, target: int) -> ServiceLevel:
+    """The service level a breach is stamped on: the service's own, else the office-wide one
+    (made with the default target when the office has none, which changes no target)."""
+    own = ServiceLevel.objects.filter(office_id=office_id, service_id=service_id).first()
+    if own is not None:
+        return own
+    row, _created = ServiceLevel.objects.get_or_create(
+        office_id=office_id, service=None, defaults={"target_minutes": target}
+    )
+    return row
+
+
+@transaction.atomic
+def service_level_check(*, now: dt.datetime | None = None) -> int:
+    """Alert an office's managers when a service's longest wait passes its target; each service
+    level alerts at most once per SERVICE_LEVEL_ALERT_EVERY_MINUTES (a conditional update, so two
+    workers never both send). Returns how many breaches were reported."""
+    from . import messages
+    from .selectors_console import service_level_breaches
+
+    now = now or timezone.now()
+    quiet_since = now - dt.timedelta(minutes=SERVICE_LEVEL_ALERT_EVERY_MINUTES)
+    stamped: dict[int, bool] = {}
+    due: dict[int, list] = {}
+    for breach in service_level_breaches(now=now):
+        row = _alert_row(breach.office_id, breach.service_id, breach.target)
+        if row.pk not in stamped:
+            stamped[row.pk] = bool(
+                ServiceLevel.objects.filter(pk=row.pk)
+                .filter(Q(alerted_at__isnull=True) | Q(alerted_at__lt=quiet_since))
+                .update(alerted_at=now)
+            )
+        if stamped[row.pk]:
+            due.setdefault(breach.office_id, []).append(breach)
+    for office_id, breaches in due.items():
+        transaction.on_commit(
+            partial(messages.service_level_alert_send, office_id=office_id, breaches=breaches),
+            robust=True,
+        )
+    return sum(len(breaches) for breaches in due.values())

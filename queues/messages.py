@@ -37,3 +37,40 @@ def near_front_send(*, office_id: int, service_id: int) -> int:
         )
         sent += 1
     return sent
+
+
+def _office_managers(office_id: int) -> list:
+    from accounts.selectors import staff_list_for_office, user_has_role
+
+    staff = staff_list_for_office(office_id).exclude(email="")
+    return [user for user in staff if user_has_role(user, "manager", office_id=office_id)]
+
+
+def service_level_alert_send(*, office_id: int, breaches: list) -> int:
+    """E-mail the office's managers which services wait past their target (one mail each)."""
+    from django.urls import reverse
+
+    from services.models import Service
+
+    office = Office.objects.get(pk=office_id)
+    names = Service.objects.in_bulk([b.service_id for b in breaches])
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Waiting times over target at %(office)s") % {"office": office.name}
+        lines = [
+            _("%(service)s: longest wait %(longest)s min (target %(target)s min)")
+            % {"service": names[b.service_id].name, "longest": b.longest, "target": b.target}
+            for b in breaches
+        ]
+        url = settings.SITE_URL.rstrip("/") + reverse("console:office_live", args=[office.pk])
+        body = "\n".join([*lines, "", _("Live office view: %(url)s") % {"url": url}])
+    managers = _office_managers(office_id)
+    for manager in managers:
+        message_send(
+            channel="email",
+            to=manager.email,
+            subject=subject,
+            body=body,
+            kind="queue_service_level",
+            ref=office.code,
+        )
+    return len(managers)

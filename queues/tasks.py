@@ -13,3 +13,10 @@ def bookings_mark_no_shows() -> int:
     from appointments.actions import booking_mark_no_shows
 
     return booking_mark_no_shows()
+
+
+@shared_task
+def queue_service_level_check() -> int:
+    from .actions import service_level_check
+
+    return service_level_check()

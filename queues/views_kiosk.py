@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
+from appointments.constants import BOOKING_CODE_ALPHABET
 from core.errors import DomainError
 from core.qr import qr_svg
 from services.models import Category, Service
@@ -91,7 +92,7 @@ def kiosk_start(request: HttpRequest, kiosk: Kiosk) -> HttpResponse:
             form = KioskCodeForm()  # empty again, ready for the next scan
         else:
             return redirect("queues:kiosk_ticket", token=ticket.follow_token)
-    context = {"kiosk": kiosk, "form": form, "error": error}
+    context = {"kiosk": kiosk, "form": form, "error": error, "keys": BOOKING_CODE_ALPHABET}
     return render(request, "queues/kiosk_start.html", context, status=status)
 
 

@@ -18,7 +18,7 @@ def screen(request: HttpRequest, code: str) -> HttpResponse:
         office = selectors.office_get_for_screen(code=code)
     except Office.DoesNotExist:
         raise Http404
-    calls = list(selectors.office_recent_calls(office, limit=8))
+    calls = list(selectors.office_recent_calls(office, limit=6))
     context = {
         "office": office,
         "now": timezone.localtime(),
@@ -26,7 +26,7 @@ def screen(request: HttpRequest, code: str) -> HttpResponse:
         "called": list(selectors.office_called_now(office)),
         "calls": calls,
         "last_call_id": calls[0].pk if calls else 0,
-        "waiting": list(selectors.office_waiting_counts(office)),
+        **_waiting_rows(list(selectors.office_waiting_counts(office))),
     }
     template = "queues/screen.html"
     if request.htmx:
@@ -34,3 +34,12 @@ def screen(request: HttpRequest, code: str) -> HttpResponse:
     response = render(request, template, context)
     add_never_cache_headers(response)
     return response
+
+
+WAITING_ROWS = 4  # what fits the screen; the rest are summed on one line
+
+
+def _waiting_rows(services: list) -> dict:
+    rest = services[WAITING_ROWS:]
+    more = {"services": len(rest), "people": sum(s.waiting for s in rest)} if rest else None
+    return {"waiting": services[:WAITING_ROWS], "waiting_more": more}

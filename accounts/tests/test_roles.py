@@ -23,6 +23,9 @@ from appointments.tests.factories import ScheduleFactory, SlotFactory, past_book
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.tests.factories import id_number
+from queues import actions as queue_actions
+from queues.models import ServiceLevel
+from queues.tests.factories import kiosk_for
 from services.models import Office
 from services.tests.factories import CounterFactory, OfficeFactory, ServiceFactory
 
@@ -30,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 # What each role finds in the admin, written out by hand: a slip in the mapping shows up here.
 EXPECTED_LISTS = {
-    "clerk": {"appointments.booking"},
+    "clerk": {"appointments.booking", "queues.ticket"},
     "reviewer": {"appointments.booking"},
     "manager": {
         "appointments.schedule",
@@ -41,6 +44,9 @@ EXPECTED_LISTS = {
         "services.office",
         "services.counter",
         "accounts.staffrole",
+        "queues.ticket",
+        "queues.kiosk",
+        "queues.servicelevel",
     },
     "auditor": {
         "accounts.auditentry",
@@ -260,7 +266,16 @@ MAKERS = {
     "services.office": lambda office: office,
     "services.counter": lambda office: CounterFactory(office=office),
     "accounts.staffrole": lambda office: staff("clerk", office=office).staff_roles.get(),
+    "queues.ticket": lambda office: _ticket(office),
+    "queues.kiosk": lambda office: kiosk_for(office)[0],
+    "queues.servicelevel": lambda office: ServiceLevel.objects.create(office=office),
 }
+
+
+def _ticket(office):
+    service = ServiceFactory()
+    office.services.add(service)
+    return queue_actions.ticket_take_walk_in(office=office, service=service)
 
 
 def scoped_admins() -> list[str]:

@@ -1,0 +1,395 @@
+"""A busy morning at the counters: many clerks call, start and finish at once (`make bench-queue`).
+
+What it does, end to end:
+1. creates a fresh PostgreSQL database, migrates it and loads the demo city (seed_demo);
+2. takes `--clerks` counters across the demo offices, gives each a clerk (role "clerk" at that
+   office, a TOTP device and a session already past the second factor, as after a real sign-in),
+   and draws `--tickets` walk-in tickets for the services those counters serve;
+3. starts gunicorn (gthread workers) on a free port of 127.0.0.1, production settings (DEBUG=0),
+   like bench/booking_rush.py (whose helpers it reuses);
+4. every clerk, in its own thread with a keep-alive connection, drives the real counter console
+   over HTTP (htmx POSTs, CSRF token included): call next → start → finish, until its queue is
+   empty; meanwhile one waiting-room screen per office polls its live part every second;
+5. prints successful calls per second, p50/p95/p99 latency per console action and for the
+   screen poll, and checks in SQL and from the answers that no ticket was called twice and none
+   was lost (every ticket drawn is finished, exactly one "called" event each);
+6. stops the server and drops the database (unless --keep-db).
+
+Every request goes to 127.0.0.1.
+"""
+# The subprocesses run this interpreter and the project's own commands.
+# ruff: noqa: S603
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from booking_rush import (  # noqa: E402 - the booking bench's helpers, same server set-up
+    HOST,
+    PY,
+    admin_sql,
+    free_port,
+    percentile,
+    port_open,
+    say,
+    server_cpu_seconds,
+    wait_until_up,
+)
+
+LANG = "en"
+
+
+# --- setup (runs inside Django, in a subprocess with the bench environment) -------------------
+
+
+def _setup(clerks: int, tickets: int) -> dict:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.utils.module_loading import import_string
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.actions import staff_role_grant
+    from queues import actions
+    from services.models import Counter
+    from services.selectors import counter_services
+
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    counters = list(
+        Counter.objects.filter(is_active=True, office__is_active=True)
+        .select_related("office")
+        .prefetch_related("services", "office__services")
+        .order_by("office__code", "number")[:clerks]
+    )
+    stations, served = [], {}
+    for n, counter in enumerate(counters):
+        user = get_user_model().objects.create_user(
+            username=f"bench-clerk-{n}", password=None, email=f"bench{n}@onewindow.test"
+        )
+        staff_role_grant(user=user, role="clerk", office=counter.office)
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+        session = store()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.create()
+        actions.counter_open(counter=counter, clerk=user)
+        stations.append(
+            {"counter": counter.pk, "session": session.session_key, "csrf": _get_new_csrf_string()}
+        )
+        for service in counter_services(counter):
+            served[(counter.office_id, service.pk)] = (counter.office, service)
+    pairs = sorted(served.values(), key=lambda p: (p[0].pk, p[1].pk))
+    drawn = [
+        actions.ticket_take_walk_in(
+            office=pairs[i % len(pairs)][0], service=pairs[i % len(pairs)][1]
+        )
+        for i in range(tickets)
+    ]
+    offices = sorted({c.office.code for c in counters})
+    return {
+        "stations": stations,
+        "offices": offices,
+        "tickets": [t.pk for t in drawn],
+        "services": len(pairs),
+    }
+
+
+# --- the clerks and the screens ------------------------------------------------------------------
+
+CURRENT = re.compile(r'id="btn-start"')
+TICKET = re.compile(r'name="ticket" value="(\d+)"')
+
+
+class Station(threading.Thread):
+    """One clerk at one counter: call next, start, finish, until nobody is waiting."""
+
+    def __init__(self, port, station, go, results, lock):
+        super().__init__()
+        self.port, self.station, self.go = port, station, go
+        self.results, self.lock = results, lock
+        self.headers = {
+            "Cookie": f"sessionid={station['session']}; csrftoken={station['csrf']}",
+            "X-CSRFToken": station["csrf"],
+            "HX-Request": "true",
+            "Accept-Language": LANG,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+
+    def post(self, conn, action: str, body: str = "") -> tuple[int, str]:
+        url = f"/{LANG}/staff/console/{self.station['counter']}/do/{action}/"
+        t0 = time.perf_counter()
+        try:
+            conn.request("POST", url, body=body, headers=self.headers)
+            response = conn.getresponse()
+            text = response.read().decode()
+            status = response.status
+        except (OSError, http.client.HTTPException) as exc:
+            status, text = 0, type(exc).__name__
+            conn.close()
+        with self.lock:
+            self.results["latency"].append((action, status, time.perf_counter() - t0))
+        return status, text
+
+    def run(self):
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+        self.go.wait()
+        mine = []
+        while True:
+            status, text = self.post(conn, "call-next")
+            if status != 200 or not CURRENT.search(text):
+                break  # "Nobody is waiting for this counter." (or an error, counted above)
+            ticket = TICKET.search(text).group(1)
+            mine.append(int(ticket))
+            self.post(conn, "start", f"ticket={ticket}")
+            self.post(conn, "finish", f"ticket={ticket}&outcome=done")
+        conn.close()
+        with self.lock:
+            self.results["called"] += mine
+            self.results["ended"].append(time.time())
+
+
+def screen_poller(port, office, stop, results, lock):
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    headers = {"HX-Request": "true", "Accept-Language": LANG}
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        try:
+            conn.request("GET", f"/{LANG}/queue/screen/{office}/", headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            status = 0
+            conn.close()
+        with lock:
+            results["latency"].append(("screen", status, time.perf_counter() - t0))
+        stop.wait(1.0)
+    conn.close()
+
+
+def morning(port: int, setup: dict) -> dict:
+    results = {"latency": [], "called": [], "ended": []}
+    lock, go, stop = threading.Lock(), threading.Event(), threading.Event()
+    clerks = [Station(port, s, go, results, lock) for s in setup["stations"]]
+    screens = [
+        threading.Thread(target=screen_poller, args=(port, office, stop, results, lock))
+        for office in setup["offices"]
+    ]
+    for thread in clerks + screens:
+        thread.start()
+    time.sleep(0.5)
+    started = time.time()
+    go.set()
+    for thread in clerks:
+        thread.join()
+    stop.set()
+    for thread in screens:
+        thread.join()
+    results["seconds"] = max(results["ended"]) - started
+    return results
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+CALLED_TWICE_SQL = """
+SELECT ticket_id, count(*) FROM queues_ticketevent WHERE kind = 'called'
+GROUP BY ticket_id HAVING count(*) > 1
+"""
+
+
+def sql_checks(dsn: str, drawn: list[int]) -> dict:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        twice = conn.execute(CALLED_TWICE_SQL).fetchall()
+        statuses = dict(
+            conn.execute(
+                "SELECT status, count(*) FROM queues_ticket WHERE id = ANY(%s) GROUP BY status",
+                (drawn,),
+            ).fetchall()
+        )
+        called = conn.execute(
+            "SELECT count(DISTINCT ticket_id) FROM queues_ticketevent WHERE kind = 'called'"
+        ).fetchone()[0]
+    return {"called_twice": twice, "statuses": statuses, "called_tickets": called}
+
+
+# --- orchestration -----------------------------------------------------------------------------
+
+
+def stats(rows: list, kind: str) -> dict:
+    latencies = sorted(r[2] for r in rows if r[0] == kind)
+    if not latencies:
+        return {}
+    return {
+        "n": len(latencies),
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
+        "p99": percentile(latencies, 99),
+        "max": latencies[-1],
+    }
+
+
+def run(args) -> int:
+    pg = args.pg.rstrip("/")
+    name = f"onewindow_bench_queue_{os.getpid()}"
+    dsn = f"{pg}/{name}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": dsn,
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": HOST,
+        "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": "600",
+        "PYTHONWARNINGS": "ignore",
+        # The near-front SMS task is queued, not run in the request (no worker in the bench).
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    if port_open(6379):
+        env["CELERY_BROKER_URL"] = f"redis://{HOST}:6379/14"
+    admin_sql(pg, f'CREATE DATABASE "{name}"')
+    server = None
+    try:
+        say(f"database {name}: migrate + seed_demo")
+        for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo", "--quiet"]):
+            subprocess.run([PY, "manage.py", *command], cwd=ROOT, env=env, check=True)
+        setup_command = [PY, __file__, "--_setup", "--clerks", str(args.clerks)]
+        out = subprocess.run(
+            [*setup_command, "--tickets", str(args.tickets)],
+            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        setup = json.loads(out.stdout.splitlines()[-1])
+        port = free_port()
+        command = [
+            str(Path(PY).parent / "gunicorn"), "config.wsgi:application",
+            "--bind", f"{HOST}:{port}", "--worker-class", "gthread",
+            "--workers", str(args.workers), "--threads", str(args.threads),
+            "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
+        ]  # fmt: skip
+        log = open(args.server_log, "w")  # noqa: SIM115 - open while the server runs
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log
+        )
+        wait_until_up(port)
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        say(
+            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs, "
+            f"{memory:.0f} GiB RAM; load average before: "
+            + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        )
+        say(
+            f"gunicorn gthread {args.workers} workers x {args.threads} threads on {HOST}:{port}; "
+            f"{len(setup['stations'])} clerks at counters of {len(setup['offices'])} offices, "
+            f"{len(setup['tickets'])} walk-in tickets over {setup['services']} office services"
+        )
+        cpu = server_cpu_seconds(server.pid)
+        result = morning(port, setup)
+        cpu_ms = (server_cpu_seconds(server.pid) - cpu) * 1000
+        rows = result["latency"]
+        seconds = result["seconds"]
+        called = result["called"]
+        statuses = Counter((r[0], r[1]) for r in rows)
+        errors = {k: v for k, v in statuses.items() if k[1] != 200}
+        print()
+        print(f"calls:                 {len(called)} tickets called, started and finished "
+              f"in {seconds:.2f} s = {len(called) / seconds:.1f} calls/s")  # fmt: skip
+        console_requests = sum(1 for r in rows if r[0] != "screen")
+        print(f"console requests:      {console_requests} = {console_requests / seconds:.1f}/s; "
+              f"server CPU {cpu_ms / max(len(rows), 1):.2f} ms per request")  # fmt: skip
+        for kind in ("call-next", "start", "finish", "screen"):
+            m = stats(rows, kind)
+            if m:
+                print(
+                    f"  {kind:10} n={m['n']:5}  p50 {m['p50'] * 1000:6.1f} ms  "
+                    f"p95 {m['p95'] * 1000:6.1f} ms  p99 {m['p99'] * 1000:6.1f} ms  "
+                    f"max {m['max'] * 1000:6.1f} ms"
+                )
+        print(f"answers by (action, status): {dict(sorted(statuses.items()))}")
+        if errors:
+            log.flush()
+            tail = Path(args.server_log).read_text(errors="replace").splitlines()[-25:]
+            print("server log (last lines):", *tail, sep="\n  ")
+
+        checks = sql_checks(dsn, setup["tickets"])
+        twice_seen = [t for t, n in Counter(called).items() if n > 1]
+        lost = set(setup["tickets"]) - set(called)
+        print()
+        print("final check:")
+        print(f"  tickets drawn:                     {len(setup['tickets'])}")
+        print(f"  tickets by status (SQL):           {checks['statuses']}")
+        print(f"  tickets with two 'called' events:  {len(checks['called_twice'])}")
+        print(f"  tickets handed to two clerks:      {len(twice_seen)}")
+        print(f"  tickets never called (lost):       {len(lost)}")
+        ok = (
+            not checks["called_twice"]
+            and not twice_seen
+            and not lost
+            and checks["statuses"] == {"done": len(setup["tickets"])}
+            and not errors
+        )
+        print("NO TICKET CALLED TWICE, NONE LOST" if ok else "CHECK FAILED")
+        return 0 if ok else 1
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        if not args.keep_db:
+            admin_sql(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            say(f"kept database {name}")
+        say(f"server log: {args.server_log}")
+
+
+def main() -> int:
+    cores = os.cpu_count() or 2
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--pg", default=os.environ.get("BENCH_PG", f"postgres://postgres@{HOST}:5432")
+    )
+    parser.add_argument("--clerks", type=int, default=30, help="counters worked at once")
+    parser.add_argument("--tickets", type=int, default=1500, help="walk-in tickets drawn")
+    parser.add_argument("--workers", type=int, default=cores * 2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--server-log",
+        default=str(Path(tempfile.gettempdir()) / "onewindow-bench-queue-server.log"),
+    )
+    parser.add_argument("--_setup", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args._setup:
+        print(json.dumps(_setup(args.clerks, args.tickets)))
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""Reads for the clerk's counter console and the manager's live office view.
+
+Everything a clerk or manager looks up goes through `scope_to_offices`: a counter, ticket or
+office of another office is simply not found (the views answer 404), by URL guessing too.
+Waiting times are judged against the office's service level (green / amber / red)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
+
+from accounts.selectors import office_ids_for, scope_to_offices
+from services.models import Counter, Office, Service
+from services.selectors import counter_services
+
+from .constants import ACTIVE, AMBER_FROM, TicketStatus, WaitLevel
+from .models import CounterState, ServiceLevel, Ticket
+from .selectors import counter_waiting
+
+CONSOLE_ROLES = ("clerk", "manager")
+LIVE_ROLES = ("manager",)
+
+
+# --- scoping -----------------------------------------------------------------------------------
+
+
+def counter_list_for_console(user) -> QuerySet[Counter]:
+    counters = Counter.objects.filter(is_active=True, office__is_active=True).select_related(
+        "office", "state__clerk"
+    )
+    return scope_to_offices(counters, user, *CONSOLE_ROLES).order_by("office__code", "number")
+
+
+def counter_get_for_console(user, counter_id: int) -> Counter:
+    """Raises Counter.DoesNotExist for a counter outside the user's offices."""
+    return (
+        counter_list_for_console(user)
+        .prefetch_related("services", "office__services")
+        .get(pk=counter_id)
+    )
+
+
+def ticket_get_for_counter(user, counter: Counter, ticket_id: int) -> Ticket:
+    """Today's ticket of the counter's office; raises Ticket.DoesNotExist otherwise."""
+    tickets = scope_to_offices(Ticket.objects.select_related("service"), user, *CONSOLE_ROLES)
+    return tickets.get(pk=ticket_id, office_id=counter.office_id, day=timezone.localdate())
+
+
+def office_list_for_live(user) -> QuerySet[Office]:
+    offices = Office.objects.filter(is_active=True).order_by("code")
+    return scope_to_offices(offices, user, *LIVE_ROLES, field="pk")
+
+
+def office_get_for_live(user, office_id: int) -> Office:
+    return office_list_for_live(user).get(pk=office_id)
+
+
+def user_sees_live_view(user) -> bool:
+    ids = office_ids_for(user, *LIVE_ROLES)
+    return ids is None or bool(ids)
+
+
+# --- service levels ----------------------------------------------------------------------------
+
+
+def service_level_targets(office_id: int) -> dict[int | None, int]:
+    """Target minutes by service id; the key None holds the office-wide target."""
+    rows = ServiceLevel.objects.filter(office_id=office_id)
+    return dict(rows.values_list("service_id", "target_minutes"))
+
+
+def target_for(targets: dict[int | None, int], service_id: int) -> int:
+    if service_id in targets:
+        return targets[service_id]
+    if None in targets:
+        return targets[None]
+    return settings.QUEUES["DEFAULT_TARGET_MINUTES"]
+
+
+def wait_level(minutes: float, target: int) -> str:
+    """Green well within the target, amber from AMBER_FROM of it, red past it."""
+    if minutes > target:
+        return WaitLevel.RED
+    if minutes >= target * AMBER_FROM:
+        return WaitLevel.AMBER
+    return WaitLevel.GREEN
+
+
+def minutes_since(since: dt.datetime, now: dt.datetime) -> int:
+    return max(int((now - since).total_seconds() // 60), 0)
+
+
+@dataclass(frozen=True)
+class Breach:
+    office_id: int
+    service_id: int
+    longest: int
+    target: int
+
+
+def service_level_breaches(*, now: dt.datetime) -> list[Breach]:
+    """Every office and service whose longest waiting ticket has waited past its target."""
+    firsts = (
+        Ticket.objects.filter(day=timezone.localdate(now), status=TicketStatus.WAITING)
+        .values("office_id", "service_id")
+        .annotate(first=Min("arrived_at"))
+        .order_by("office_id", "service_id")
+    )
+    targets: dict[int, dict[int | None, int]] = {}
+    breaches = []
+    for row in firsts:
+        if row["office_id"] not in targets:
+            targets[row["office_id"]] = service_level_targets(row["office_id"])
+        office_targets = targets[row["office_id"]]
+        target = target_for(office_targets, row["service_id"])
+        longest = minutes_since(row["first"], now)
+        if longest > target:
+            breaches.append(Breach(row["office_id"], row["service_id"], longest, target))
+    return breaches
+
+
+# --- the console ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    ticket: Ticket
+    waited: int
+    target: int
+    level: str
+
+
+def counter_state(counter: Counter) -> CounterState | None:
+    try:
+        return counter.state
+    except CounterState.DoesNotExist:
+        return None
+
+
+def counter_waiting_rows(
+    counter: Counter, *, now: dt.datetime | None = None, limit: int = 40
+) -> list[WaitingRow]:
+    """The counter's queue in calling order, each with its wait and service level colour."""
+    now = now or timezone.now()
+    targets = service_level_targets(counter.office_id)
+    tickets = counter_waiting(counter, now=now).select_related("service")[:limit]
+    rows = []
+    for ticket in tickets:
+        waited = minutes_since(ticket.arrived_at, now)
+        target = target_for(targets, ticket.service_id)
+        rows.append(WaitingRow(ticket, waited, target, wait_level(waited, target)))
+    return rows
+
+
+def counter_set_aside(counter: Counter) -> list[Ticket]:
+    """Today's parked and missed tickets this counter may bring back."""
+    services = [s.pk for s in counter_services(counter)]
+    tickets = Ticket.objects.filter(
+        office_id=counter.office_id,
+        day=timezone.localdate(),
+        status__in=[TicketStatus.PARKED, TicketStatus.MISSED],
+    ).filter(Q(service_id__in=services) | Q(counter=counter) | Q(target_counter=counter))
+    return list(tickets.select_related("service").order_by("arrived_at", "id")[:20])
+
+
+def counter_transfer_targets(counter: Counter) -> tuple[list[Counter], list[Service]]:
+    """Where a ticket can go from here: another counter of the office, or another service."""
+    counters = Counter.objects.filter(office_id=counter.office_id, is_active=True).exclude(
+        pk=counter.pk
+    )
+    services = [s for s in counter.office.services.all() if s.is_active]
+    return list(counters), sorted(services, key=lambda s: (s.category_id, s.position))
+
+
+def office_services(office: Office) -> list[Service]:
+    return list(office.services.filter(is_active=True).order_by("category__position", "position"))
+
+
+# --- the manager's live office view ---------------------------------------------------------------
+
+
+@dataclass
+class CounterLive:
+    counter: Counter
+    state: CounterState | None
+    current: Ticket | None
+    service_ids: set[int]
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.state and self.state.is_open)
+
+    @property
+    def is_paused(self) -> bool:
+        return bool(self.state and self.state.is_open and self.state.is_paused)
+
+
+@dataclass
+class ServiceLive:
+    service: Service
+    waiting: int
+    longest: int | None
+    target: int
+    level: str | None
+    served: int
+    counters: list[CounterLive] = field(default_factory=list)
+
+    @property
+    def is_quiet(self) -> bool:
+        serving = any(c.current and c.current.service_id == self.service.pk for c in self.counters)
+        return not (self.waiting or self.served or serving)
+
+
+def office_counters_live(office: Office) -> list[CounterLive]:
+    counters = (
+        Counter.objects.filter(office=office, is_active=True)
+        .select_related("office", "state__clerk")
+        .prefetch_related("services", "office__services")
+    )
+    current = {
+        t.counter_id: t
+        for t in Ticket.objects.filter(
+            office=office, day=timezone.localdate(), status__in=list(ACTIVE)
+        ).select_related("service")
+    }
+    return [
+        CounterLive(
+            counter=c,
+            state=counter_state(c),
+            current=current.get(c.pk),
+            service_ids={s.pk for s in counter_services(c)},
+        )
+        for c in counters
+    ]
+
+
+def office_live(
+    office: Office, *, now: dt.datetime | None = None
+) -> tuple[list[ServiceLive], list[CounterLive]]:
+    """Per service: waiting, longest wait against the target, open counters, served today."""
+    now = now or timezone.now()
+    today = Ticket.objects.filter(office=office, day=timezone.localdate(now))
+    waiting = {
+        row["service_id"]: row
+        for row in today.filter(status=TicketStatus.WAITING)
+        .values("service_id")
+        .annotate(n=Count("id"), first=Min("arrived_at"))
+        .order_by()
+    }
+    served = dict(
+        today.filter(status=TicketStatus.DONE)
+        .values("service_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("service_id", "n")
+    )
+    targets = service_level_targets(office.pk)
+    counters = office_counters_live(office)
+    rows = []
+    for service in office_services(office):
+        wait = waiting.get(service.pk)
+        target = target_for(targets, service.pk)
+        longest = minutes_since(wait["first"], now) if wait else None
+        rows.append(
+            ServiceLive(
+                service=service,
+                waiting=wait["n"] if wait else 0,
+                longest=longest,
+                target=target,
+                level=wait_level(longest, target) if wait else None,
+                served=served.get(service.pk, 0),
+                counters=[c for c in counters if c.is_open and service.pk in c.service_ids],
+            )
+        )
+    return rows, counters

@@ -1,0 +1,289 @@
+"""The clerk's counter console: office scoping, the day's work, shortcuts, errors, transfers."""
+
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.tests.factories import staff
+from appointments.constants import BookingStatus
+from queues import actions
+from queues.constants import TicketStatus
+from queues.errors import CounterPaused, QueueEmpty
+from queues.models import CounterState, Ticket
+from services.tests.factories import CategoryFactory, CounterFactory
+
+from .queue_setup import at, booking, check_in, new_service, office_with, walk_in
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _ten_o_clock():
+    with time_machine.travel(at(10, 0), tick=False):
+        yield
+
+
+@pytest.fixture
+def hall():
+    """Services A and B (ticket letters A, B); counter 1 serves both, counter 2 serves B."""
+    service_a = new_service(category=CategoryFactory(ticket_letter="A"))
+    service_b = new_service(category=CategoryFactory(ticket_letter="B"))
+    office, (counter,) = office_with(service_a, service_b)
+    other_counter = CounterFactory(office=office, services=[service_b])
+    return office, service_a, service_b, counter, other_counter
+
+
+@pytest.fixture
+def clerk(hall):
+    return staff("clerk", office=hall[0])
+
+
+@pytest.fixture
+def client(verified_client, clerk):
+    return verified_client(clerk)
+
+
+def act(client, counter, action, **data):
+    url = reverse("console:action", args=[counter.pk, action])
+    return client.post(url, data, **HX)
+
+
+def tickets_in(html: str) -> list[str]:
+    """The ticket numbers of the waiting table, in order."""
+    table = html.split('class="queue-table"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<th scope="row" class="q-number">(\w+)</th>', table)
+
+
+def test_the_picker_lists_only_the_clerks_own_counters(client, hall):
+    _office, _a, _b, counter, other_counter = hall
+    elsewhere = CounterFactory(name_zh="别处的窗口")
+    page = client.get(reverse("console:pick")).content.decode()
+    assert reverse("console:counter", args=[counter.pk]) in page
+    assert reverse("console:counter", args=[other_counter.pk]) in page
+    assert reverse("console:counter", args=[elsewhere.pk]) not in page
+
+
+def test_opening_a_counter_opens_it_and_is_remembered(client, clerk, hall):
+    counter = hall[3]
+    assert client.get(reverse("console:counter", args=[counter.pk])).status_code == 200
+    state = CounterState.objects.get(counter=counter)
+    assert (state.is_open, state.clerk) == (True, clerk)
+    page = client.get(reverse("console:pick")).content.decode()
+    assert "counter-pick-last" in page
+    assert f'href="{reverse("console:counter", args=[counter.pk])}"' in page.split("<h2")[0]
+
+
+def test_counters_and_tickets_of_another_office_are_not_found(client, hall):
+    office, service_a, _b, counter, _other = hall
+    other_office, (foreign_counter,) = office_with(service_a)
+    foreign = walk_in(other_office, service_a, at(9, 0))
+    mine = walk_in(office, service_a, at(9, 0))
+    assert client.get(reverse("console:counter", args=[foreign_counter.pk])).status_code == 404
+    assert act(client, foreign_counter, "call-next").status_code == 404
+    for action in ("call", "park", "priority", "unpark"):
+        assert act(client, counter, action, ticket=foreign.pk).status_code == 404
+    assert act(client, counter, "finish", ticket=foreign.pk, outcome="done").status_code == 404
+    foreign.refresh_from_db()
+    assert (foreign.status, foreign.priority) == (TicketStatus.WAITING, False)
+    assert act(client, counter, "call", ticket=mine.pk).status_code == 200
+
+
+def test_a_clerk_without_a_role_at_the_office_gets_nothing(verified_client, hall):
+    stranger = verified_client(staff("clerk", office=office_with(hall[1])[0]))
+    assert stranger.get(reverse("console:counter", args=[hall[3].pk])).status_code == 404
+    reviewer = verified_client(staff("reviewer", office=hall[0]))
+    assert reviewer.get(reverse("console:pick")).status_code == 403
+
+
+def test_call_next_then_finish_then_next(client, hall):
+    office, service_a, _b, counter, _other = hall
+    first = walk_in(office, service_a, at(9, 0))
+    second = walk_in(office, service_a, at(9, 5))
+    response = act(client, counter, "call-next")
+    assert response.status_code == 200
+    first.refresh_from_db()
+    assert (first.status, first.counter) == (TicketStatus.CALLED, counter)
+    assert 'class="ticket-number">A001<' in response.content.decode()
+
+    response = act(client, counter, "finish", ticket=first.pk, outcome="done")
+    first.refresh_from_db()
+    assert (first.status, first.outcome) == (TicketStatus.DONE, "done")
+    assert 'class="ticket-number"' not in response.content.decode()
+
+    act(client, counter, "call-next")
+    second.refresh_from_db()
+    assert second.status == TicketStatus.CALLED
+
+
+def test_every_shortcut_is_on_its_button(client, hall):
+    office, service_a, _b, counter, _other = hall
+    walk_in(office, service_a, at(9, 0))
+    client.get(reverse("console:counter", args=[counter.pk]))
+    page = act(client, counter, "call-next").content.decode()
+    for key in "nrsfaxmpt/":
+        assert f'data-shortcut="{key}"' in page, key
+    assert re.search(r'data-shortcut="f"[^>]*>[^<]*<kbd>F</kbd>', page)
+    full = client.get(reverse("console:counter", args=[counter.pk])).content.decode()
+    assert "js/console.js" in full
+    assert 'hx-trigger="every 2s"' in full
+
+
+def test_calling_an_empty_queue_shows_the_message_in_the_clerks_language(client, hall):
+    counter = hall[3]
+    response = act(client, counter, "call-next")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'role="alert"' in page
+    with translation.override("zh-hans"):
+        assert str(QueueEmpty()) in page
+    with translation.override("en"):
+        url = reverse("console:action", args=[counter.pk, "call-next"])
+    english = client.post(url, **HX).content.decode()
+    assert "Nobody is waiting for this counter." in english
+
+
+def test_pausing_blocks_calls_until_resumed(client, hall):
+    office, service_a, _b, counter, _other = hall
+    ticket = walk_in(office, service_a, at(9, 0))
+    act(client, counter, "pause", paused="1")
+    page = act(client, counter, "call-next").content.decode()
+    with translation.override("zh-hans"):
+        assert str(CounterPaused()) in page
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.WAITING
+    assert act(client, counter, "call", ticket=ticket.pk).status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.WAITING
+    act(client, counter, "pause", paused="0")
+    act(client, counter, "call-next")
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.CALLED
+
+
+def test_a_transferred_ticket_keeps_its_place_in_the_other_counters_queue(client, hall):
+    office, service_a, service_b, counter, other_counter = hall
+    moved = walk_in(office, service_a, at(9, 0))
+    walk_in(office, service_b, at(8, 50))
+    walk_in(office, service_b, at(9, 30))
+    act(client, counter, "call", ticket=moved.pk)
+    act(client, counter, "transfer", ticket=moved.pk, to=f"service:{service_b.pk}")
+    moved.refresh_from_db()
+    assert (moved.status, moved.service) == (TicketStatus.WAITING, service_b)
+    url = reverse("console:counter", args=[other_counter.pk])
+    queue = client.get(url, {"part": "queue"}, **HX).content.decode()
+    assert tickets_in(queue) == ["B001", "A001", "B002"]
+
+
+def test_a_ticket_sent_to_another_counter_waits_there_only(client, hall):
+    office, _a, service_b, counter, other_counter = hall
+    sent = walk_in(office, service_b, at(9, 0))
+    later = walk_in(office, service_b, at(9, 10))
+    act(client, counter, "call", ticket=sent.pk)
+    act(client, counter, "transfer", ticket=sent.pk, to=f"counter:{other_counter.pk}")
+    here = client.get(reverse("console:counter", args=[counter.pk]), {"part": "queue"}, **HX)
+    there = client.get(reverse("console:counter", args=[other_counter.pk]), {"part": "queue"}, **HX)
+    assert tickets_in(here.content.decode()) == [later.display]
+    assert tickets_in(there.content.decode()) == [sent.display, later.display]
+
+
+def test_finishing_a_booked_ticket_completes_its_booking(client, hall):
+    office, service_a, _b, counter, _other = hall
+    ticket = check_in(office, service_a, at(10, 0), at(9, 50))
+    act(client, counter, "call-next")
+    act(client, counter, "start", ticket=ticket.pk)
+    act(client, counter, "finish", ticket=ticket.pk, outcome="another_visit")
+    ticket.refresh_from_db()
+    ticket.booking.refresh_from_db()
+    assert (ticket.status, ticket.outcome) == (TicketStatus.DONE, "another_visit")
+    assert ticket.booking.status == BookingStatus.COMPLETED
+
+
+def test_the_clerk_checks_a_booking_in_and_issues_a_walk_in(client, hall):
+    office, service_a, service_b, counter, _other = hall
+    made = booking(office, service_a, at(10, 15))
+    page = act(client, counter, "check-in", code=made.code.lower()).content.decode()
+    ticket = Ticket.objects.get(booking=made)
+    assert ticket.display in page and 'role="status"' in page
+    act(client, counter, "walk-in", service=service_b.pk)
+    assert Ticket.objects.filter(office=office, service=service_b).count() == 1
+    page = act(client, counter, "check-in", code="NOSUCH99").content.decode()
+    assert 'role="alert"' in page and 'value="NOSUCH99"' in page
+
+
+def test_three_unanswered_calls_make_a_ticket_missed_and_it_can_come_back(client, hall):
+    office, service_a, _b, counter, _other = hall
+    ticket = walk_in(office, service_a, at(9, 0))
+    act(client, counter, "call-next")
+    for _ in range(3):
+        act(client, counter, "recall", ticket=ticket.pk)
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.MISSED
+    page = client.get(reverse("console:counter", args=[counter.pk]), {"part": "queue"}, **HX)
+    assert f'id="unpark-{ticket.pk}"' in page.content.decode()
+    act(client, counter, "unpark", ticket=ticket.pk)
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.WAITING
+
+
+def test_parking_and_priority_from_the_waiting_list(client, hall):
+    office, service_a, _b, counter, _other = hall
+    first = walk_in(office, service_a, at(9, 0))
+    second = walk_in(office, service_a, at(9, 5))
+    act(client, counter, "priority", ticket=second.pk)
+    act(client, counter, "park", ticket=first.pk)
+    page = client.get(reverse("console:counter", args=[counter.pk]), {"part": "queue"}, **HX)
+    assert tickets_in(page.content.decode()) == [second.display]
+    act(client, counter, "call-next")
+    second.refresh_from_db()
+    assert second.status == TicketStatus.CALLED
+
+
+def test_closing_the_counter_goes_back_to_the_picker(client, hall):
+    counter = hall[3]
+    client.get(reverse("console:counter", args=[counter.pk]))
+    response = act(client, counter, "close")
+    assert response["HX-Redirect"] == reverse("console:pick")
+    assert not CounterState.objects.get(counter=counter).is_open
+
+
+def test_without_javascript_a_post_comes_back_to_the_console(client, hall):
+    counter = hall[3]
+    url = reverse("console:action", args=[counter.pk, "call-next"])
+    response = client.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("console:counter", args=[counter.pk])
+    with translation.override("zh-hans"):
+        assert str(QueueEmpty()) in response.content.decode()
+
+
+def test_actions_need_a_post_with_a_csrf_token(verified_client, clerk, hall):
+    from django.test import Client
+
+    from accounts.tests.factories import verify_session
+
+    strict = verify_session(Client(enforce_csrf_checks=True), clerk)
+    assert act(strict, hall[3], "call-next").status_code == 403
+    assert (
+        verified_client(clerk)
+        .get(reverse("console:action", args=[hall[3].pk, "call-next"]))
+        .status_code
+        == 405
+    )
+
+
+def test_the_manager_sees_the_live_view_of_their_office_only(verified_client, hall):
+    office, service_a, _b, counter, _other = hall
+    walk_in(office, service_a, at(9, 30))
+    actions.counter_open(counter=counter, clerk=None)
+    manager = verified_client(staff("manager", office=office))
+    page = manager.get(reverse("console:office_live", args=[office.pk])).content.decode()
+    assert service_a.name in page and "wait-green" in page
+    assert 'hx-trigger="every 5s"' in page
+    elsewhere = office_with(service_a)[0]
+    assert manager.get(reverse("console:office_live", args=[elsewhere.pk])).status_code == 404
+    clerk = verified_client(staff("clerk", office=office))
+    assert clerk.get(reverse("console:office_live", args=[office.pk])).status_code == 404

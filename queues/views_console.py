@@ -1,0 +1,311 @@
+"""The clerk's counter console and the manager's live office view, /<lang>/staff/console/.
+
+    /staff/console/                      pick a counter (the last one is remembered)
+    /staff/console/<counter>/            the console; opening it opens the counter
+    /staff/console/<counter>/do/<what>/  one POST = one queue action, answered with the board
+    /staff/console/office/<office>/      the manager's live view of one office
+
+Each POST calls exactly one action of queues.actions. With htmx it answers with the refreshed
+board (a partial of the same template); a domain error becomes a role="alert" message on it.
+Without JavaScript the form posts normally and is redirected back to the console.
+"""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError
+from services.models import Counter, Office, Service
+
+from . import actions, selectors
+from . import selectors_console as console
+from .constants import Outcome, TicketStatus
+from .models import Ticket
+
+SESSION_KEY = "console_counter_id"
+PERM = "queues.change_ticket"
+TEMPLATE = "queues/console_counter.html"
+
+
+def _allowed(request: HttpRequest, perm: str = PERM) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _counter(request: HttpRequest, counter_id: int) -> Counter:
+    try:
+        return console.counter_get_for_console(request.user, counter_id)
+    except Counter.DoesNotExist:
+        raise Http404 from None
+
+
+def _ticket(request: HttpRequest, counter: Counter, *, here: bool = False) -> Ticket:
+    """The posted ticket, of this counter's office (and at this counter if `here`), else 404."""
+    try:
+        ticket_id = int(request.POST.get("ticket", ""))
+        ticket = console.ticket_get_for_counter(request.user, counter, ticket_id)
+    except (ValueError, Ticket.DoesNotExist):
+        raise Http404 from None
+    if here and ticket.counter_id != counter.pk:
+        raise Http404
+    return ticket
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def console_pick(request: HttpRequest) -> HttpResponse:
+    _allowed(request)
+    counters = list(console.counter_list_for_console(request.user))
+    last = request.session.get(SESSION_KEY)
+    context = {
+        "counters": counters,
+        "last": next((c for c in counters if c.pk == last), None),
+        "live_offices": console.office_list_for_live(request.user),
+    }
+    return render(request, "queues/console_pick.html", context)
+
+
+@never_cache
+@require_GET
+def console_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
+    _allowed(request)
+    counter = _counter(request, counter_id)
+    part = request.GET.get("part") if request.htmx else None
+    if part in ("current", "queue"):
+        return render(request, f"{TEMPLATE}#{part}", _context(counter, part))
+    state = console.counter_state(counter)
+    if state is None or not state.is_open or state.clerk_id != request.user.pk:
+        actions.counter_open(counter=counter, clerk=request.user)
+        counter = _counter(request, counter_id)
+    request.session[SESSION_KEY] = counter.pk
+    return render(request, TEMPLATE, _context(counter, "board"))
+
+
+def _context(counter: Counter, part: str, **extra) -> dict:
+    """Only what the requested part shows: the polls every 2 s must stay cheap."""
+    now = timezone.now()
+    state = console.counter_state(counter)
+    context = {"counter": counter, "state": state, "now": now, **extra}
+    context["paused"] = bool(state and state.is_paused)
+    if part in ("board", "current"):
+        context["current"] = selectors.counter_current(counter)
+    if part in ("board", "queue"):
+        context["rows"] = console.counter_waiting_rows(counter, now=now)
+        context["set_aside"] = console.counter_set_aside(counter)
+    if part == "board":
+        context["transfer_counters"], context["services"] = console.counter_transfer_targets(
+            counter
+        )
+        context["outcomes"] = Outcome
+    return context
+
+
+# --- actions: each calls one queue action and returns what to tell the clerk ----------------------
+
+
+def _call_next(request, counter):
+    ticket = actions.ticket_call_next(counter=counter, clerk=request.user)
+    return _("Called %(ticket)s.") % {"ticket": ticket.display}
+
+
+def _call_ticket(request, counter):
+    ticket = _ticket(request, counter)
+    ticket = actions.ticket_call_next(counter=counter, clerk=request.user, ticket_id=ticket.pk)
+    return _("Called %(ticket)s.") % {"ticket": ticket.display}
+
+
+def _recall(request, counter):
+    ticket = actions.ticket_recall(ticket=_ticket(request, counter, here=True), clerk=request.user)
+    if ticket.status == TicketStatus.MISSED:
+        return _("%(ticket)s did not answer three calls and is now missed.") % {
+            "ticket": ticket.display
+        }
+    return _("Called %(ticket)s again.") % {"ticket": ticket.display}
+
+
+def _start(request, counter):
+    ticket = actions.ticket_start(ticket=_ticket(request, counter, here=True), clerk=request.user)
+    return _("Serving %(ticket)s.") % {"ticket": ticket.display}
+
+
+def _finish(request, counter):
+    outcome = request.POST.get("outcome", Outcome.DONE)
+    if outcome not in Outcome.values:
+        raise BadRequest
+    ticket = _ticket(request, counter, here=True)
+    ticket = actions.ticket_finish(ticket=ticket, clerk=request.user, outcome=outcome)
+    return _("%(ticket)s finished: %(outcome)s.") % {
+        "ticket": ticket.display,
+        "outcome": ticket.get_outcome_display(),
+    }
+
+
+def _no_show(request, counter):
+    ticket = actions.ticket_no_show(ticket=_ticket(request, counter, here=True), clerk=request.user)
+    return _("%(ticket)s marked as a no-show.") % {"ticket": ticket.display}
+
+
+def _transfer_target(request, counter) -> dict:
+    kind, _sep, value = request.POST.get("to", "").partition(":")
+    try:
+        pk = int(value)
+        if kind == "counter":
+            target = Counter.objects.get(pk=pk, office_id=counter.office_id, is_active=True)
+            return {"to_counter": target}
+        if kind == "service":
+            return {"to_service": counter.office.services.get(pk=pk, is_active=True)}
+    except (ValueError, Counter.DoesNotExist, Service.DoesNotExist):
+        pass
+    raise BadRequest
+
+
+def _transfer(request, counter):
+    target = _transfer_target(request, counter)
+    ticket = _ticket(request, counter, here=True)
+    ticket = actions.ticket_transfer(ticket=ticket, clerk=request.user, **target)
+    where = target.get("to_counter") or target.get("to_service")
+    return _("%(ticket)s transferred to %(where)s; it keeps its place.") % {
+        "ticket": ticket.display,
+        "where": where.name,
+    }
+
+
+def _park(request, counter):
+    ticket = actions.ticket_park(ticket=_ticket(request, counter), clerk=request.user)
+    return _("%(ticket)s set aside (the resident stepped away).") % {"ticket": ticket.display}
+
+
+def _unpark(request, counter):
+    ticket = actions.ticket_unpark(ticket=_ticket(request, counter), clerk=request.user)
+    return _("%(ticket)s is back in the queue at its place.") % {"ticket": ticket.display}
+
+
+def _priority(request, counter):
+    ticket = _ticket(request, counter)
+    if ticket.status != TicketStatus.WAITING:
+        raise Http404
+    ticket = actions.ticket_set_priority(ticket=ticket, clerk=request.user)
+    return _("%(ticket)s now has priority.") % {"ticket": ticket.display}
+
+
+def _check_in(request, counter):
+    code = request.POST.get("code", "")[:20]
+    ticket = actions.ticket_check_in_booking(office=counter.office, code=code)
+    return _("Checked in: ticket %(ticket)s for %(service)s.") % {
+        "ticket": ticket.display,
+        "service": ticket.service.name,
+    }
+
+
+def _walk_in(request, counter):
+    try:
+        service = counter.office.services.get(pk=int(request.POST.get("service", "")))
+    except (ValueError, Service.DoesNotExist):
+        raise BadRequest from None
+    ticket = actions.ticket_take_walk_in(office=counter.office, service=service)
+    return _("Walk-in ticket %(ticket)s issued for %(service)s.") % {
+        "ticket": ticket.display,
+        "service": service.name,
+    }
+
+
+def _pause(request, counter):
+    paused = request.POST.get("paused") == "1"
+    actions.counter_pause(counter=counter, clerk=request.user, paused=paused)
+    return _("Counter paused.") if paused else _("Counter open again.")
+
+
+def _close(request, counter):
+    actions.counter_close(counter=counter, clerk=request.user)
+    return _("Counter closed.")
+
+
+ACTIONS: dict[str, Callable[[HttpRequest, Counter], str]] = {
+    "call-next": _call_next,
+    "call": _call_ticket,
+    "recall": _recall,
+    "start": _start,
+    "finish": _finish,
+    "no-show": _no_show,
+    "transfer": _transfer,
+    "park": _park,
+    "unpark": _unpark,
+    "priority": _priority,
+    "check-in": _check_in,
+    "walk-in": _walk_in,
+    "pause": _pause,
+    "close": _close,
+}
+
+
+@never_cache
+@require_POST
+def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpResponse:
+    _allowed(request)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    counter = _counter(request, counter_id)
+    notice, error = "", ""
+    try:
+        notice = handler(request, counter)
+    except DomainError as exc:
+        error = str(exc)
+    if action == "close" and not error:
+        messages.success(request, notice)
+        return _leave(request, reverse("console:pick"))
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, notice)
+        return redirect("console:counter", counter_id=counter.pk)
+    counter = _counter(request, counter_id)  # its state may have changed
+    context = _context(counter, "board", notice=notice, error=error)
+    return render(request, f"{TEMPLATE}#board", context)
+
+
+def _leave(request: HttpRequest, url: str) -> HttpResponse:
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+# --- the manager's live office view ------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def office_live(request: HttpRequest, office_id: int) -> HttpResponse:
+    _allowed(request, "queues.view_ticket")
+    try:
+        office = console.office_get_for_live(request.user, office_id)
+    except Office.DoesNotExist:
+        raise Http404 from None
+    rows, counters = console.office_live(office)
+    context = {
+        "office": office,
+        "rows": [r for r in rows if not r.is_quiet],
+        "quiet": [r for r in rows if r.is_quiet],
+        "counters": counters,
+        "now": timezone.now(),
+        "waiting_total": sum(r.waiting for r in rows),
+        "served_total": sum(r.served for r in rows),
+    }
+    template = "queues/office_live.html"
+    if request.htmx:
+        template += "#live"
+    return render(request, template, context)
