@@ -5,7 +5,8 @@ admin prefix (/<lang>/admin/), in every language, whether or not the URL exists:
 has not passed the second factor is sent to the staff sign-in. Only the views marked with
 `second_factor_exempt` (sign-in, code, enrolment, sign-out) answer without it.
 
-`StaffIdleTimeoutMiddleware` signs a staff member out after STAFF_IDLE_MINUTES without a request.
+`StaffIdleTimeoutMiddleware` signs a staff member out after STAFF_IDLE_MINUTES without a request
+(background polls of live pages, marked with the X-OneWindow-Poll header, do not count).
 """
 
 import datetime as dt
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from .admin_site import is_verified
 
 LAST_SEEN_KEY = "staff_last_seen"
+POLL_HEADER = "X-OneWindow-Poll"
 
 
 def second_factor_exempt(view: Callable) -> Callable:
@@ -60,6 +62,12 @@ class StaffSecondFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
         if is_guarded(path) and not is_verified(request) and not is_exempt(path):
+            if request.headers.get("HX-Request"):
+                # A live page polling in the background: send the whole window to the sign-in,
+                # rather than letting htmx paste the sign-in form into a fragment.
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = reverse("staff:signin")
+                return response
             return redirect_to_login(request.get_full_path(), login_url=reverse("staff:signin"))
         return self.get_response(request)
 
@@ -85,6 +93,8 @@ class StaffIdleTimeoutMiddleware:
                     _("You were signed out after %(minutes)s minutes without activity.")
                     % {"minutes": settings.STAFF_IDLE_MINUTES},
                 )
-            else:
+            elif not request.headers.get(POLL_HEADER):
+                # Background refreshes of live pages are not activity: an unattended console
+                # must still time out.
                 request.session[LAST_SEEN_KEY] = now.isoformat()
         return self.get_response(request)

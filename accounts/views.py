@@ -164,6 +164,7 @@ def staff_signout(request: HttpRequest) -> HttpResponse:
 # (title, URL name, permission). Screens of later apps (counter console, reviews) join here.
 STAFF_PAGES = [
     (_lazy("Search the audit trail"), "audit:list", "accounts.view_auditentry"),
+    (_lazy("Counter console"), "console:pick", "queues.change_ticket"),
 ]
 
 

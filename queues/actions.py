@@ -186,6 +186,9 @@ def counter_pause(*, counter: Counter, clerk, paused: bool) -> CounterState:
 
 @transaction.atomic
 def counter_close(*, counter: Counter, clerk) -> CounterState:
+    """Close for the day; a ticket still called or served there would be stranded."""
+    if selectors.counter_current(counter) is not None:
+        raise CounterBusy()
     state = _counter_state(counter)
     state.is_open, state.is_paused, state.clerk = False, False, None
     state.save()

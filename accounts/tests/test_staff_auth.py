@@ -495,3 +495,19 @@ def test_the_readme_and_the_seed_output_show_the_demo_staff_table():
             rf"{DEMO_PASSWORD}\s+{secret}",
             out.getvalue(),
         )
+
+
+def test_background_polls_do_not_keep_an_idle_console_signed_in(verified_client, settings):
+    """A console left open refreshes itself every 2 s; that must not count as activity."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user("idle-poller", is_staff=True)
+    client = verified_client(user)
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
+        assert client.get("/zh-hans/staff/").status_code == 200
+        for _ in range(20):
+            clock.shift(60)
+            client.get("/zh-hans/staff/", HTTP_X_ONEWINDOW_POLL="1", HTTP_HX_REQUEST="true")
+        response = client.get("/zh-hans/staff/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == reverse("staff:signin")

@@ -191,7 +191,10 @@ def test_a_busy_counter_must_finish_first_and_a_paused_one_cannot_call(hall):
     with pytest.raises(CounterPaused):
         actions.ticket_call_next(counter=other, clerk=None, now=at(9, 6))
     actions.counter_pause(counter=other, clerk=None, paused=False)
-    actions.ticket_call_next(counter=other, clerk=None, now=at(9, 7))
+    called = actions.ticket_call_next(counter=other, clerk=None, now=at(9, 7))
+    with pytest.raises(CounterBusy):
+        actions.counter_close(counter=other, clerk=None)  # it would strand the called ticket
+    actions.ticket_finish(ticket=called, clerk=None, now=at(9, 9))
     actions.counter_close(counter=other, clerk=None)
 
 
