@@ -2,10 +2,11 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TicketStatus(models.TextChoices):
-    WAITING = "waiting", _("Waiting")
+    WAITING = "waiting", pgettext_lazy("queue", "Waiting")
     CALLED = "called", _("Called")
     SERVING = "serving", _("Being served")
     PARKED = "parked", _("Stepped away")
