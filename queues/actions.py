@@ -369,10 +369,12 @@ def ticket_mark_near_front_sent(*, ticket_id: int) -> bool:
 
 
 @transaction.atomic
-def kiosk_create(*, office: Office, name: str, is_active: bool = True) -> tuple[Kiosk, str]:
+def kiosk_create(
+    *, office: Office, name: str, is_active: bool = True, token: str | None = None
+) -> tuple[Kiosk, str]:
     """A new kiosk and its device token; only the token's hash is stored, so the set-up link
-    can be shown once and never again."""
-    token = secrets.token_urlsafe(32)
+    can be shown once and never again. (`token` is given only by the demo loader.)"""
+    token = token or secrets.token_urlsafe(32)
     kiosk = Kiosk.objects.create(
         office=office, name=name, is_active=is_active, token_hash=selectors.kiosk_token_hash(token)
     )

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # accounts sits below services in INSTALLED_APPS, but its demo staff work at demo offices.
-DEMO_ORDER = ["services", "appointments", "accounts"]
+DEMO_ORDER = ["services", "appointments", "accounts", "queues"]
 
 
 def demo_apps() -> list[str]:
