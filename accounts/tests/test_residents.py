@@ -162,11 +162,22 @@ def test_full_width_digits_typed_by_an_input_method_are_understood(client):
     assert len(sms_to(PHONE)) == 1
 
 
+BAD_CONTACT = "Enter a mobile number (11 digits starting with 1) or an e-mail address."
+
+
 @pytest.mark.parametrize(
     ("contact", "password", "problem"),
     [
-        ("23912345678", PASSWORD, "Enter a mobile number (11 digits starting with 1)"),
-        ("1391234567", PASSWORD, "Enter a mobile number (11 digits starting with 1)"),
+        (
+            "23912345678",
+            PASSWORD,
+            "Enter a mobile number (11 digits starting with 1) or an e-mail address.",
+        ),
+        (
+            "1391234567",
+            PASSWORD,
+            "Enter a mobile number (11 digits starting with 1) or an e-mail address.",
+        ),
         (PHONE, "12345678", "This password is entirely numeric."),
         (PHONE, "password", "This password is too common."),
         (PHONE, "short", "This password is too short."),
