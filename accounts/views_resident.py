@@ -89,6 +89,20 @@ def _code_context(request: HttpRequest, pending: dict, form, error: str | None) 
 # --- signing up ------------------------------------------------------------------------------
 
 
+def _send_code(request: HttpRequest, purpose: str, destination: str, send) -> str | None:
+    """Send a verification code with `send`; the refusal to show, or None. A second submit
+    within the minute to the same address is no refusal: the code already sent stays valid."""
+    previous = _pending(request, purpose)
+    try:
+        send(destination=destination, language=request.LANGUAGE_CODE)
+    except CodeTooSoon as refusal:
+        if not previous or previous["destination"] != destination:
+            return str(refusal)
+    except DomainError as refusal:
+        return str(refusal)
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if selectors.user_is_resident(request.user):
@@ -97,15 +111,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST" and form.is_valid():
         destination = form.cleaned_data["contact"]
-        previous = _pending(request, CodePurpose.SIGNUP)
-        try:
-            actions.resident_signup_start(destination=destination, language=request.LANGUAGE_CODE)
-        except CodeTooSoon as refusal:
-            # A second submit within the minute: the code already sent stays valid.
-            if not previous or previous["destination"] != destination:
-                error = str(refusal)
-        except DomainError as refusal:
-            error = str(refusal)
+        error = _send_code(request, CodePurpose.SIGNUP, destination, actions.resident_signup_start)
         if error is None:
             request.session[PENDING] = {
                 "purpose": CodePurpose.SIGNUP,
@@ -208,14 +214,7 @@ def reset_start(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST" and form.is_valid():
         destination = form.cleaned_data["contact"]
-        previous = _pending(request, CodePurpose.RESET)
-        try:
-            actions.resident_reset_start(destination=destination, language=request.LANGUAGE_CODE)
-        except CodeTooSoon as refusal:
-            if not previous or previous["destination"] != destination:
-                error = str(refusal)
-        except DomainError as refusal:
-            error = str(refusal)
+        error = _send_code(request, CodePurpose.RESET, destination, actions.resident_reset_start)
         if error is None:
             request.session[PENDING] = {"purpose": CodePurpose.RESET, "destination": destination}
             return redirect("account:reset_verify")

@@ -173,9 +173,14 @@ class SlotSerializer(serializers.ModelSerializer):
         fields = ["id", "start", "end", "capacity", "remaining", "bookable"]
 
     def get_bookable(self, slot: Slot) -> bool:
-        if self.context["closure"] is not None or slot.is_closed or not slot.remaining:
-            return False
-        return selectors.slot_window(slot).state(self.context["now"]) == "open"
+        refusal = selectors.slot_refusal(
+            slot,
+            self.context["service"],
+            now=self.context["now"],
+            closure=self.context["closure"],
+            count_full=True,
+        )
+        return refusal is None
 
 
 class BookingCreateSerializer(serializers.Serializer):
@@ -275,7 +280,7 @@ class SlotListView(APIView):
         office, service, day = (query.validated_data[k] for k in ("office", "service", "date"))
         slots = selectors.slots_for(office=office, service=service, day=day)
         closure = selectors.closure_for(office=office, service=service, day=day)
-        context = {"closure": closure, "now": timezone.now()}
+        context = {"closure": closure, "service": service, "now": timezone.now()}
         return Response(SlotSerializer(slots, many=True, context=context).data)
 
 

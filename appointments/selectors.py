@@ -9,11 +9,19 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.crypto import pii_hmac
+from core.errors import DomainError
 from core.idnumbers import normalize_id_number
 from services.models import Office, Service
 
 from .constants import BookingStatus
-from .errors import BookingNotFound
+from .errors import (
+    BookingNotFound,
+    NotYetOpen,
+    OutsideWindow,
+    SlotClosed,
+    SlotFull,
+    SlotUnavailable,
+)
 from .models import Booking, Closure, Slot
 
 
@@ -43,6 +51,35 @@ def slot_window(slot: Slot) -> Window:
     opens = timezone.make_aware(dt.datetime.combine(release_day, schedule.release_time))
     closes = slot.start - dt.timedelta(minutes=schedule.close_minutes_before)
     return Window(opens, closes)
+
+
+_LOOK_UP = object()
+
+
+def slot_refusal(
+    slot: Slot, service: Service, *, now: dt.datetime, closure=_LOOK_UP, count_full: bool = False
+) -> DomainError | None:
+    """Why `slot` cannot be booked for `service` at `now`, or None. The booking action raises
+    it; the pages and the API show it before anyone types anything. `closure` may be passed
+    when the caller already looked it up for the day; `count_full` also refuses a full slot
+    (the action leaves that to its conditional UPDATE)."""
+    if closure is _LOOK_UP:
+        day = timezone.localtime(slot.start).date()
+        closure = closure_for(office=slot.office, service=service, day=day)
+    # The closure first: a slot closed by one should tell the resident why.
+    if closure is not None:
+        return SlotClosed(reason=closure.reason)
+    if slot.is_closed or not slot.schedule.is_active:
+        return SlotUnavailable()
+    window = slot_window(slot)
+    state = window.state(now)
+    if state == "not_yet":
+        return NotYetOpen(when=timezone.localtime(window.opens_at).strftime("%Y-%m-%d %H:%M"))
+    if state == "closed":
+        return OutsideWindow()
+    if count_full and slot.remaining <= 0:
+        return SlotFull()
+    return None
 
 
 def closure_for(*, office: Office, service: Service | None, day: dt.date) -> Closure | None:

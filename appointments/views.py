@@ -27,7 +27,6 @@ from services.models import Channel, Office, Service
 
 from . import actions, selectors
 from .constants import BookingStatus
-from .errors import NotYetOpen, OutsideWindow, SlotClosed, SlotFull, SlotUnavailable
 from .forms import (
     BookingDetailsForm,
     BookingLookupForm,
@@ -79,26 +78,6 @@ def _slot_or_404(*, slot_id: int, office: Office, service: Service) -> Slot:
     if slot is None:
         raise Http404
     return slot
-
-
-def _slot_problem(slot: Slot, service: Service, now: dt.datetime) -> DomainError | None:
-    """Why `slot` cannot be booked now, for showing before the resident types anything.
-    The action checks again (and is the guard); this only spares a useless form."""
-    day = timezone.localtime(slot.start).date()
-    closure = selectors.closure_for(office=slot.office, service=service, day=day)
-    if closure is not None:
-        return SlotClosed(reason=closure.reason)
-    if slot.is_closed:
-        return SlotUnavailable()
-    window = selectors.slot_window(slot)
-    state = window.state(now)
-    if state == "not_yet":
-        return NotYetOpen(when=timezone.localtime(window.opens_at).strftime("%Y-%m-%d %H:%M"))
-    if state == "closed":
-        return OutsideWindow()
-    if slot.remaining <= 0:
-        return SlotFull()
-    return None
 
 
 # --- helpers: the session holds the codes this browser may see ---------------------------------
@@ -299,7 +278,7 @@ def booking_create(
             form = BookingDetailsForm(data)
     else:
         form = BookingDetailsForm(initial=booking_form_initial(request))
-        problem = _slot_problem(slot, service, timezone.now())
+        problem = selectors.slot_refusal(slot, service, now=timezone.now(), count_full=True)
         if problem is not None:
             error_code, error = problem.code, str(problem)
     context = {
@@ -491,7 +470,7 @@ def _reschedule_confirm(request: HttpRequest, booking: Booking, slot: Slot) -> H
             )
             return redirect("appointments:booking_done", code=new.code)
     else:
-        problem = _slot_problem(slot, booking.service, timezone.now())
+        problem = selectors.slot_refusal(slot, booking.service, now=timezone.now(), count_full=True)
         error = str(problem) if problem else None
     context = {"booking": booking, "slot": slot, "error": error}
     status = 409 if error and request.method == "POST" else 200

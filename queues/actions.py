@@ -230,6 +230,21 @@ def _locked(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
+def _change(
+    ticket: Ticket, target: str, kind: str, *, clerk, now, at_counter: bool = True, **fields
+) -> Ticket:
+    """Lock, check the transition, set `fields`, save them and record the event (at the
+    ticket's counter as it was before, when `at_counter`)."""
+    ticket = _locked(ticket)
+    where = ticket.counter if at_counter else None
+    _move(ticket, target)
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    ticket.save(update_fields=["status", *fields])
+    _event(ticket, kind, counter=where, actor=clerk, now=now)
+    return ticket
+
+
 @transaction.atomic
 def ticket_recall(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
     """Call again. The third call without an answer makes the ticket missed."""
@@ -252,12 +267,9 @@ def ticket_recall(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> T
 @transaction.atomic
 def ticket_start(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
     now = now or timezone.now()
-    ticket = _locked(ticket)
-    _move(ticket, TicketStatus.SERVING)
-    ticket.started_at = now
-    ticket.save(update_fields=["status", "started_at"])
-    _event(ticket, EventKind.STARTED, counter=ticket.counter, actor=clerk, now=now)
-    return ticket
+    return _change(
+        ticket, TicketStatus.SERVING, EventKind.STARTED, clerk=clerk, now=now, started_at=now
+    )
 
 
 @transaction.atomic
@@ -283,12 +295,9 @@ def ticket_finish(
 @transaction.atomic
 def ticket_no_show(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
     now = now or timezone.now()
-    ticket = _locked(ticket)
-    _move(ticket, TicketStatus.NO_SHOW)
-    ticket.finished_at = now
-    ticket.save(update_fields=["status", "finished_at"])
-    _event(ticket, EventKind.NO_SHOW, counter=ticket.counter, actor=clerk, now=now)
-    return ticket
+    return _change(
+        ticket, TicketStatus.NO_SHOW, EventKind.NO_SHOW, clerk=clerk, now=now, finished_at=now
+    )
 
 
 @transaction.atomic
@@ -318,24 +327,31 @@ def ticket_transfer(
 @transaction.atomic
 def ticket_park(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
     now = now or timezone.now()
-    ticket = _locked(ticket)
-    _move(ticket, TicketStatus.PARKED)
-    ticket.counter = None
-    ticket.save(update_fields=["status", "counter"])
-    _event(ticket, EventKind.PARKED, actor=clerk, now=now)
-    return ticket
+    return _change(
+        ticket,
+        TicketStatus.PARKED,
+        EventKind.PARKED,
+        clerk=clerk,
+        now=now,
+        at_counter=False,
+        counter=None,
+    )
 
 
 @transaction.atomic
 def ticket_unpark(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
     """Back in the queue at its original place (a missed ticket can come back too)."""
     now = now or timezone.now()
-    ticket = _locked(ticket)
-    _move(ticket, TicketStatus.WAITING)
-    ticket.counter, ticket.call_count = None, 0
-    ticket.save(update_fields=["status", "counter", "call_count"])
-    _event(ticket, EventKind.UNPARKED, actor=clerk, now=now)
-    return ticket
+    return _change(
+        ticket,
+        TicketStatus.WAITING,
+        EventKind.UNPARKED,
+        clerk=clerk,
+        now=now,
+        at_counter=False,
+        counter=None,
+        call_count=0,
+    )
 
 
 @transaction.atomic

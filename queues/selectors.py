@@ -85,8 +85,12 @@ def open_counters_for(office: Office, service_id: int) -> int:
     return sum(1 for c in counters if any(s.pk == service_id for s in counter_services(c)))
 
 
-def ticket_estimate_minutes(ticket: Ticket, *, now: dt.datetime | None = None) -> int:
-    position = ticket_position(ticket, now=now)
+def ticket_estimate_minutes(
+    ticket: Ticket, *, now: dt.datetime | None = None, position: int | None = None
+) -> int:
+    """Minutes until served; pass `position` when the caller already has it (one queue read)."""
+    if position is None:
+        position = ticket_position(ticket, now=now)
     per = service_minutes(ticket.office, ticket.service_id, now=now)
     counters = max(open_counters_for(ticket.office, ticket.service_id), 1)
     return round((position + 1) * per / counters)

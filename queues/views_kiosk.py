@@ -148,12 +148,9 @@ def _kiosk_ticket(kiosk: Kiosk, token: str) -> Ticket:
 
 def _progress(ticket: Ticket) -> dict:
     waiting = ticket.status == TicketStatus.WAITING
-    return {
-        "ticket": ticket,
-        "waiting": waiting,
-        "ahead": selectors.ticket_position(ticket) if waiting else 0,
-        "minutes": selectors.ticket_estimate_minutes(ticket) if waiting else 0,
-    }
+    ahead = selectors.ticket_position(ticket) if waiting else 0
+    minutes = selectors.ticket_estimate_minutes(ticket, position=ahead) if waiting else 0
+    return {"ticket": ticket, "waiting": waiting, "ahead": ahead, "minutes": minutes}
 
 
 @require_GET

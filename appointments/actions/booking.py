@@ -25,12 +25,8 @@ from ..constants import (
 from ..errors import (
     DailyLimit,
     DuplicateBooking,
-    NotYetOpen,
-    OutsideWindow,
     Restricted,
-    SlotClosed,
     SlotFull,
-    SlotUnavailable,
     WrongService,
 )
 from ..models import Booking, PersonQuota, Slot
@@ -49,19 +45,9 @@ def _check_transition(booking: Booking, target: str) -> None:
 def _check_slot(slot: Slot, service: Service, now: dt.datetime) -> None:
     if not slot.schedule.services.filter(pk=service.pk).exists():
         raise WrongService()
-    # The closure first: a slot closed by one should tell the resident why.
-    day = timezone.localtime(slot.start).date()
-    closure = selectors.closure_for(office=slot.office, service=service, day=day)
-    if closure is not None:
-        raise SlotClosed(reason=closure.reason)
-    if slot.is_closed or not slot.schedule.is_active:
-        raise SlotUnavailable()
-    window = selectors.slot_window(slot)
-    state = window.state(now)
-    if state == "not_yet":
-        raise NotYetOpen(when=timezone.localtime(window.opens_at).strftime("%Y-%m-%d %H:%M"))
-    if state == "closed":
-        raise OutsideWindow()
+    refusal = selectors.slot_refusal(slot, service, now=now)
+    if refusal is not None:
+        raise refusal
 
 
 def _check_person(id_hmac: str, now: dt.datetime) -> None:
