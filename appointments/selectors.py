@@ -94,6 +94,20 @@ def closure_for(*, office: Office, service: Service | None, day: dt.date) -> Clo
     )
 
 
+def public_holidays(*, first: dt.date, last: dt.date) -> set[dt.date]:
+    """Every public holiday between two dates: the days of closures that have no office. Time
+    limits in working days (core.workdays) skip them."""
+    days: set[dt.date] = set()
+    for start, end in Closure.objects.filter(
+        office__isnull=True, service__isnull=True, start_date__lte=last, end_date__gte=first
+    ).values_list("start_date", "end_date"):
+        day = max(start, first)
+        while day <= min(end, last):
+            days.add(day)
+            day += dt.timedelta(days=1)
+    return days
+
+
 def closures_between(
     *, office: Office, service: Service | None, first: dt.date, last: dt.date
 ) -> list[Closure]:
