@@ -1,0 +1,155 @@
+"""Uploaded files (ID card photos, authorisations, mailbox attachments): checked by content, never
+by name or by the browser's content type, size-limited, and stored outside the web root under a
+random name.
+
+Only PDF, JPEG and PNG are accepted. A PDF must open and have a page (pypdf); an image must decode
+in full (Pillow). Images are re-encoded, which drops EXIF data such as a phone's GPS position.
+"""
+
+import io
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import LazyObject
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+ALLOWED_KINDS = ("pdf", "jpeg", "png")
+CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+EXTENSIONS = {"pdf": "pdf", "jpeg": "jpg", "png": "png"}
+MAX_IMAGE_PIXELS = 40_000_000  # a 40-megapixel photo; bigger is a decompression bomb
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    kind: str  # "pdf", "jpeg" or "png"
+    content: bytes
+    original_name: str
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.kind]
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.kind]
+
+
+def sniff(head: bytes) -> str | None:
+    """The kind a file's first bytes announce, whatever its name says."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    return None
+
+
+def check_upload(upload, *, max_bytes: int | None = None) -> CheckedUpload:
+    """Read an uploaded file and return its checked content, or raise a ValidationError with a
+    message for the resident."""
+    limit = max_bytes or settings.UPLOAD_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise _too_big(limit)
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise _too_big(limit)
+    if not content:
+        raise ValidationError(_("The file is empty."), code="empty")
+    kind = sniff(content[:16])
+    if kind is None:
+        raise ValidationError(
+            _("Only PDF, JPEG and PNG files can be uploaded. This file is none of them."),
+            code="file_type",
+        )
+    if kind == "pdf":
+        _check_pdf(content)
+    else:
+        content = _reencode_image(content, kind)
+    return CheckedUpload(kind=kind, content=content, original_name=_safe_name(upload.name))
+
+
+def _too_big(limit: int) -> ValidationError:
+    return ValidationError(
+        _("The file is too large: at most %(size)s."),
+        code="file_size",
+        params={"size": filesizeformat(limit)},
+    )
+
+
+def _check_pdf(content: bytes) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    broken = ValidationError(_("The PDF file is damaged and cannot be opened."), code="broken")
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted:
+            raise ValidationError(
+                _("The PDF file is password-protected. Upload it without a password."),
+                code="encrypted",
+            )
+        if len(reader.pages) == 0:
+            raise broken
+    except ValidationError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError):
+        raise broken
+
+
+def _reencode_image(content: bytes, kind: str) -> bytes:
+    broken = ValidationError(_("The image is damaged and cannot be opened."), code="broken")
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise ValidationError(_("The image has too many pixels."), code="pixels")
+            image.load()
+            out = io.BytesIO()
+            if kind == "jpeg":
+                image.convert("RGB").save(out, "JPEG", quality=90)
+            else:
+                image.save(out, "PNG")
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise broken
+    return out.getvalue()
+
+
+def _safe_name(name: str | None) -> str:
+    """The name the resident gave, for display only (never used as a path)."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isprintable())[:120]
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files under PRIVATE_MEDIA_ROOT: outside STATIC_ROOT and MEDIA_ROOT, with no URL. Views that
+    check who is asking stream them."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("location", settings.PRIVATE_MEDIA_ROOT)
+        kwargs.setdefault("base_url", None)
+        super().__init__(**kwargs)
+
+    def url(self, name):  # pragma: no cover - guarded on purpose
+        raise NotImplementedError("private files have no public URL")
+
+
+class _LazyPrivateStorage(LazyObject):
+    def _setup(self):
+        self._wrapped = PrivateStorage()
+
+
+private_storage = _LazyPrivateStorage()
+
+
+def store_private(checked: CheckedUpload, *, folder: str) -> str:
+    """Save checked content under a random name in `folder`; returns the storage name."""
+    name = f"{folder}/{secrets.token_hex(16)}.{checked.extension}"
+    return private_storage.save(name, ContentFile(checked.content))
