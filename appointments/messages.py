@@ -227,6 +227,7 @@ def booking_reminders_send(*, now: dt.datetime | None = None) -> int:
         reminded += 1
         # Sent once the mark is committed (at once outside a transaction); robust: in eager
         # mode one failed delivery is logged and does not stop the others.
-        send = partial(tasks.booking_notify.delay, booking_id, "reminder")
-        transaction.on_commit(send, robust=True)
+        transaction.on_commit(
+            partial(tasks.booking_notify.delay, booking_id, "reminder"), robust=True
+        )
     return reminded
