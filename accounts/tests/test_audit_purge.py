@@ -114,14 +114,20 @@ def test_an_anchor_moved_behind_the_applications_back_is_detected():
 @on_postgres
 def test_postgresql_refuses_deletes_outside_the_purge_and_allows_the_purge():
     made = entries_on([0, 10, 400])
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [made[0].pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [made[0].pk])
     # The purge setting opens rows up to its number only, and only in its transaction.
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('onewindow.audit_purge_through', '1', true)")
-            cursor.execute("DELETE FROM accounts_auditentry WHERE seq <= 2")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT set_config('onewindow.audit_purge_through', '1', true)")
+        cursor.execute("DELETE FROM accounts_auditentry WHERE seq <= 2")
     assert seqs() == [1, 2, 3]
     assert audit_purge_before(cutoff=START + dt.timedelta(days=100)) == 2
     assert audit_chain_verify().ok
