@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
 from accounts.models import AuditAction, AuditEntry, ResidentProfile
-from accounts.selectors_audit import audit_chain_verify
 from appointments import actions, tasks
 from appointments.constants import BookingStatus
 from appointments.models import Booking, PersonQuota, WaitingListEntry
@@ -99,7 +99,7 @@ def test_anonymising_is_idempotent_batched_and_audited(slot, settings):
         action=AuditAction.ANONYMISE, object_type="appointments.booking"
     )
     assert sorted(e.details["count"] for e in entries) == [1, 2, 2]  # one entry per batch
-    assert audit_chain_verify().ok
+    call_command("verify_audit")  # the chain still verifies (exits 0)
 
 
 def test_a_booking_still_booked_long_after_its_day_is_anonymised_too(slot):
@@ -168,4 +168,4 @@ def test_deleting_the_account_after_anonymising_works(client, slot):
     assert not get_user_model().objects.filter(pk=user.pk).exists()
     old.refresh_from_db()
     assert old.name == "已匿名" and old.user is None
-    assert audit_chain_verify().ok
+    call_command("verify_audit")  # the chain still verifies (exits 0)

@@ -1,54 +1,24 @@
 """Celery reliability: tasks leave only after their transaction commits, and a task that keeps
 killing its worker stops after CELERY_TASK_MAX_DELIVERIES deliveries (core/tasks.py). The same,
-with a real worker process, in core/tests/test_worker_kill.py."""
+with a real worker process, in tests/test_worker_kill.py; a task sent from a rolled-back
+transaction in tests/test_on_commit.py."""
 
 import ast
-import contextlib
 from pathlib import Path
 
 import pytest
 from celery.exceptions import Reject
 from django.conf import settings
-from django.db import transaction
 
-from appointments import actions
-from appointments.tests.factories import SlotFactory
 from config.celery import app
 from core.models import TaskDelivery
 from core.tasks import ReliableTask, task_deliveries_prune
-from core.tests.factories import id_number
 
 ROOT = Path(settings.BASE_DIR)
 SKIP_DIRS = {".venv", "venv", "node_modules", "staticfiles", "media", ".git", "__pycache__"}
 
 
 FROM_A_WORKER = {"is_eager": False, "called_directly": False}
-
-
-class Rollback(Exception):
-    pass
-
-
-@pytest.fixture
-def enqueued(monkeypatch):
-    """The names of the tasks handed to the broker (nothing is sent or run)."""
-    sent: list[str] = []
-
-    def apply_async(self, args=None, kwargs=None, **options):
-        sent.append(self.name)
-
-    monkeypatch.setattr(ReliableTask, "apply_async", apply_async)
-    return sent
-
-
-def book(slot, person: int):
-    return actions.booking_create(
-        slot_id=slot.pk,
-        service=slot.schedule.services.first(),
-        name="张三",
-        id_number=id_number(person),
-        phone="13800138000",
-    )
 
 
 def test_every_task_of_the_project_has_the_reliable_base_class():
@@ -71,18 +41,6 @@ def test_tasks_that_talk_to_the_outside_retry_a_bounded_number_of_times_with_bac
     # outlast the longest run plus the longest countdown a worker may hold.
     timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert timeout > settings.CELERY_TASK_TIME_LIMIT + 600
-
-
-@pytest.mark.django_db(transaction=True)
-def test_no_task_is_enqueued_from_a_rolled_back_transaction(enqueued):
-    slot = SlotFactory()
-    with contextlib.suppress(Rollback), transaction.atomic():
-        book(slot, 1)
-        assert enqueued == []  # not while the transaction is open
-        raise Rollback
-    assert enqueued == []
-    book(slot, 2)  # committed: the confirmation goes out
-    assert enqueued == ["appointments.tasks.booking_notify"]
 
 
 def _enqueue_calls_outside_on_commit(path: Path) -> list[str]:

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
-from accounts.selectors_audit import audit_chain_verify
 from queues import actions, tasks
 from queues.models import Ticket
 from queues.tests.queue_setup import DAY, at, office_with
@@ -34,4 +34,4 @@ def test_tickets_lose_the_phone_number_after_the_period_and_keep_the_figures():
     assert ticket.phone == ""
     assert kept.get(pk=ticket.pk) == before
     assert ticket.day == DAY
-    assert audit_chain_verify().ok
+    call_command("verify_audit")  # the chain still verifies (exits 0)

@@ -1,4 +1,4 @@
-"""Loaded by the real Celery worker that core/tests/test_worker_kill.py starts (never by the
+"""Loaded by the real Celery worker that tests/test_worker_kill.py starts (never by the
 project): an SMS "gateway" that can hold a delivery until the test kills the worker, and a task
 that kills its own worker process every time (a poison message). Files in
 ONEWINDOW_TEST_GATE_DIR tell the test what happened."""

@@ -68,14 +68,14 @@ def worker(tmp_path):
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_MAX_DELIVERIES": "2",
-        "SMS_BACKEND": "core.tests.worker_hooks.GatedSMSBackend",
+        "SMS_BACKEND": "tests.worker_hooks.GatedSMSBackend",
         "ONEWINDOW_TEST_GATE_DIR": str(tmp_path),
         "CONN_MAX_AGE": "0",
     }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - open while the worker runs
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-         "--concurrency", "1", "-Q", queue, "--include", "core.tests.worker_hooks",
+         "--concurrency", "1", "-Q", queue, "--include", "tests.worker_hooks",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO",
          "-n", f"{queue}@%h"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -129,7 +129,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_sends_nothing_twice(worker):
 
 def test_a_task_that_kills_its_worker_every_time_stops_and_is_recorded_as_failed(worker):
     gate, send = worker
-    task_id = send("core.tests.worker_hooks.poison", [])
+    task_id = send("tests.worker_hooks.poison", [])
 
     row = wait_for(
         lambda: TaskDelivery.objects.filter(
