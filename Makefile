@@ -9,7 +9,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-queue
+.PHONY: run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-queue
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -20,6 +20,11 @@ run: sysdeps $(VENV)/.installed compilemessages
 	@echo "  Staff: http://$(HOST):$(PORT)/zh-hans/staff/  demo staff and their TOTP secrets: see the table above"
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production stack here: gunicorn + Celery worker + Celery beat (honcho, Procfile) against
+# PostgreSQL and Redis, DEBUG=0 (deploy/prod.sh; docs/deploy.md for many machines).
+prod: sysdeps $(VENV)/.installed
+	bash deploy/prod.sh
 
 test: sysdeps-test $(VENV)/.installed-dev compilemessages
 	$(VENV)/bin/ruff check .
@@ -73,6 +78,10 @@ bench-booking: $(VENV)/.installed
 # Clerks calling, starting and finishing in parallel through the console (see bench/RESULTS.md).
 bench-queue: $(VENV)/.installed
 	$(PY) bench/queue_calls.py $(BENCH_ARGS)
+
+# Every benchmark in bench/ against the production settings; figures appended to bench/RESULTS.md.
+bench: $(VENV)/.installed
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 screenshots: $(VENV)/.installed-dev
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e/test_screenshots.py --screenshots

@@ -24,7 +24,11 @@ from core.crypto import pii_hmac
 from core.idnumbers import mask_id_number, validate_id_number
 from notifications.actions import message_send
 
-from .audit import audit_export, audit_record  # noqa: F401  (the audit writer, for every app)
+from .audit import (  # noqa: F401  (the audit writer, for every app)
+    audit_export,
+    audit_purge_before,
+    audit_record,
+)
 from .errors import (
     CodeDead,
     CodeExpired,
@@ -383,6 +387,21 @@ def resident_delete(*, user, ip: str | None = None) -> None:
     ).delete()
     with disable_auditlog():
         user.delete()  # the profile goes with it; foreign keys to the user are SET_NULL
+
+
+@transaction.atomic
+def verification_code_purge_before(*, cutoff: dt.datetime) -> int:
+    """Drop sign-up and reset codes (keyed digests of phone numbers and addresses) that
+    expired before `cutoff`: they are of no use once expired."""
+    done = VerificationCode.objects.filter(expires_at__lt=cutoff).delete()[0]
+    if done:
+        audit_record(
+            actor=None,
+            action=AuditAction.PURGE,
+            obj=VerificationCode,
+            details={"count": done, "before": cutoff.isoformat()},
+        )
+    return done
 
 
 # --- staff: roles by post, second factor ---------------------------------------------------------

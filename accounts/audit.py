@@ -9,8 +9,9 @@ import ipaddress
 import json
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from core.crypto import pii_hmac
@@ -22,6 +23,9 @@ from .models import AuditAction, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 _HEAD_PK = 1
+# The PostgreSQL trigger lets a DELETE through only for rows up to this transaction-local
+# setting (migration 0006): the sanctioned purge below sets it, nothing else does.
+PURGE_SETTING = "onewindow.audit_purge_through"
 
 
 @transaction.atomic
@@ -86,6 +90,69 @@ def audit_export(
         object_label=what,
         details={"what": what, "count": count, "filters": filters or {}},
     )
+
+
+def audit_purge_before(*, cutoff: Any) -> int:
+    """Remove the entries written before `cutoff` (RETENTION["AUDIT_DAYS"] ago), oldest first,
+    in batches of one transaction each. The chain stays verifiable: the head row keeps the
+    number and hash of the last entry removed (the anchor the remaining chain starts from), and
+    each batch appends a `purge` entry that records that anchor, so `verify_audit` accepts the
+    shorter trail only if the chain itself vouches for where it now starts. django-auditlog's
+    copies (`LogEntry`) of the same period go too."""
+    first_kept = AuditEntry.objects.filter(timestamp__gte=cutoff).order_by("seq").first()
+    # Time order is chain order; stopping before the first entry to keep guards against skew.
+    through = first_kept.seq - 1 if first_kept else _last_seq()
+    removed = 0
+    while True:
+        done = _purge_batch(through=through, cutoff=cutoff)
+        removed += done
+        if not done:
+            break
+    _auditlog_purge_before(cutoff)
+    return removed
+
+
+def _last_seq() -> int:
+    # Never the whole trail: the newest entry stays, so the chain keeps a row to start from.
+    last = AuditEntry.objects.order_by("-seq").only("seq").first()
+    return last.seq - 1 if last else 0
+
+
+@transaction.atomic
+def _purge_batch(*, through: int, cutoff: Any) -> int:
+    head = _lock_head()
+    start = head.anchor_seq
+    upto = min(through, start + settings.RETENTION["BATCH_SIZE"] * 10, head.seq - 1)
+    last = AuditEntry.objects.filter(seq__gt=start, seq__lte=upto).order_by("-seq").first()
+    if last is None:
+        return 0
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config(%s, %s, true)", [PURGE_SETTING, str(last.seq)])
+        cursor.execute(f"DELETE FROM {table} WHERE seq <= %s", [last.seq])  # noqa: S608
+        removed = cursor.rowcount
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config(%s, '0', true)", [PURGE_SETTING])
+    AuditHead.objects.filter(pk=head.pk).update(anchor_seq=last.seq, anchor_hash=last.hash)
+    audit_record(
+        actor=None,
+        action=AuditAction.PURGE,
+        obj=AuditEntry,
+        details={
+            "through_seq": last.seq,
+            "through_hash": last.hash,
+            "count": removed,
+            "before": cutoff.isoformat(),
+        },
+    )
+    return removed
+
+
+def _auditlog_purge_before(cutoff: Any) -> int:
+    from auditlog.models import LogEntry
+
+    return LogEntry.objects.filter(timestamp__lt=cutoff).delete()[0]
 
 
 def _lock_head() -> AuditHead:

@@ -200,6 +200,8 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Exported")
     LOCKOUT = "lockout", _("Locked out")
     LOCKOUT_LIFTED = "lockout_lifted", _("Lock lifted")
+    ANONYMISE = "anonymise", _("Anonymised")
+    PURGE = "purge", _("Purged")
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -306,6 +308,10 @@ class AuditHead(models.Model):
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, blank=True)
+    # The last entry removed by a retention purge (accounts.audit.audit_purge_before): the
+    # chain now starts after it, and the purge's own entry in the chain vouches for both.
+    anchor_seq = models.PositiveBigIntegerField(default=0)
+    anchor_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         default_permissions = ()

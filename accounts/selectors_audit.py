@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .audit import GENESIS
-from .models import AuditEntry, AuditHead
+from .models import AuditAction, AuditEntry, AuditHead
 
 
 def audit_entry_list(
@@ -56,17 +56,27 @@ class ChainReport:
 
 
 def audit_chain_verify() -> ChainReport:
-    """Recompute the chain from the first entry; stop at the first entry that does not fit."""
-    count, previous = 0, None
+    """Recompute the chain from the first entry; stop at the first entry that does not fit.
+    After a retention purge the chain starts from the head's anchor (the last entry removed),
+    which the newest `purge` entry, itself part of the chain, must vouch for."""
+    head = AuditHead.objects.filter(pk=1).first()
+    anchor_seq, anchor_hash = (head.anchor_seq, head.anchor_hash) if head else (0, "")
+    seq, count, previous_hash, previous = anchor_seq, 0, anchor_hash or GENESIS, None
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
-        expected_prev = previous.hash if previous else GENESIS
-        if entry.seq != count + 1 or entry.prev_hash != expected_prev:
+        if entry.seq != seq + 1 or entry.prev_hash != previous_hash:
             return ChainReport(count, entry, "an entry before this one is missing or was changed")
         if entry.compute_hash() != entry.hash:
             return ChainReport(count, entry, "this entry was changed after it was written")
-        count, previous = count + 1, entry
-    head = AuditHead.objects.filter(pk=1).first()
+        seq, count, previous_hash, previous = entry.seq, count + 1, entry.hash, entry
     head_seq, head_hash = (head.seq, head.hash) if head else (0, "")
-    if (head_seq, head_hash or GENESIS) != (count, previous.hash if previous else GENESIS):
+    if (head_seq, head_hash or GENESIS) != (seq, previous_hash):
         return ChainReport(count, previous, "entries after this one are missing")
+    if anchor_seq and not _purge_vouches_for(anchor_seq, anchor_hash):
+        return ChainReport(count, None, "the start of the trail was removed without a purge")
     return ChainReport(count)
+
+
+def _purge_vouches_for(anchor_seq: int, anchor_hash: str) -> bool:
+    purge = AuditEntry.objects.filter(action=AuditAction.PURGE).order_by("-seq").first()
+    details = purge.details if purge else {}
+    return details.get("through_seq") == anchor_seq and details.get("through_hash") == anchor_hash

@@ -10,9 +10,11 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -223,8 +225,9 @@ def booking_reminders_send(*, now: dt.datetime | None = None) -> int:
         if not booking_mark_reminded(booking_id=booking_id, now=now):
             continue  # another run got there first
         reminded += 1
-        try:
-            tasks.booking_notify.delay(booking_id, "reminder")
-        except Exception:  # eager mode: one failed delivery must not stop the others
-            logger.exception("reminder for booking %s not delivered", booking_id)
+        # Sent once the mark is committed (at once outside a transaction); robust: in eager
+        # mode one failed delivery is logged and does not stop the others.
+        transaction.on_commit(
+            partial(tasks.booking_notify.delay, booking_id, "reminder"), robust=True
+        )
     return reminded

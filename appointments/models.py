@@ -223,6 +223,8 @@ class Booking(models.Model):
         editable=False,
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the retention period ended and the personal fields were cleared.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-start"]
@@ -269,6 +271,7 @@ class WaitingListEntry(models.Model):
     booking = models.OneToOneField(
         Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="waiting_entry"
     )
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -2,23 +2,21 @@
 
 from celery import shared_task
 
+from core.retention import retention_cutoff
+from core.tasks import OUTSIDE_RETRY
+
 from . import actions
 
 
-@shared_task(
-    acks_late=True,
-    max_retries=5,
-    default_retry_delay=30,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-)
+# Talks to the SMS gateway and the mail server: bounded retries, backoff with jitter.
+@shared_task(**OUTSIDE_RETRY)
 def booking_notify(booking_id: int, kind: str) -> None:
     from .messages import booking_message_send
 
     booking_message_send(booking_id=booking_id, kind=kind)
 
 
-@shared_task(acks_late=True, max_retries=5, autoretry_for=(OSError,), retry_backoff=True)
+@shared_task(**OUTSIDE_RETRY)
 def waiting_notify(entry_id: int, kind: str) -> None:
     from .messages import waiting_message_send
 
@@ -40,3 +38,15 @@ def bookings_send_reminders() -> int:
     from .messages import booking_reminders_send
 
     return booking_reminders_send()
+
+
+@shared_task
+def retention_apply() -> dict:
+    """Nightly (config/celery.py): bookings and waiting-list entries anonymised, per-person
+    daily counters dropped, PERSONAL_DATA_DAYS after the visit."""
+    cutoff = retention_cutoff("PERSONAL_DATA_DAYS")
+    return {
+        "bookings_anonymised": actions.booking_anonymise_before(cutoff=cutoff),
+        "waiting_entries_anonymised": actions.waiting_anonymise_before(cutoff=cutoff),
+        "quotas_purged": actions.quota_purge_before(cutoff=cutoff),
+    }

@@ -38,9 +38,20 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
-HOST = "127.0.0.1"  # never anything else
+from common import (  # bench/common.py: what the benchmarks share
+    HOST,
+    PY,
+    ROOT,
+    admin_sql,
+    appending,
+    free_port,
+    percentile,
+    port_open,
+    say,
+    server_cpu_seconds,
+    wait_until_up,
+)
+
 REDIS_DB = 13
 
 
@@ -212,27 +223,8 @@ def hammer(port: int, jobs: list, headers: dict, kind: str, clients: int, procs:
     }
 
 
-def server_cpu_seconds(master: int) -> float:
-    """CPU time used so far by gunicorn's master and workers (Linux /proc): the server's cost
-    per request, whatever else the machine is doing."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, ppid = int(entry.name), int(fields[1])
-        if master in (pid, ppid):
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / ticks
 
 
-def percentile(ordered: list[float], pct: float) -> float:
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
-    return ordered[index]
 
 
 # --- the checks --------------------------------------------------------------------------------
@@ -265,23 +257,10 @@ def sql_checks(dsn: str) -> dict:
 # --- orchestration -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((HOST, port)) == 0
 
 
-def admin_sql(pg: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
-        conn.execute(statement)
 
 
 def run(args) -> int:
@@ -457,16 +436,6 @@ def purge_redis_queue() -> None:
         say(f"could not purge the Redis queue: {exc}")
 
 
-def wait_until_up(port: int) -> None:
-    for _ in range(200):
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not come up")
 
 
 def report(args, setup: dict, broker: str, port: int) -> None:
@@ -500,8 +469,6 @@ def show(title: str, m: dict) -> None:
         print(f"  errors: {dict(m['errors'].most_common())}")
 
 
-def say(text: str) -> None:
-    print(f"[bench] {text}", flush=True)
 
 
 def main() -> int:
@@ -522,13 +489,15 @@ def main() -> int:
     parser.add_argument(
         "--server-log", default=str(Path(tempfile.gettempdir()) / "onewindow-bench-server.log")
     )
+    parser.add_argument("--append", metavar="PATH", help="add the figures to PATH (RESULTS.md)")
     parser.add_argument("--_setup", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args._setup:
         print(json.dumps(_setup(args.full_share, args.seed)))
         return 0
-    return run(args)
+    with appending(args.append, "bench/booking_rush.py", args.pg):
+        return run(args)
 
 
 if __name__ == "__main__":

@@ -39,10 +39,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from booking_rush import (  # noqa: E402 - the booking bench's helpers, same server set-up
+from common import (  # noqa: E402 - bench/common.py, the same server set-up as booking_rush
     HOST,
     PY,
     admin_sql,
+    appending,
     free_port,
     percentile,
     port_open,
@@ -383,12 +384,14 @@ def main() -> int:
         "--server-log",
         default=str(Path(tempfile.gettempdir()) / "onewindow-bench-queue-server.log"),
     )
+    parser.add_argument("--append", metavar="PATH", help="add the figures to PATH (RESULTS.md)")
     parser.add_argument("--_setup", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._setup:
         print(json.dumps(_setup(args.clerks, args.tickets)))
         return 0
-    return run(args)
+    with appending(args.append, "bench/queue_calls.py", args.pg):
+        return run(args)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("onewindow")
+# Every task counts its deliveries and stops a poison message (core/tasks.py).
+app = Celery("onewindow", task_cls="core.tasks:ReliableTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
@@ -36,5 +37,30 @@ app.conf.beat_schedule = {
     "appointments-reminders": {
         "task": "appointments.tasks.bookings_send_reminders",
         "schedule": crontab(minute=0, hour="9-20"),
+    },
+    # Retention (settings.RETENTION), at night when the counters are closed: one task per app,
+    # each anonymising or purging its own records in batches. Apps that hold personal data add
+    # their `<app>.tasks.retention_apply` here.
+    "appointments-retention": {
+        "task": "appointments.tasks.retention_apply",
+        "schedule": crontab(minute=10, hour=2),
+    },
+    "queues-retention": {
+        "task": "queues.tasks.retention_apply",
+        "schedule": crontab(minute=20, hour=2),
+    },
+    "notifications-retention": {
+        "task": "notifications.tasks.retention_apply",
+        "schedule": crontab(minute=30, hour=2),
+    },
+    # Last: the purges above leave their own audit entries first.
+    "accounts-audit-retention": {
+        "task": "accounts.tasks.retention_apply",
+        "schedule": crontab(minute=0, hour=3),
+    },
+    # Dead letters: failed tasks older than 30 days leave core.TaskDelivery.
+    "core-task-deliveries-prune": {
+        "task": "core.tasks.task_deliveries_prune",
+        "schedule": crontab(minute=40, hour=3),
     },
 }

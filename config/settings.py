@@ -188,6 +188,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# A task unacknowledged for this long goes back to the queue (Redis has no real acks). It must
+# exceed the longest run (the hard time limit, 300 s) plus the longest retry countdown a worker
+# holds unacknowledged (retry_backoff_max, 600 s), or a slow task would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task whose worker died under it this many times is a poison message: recorded as failed
+# in core.TaskDelivery, never run again (core/tasks.py).
+CELERY_TASK_MAX_DELIVERIES = env.int("CELERY_TASK_MAX_DELIVERIES", default=3)
 CELERY_TIMEZONE = TIME_ZONE
 # Workers keep LOGGING below (its handlers mask ID numbers) instead of installing their own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -237,6 +248,8 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Load balancers probe over plain http: the health endpoints answer without the HTTPS redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -265,6 +278,20 @@ QUEUES = {
     "DEFAULT_TARGET_MINUTES": env.int("QUEUE_DEFAULT_TARGET_MINUTES", default=15),
 }
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Retention (docs/deploy.md "Retention"): personal data is anonymised, records the law wants
+# kept are purged once their period ends; Celery beat applies it nightly (config/celery.py).
+RETENTION = {
+    # Bookings, waiting lists, queue tickets, evaluations, mailbox items: days after the visit.
+    "PERSONAL_DATA_DAYS": env.int("RETENTION_PERSONAL_DATA_DAYS", default=180),
+    # The outbox keeps verification codes and addresses: its texts go sooner.
+    "MESSAGE_DAYS": env.int("RETENTION_MESSAGE_DAYS", default=30),
+    # Document requests and certificates: 5 years after the decision.
+    "DOCUMENT_DAYS": env.int("RETENTION_DOCUMENT_DAYS", default=5 * 365),
+    # Audit entries: 3 years (the Cybersecurity Law asks at least 6 months of logs).
+    "AUDIT_DAYS": env.int("RETENTION_AUDIT_DAYS", default=3 * 365),
+    "BATCH_SIZE": env.int("RETENTION_BATCH_SIZE", default=500),
+}
 
 # Personal data at rest (core/crypto.py): see README for generating keys.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])

@@ -5,10 +5,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 # The API lives outside the language prefixes; its language follows Accept-Language.
-from core.views import healthz
+from core.views import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("api/v1/", include("services.api_urls")),
     path("api/v1/", include("appointments.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

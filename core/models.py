@@ -20,3 +20,32 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class TaskDelivery(models.Model):
+    """How often a Celery task (by task id and retry number) was handed to a worker.
+
+    Written before the task runs and deleted when it succeeds, so the table holds only tasks in
+    flight and tasks that failed for good: a dead-letter list for the operator (docs/deploy.md,
+    "Celery").
+    A task whose worker dies under it every time (a poison message) stops here after
+    CELERY_TASK_MAX_DELIVERIES deliveries instead of going back to the queue for ever."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "running"
+        FAILED = "failed", "failed"
+
+    task_id = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=255)
+    retries = models.PositiveIntegerField(default=0)
+    deliveries = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    error = models.CharField(max_length=300, blank=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "last_seen"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.task_id} ({self.state}, {self.deliveries} deliveries)"

@@ -2,11 +2,15 @@
 backend, then marked sent or failed. A failure is recorded, never raised, so one channel's
 outage does not stop the other; callers that want a retry look at the returned status."""
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.utils import timezone
+
+from core.retention import apply_in_batches
 
 from .backends import get_sms_backend
 from .models import Channel, Message, MessageStatus
@@ -42,6 +46,9 @@ def message_send(
 ) -> Message:
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
+    message = _left_unfinished(channel=channel, to=to, kind=kind, ref=ref)
+    if message is not None:  # a worker died while delivering it: this is the retry
+        return message_deliver(message=message, attachments=attachments)
     message = Message.objects.create(
         channel=channel,
         recipient=to,
@@ -52,6 +59,20 @@ def message_send(
         ref=ref,
     )
     return message_deliver(message=message, attachments=attachments)
+
+
+def _left_unfinished(*, channel: str, to: str, kind: str, ref: str) -> Message | None:
+    """A message still QUEUED was never answered by the backend: its worker was killed in the
+    middle (the task is then delivered again). Reusing it keeps one outbox row per message."""
+    if not ref:
+        return None
+    return (
+        Message.objects.filter(
+            channel=channel, recipient=to, kind=kind, ref=ref, status=MessageStatus.QUEUED
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def message_deliver(*, message: Message, attachments: Iterable[Attachment] = ()) -> Message:
@@ -89,3 +110,18 @@ def _hand_to_backend(message: Message, attachments: list[Attachment]) -> None:
     for filename, content, mimetype in attachments:
         email.attach(filename, content, mimetype)
     email.send()
+
+
+def message_anonymise_before(*, cutoff: dt.datetime) -> int:
+    """Outbox messages written before `cutoff` lose their address, subject, text (verification
+    codes, names, booking details) and error; channel, kind, reference, status, attempts and
+    times stay, so "was it sent?" can still be answered."""
+    due = Message.objects.filter(created_at__lt=cutoff).exclude(recipient="", body="")
+    return apply_in_batches(due, _messages_anonymise)
+
+
+@transaction.atomic
+def _messages_anonymise(ids: list[int]) -> int:
+    return Message.objects.filter(pk__in=ids).update(
+        recipient="", recipient_masked="", subject="", body="", error=""
+    )

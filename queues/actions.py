@@ -13,11 +13,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.actions import audit_record
+from accounts.models import AuditAction
 from appointments import actions as booking_actions
 from appointments.constants import BookingStatus
 from appointments.models import Booking
 from core.errors import IllegalTransition
 from core.idnumbers import id_birth_date
+from core.retention import apply_in_batches
 from services.models import Counter, Office, Service
 
 from . import selectors
@@ -455,3 +458,27 @@ def service_level_check(*, now: dt.datetime | None = None) -> int:
             robust=True,
         )
     return sum(len(breaches) for breaches in due.values())
+
+
+# --- retention (settings.RETENTION, core/retention.py) ---------------------------------------
+
+
+def ticket_anonymise_before(*, cutoff: dt.datetime) -> int:
+    """Tickets of days before `cutoff` (local date) lose the phone number given for the "you
+    are next" SMS; office, service, times, counter, band and outcome stay for the statistics."""
+    day = timezone.localtime(cutoff).date()
+    due = Ticket.objects.filter(day__lt=day).exclude(phone="")
+    return apply_in_batches(due, lambda ids: _tickets_anonymise(ids=ids, cutoff=cutoff))
+
+
+@transaction.atomic
+def _tickets_anonymise(*, ids: list[int], cutoff: dt.datetime) -> int:
+    done = Ticket.objects.filter(pk__in=ids).exclude(phone="").update(phone="")
+    if done:
+        audit_record(
+            actor=None,
+            action=AuditAction.ANONYMISE,
+            obj=Ticket,
+            details={"count": done, "before": cutoff.isoformat()},
+        )
+    return done

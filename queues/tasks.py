@@ -1,7 +1,10 @@
 from celery import shared_task
 
+from core.retention import retention_cutoff
+from core.tasks import OUTSIDE_RETRY
 
-@shared_task(acks_late=True, max_retries=3, autoretry_for=(OSError,), retry_backoff=True)
+
+@shared_task(**{**OUTSIDE_RETRY, "max_retries": 3})  # "you are next" is stale after minutes
 def queue_notify_near_front(office_id: int, service_id: int) -> int:
     from .messages import near_front_send
 
@@ -20,3 +23,16 @@ def queue_service_level_check() -> int:
     from .actions import service_level_check
 
     return service_level_check()
+
+
+@shared_task
+def retention_apply() -> dict:
+    """Nightly (config/celery.py): tickets lose their phone number PERSONAL_DATA_DAYS after
+    the visit."""
+    from .actions import ticket_anonymise_before
+
+    return {
+        "tickets_anonymised": ticket_anonymise_before(
+            cutoff=retention_cutoff("PERSONAL_DATA_DAYS")
+        )
+    }

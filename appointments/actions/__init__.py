@@ -11,6 +11,7 @@ from .booking import (
     slot_take_place,
 )
 from .reminders import booking_mark_reminded
+from .retention import booking_anonymise_before, quota_purge_before, waiting_anonymise_before
 from .slots import closure_apply, closure_save, slot_generate, slot_generate_for_schedule
 from .visits import booking_check_in, booking_complete, booking_mark_no_shows
 from .waiting import (
@@ -26,7 +27,10 @@ __all__ = [
     "booking_check_in",
     "booking_complete",
     "booking_mark_no_shows",
+    "booking_anonymise_before",
     "booking_anonymise_for_resident",
+    "quota_purge_before",
+    "waiting_anonymise_before",
     "booking_attach_to_user",
     "booking_cancel",
     "booking_code_new",

@@ -1,0 +1,144 @@
+"""What the benchmarks in bench/ share: the loopback address, a free port, the PostgreSQL
+admin connection, waiting for gunicorn, the server's CPU time, percentiles, and `--append`
+(the figures of a run added to bench/RESULTS.md under the date and the machine).
+
+Every request of every benchmark goes to 127.0.0.1.
+"""
+
+import contextlib
+import datetime as dt
+import http.client
+import io
+import os
+import platform
+import socket
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+HOST = "127.0.0.1"  # never anything else
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((HOST, port)) == 0
+
+
+def admin_sql(pg: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def wait_until_up(port: int) -> None:
+    for _ in range(200):
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not come up")
+
+
+def server_cpu_seconds(master: int) -> float:
+    """CPU time used so far by gunicorn's master and workers (Linux /proc): the server's cost
+    per request, whatever else the machine is doing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if master in (pid, ppid):
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / ticks
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def say(text: str) -> None:
+    print(f"[bench] {text}", flush=True)
+
+
+# --- the machine and RESULTS.md -----------------------------------------------------------------
+
+
+def postgres_version(pg: str) -> str:
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{pg.rstrip('/')}/postgres", connect_timeout=3) as conn:
+            return conn.execute("SHOW server_version").fetchone()[0].split()[0]
+    except Exception as exc:  # noqa: BLE001 - the description must not stop a benchmark
+        return f"unknown ({type(exc).__name__})"
+
+
+def machine(pg: str = f"postgres://postgres@{HOST}:5432") -> str:
+    """One line: CPUs, RAM, load average, PostgreSQL and Python versions, host name."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{platform.node()}: {os.cpu_count()} CPUs, {memory:.0f} GiB RAM, load average {load}, "
+        f"PostgreSQL {postgres_version(pg)}, Python {platform.python_version()}"
+    )
+
+
+def utc_now() -> str:
+    return f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+
+
+class _Tee(io.TextIOBase):
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self.streams:
+            stream.flush()
+
+
+@contextlib.contextmanager
+def appending(path: str | None, script: str, pg: str):
+    """With `--append PATH`: what the benchmark prints is also added to PATH, as a section
+    headed by the script, its arguments, the UTC date and time and the machine."""
+    if not path:
+        yield
+        return
+    started, described, buffer = utc_now(), machine(pg), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(_Tee(sys.stdout, buffer)):
+            yield
+    finally:
+        arguments = " ".join(sys.argv[1:])
+        section = (
+            f"\n### `{script}` — {started}\n\n"
+            f"Machine: {described} (shared with other work: figures are noisy).  \n"
+            f"Command: `python {script} {arguments}`\n\n"
+            "```\n" + buffer.getvalue().rstrip() + "\n```\n"
+        )
+        with open(path, "a", encoding="utf-8") as results:
+            results.write(section)
+        print(f"[bench] figures appended to {path}", file=sys.__stdout__)

@@ -1,0 +1,78 @@
+"""Health endpoints for the load balancer and the orchestrator.
+
+`/healthz` (core.views.healthz) says the process answers: no database, no broker, so a
+database outage does not get every web node restarted. `/readyz` says the node can do real
+work: a trivial query on the database, a ping of the Celery broker and, when a shared cache
+is configured, a round trip to it, each with a timeout of about a second. It answers 200 when
+all pass and 503 naming the check that failed (the exception's type only: no addresses, no
+personal data). Both are exempt from the HTTPS redirect (load balancers probe over http).
+"""
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+TIMEOUT = 1.0  # seconds, for each check
+_redis_clients: dict[str, object] = {}
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def check_broker() -> None:
+    url = settings.CELERY_BROKER_URL
+    if url.startswith("memory://"):
+        return  # tasks run in this process: there is no broker to reach
+    if url.startswith(("redis://", "rediss://")):
+        _redis(url).ping()
+        return
+    from kombu import Connection
+
+    with Connection(url, connect_timeout=TIMEOUT) as conn:
+        conn.ensure_connection(max_retries=1, timeout=TIMEOUT)
+
+
+def _redis(url: str):
+    client = _redis_clients.get(url)
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT, retry_on_timeout=False
+        )
+        _redis_clients[url] = client
+    return client
+
+
+def check_cache() -> None:
+    key = "onewindow:readyz"
+    value = str(time.monotonic())
+    cache.set(key, value, timeout=10)
+    if cache.get(key) != value:
+        raise LookupError("the cache did not return what was stored")
+
+
+def _cache_is_shared() -> bool:
+    backend = settings.CACHES["default"]["BACKEND"]
+    return not backend.endswith(("LocMemCache", "DummyCache"))
+
+
+def readiness() -> tuple[bool, dict[str, str]]:
+    checks: dict[str, Callable[[], None]] = {"database": check_database, "broker": check_broker}
+    if _cache_is_shared():
+        checks["cache"] = check_cache
+    results = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            results[name] = f"failed: {type(exc).__name__}"
+        else:
+            results[name] = "ok"
+    return all(v == "ok" for v in results.values()), results

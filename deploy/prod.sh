@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `make prod`: the production stack on this machine, in the foreground (Ctrl-C stops it all).
+# gunicorn (gthread) + one Celery worker + Celery beat, run by honcho from the Procfile, against
+# DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis), DEBUG=0, static files by whitenoise.
+# Every variable of README "Configuration" may be set in the environment; docs/deploy.md
+# explains how to spread the same processes over many machines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+SECRETS_FILE=${PROD_SECRETS_FILE:-.env.prod}
+
+# Secrets: made once into a gitignored file, then read at every start.
+$PY deploy/prod_setup.py secrets "$SECRETS_FILE"
+set -a
+# shellcheck disable=SC1090
+source "$SECRETS_FILE"
+set +a
+
+export DJANGO_SETTINGS_MODULE=config.settings
+export DEBUG=0
+export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/onewindow}
+export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}
+export CELERY_TASK_ALWAYS_EAGER=false
+export WEB_BIND=${WEB_BIND:-127.0.0.1}
+export PORT=${PORT:-8000}
+export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
+export SITE_URL=${SITE_URL:-http://127.0.0.1:$PORT}
+export BEAT_SCHEDULE_FILE=${BEAT_SCHEDULE_FILE:-var/celerybeat-schedule}
+mkdir -p "$(dirname "$BEAT_SCHEDULE_FILE")"
+# Behind a TLS-terminating proxy keep the HTTPS redirect (the default of the settings). A
+# local run over plain http turns it off: PROD_LOCAL_HTTP=1 (the default of `make prod`).
+if [ "${PROD_LOCAL_HTTP:-1}" = "1" ]; then
+	export SECURE_SSL_REDIRECT=0
+	echo "[prod] PROD_LOCAL_HTTP=1: no redirect to https (plain http on $WEB_BIND:$PORT)."
+	echo "[prod]   Behind a TLS proxy run: make prod PROD_LOCAL_HTTP=0"
+fi
+
+$PY deploy/prod_setup.py createdb "$DATABASE_URL"
+$PY manage.py migrate --noinput -v 0
+$PY manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+$PY manage.py collectstatic --noinput -v 0
+if ! $PY manage.py shell -v 0 -c "import sys; from services.models import Office; sys.exit(0 if Office.objects.exists() else 3)"; then
+	echo "[prod] empty database: loading the demo city (seed_demo)"
+	$PY manage.py seed_demo --quiet
+fi
+$PY manage.py check --deploy --fail-level ERROR
+
+echo "[prod] OneWindow (production settings) on http://$WEB_BIND:$PORT/  database ${DATABASE_URL%%\?*}  broker $CELERY_BROKER_URL"
+echo "[prod] health: http://$WEB_BIND:$PORT/healthz  http://$WEB_BIND:$PORT/readyz"
+exec .venv/bin/honcho start -f Procfile -p "$PORT"

@@ -1,0 +1,35 @@
+"""Loaded by the real Celery worker that tests/test_worker_kill.py starts (never by the
+project): an SMS "gateway" that can hold a delivery until the test kills the worker, and a task
+that kills its own worker process every time (a poison message). Files in
+ONEWINDOW_TEST_GATE_DIR tell the test what happened."""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from celery import shared_task
+
+
+def _gate() -> Path:
+    return Path(os.environ["ONEWINDOW_TEST_GATE_DIR"])
+
+
+class GatedSMSBackend:
+    """While the file `hold` exists, a send writes its process id to `reached` and waits (the
+    test kills that process there); otherwise it delivers: one line in `sent.log`."""
+
+    def send(self, *, phone: str, text: str) -> None:
+        gate = _gate()
+        if (gate / "hold").exists():
+            (gate / "reached").write_text(str(os.getpid()))
+            time.sleep(60)
+        with open(gate / "sent.log", "a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()} {phone} {text[:40]}\n")
+
+
+@shared_task
+def poison() -> None:
+    with open(_gate() / "poison.log", "a", encoding="utf-8") as log:
+        log.write(f"{os.getpid()}\n")
+    os.kill(os.getpid(), signal.SIGKILL)
