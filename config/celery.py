@@ -37,4 +37,18 @@ app.conf.beat_schedule = {
         "task": "appointments.tasks.bookings_send_reminders",
         "schedule": crontab(minute=0, hour="9-20"),
     },
+    # Statistics: today's figures every 10 minutes; the last days again at night, then the
+    # managers' daily PDF report of yesterday.
+    "reports-figures-today": {
+        "task": "reports.tasks.figures_rebuild_today",
+        "schedule": crontab(minute="*/10"),
+    },
+    "reports-figures-recent": {
+        "task": "reports.tasks.figures_rebuild_recent",
+        "schedule": crontab(minute=15, hour=0),
+    },
+    "reports-daily-pdf": {
+        "task": "reports.tasks.reports_send_daily",
+        "schedule": crontab(minute=30, hour=6),
+    },
 }

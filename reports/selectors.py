@@ -1,0 +1,195 @@
+"""Reading the statistics: sums of the daily figures and of their minute histograms over a date
+range, grouped per office, service, counter or day, scoped to the offices the user may see."""
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet, Sum
+
+from accounts.selectors import office_ids_with_perm
+from services.models import Counter, Office, Service
+
+from .constants import PERM, Kind
+from .models import DailyFigure, MinuteCount
+
+SUMMED = (
+    "bookings", "cancellations", "no_shows", "check_ins", "walk_ins", "served", "booked_served",
+    "on_time", "docs_decided", "docs_in_time", "eval_count", "eval_sum", "eval_low",
+)  # fmt: skip
+GROUPS = {"office": "office_id", "service": "service_id", "counter": "counter_id", "day": "day"}
+
+
+def percentile(histogram: dict[int, int], share: float) -> int | None:
+    """The nearest-rank percentile of a per-minute histogram: the smallest minute m such that at
+    least `share` of the visits took m minutes or less. None when there were no visits."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    rank, seen = max(math.ceil(share * total), 1), 0
+    for minute in sorted(histogram):
+        seen += histogram[minute]
+        if seen >= rank:
+            return minute
+    return max(histogram)  # not reached
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class FigureRow:
+    """The sums of one group (an office, a service, a counter, a day or everything)."""
+
+    key: object = None
+    label: str = ""
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUMMED, 0))
+    wait: dict[int, int] = field(default_factory=dict)
+    service_time: dict[int, int] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> int:
+        counts = self.__dict__.get("counts", {})
+        if name in counts:
+            return counts[name]
+        raise AttributeError(name)
+
+    def add(self, other: "FigureRow") -> None:
+        for name in SUMMED:
+            self.counts[name] += other.counts[name]
+        for mine, theirs in ((self.wait, other.wait), (self.service_time, other.service_time)):
+            for minute, n in theirs.items():
+                mine[minute] = mine.get(minute, 0) + n
+
+    @property
+    def wait_median(self) -> int | None:
+        return percentile(self.wait, 0.5)
+
+    @property
+    def wait_p90(self) -> int | None:
+        return percentile(self.wait, 0.9)
+
+    @property
+    def service_median(self) -> int | None:
+        return percentile(self.service_time, 0.5)
+
+    @property
+    def service_p90(self) -> int | None:
+        return percentile(self.service_time, 0.9)
+
+    @property
+    def no_show_rate(self) -> float | None:
+        """No-shows among the bookings that were not cancelled."""
+        return _ratio(self.counts["no_shows"], self.counts["bookings"] - self.counts["cancellations"])
+
+    @property
+    def on_time_share(self) -> float | None:
+        """Booked residents called within 15 minutes of their slot, among those served."""
+        return _ratio(self.counts["on_time"], self.counts["booked_served"])
+
+    @property
+    def docs_in_time_share(self) -> float | None:
+        return _ratio(self.counts["docs_in_time"], self.counts["docs_decided"])
+
+    @property
+    def eval_average(self) -> float | None:
+        return _ratio(self.counts["eval_sum"], self.counts["eval_count"])
+
+    @property
+    def eval_low_share(self) -> float | None:
+        return _ratio(self.counts["eval_low"], self.counts["eval_count"])
+
+
+@dataclass
+class Report:
+    first: dt.date
+    last: dt.date
+    offices: list[Office]
+    total: FigureRow
+    by_office: list[FigureRow]
+    by_service: list[FigureRow]
+    by_counter: list[FigureRow]
+    by_day: list[FigureRow]
+
+
+def report_office_ids(user) -> set[int] | None:
+    """The offices whose statistics `user` may read; None: every office (the bureau)."""
+    return office_ids_with_perm(user, PERM)
+
+
+def report_office_list(user) -> QuerySet[Office]:
+    ids = report_office_ids(user)
+    offices = Office.objects.order_by("code")
+    return offices if ids is None else offices.filter(pk__in=ids)
+
+
+def _scoped(queryset: QuerySet, office_ids, first: dt.date, last: dt.date) -> QuerySet:
+    queryset = queryset.filter(day__gte=first, day__lte=last)
+    return queryset if office_ids is None else queryset.filter(office_id__in=office_ids)
+
+
+def _grouped(office_ids, first: dt.date, last: dt.date, group: str) -> dict[object, FigureRow]:
+    column = GROUPS[group]
+    figures = _scoped(DailyFigure.objects.all(), office_ids, first, last)
+    minutes = _scoped(MinuteCount.objects.all(), office_ids, first, last)
+    if group == "counter":
+        figures, minutes = figures.filter(counter__isnull=False), minutes.filter(
+            counter__isnull=False
+        )
+    rows: dict[object, FigureRow] = {}
+    sums = figures.values(column).annotate(**{n: Sum(n) for n in SUMMED}).order_by()
+    for r in sums:
+        rows[r[column]] = FigureRow(key=r[column], counts={n: r[n] or 0 for n in SUMMED})
+    buckets = minutes.values(column, "kind", "minute").annotate(n=Sum("count")).order_by()
+    for r in buckets:
+        row = rows.setdefault(r[column], FigureRow(key=r[column]))
+        target = row.wait if r["kind"] == Kind.WAIT else row.service_time
+        target[r["minute"]] = r["n"]
+    return rows
+
+
+def _labelled(rows: dict, names: dict) -> list[FigureRow]:
+    for key, row in rows.items():
+        row.label = names.get(key, "")
+    return sorted(rows.values(), key=lambda row: row.label)
+
+
+def figure_report(*, office_ids: set[int] | None, first: dt.date, last: dt.date) -> Report:
+    """The statistics of `office_ids` (None: all) from `first` to `last`, in every grouping."""
+    by_office = _grouped(office_ids, first, last, "office")
+    by_service = _grouped(office_ids, first, last, "service")
+    by_counter = _grouped(office_ids, first, last, "counter")
+    by_day = _grouped(office_ids, first, last, "day")
+    offices = Office.objects.in_bulk(list(by_office))
+    services = Service.objects.in_bulk(list(by_service))
+    counters = Counter.objects.select_related("office").in_bulk(list(by_counter))
+    total = FigureRow(label="")
+    for row in by_office.values():
+        total.add(row)
+    for day, row in by_day.items():
+        row.label = day.isoformat()
+    return Report(
+        first=first,
+        last=last,
+        offices=sorted(offices.values(), key=lambda o: o.code),
+        total=total,
+        by_office=_labelled(by_office, {k: str(o.name) for k, o in offices.items()}),
+        by_service=_labelled(by_service, {k: str(s.name) for k, s in services.items()}),
+        by_counter=_labelled(by_counter, {k: _counter_label(c) for k, c in counters.items()}),
+        by_day=[by_day[day] for day in sorted(by_day)],
+    )
+
+
+def _counter_label(counter: Counter) -> str:
+    return f"{counter.office.name} · {counter.name or counter.number}"
+
+
+def wait_distribution(row: FigureRow, *, up_to: int = 60) -> list[tuple[int, int]]:
+    """(minute, visits) for 0…up_to, the last bucket holding every longer wait."""
+    found = [0] * (up_to + 1)
+    for minute, n in row.wait.items():
+        found[min(minute, up_to)] += n
+    return list(enumerate(found))
+
+
