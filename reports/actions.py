@@ -17,7 +17,7 @@ from services.models import Office
 from . import sources
 from .constants import HISTOGRAM_MINUTES, ON_TIME_MINUTES, Kind
 from .expressions import MinutesBetween
-from .models import DailyFigure, MinuteCount
+from .models import DailyFigure, MinuteCount, RebuildMark
 
 BATCH = 5000
 Key = tuple[int, int, int | None, dt.date]  # office, service, counter, day
@@ -167,4 +167,10 @@ def figures_rebuild(*, first: dt.date, last: dt.date, office_ids: list[int] | No
         ),
         batch_size=BATCH,
     )
+    _mark_rebuilt()
     return len(figures)
+
+
+def _mark_rebuilt() -> None:
+    mark, _created = RebuildMark.objects.select_for_update().get_or_create(pk=1)
+    RebuildMark.objects.filter(pk=mark.pk).update(version=F("version") + 1, rebuilt_at=timezone.now())

@@ -79,3 +79,15 @@ class MinuteCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office_id} {self.day} {self.kind}{self.minute}={self.count}"
+
+
+class RebuildMark(models.Model):
+    """One row: bumped by every rebuild, so cached reports of older figures are not reused
+    (the web processes and the Celery worker share no memory) and pages can say how fresh the
+    figures are."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    rebuilt_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.rebuilt_at}"

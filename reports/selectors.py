@@ -6,13 +6,15 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import QuerySet, Sum
+from django.utils import translation
 
 from accounts.selectors import office_ids_with_perm
 from services.models import Counter, Office, Service
 
 from .constants import PERM, Kind
-from .models import DailyFigure, MinuteCount
+from .models import DailyFigure, MinuteCount, RebuildMark
 
 SUMMED = (
     "bookings", "cancellations", "no_shows", "check_ins", "walk_ins", "served", "booked_served",
@@ -105,6 +107,7 @@ class FigureRow:
 class Report:
     first: dt.date
     last: dt.date
+    rebuilt_at: dt.datetime | None
     offices: list[Office]
     total: FigureRow
     by_office: list[FigureRow]
@@ -172,6 +175,7 @@ def figure_report(*, office_ids: set[int] | None, first: dt.date, last: dt.date)
     return Report(
         first=first,
         last=last,
+        rebuilt_at=None,
         offices=sorted(offices.values(), key=lambda o: o.code),
         total=total,
         by_office=_labelled(by_office, {k: str(o.name) for k, o in offices.items()}),
@@ -193,3 +197,21 @@ def wait_distribution(row: FigureRow, *, up_to: int = 60) -> list[tuple[int, int
     return list(enumerate(found))
 
 
+
+
+CACHE_SECONDS = 3600
+
+
+def report_get(*, office_ids: set[int] | None, first: dt.date, last: dt.date) -> Report:
+    """`figure_report`, cached until the next rebuild: the figures only change when the
+    aggregation task runs, so repeated views and exports of a range cost one small query."""
+    mark = RebuildMark.objects.filter(pk=1).values_list("version", "rebuilt_at").first()
+    version, rebuilt_at = mark or (0, None)
+    scope = "all" if office_ids is None else ",".join(map(str, sorted(office_ids)))
+    key = f"reports:{version}:{translation.get_language()}:{scope}:{first}:{last}"
+    report = cache.get(key)
+    if report is None:
+        report = figure_report(office_ids=office_ids, first=first, last=last)
+        report.rebuilt_at = rebuilt_at
+        cache.set(key, report, CACHE_SECONDS)
+    return report

@@ -18,7 +18,9 @@ def figures_rebuild_today() -> int:
 def figures_rebuild_recent() -> int:
     """Yesterday and the day before: no-shows are marked at 23:55, late changes come in."""
     today = timezone.localdate()
-    return actions.figures_rebuild(first=today - dt.timedelta(days=2), last=today)
+    return actions.figures_rebuild(
+        first=today - dt.timedelta(days=2), last=today - dt.timedelta(days=1)
+    )
 
 
 @shared_task(acks_late=True, max_retries=3, autoretry_for=(OSError,), retry_backoff=True)

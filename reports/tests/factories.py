@@ -33,7 +33,7 @@ def booking_for(office, service, start: dt.datetime, status: str):
     slot = SlotFactory(schedule=schedule, start=start, end=start + dt.timedelta(minutes=30))
     return past_booking(
         slot=slot, id_number=id_number(next(_people)), status=status, service=service,
-        code=f"T{next(_numbers):07d}",
+        code=f"T{next(_numbers):07d}", name="居民甲乙",
     )  # fmt: skip
 
 
