@@ -86,9 +86,11 @@ def test_csv_export_reads_back_with_chinese_names(two_offices, verified_client):
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]
-    assert header[0] == "办事场所" or header[0]
+    assert header[:3] == ["办事地点", "预约", "取消"]
     by_name = {row[0]: dict(zip(header, row)) for row in body}
-    assert by_name[mine.name_zh][header[1]] == "5"  # bookings
+    assert by_name[mine.name_zh]["预约"] == "5"
+    assert by_name[mine.name_zh]["爽约率"] == "25.0"
+    assert by_name["合计"]["等候中位数（分钟）"] == "10"
     assert len(body) == 3  # two offices and the total
     assert AuditEntry.objects.filter(action="export").count() == 1
 
@@ -101,8 +103,9 @@ def test_xlsx_export_reads_back(two_offices, verified_client):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
-    served = header.index("已办结") if "已办结" in header else 3
-    assert sorted(row[served] for row in rows[1:]) == [2, 3]
+    assert header[0] == "窗口" and "预约" not in header  # bookings belong to no counter
+    served, wait = header.index("已办结"), header.index("等候90分位（分钟）")
+    assert sorted((row[served], row[wait]) for row in rows[1:]) == [(2, 8), (3, 22)]
 
 
 def test_an_unknown_table_is_not_found(two_offices, verified_client):
