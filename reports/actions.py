@@ -147,8 +147,9 @@ def figures_rebuild(*, first: dt.date, last: dt.date, office_ids: list[int] | No
     old = DailyFigure.objects.filter(day__gte=first, day__lte=last)
     old_minutes = MinuteCount.objects.filter(day__gte=first, day__lte=last)
     if office_ids is not None:
-        old, old_minutes = old.filter(office_id__in=office_ids), old_minutes.filter(
-            office_id__in=office_ids
+        old, old_minutes = (
+            old.filter(office_id__in=office_ids),
+            old_minutes.filter(office_id__in=office_ids),
         )
     old._raw_delete(old.db)  # no cascades or signals hang on these rows: one DELETE each
     old_minutes._raw_delete(old_minutes.db)
@@ -162,7 +163,9 @@ def figures_rebuild(*, first: dt.date, last: dt.date, office_ids: list[int] | No
     DailyFigure.objects.bulk_create(figures, batch_size=BATCH)
     MinuteCount.objects.bulk_create(
         (
-            MinuteCount(office_id=o, service_id=s, counter_id=c, day=d, kind=kind, minute=m, count=n)
+            MinuteCount(
+                office_id=o, service_id=s, counter_id=c, day=d, kind=kind, minute=m, count=n
+            )
             for ((o, s, c, d), kind, m), n in _histograms(first, last, office_ids).items()
         ),
         batch_size=BATCH,
@@ -173,4 +176,6 @@ def figures_rebuild(*, first: dt.date, last: dt.date, office_ids: list[int] | No
 
 def _mark_rebuilt() -> None:
     mark, _created = RebuildMark.objects.select_for_update().get_or_create(pk=1)
-    RebuildMark.objects.filter(pk=mark.pk).update(version=F("version") + 1, rebuilt_at=timezone.now())
+    RebuildMark.objects.filter(pk=mark.pk).update(
+        version=F("version") + 1, rebuilt_at=timezone.now()
+    )

@@ -30,7 +30,9 @@ def table_csv(table: Table, *, total_label: str) -> bytes:
     writer = csv.writer(out)
     kinds = [None, *(column.kind for column in table.columns)]
     for n, cells in enumerate(_rows(table, total_label)):
-        writer.writerow(cells if n == 0 else [_csv_cell(v, k) for v, k in zip(cells, kinds)])
+        if n:
+            cells = [_csv_cell(v, k) for v, k in zip(cells, kinds, strict=True)]
+        writer.writerow(cells)
     return "\ufeff".encode() + out.getvalue().encode()
 
 

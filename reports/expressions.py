@@ -24,5 +24,6 @@ class MinutesBetween(Func):
     def as_sqlite(self, compiler, connection, **extra_context):
         start_sql, start_params, end_sql, end_params = self._parts(compiler)
         # Whole seconds first (julianday is a float), then integer division: no 4.9999 minutes.
-        sql = f"(CAST(ROUND((julianday({end_sql}) - julianday({start_sql})) * 86400) AS INTEGER) / 60)"
+        days = f"(julianday({end_sql}) - julianday({start_sql}))"
+        sql = f"(CAST(ROUND({days} * 86400) AS INTEGER) / 60)"
         return sql, (*end_params, *start_params)

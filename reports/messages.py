@@ -21,9 +21,9 @@ def office_manager_emails(office_id: int) -> list[str]:
     dashboard instead of twelve mails a day)."""
     return sorted(
         set(
-            StaffRole.objects.filter(
-                role="manager", office_id=office_id, user__is_active=True
-            ).exclude(user__email="").values_list("user__email", flat=True)
+            StaffRole.objects.filter(role="manager", office_id=office_id, user__is_active=True)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
         )
     )
 

@@ -3,7 +3,6 @@ range, grouped per office, service, counter or day, scoped to the offices the us
 
 import datetime as dt
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -83,7 +82,8 @@ class FigureRow:
     @property
     def no_show_rate(self) -> float | None:
         """No-shows among the bookings that were not cancelled."""
-        return _ratio(self.counts["no_shows"], self.counts["bookings"] - self.counts["cancellations"])
+        counts = self.counts
+        return _ratio(counts["no_shows"], counts["bookings"] - counts["cancellations"])
 
     @property
     def on_time_share(self) -> float | None:
@@ -137,8 +137,9 @@ def _grouped(office_ids, first: dt.date, last: dt.date, group: str) -> dict[obje
     figures = _scoped(DailyFigure.objects.all(), office_ids, first, last)
     minutes = _scoped(MinuteCount.objects.all(), office_ids, first, last)
     if group == "counter":
-        figures, minutes = figures.filter(counter__isnull=False), minutes.filter(
-            counter__isnull=False
+        figures, minutes = (
+            figures.filter(counter__isnull=False),
+            minutes.filter(counter__isnull=False),
         )
     rows: dict[object, FigureRow] = {}
     sums = figures.values(column).annotate(**{n: Sum(n) for n in SUMMED}).order_by()
@@ -195,8 +196,6 @@ def wait_distribution(row: FigureRow, *, up_to: int = 60) -> list[tuple[int, int
     for minute, n in row.wait.items():
         found[min(minute, up_to)] += n
     return list(enumerate(found))
-
-
 
 
 CACHE_SECONDS = 3600

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts.audit import audit_export
+from accounts.actions import audit_export
 
 from . import charts, selectors
 from .constants import PERM

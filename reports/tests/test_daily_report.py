@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def office_day():
-    office, service, counters = small_office(name_zh="东风路派出所", name_en="Dongfeng Road Station")
+    office, service, counters = small_office(
+        name_zh="东风路派出所", name_en="Dongfeng Road Station"
+    )
     hand_built_day(office, service, counters)
     figures_rebuild(first=DAY, last=DAY)
     return office
@@ -50,15 +52,13 @@ def test_the_beat_task_mails_yesterdays_report_to_the_offices_managers(
     staff("clerk", office=office_day, email="clerk@station.test")
     other, _service, _counters = small_office()
     staff("manager", office=other, email="other@station.test")
-    monkeypatch.setattr(
-        tasks.timezone, "localdate", lambda *a, **k: DAY + dt.timedelta(days=1)
-    )
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda *a, **k: DAY + dt.timedelta(days=1))
     sent = tasks.reports_send_daily.delay().get()
     assert sent == 2  # this office's manager and the other office's manager
     by_recipient = {email.to[0]: email for email in mail.outbox}
     assert set(by_recipient) == {manager.email, "other@station.test"}
     email = by_recipient[manager.email]
-    (name, content, mimetype), = email.attachments
+    ((name, content, mimetype),) = email.attachments
     assert mimetype == "application/pdf" and name.endswith("20260302.pdf")
     assert "东风路派出所" in pdf_text(content)
     assert Message.objects.filter(kind="reports_daily", status="sent").count() == 2

@@ -37,14 +37,15 @@ def test_a_manager_sees_the_figures_of_their_office_only(two_offices, verified_c
     assert mine.name_zh in html and theirs.name_zh not in html
     report = page.context["report"]
     assert report.total.bookings == 5 and report.total.wait_median == 10
-    assert '<svg viewBox' in html and 'role="img"' in html
+    assert "<svg viewBox" in html and 'role="img"' in html
     assert "居民甲乙" not in html  # the residents' names never appear
 
 
 def test_another_office_is_not_found(two_offices, verified_client):
     mine, theirs = two_offices
     client = verified_client(staff("manager", office=mine))
-    assert client.get(reverse("reports:dashboard"), {**RANGE, "office": theirs.pk}).status_code == 404
+    page = client.get(reverse("reports:dashboard"), {**RANGE, "office": theirs.pk})
+    assert page.status_code == 404
     export = reverse("reports:export", args=["office", "csv"])
     assert client.get(export, {**RANGE, "office": theirs.pk}).status_code == 404
 
@@ -87,7 +88,7 @@ def test_csv_export_reads_back_with_chinese_names(two_offices, verified_client):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]
     assert header[:3] == ["办事地点", "预约", "取消"]
-    by_name = {row[0]: dict(zip(header, row)) for row in body}
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in body}
     assert by_name[mine.name_zh]["预约"] == "5"
     assert by_name[mine.name_zh]["爽约率"] == "25.0"
     assert by_name["合计"]["等候中位数（分钟）"] == "10"
