@@ -9,7 +9,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-queue
+.PHONY: run test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-queue bench-stats
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -73,6 +73,10 @@ bench-booking: $(VENV)/.installed
 # Clerks calling, starting and finishing in parallel through the console (see bench/RESULTS.md).
 bench-queue: $(VENV)/.installed
 	$(PY) bench/queue_calls.py $(BENCH_ARGS)
+
+# The statistics dashboard on a generated year of a 12-office city (see bench/RESULTS.md).
+bench-stats: $(VENV)/.installed
+	$(PY) bench/stats_dashboard.py $(BENCH_ARGS)
 
 screenshots: $(VENV)/.installed-dev
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e/test_screenshots.py --screenshots

@@ -3,9 +3,9 @@
 import datetime as dt
 from collections import defaultdict
 
-from django.db import transaction
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncDate
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from appointments.constants import BookingStatus
@@ -17,7 +17,7 @@ from services.models import Office
 from . import sources
 from .constants import HISTOGRAM_MINUTES, ON_TIME_MINUTES, Kind
 from .expressions import MinutesBetween
-from .models import DailyFigure, MinuteCount, RebuildMark
+from .models import DAILY, MONTHLY, DailyFigure, Level, MinuteCount, RebuildMark
 
 BATCH = 5000
 Key = tuple[int, int, int | None, dt.date]  # office, service, counter, day
@@ -118,25 +118,102 @@ COUNT_FIELDS = (
 )  # fmt: skip
 
 
-def _figure_rows(parts: list[list[tuple[Key, dict]]]) -> list[DailyFigure]:
+def _merged(parts: list[list[tuple[Key, dict]]]) -> dict[Key, dict]:
     merged: dict[Key, dict] = defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0))
     for part in parts:
         for key, values in part:
             target = merged[key]
             for name in COUNT_FIELDS:
                 target[name] += values.get(name, 0) or 0
-    return [
-        DailyFigure(office_id=o, service_id=s, counter_id=c, day=d, **values)
-        for (o, s, c, d), values in merged.items()
-    ]
+    return merged
+
+
+def _at_level(level: str, key: Key) -> tuple:
+    """The row key of a detailed key (office, service, counter, day) at one daily level."""
+    office, service, counter, day = key
+    if level == Level.SERVICE_DAY:
+        return (level, office, service, None, day)
+    if level == Level.COUNTER_DAY:
+        return (level, office, None, counter, day)
+    return (level, office, None, None, day)
+
+
+def _daily_rows(merged: dict[Key, dict], histograms: dict) -> tuple[list, list]:
+    """The rows of the three daily levels, summed from the detailed keys."""
+    figures: dict[tuple, list[int]] = {}
+    minutes: dict[tuple, int] = defaultdict(int)
+    for level in DAILY:
+        for key, values in merged.items():
+            row = figures.setdefault(_at_level(level, key), [0] * len(COUNT_FIELDS))
+            for i, name in enumerate(COUNT_FIELDS):
+                row[i] += values[name]
+        for (key, kind, minute), n in histograms.items():
+            minutes[(*_at_level(level, key), kind, minute)] += n
+    return (
+        [(*key, *values) for key, values in figures.items()],
+        [(*key, n) for key, n in minutes.items()],
+    )
+
+
+def _insert(model, columns: tuple[str, ...], rows) -> None:
+    """Many rows at once: COPY on PostgreSQL (a year of a city is a million histogram rows),
+    bulk_create elsewhere."""
+    if connection.vendor == "postgresql":
+        names = ", ".join(f'"{model._meta.get_field(c).column}"' for c in columns)
+        sql = f'COPY "{model._meta.db_table}" ({names}) FROM STDIN'
+        with connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    objects = (model(**dict(zip(columns, row, strict=True))) for row in rows)
+    model.objects.bulk_create(objects, batch_size=BATCH)
+
+
+KEY_COLUMNS = ("level", "office_id", "service_id", "counter_id", "day")
+FIGURE_COLUMNS = (*KEY_COLUMNS, *COUNT_FIELDS)
+MINUTE_COLUMNS = (*KEY_COLUMNS, "kind", "minute", "count")
+
+
+def _delete(levels, first: dt.date, last: dt.date, office_ids) -> None:
+    for model in (DailyFigure, MinuteCount):
+        old = model.objects.filter(level__in=levels, day__gte=first, day__lte=last)
+        if office_ids is not None:
+            old = old.filter(office_id__in=office_ids)
+        old._raw_delete(old.db)  # no cascades or signals hang on these rows: one DELETE each
+
+
+def _months_rebuild(first: dt.date, last: dt.date, office_ids) -> None:
+    """The monthly rows of every month touched, summed from its daily rows in the database."""
+    month_first = first.replace(day=1)
+    month_last = (last.replace(day=1) + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(1)
+    _delete(list(MONTHLY.values()), month_first, month_last, office_ids)
+    keys = ("level", "office_id", "service_id", "counter_id", "month")
+    for model, columns, sums in (
+        (DailyFigure, FIGURE_COLUMNS, {name: Sum(name) for name in COUNT_FIELDS}),
+        (MinuteCount, MINUTE_COLUMNS, {"n": Sum("count")}),
+    ):
+        daily = model.objects.filter(level__in=DAILY, day__gte=month_first, day__lte=month_last)
+        if office_ids is not None:
+            daily = daily.filter(office_id__in=office_ids)
+        extra = ("kind", "minute") if model is MinuteCount else ()
+        rows = (
+            daily.annotate(month=TruncMonth("day"))
+            .values(*keys, *extra)
+            .annotate(**sums)
+            .order_by()
+            .values_list(*keys, *extra, *sums)
+        )
+        # Read before writing: a COPY holds the connection until it ends.
+        found = [(MONTHLY[r[0]], *r[1:]) for r in rows]
+        _insert(model, columns, found)
 
 
 @transaction.atomic
 def figures_rebuild(*, first: dt.date, last: dt.date, office_ids: list[int] | None = None) -> int:
-    """Recompute the figures of the days `first`…`last` (of `office_ids`, or every office):
-    the days' rows are replaced in one transaction, so a rebuild can run again at any time.
-    The offices' rows are locked first: two rebuilds of the same office wait for each other.
-    Returns the number of figure rows written."""
+    """Recompute the figures of the days `first`…`last` (of `office_ids`, or every office), and
+    of the months they fall in: the rows are replaced in one transaction, so a rebuild can run
+    again at any time. The offices' rows are locked first: two rebuilds of the same office wait
+    for each other. Returns the number of daily figure rows written."""
     if last < first:
         raise ValueError("last day before first day")
     offices = Office.objects.select_for_update().order_by("pk")
@@ -144,32 +221,18 @@ def figures_rebuild(*, first: dt.date, last: dt.date, office_ids: list[int] | No
         office_ids = set(office_ids)
         offices = offices.filter(pk__in=office_ids)
     list(offices.values_list("pk", flat=True))
-    old = DailyFigure.objects.filter(day__gte=first, day__lte=last)
-    old_minutes = MinuteCount.objects.filter(day__gte=first, day__lte=last)
-    if office_ids is not None:
-        old, old_minutes = (
-            old.filter(office_id__in=office_ids),
-            old_minutes.filter(office_id__in=office_ids),
-        )
-    old._raw_delete(old.db)  # no cascades or signals hang on these rows: one DELETE each
-    old_minutes._raw_delete(old_minutes.db)
-    figures = _figure_rows(
+    _delete(DAILY, first, last, office_ids)
+    merged = _merged(
         [
             _booking_figures(first, last, office_ids),
             _ticket_figures(first, last, office_ids),
             _source_figures(first, last, office_ids),
         ]
     )
-    DailyFigure.objects.bulk_create(figures, batch_size=BATCH)
-    MinuteCount.objects.bulk_create(
-        (
-            MinuteCount(
-                office_id=o, service_id=s, counter_id=c, day=d, kind=kind, minute=m, count=n
-            )
-            for ((o, s, c, d), kind, m), n in _histograms(first, last, office_ids).items()
-        ),
-        batch_size=BATCH,
-    )
+    figures, minutes = _daily_rows(merged, _histograms(first, last, office_ids))
+    _insert(DailyFigure, FIGURE_COLUMNS, figures)
+    _insert(MinuteCount, MINUTE_COLUMNS, minutes)
+    _months_rebuild(first, last, office_ids)
     _mark_rebuilt()
     return len(figures)
 

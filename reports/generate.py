@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -263,4 +263,7 @@ def city_year_generate(
         created_at=F("start") - dt.timedelta(days=3)
     )
     rows = figures_rebuild(first=first, last=last, office_ids=[o.pk for o in chosen])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh planner statistics after a bulk load
     return {**generator.counts, "figure_rows": rows, "first": first, "last": last}

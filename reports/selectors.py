@@ -6,20 +6,19 @@ import math
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import translation
 
 from accounts.selectors import office_ids_with_perm
 from services.models import Counter, Office, Service
 
 from .constants import PERM, Kind
-from .models import DailyFigure, MinuteCount, RebuildMark
+from .models import MONTHLY, DailyFigure, Level, MinuteCount, RebuildMark
 
 SUMMED = (
     "bookings", "cancellations", "no_shows", "check_ins", "walk_ins", "served", "booked_served",
     "on_time", "docs_decided", "docs_in_time", "eval_count", "eval_sum", "eval_low",
 )  # fmt: skip
-GROUPS = {"office": "office_id", "service": "service_id", "counter": "counter_id", "day": "day"}
 
 
 def percentile(histogram: dict[int, int], share: float) -> int | None:
@@ -127,29 +126,66 @@ def report_office_list(user) -> QuerySet[Office]:
     return offices if ids is None else offices.filter(pk__in=ids)
 
 
-def _scoped(queryset: QuerySet, office_ids, first: dt.date, last: dt.date) -> QuerySet:
-    queryset = queryset.filter(day__gte=first, day__lte=last)
-    return queryset if office_ids is None else queryset.filter(office_id__in=office_ids)
+def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first days of the months lying wholly inside first…last."""
+    month = (
+        first if first.day == 1 else (first.replace(day=1) + dt.timedelta(days=31)).replace(day=1)
+    )
+    found = []
+    while True:
+        following = (month + dt.timedelta(days=31)).replace(day=1)
+        if following - dt.timedelta(days=1) > last:
+            return found
+        found.append(month)
+        month = following
+
+
+def _range(queryset: QuerySet, daily: str, first: dt.date, last: dt.date) -> QuerySet:
+    """Rows covering first…last exactly: monthly rows for whole months, daily rows for the
+    days before and after them."""
+    months = _month_starts(first, last)
+    if not months:
+        return queryset.filter(level=daily, day__gte=first, day__lte=last)
+    end = (months[-1] + dt.timedelta(days=31)).replace(day=1)
+    return queryset.filter(
+        Q(level=MONTHLY[daily], day__in=months)
+        | Q(level=daily, day__gte=first, day__lt=months[0])
+        | Q(level=daily, day__gte=end, day__lte=last)
+    )
+
+
+# grouping: (the daily level that holds it, the column, whether months may stand in for days)
+GROUPS = {
+    "office": (Level.OFFICE_DAY, "office_id", True),
+    "service": (Level.SERVICE_DAY, "service_id", True),
+    "counter": (Level.COUNTER_DAY, "counter_id", True),
+    "day": (Level.OFFICE_DAY, "day", False),
+}
 
 
 def _grouped(office_ids, first: dt.date, last: dt.date, group: str) -> dict[object, FigureRow]:
-    column = GROUPS[group]
-    figures = _scoped(DailyFigure.objects.all(), office_ids, first, last)
-    minutes = _scoped(MinuteCount.objects.all(), office_ids, first, last)
-    if group == "counter":
-        figures, minutes = (
-            figures.filter(counter__isnull=False),
-            minutes.filter(counter__isnull=False),
-        )
+    daily, column, by_month = GROUPS[group]
+    querysets = []
+    for model in (DailyFigure, MinuteCount):
+        queryset = model.objects.all()
+        if office_ids is not None:
+            queryset = queryset.filter(office_id__in=office_ids)
+        if by_month:
+            queryset = _range(queryset, daily, first, last)
+        else:
+            queryset = queryset.filter(level=daily, day__gte=first, day__lte=last)
+        if group == "counter":
+            queryset = queryset.filter(counter__isnull=False)
+        querysets.append(queryset)
+    figures, minutes = querysets
     rows: dict[object, FigureRow] = {}
     sums = figures.values(column).annotate(**{n: Sum(n) for n in SUMMED}).order_by()
     for r in sums:
         rows[r[column]] = FigureRow(key=r[column], counts={n: r[n] or 0 for n in SUMMED})
-    buckets = minutes.values(column, "kind", "minute").annotate(n=Sum("count")).order_by()
-    for r in buckets:
-        row = rows.setdefault(r[column], FigureRow(key=r[column]))
-        target = row.wait if r["kind"] == Kind.WAIT else row.service_time
-        target[r["minute"]] = r["n"]
+    buckets = minutes.values_list(column, "kind", "minute").annotate(n=Sum("count")).order_by()
+    for key, kind, minute, n in buckets:
+        row = rows.setdefault(key, FigureRow(key=key))
+        (row.wait if kind == Kind.WAIT else row.service_time)[minute] = n
     return rows
 
 

@@ -128,3 +128,40 @@ def test_documents_and_evaluations_from_the_other_apps_are_counted(monkeypatch):
 def test_last_before_first_is_refused():
     with pytest.raises(ValueError):
         figures_rebuild(first=DAY, last=DAY - dt.timedelta(days=1))
+
+
+def test_whole_months_and_the_days_around_them_add_up_exactly():
+    """A range of 2026-02-25…2026-04-02 reads March from its monthly rows and the other days
+    from daily rows; a later change of a March day reaches the monthly row."""
+    office, service, (c1, _c2) = small_office()
+    days_waits = [
+        (dt.date(2026, 2, 24), 50),  # before the range
+        (dt.date(2026, 2, 27), 1),
+        (dt.date(2026, 3, 10), 2),
+        (dt.date(2026, 3, 31), 30),
+        (dt.date(2026, 4, 1), 4),
+        (dt.date(2026, 4, 3), 60),  # after the range
+    ]
+    for day, wait in days_waits:
+        arrived = at(9, 0, day=day)
+        visit(office, service, arrived=arrived, called=arrived + dt.timedelta(minutes=wait),
+              finished=arrived + dt.timedelta(minutes=wait + 3), counter=c1)  # fmt: skip
+    figures_rebuild(first=dt.date(2026, 2, 1), last=dt.date(2026, 4, 30))
+    first, last = dt.date(2026, 2, 25), dt.date(2026, 4, 2)
+    report = figure_report(office_ids={office.pk}, first=first, last=last)
+    inside = [1, 2, 30, 4]
+    assert report.total.check_ins == 4
+    assert report.total.wait_median == statistics.median_low(inside) == 2
+    assert report.total.wait_p90 == nearest_rank(inside, 0.9) == 30
+    assert report.by_service[0].wait_p90 == 30 and report.by_counter[0].check_ins == 4
+    assert [row.label for row in report.by_day] == [
+        "2026-02-27", "2026-03-10", "2026-03-31", "2026-04-01",
+    ]  # fmt: skip
+
+    arrived = at(10, 0, day=dt.date(2026, 3, 11))
+    visit(office, service, arrived=arrived, called=arrived + dt.timedelta(minutes=45),
+          finished=arrived + dt.timedelta(minutes=50), counter=c1)  # fmt: skip
+    figures_rebuild(first=dt.date(2026, 3, 11), last=dt.date(2026, 3, 11))
+    report = figure_report(office_ids={office.pk}, first=first, last=last)
+    assert report.by_service[0].check_ins == 5
+    assert report.by_service[0].wait_p90 == nearest_rank([*inside, 45], 0.9) == 45
