@@ -62,3 +62,28 @@ def test_the_beat_task_mails_yesterdays_report_to_the_offices_managers(
     assert mimetype == "application/pdf" and name.endswith("20260302.pdf")
     assert "东风路派出所" in pdf_text(content)
     assert Message.objects.filter(kind="reports_daily", status="sent").count() == 2
+
+
+def test_the_beat_schedule_runs_the_statistics_tasks():
+    from celery import current_app
+
+    from config.celery import app
+
+    schedule = app.conf.beat_schedule
+    names = {entry["task"] for key, entry in schedule.items() if key.startswith("reports-")}
+    assert names == {
+        "reports.tasks.figures_rebuild_today",
+        "reports.tasks.figures_rebuild_recent",
+        "reports.tasks.reports_send_daily",
+    }
+    assert names <= set(current_app.tasks)
+
+
+def test_the_nightly_rebuild_covers_the_two_days_before_today(monkeypatch):
+    office, service, counters = small_office()
+    hand_built_day(office, service, counters)
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda *a, **k: DAY + dt.timedelta(days=2))
+    tasks.figures_rebuild_recent.delay().get()
+    from reports.selectors import figure_report
+
+    assert figure_report(office_ids=None, first=DAY, last=DAY).total.bookings == 5
