@@ -9,7 +9,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-queue
+.PHONY: run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-queue bench-stats
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -82,6 +82,9 @@ bench-queue: $(VENV)/.installed
 # Every benchmark in bench/ against the production settings; figures appended to bench/RESULTS.md.
 bench: $(VENV)/.installed
 	$(PY) bench/run_all.py $(BENCH_ARGS)
+# The statistics dashboard on a generated year of a 12-office city (see bench/RESULTS.md).
+bench-stats: $(VENV)/.installed
+	$(PY) bench/stats_dashboard.py $(BENCH_ARGS)
 
 screenshots: $(VENV)/.installed-dev
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e/test_screenshots.py --screenshots

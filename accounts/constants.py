@@ -37,10 +37,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("queues", "ticket", "view", "change")  # the counter console and live office view
         | _crud("queues", "servicelevel", *_EDIT)
         | _crud("queues", "kiosk", *_EDIT)
+        | _crud("reports", "dailyfigure", *_VIEW)  # the statistics of their offices
     ),
-    # Reads the audit trail and the sign-in records; changes nothing.
+    # Reads the audit trail, the sign-in records and the statistics; changes nothing.
     "auditor": frozenset(
         _crud("accounts", "auditentry", *_VIEW)
+        | _crud("reports", "dailyfigure", *_VIEW)
         | _crud("accounts", "staffrole", *_VIEW)
         | _crud("axes", "accessattempt", *_VIEW)
         | _crud("axes", "accesslog", *_VIEW)

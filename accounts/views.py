@@ -165,6 +165,7 @@ def staff_signout(request: HttpRequest) -> HttpResponse:
 STAFF_PAGES = [
     (_lazy("Search the audit trail"), "audit:list", "accounts.view_auditentry"),
     (_lazy("Counter console"), "console:pick", "queues.change_ticket"),
+    (_lazy("Statistics"), "reports:dashboard", "reports.view_dailyfigure"),
 ]
 
 

@@ -63,4 +63,18 @@ app.conf.beat_schedule = {
         "task": "core.tasks.task_deliveries_prune",
         "schedule": crontab(minute=40, hour=3),
     },
+    # Statistics: today's figures every 10 minutes; the last days again at night, then the
+    # managers' daily PDF report of yesterday.
+    "reports-figures-today": {
+        "task": "reports.tasks.figures_rebuild_today",
+        "schedule": crontab(minute="*/10"),
+    },
+    "reports-figures-recent": {
+        "task": "reports.tasks.figures_rebuild_recent",
+        "schedule": crontab(minute=15, hour=0),
+    },
+    "reports-daily-pdf": {
+        "task": "reports.tasks.reports_send_daily",
+        "schedule": crontab(minute=30, hour=6),
+    },
 }

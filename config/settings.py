@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "queues",
     "documents",
     "notifications",
+    "reports",
 ]
 
 MIDDLEWARE = [

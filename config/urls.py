@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("staff/audit/", include("accounts.urls_audit")),
     path("staff/console/", include("queues.urls_staff")),
+    path("staff/reports/", include("reports.urls")),
     path("staff/", include("accounts.urls")),
     path("", include("core.urls")),
     path("", include("services.urls")),

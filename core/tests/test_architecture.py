@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("core", "accounts", "services", "appointments", "queues", "documents", "notifications")
+APPS = (
+    "core", "accounts", "services", "appointments", "queues", "documents", "notifications",
+    "reports",
+)  # fmt: skip
 # accounts.admin_scoping: the office-scoping mixin every staff admin uses (one place, STYLE.md).
 PUBLIC_MODULES = {"models", "actions", "selectors", "constants", "admin_scoping"}
 # Test code may also share another app's factories (STYLE.md: `<app>/tests/factories.py`).
@@ -27,7 +30,8 @@ SKIP_DIRS = {".venv", "venv", "node_modules", "staticfiles", "media", ".git", "_
 
 def python_files(app: str) -> list[Path]:
     return sorted(
-        path for path in (ROOT / app).rglob("*.py")
+        path
+        for path in (ROOT / app).rglob("*.py")
         if not SKIP_DIRS & set(path.relative_to(ROOT).parts)
     )
 
@@ -42,9 +46,9 @@ def module_name(path: Path) -> str:
 def imported_modules(path: Path) -> list[tuple[int, str]]:
     """Every module a file imports, with relative imports resolved to absolute names."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(
-        "."
-    )[0]
+    package = (
+        module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    )
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -125,22 +129,25 @@ def test_relative_imports_are_resolved(tmp_path, monkeypatch):
 
 def project_python_files() -> list[Path]:
     return [
-        path for path in ROOT.rglob("*.py")
-        if not SKIP_DIRS & set(path.relative_to(ROOT).parts)
+        path for path in ROOT.rglob("*.py") if not SKIP_DIRS & set(path.relative_to(ROOT).parts)
     ]
 
 
 def test_no_module_is_named_services_py():
     # "service" means a government service; the write layer is actions.py.
-    offenders = [p.relative_to(ROOT).as_posix() for p in project_python_files()
-                 if p.name == "services.py"]
+    offenders = [
+        p.relative_to(ROOT).as_posix() for p in project_python_files() if p.name == "services.py"
+    ]
     assert offenders == []
 
 
 def test_no_package_is_named_services_either_outside_the_catalogue_app():
     offenders = [
-        p.relative_to(ROOT).as_posix() for p in ROOT.rglob("services")
-        if p.is_dir() and p != ROOT / "services" and not SKIP_DIRS & set(p.relative_to(ROOT).parts)
+        p.relative_to(ROOT).as_posix()
+        for p in ROOT.rglob("services")
+        if p.is_dir()
+        and p != ROOT / "services"
+        and not SKIP_DIRS & set(p.relative_to(ROOT).parts)
         and (p / "__init__.py").exists()
     ]
     assert offenders == []
@@ -153,7 +160,10 @@ def test_no_app_is_named_after_a_standard_library_module(app):
 
 
 def test_no_top_level_package_shadows_the_standard_library():
-    packages = [p.name for p in ROOT.iterdir()
-                if p.is_dir() and (p / "__init__.py").exists() and p.name not in SKIP_DIRS]
+    packages = [
+        p.name
+        for p in ROOT.iterdir()
+        if p.is_dir() and (p / "__init__.py").exists() and p.name not in SKIP_DIRS
+    ]
     assert set(APPS) <= set(packages)
     assert [name for name in packages if name in sys.stdlib_module_names] == []
