@@ -37,6 +37,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("queues", "ticket", "view", "change")  # the counter console and live office view
         | _crud("queues", "servicelevel", *_EDIT)
         | _crud("queues", "kiosk", *_EDIT)
+        # Evaluations of their offices, the follow-up cases of bad ratings, the director's
+        # mailbox (feedback/): they close cases and answer messages.
+        | _crud("feedback", "evaluation", *_VIEW)
+        | _crud("feedback", "followupcase", "view", "change")
+        | _crud("feedback", "mailboxitem", "view", "change")
     ),
     # Reads the audit trail and the sign-in records; changes nothing.
     "auditor": frozenset(

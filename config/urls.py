@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("staff/audit/", include("accounts.urls_audit")),
     path("staff/console/", include("queues.urls_staff")),
+    path("staff/feedback/", include("feedback.urls_staff")),
     path("staff/", include("accounts.urls")),
     path("", include("core.urls")),
     path("", include("services.urls")),
@@ -26,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("account/", include("accounts.urls_resident")),
     path("queue/screen/", include("queues.urls_screen")),
     path("queue/", include("queues.urls")),
+    path("feedback/", include("feedback.urls")),
     prefix_default_language=True,
 )
 
