@@ -47,10 +47,14 @@ class RatingForm(Form):
         label=_("Comment (optional)"),
         required=False,
         max_length=COMMENT_MAX,
-        help_text=_("At most %(max)s characters. Please do not write your ID number here.")
-        % {"max": COMMENT_MAX},
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": str(COMMENT_MAX)}),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].help_text = _(
+            "At most %(max)s characters. Please do not write your ID number here."
+        ) % {"max": COMMENT_MAX}
 
 
 class MailboxForm(Form):

@@ -189,7 +189,9 @@ def case_staff_message_send(*, case_id: int, late: bool) -> int:
         facts = {
             "office": case.office.name,
             "service": evaluation.service.name,
-            "counter": evaluation.counter.name if evaluation.counter else "—",
+            "counter": _("Counter %(number)s") % {"number": evaluation.counter.number}
+            if evaluation.counter
+            else "—",
             "rating": evaluation.rating,
             "day": _day(evaluation.visit_on),
             "due": _day(case.due_on),

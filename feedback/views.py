@@ -25,9 +25,10 @@ from .forms import FollowForm, MailboxForm, RatingForm
 SENT_KEY = "feedback_mailbox_sent"
 
 
-def _no_referrer(response: HttpResponse) -> HttpResponse:
-    # The token is in the path: never hand it to another site as a Referer.
-    response["Referrer-Policy"] = "no-referrer"
+def _private_link(response: HttpResponse) -> HttpResponse:
+    # The token is in the path: never hand it to another site as a Referer. ("no-referrer"
+    # would make the browser post with Origin: null, which the CSRF check refuses.)
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -64,14 +65,14 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("feedback:rate_thanks")
     context = {"invitation": invitation, "form": form, "labels": RATING_LABELS, "tags": TAGS}
     status = 400 if form.errors else 200
-    return _no_referrer(render(request, "feedback/evaluation_rate.html", context, status=status))
+    return _private_link(render(request, "feedback/evaluation_rate.html", context, status=status))
 
 
 def _refused(request: HttpRequest, refusal: DomainError) -> HttpResponse:
     response = render(
         request, "feedback/evaluation_refused.html", {"error": str(refusal)}, status=refusal.status
     )
-    return _no_referrer(response)
+    return _private_link(response)
 
 
 @require_GET

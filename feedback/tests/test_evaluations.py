@@ -67,7 +67,7 @@ def test_rating_page_shows_the_visit_and_records_one_rating(client, place):
     _invitation, token = invite(office, service, counter)
     page = client.get(_rate_url(token))
     html = page.content.decode()
-    assert page.status_code == 200 and page["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
     assert service.name_zh in html and office.name_zh in html
     assert "非常不满意" in html and "非常满意" in html
     assert 'type="radio" name="rating"' in html
