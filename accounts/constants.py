@@ -39,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("queues", "kiosk", *_EDIT)
         # Evaluations of their offices, the follow-up cases of bad ratings, the director's
         # mailbox (feedback/): they close cases and answer messages.
+        | _crud("feedback", "invitation", *_VIEW)  # who was invited; never the contact
         | _crud("feedback", "evaluation", *_VIEW)
         | _crud("feedback", "followupcase", "view", "change")
         | _crud("feedback", "mailboxitem", "view", "change")

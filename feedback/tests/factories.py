@@ -55,3 +55,21 @@ def manager_of(office, **fields):
 
 def at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def evaluation_for(office, *, rating: int = 2, ref: str = ""):
+    """A rating of a visit at `office` (a rating of 1 or 2 comes with its follow-up case)."""
+    service = ServiceFactory(materials=0)
+    office.services.add(service)
+    counter = CounterFactory(office=office, services=[service])
+    ref = ref or f"ticket:{office.pk}-{service.pk}"
+    _invitation, token = invite(office, service, counter, ref=ref)
+    return actions.evaluation_record(token=token, rating=rating)
+
+
+def mailbox_item_for(office):
+    item, _code = actions.mailbox_submit(
+        category="complaint", office=office, subject="测试来信", text="内容", name="测试",
+        phone=PHONE,
+    )
+    return item

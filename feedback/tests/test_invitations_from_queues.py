@@ -5,14 +5,43 @@ without a contact, each ticket once."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
+from appointments.tests.factories import ScheduleFactory, SlotFactory, past_booking
+from core.tests.factories import id_number
 from feedback import actions
 from feedback.models import Invitation
 from notifications.models import Message
 from queues import actions as queue_actions
-from queues.tests.queue_setup import at, booking, new_service, office_with, walk_in
+from services.tests.factories import CounterFactory, OfficeFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
+DAY = dt.date(2026, 3, 2)  # a Monday
+
+
+def at(hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(DAY, dt.time(hour, minute)))
+
+
+def new_service():
+    return ServiceFactory(materials=0)
+
+
+def office_with(service):
+    office = OfficeFactory(services=[service])
+    return office, [CounterFactory(office=office, services=[service])]
+
+
+def booking(office, service, start):
+    schedule = ScheduleFactory(office=office, services=[service])
+    slot = SlotFactory(schedule=schedule, start=start, end=start + dt.timedelta(minutes=30))
+    return past_booking(slot=slot, id_number=id_number(1), status="booked", service=service)
+
+
+def walk_in(office, service, arrive, phone=""):
+    return queue_actions.ticket_take_walk_in(
+        office=office, service=service, now=arrive, phone=phone
+    )
 
 
 def _serve(ticket, counter, now):
