@@ -74,3 +74,35 @@ def test_a_bad_rating_reaches_the_station_head(request, site, page):
     expect(page.locator(".messages")).to_be_visible()
     case.refresh_from_db()
     assert case.status == "closed"
+
+
+def test_write_to_the_directors_mailbox_and_follow_it(request, site, page):
+    if page.form_factor != "phone":
+        pytest.skip("a resident's journey on a phone")
+    refresh = request.config.getoption("--screenshots")
+
+    def shot(name: str) -> None:
+        if refresh:
+            OUT.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=OUT / f"feedback-{name}-{page.form_factor}.png", full_page=True)
+
+    page.goto(f"{site}/zh-hans/feedback/mailbox/")
+    shot("mailbox")
+    page.locator("#id_category").select_option("suggestion")
+    page.locator("#id_office").select_option("fr-dingwangtai")
+    page.locator("#id_subject").fill("希望周六上午也能办理")
+    page.locator("#id_text").fill("上班族工作日请假不便，建议周六上午开放一个窗口。")
+    page.locator("#id_name").fill("周九")
+    page.locator("#id_phone").fill("13600001234")
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/zh-hans/feedback/mailbox/sent/$"))
+    shot("mailbox-sent")
+    reference, code = (text.strip() for text in page.locator("main .code-big").all_inner_texts())
+    assert re.fullmatch(r"[2-9A-HJ-NP-Z]{8}", reference) and re.fullmatch(r"\d{6}", code)
+
+    page.goto(f"{site}/zh-hans/feedback/mailbox/follow/")
+    page.locator("#id_reference").fill(reference)
+    page.locator("#id_code").fill(code)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("main dl.summary")).to_contain_text(reference)
+    shot("mailbox-follow")
