@@ -38,6 +38,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("queues", "servicelevel", *_EDIT)
         | _crud("queues", "kiosk", *_EDIT)
         | _crud("reports", "dailyfigure", *_VIEW)  # the statistics of their offices
+        # Evaluations of their offices, the follow-up cases of bad ratings, the director's
+        # mailbox (feedback/): they close cases and answer messages.
+        | _crud("feedback", "invitation", *_VIEW)  # who was invited; never the contact
+        | _crud("feedback", "evaluation", *_VIEW)
+        | _crud("feedback", "followupcase", "view", "change")
+        | _crud("feedback", "mailboxitem", "view", "change")
     ),
     # Reads the audit trail, the sign-in records and the statistics; changes nothing.
     "auditor": frozenset(

@@ -77,4 +77,19 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.reports_send_daily",
         "schedule": crontab(minute=30, hour=6),
     },
+    # Residents of counter visits finished since the last run get their evaluation link.
+    "feedback-invite-finished-tickets": {
+        "task": "feedback.tasks.evaluations_invite_finished_tickets",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Follow-up cases and mailbox messages past their deadline go to the bureau's managers.
+    "feedback-escalate-late": {
+        "task": "feedback.tasks.feedback_escalate_late",
+        "schedule": crontab(minute=30, hour=8),
+    },
+    # Personal data in evaluations and the mailbox is anonymised after the retention period.
+    "feedback-retention": {
+        "task": "feedback.tasks.feedback_retention",
+        "schedule": crontab(minute=15, hour=3),
+    },
 }

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "appointments",
     "queues",
     "documents",
+    "feedback",
     "notifications",
     "reports",
 ]
@@ -279,7 +280,14 @@ QUEUES = {
     "DEFAULT_TARGET_MINUTES": env.int("QUEUE_DEFAULT_TARGET_MINUTES", default=15),
 }
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
-
+# Evaluations (好差评) and the director's mailbox (局长信箱), feedback/.
+FEEDBACK = {
+    "INVITATION_DAYS": env.int("FEEDBACK_INVITATION_DAYS", default=7),
+    "CASE_WORKING_DAYS": env.int("FEEDBACK_CASE_WORKING_DAYS", default=5),
+    "MAILBOX_WORKING_DAYS": env.int("FEEDBACK_MAILBOX_WORKING_DAYS", default=15),
+    "MAILBOX_PER_ADDRESS_PER_HOUR": env.int("FEEDBACK_MAILBOX_PER_ADDRESS_PER_HOUR", default=5),
+    "FOLLOW_PER_ADDRESS_PER_10_MINUTES": env.int("FEEDBACK_FOLLOW_PER_10_MINUTES", default=10),
+}
 # Retention (docs/deploy.md "Retention"): personal data is anonymised, records the law wants
 # kept are purged once their period ends; Celery beat applies it nightly (config/celery.py).
 RETENTION = {

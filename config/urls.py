@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("staff/audit/", include("accounts.urls_audit")),
     path("staff/console/", include("queues.urls_staff")),
     path("staff/reports/", include("reports.urls")),
+    path("staff/feedback/", include("feedback.urls_staff")),
     path("staff/", include("accounts.urls")),
     path("", include("core.urls")),
     path("", include("services.urls")),
@@ -28,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("account/", include("accounts.urls_resident")),
     path("queue/screen/", include("queues.urls_screen")),
     path("queue/", include("queues.urls")),
+    path("feedback/", include("feedback.urls")),
     prefix_default_language=True,
 )
 

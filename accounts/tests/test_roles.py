@@ -23,6 +23,7 @@ from appointments.tests.factories import ScheduleFactory, SlotFactory, past_book
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.tests.factories import id_number
+from feedback.tests.factories import evaluation_for, mailbox_item_for
 from queues import actions as queue_actions
 from queues.models import ServiceLevel
 from queues.tests.factories import kiosk_for
@@ -47,6 +48,10 @@ EXPECTED_LISTS = {
         "queues.ticket",
         "queues.kiosk",
         "queues.servicelevel",
+        "feedback.invitation",
+        "feedback.evaluation",
+        "feedback.followupcase",
+        "feedback.mailboxitem",
     },
     "auditor": {
         "accounts.auditentry",
@@ -269,6 +274,10 @@ MAKERS = {
     "queues.ticket": lambda office: _ticket(office),
     "queues.kiosk": lambda office: kiosk_for(office)[0],
     "queues.servicelevel": lambda office: ServiceLevel.objects.create(office=office),
+    "feedback.invitation": lambda office: evaluation_for(office, rating=4).invitation,
+    "feedback.evaluation": lambda office: evaluation_for(office, rating=4),
+    "feedback.followupcase": lambda office: evaluation_for(office, rating=1).case,
+    "feedback.mailboxitem": mailbox_item_for,
 }
 
 

@@ -13,9 +13,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = (
-    "core", "accounts", "services", "appointments", "queues", "documents", "notifications",
+    "core",
+    "accounts",
+    "services",
+    "appointments",
+    "queues",
+    "documents",
+    "feedback",
     "reports",
-)  # fmt: skip
+    "notifications",
+)
 # accounts.admin_scoping: the office-scoping mixin every staff admin uses (one place, STYLE.md).
 PUBLIC_MODULES = {"models", "actions", "selectors", "constants", "admin_scoping"}
 # Test code may also share another app's factories (STYLE.md: `<app>/tests/factories.py`).

@@ -1,0 +1,72 @@
+"""Kinds, statuses, ratings, tags and the allowed transitions of feedback, as plain tables."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class InvitationKind(models.TextChoices):
+    COUNTER = "counter", _("Counter visit")
+    DOCUMENT = "document", _("Document request")
+
+
+# The national five-point scale of 好差评, worst first (the order of the radio group).
+RATING_LABELS: dict[int, str] = {
+    1: _("Very dissatisfied"),
+    2: _("Dissatisfied"),
+    3: _("Neutral"),
+    4: _("Satisfied"),
+    5: _("Very satisfied"),
+}
+LOW_RATINGS = (1, 2)  # a rating of 1 or 2 opens a follow-up case
+
+# Fixed tags (code → label): codes are stored, labels follow the reader's language.
+TAGS: dict[str, str] = {
+    "long_wait": _("Long waiting time"),
+    "friendly": _("Friendly staff"),
+    "efficient": _("Efficient service"),
+    "unclear_materials": _("Unclear list of required documents"),
+    "rude": _("Unfriendly attitude"),
+    "repeat_visits": _("Had to come more than once"),
+    "clear_guidance": _("Clear explanations"),
+    "hard_to_find": _("Hard to find the office or counter"),
+}
+COMMENT_MAX = 500
+ACTION_MAX = 2000
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("case", "Open")
+    CLOSED = "closed", pgettext_lazy("case", "Closed")
+
+
+class MailboxCategory(models.TextChoices):
+    COMPLAINT = "complaint", _("Complaint")
+    SUGGESTION = "suggestion", _("Suggestion")
+    CONSULTATION = "consultation", _("Question")
+    PRAISE = "praise", _("Praise")
+    MISCONDUCT = "misconduct", _("Report of staff misconduct")
+    OTHER = "other", _("Other")
+
+
+class MailboxStatus(models.TextChoices):
+    RECEIVED = "received", _("Received, being handled")
+    ANSWERED = "answered", _("Answered")
+
+
+CASE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    CaseStatus.OPEN: (CaseStatus.CLOSED,),
+    CaseStatus.CLOSED: (),
+}
+MAILBOX_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    MailboxStatus.RECEIVED: (MailboxStatus.ANSWERED,),
+    MailboxStatus.ANSWERED: (),
+}
+
+MAILBOX_TEXT_MAX = 5000
+MAILBOX_ANSWER_MAX = 5000
+# References and follow-up codes: no 0/O, 1/I/L, so a reference read out on the phone is
+# unambiguous. 8 characters of 31 are about 40 bits: not guessable, never sequential.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 8
+FOLLOW_CODE_DIGITS = 6
