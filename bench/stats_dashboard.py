@@ -75,13 +75,13 @@ def _setup() -> dict:
 
     from accounts.actions import staff_role_grant
     from appointments.models import Booking
-    from reports.models import DailyFigure
+    from reports.models import DAILY, DailyFigure
     from services.models import Office
 
     store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     busiest = Booking.objects.values("office_id").annotate(n=Count("id")).order_by("-n").first()
     office = Office.objects.get(pk=busiest["office_id"])
-    span = DailyFigure.objects.aggregate(first=Min("day"), last=Max("day"))
+    span = DailyFigure.objects.filter(level__in=DAILY).aggregate(first=Min("day"), last=Max("day"))
     sessions = {}
     for who, where in (("manager", office), ("bureau", None)):
         user = get_user_model().objects.create_user(
@@ -103,7 +103,7 @@ def _setup() -> dict:
         "office_bookings": busiest["n"],
         "first": span["first"].isoformat(),
         "last": span["last"].isoformat(),
-        "figure_rows": DailyFigure.objects.count(),
+        "figure_rows": DailyFigure.objects.filter(level__in=DAILY).count(),
     }
 
 
@@ -200,7 +200,11 @@ def run(args) -> int:
     server, lines = None, []
     try:
         say(f"database {name}: migrate + seed_demo + generate_city_year")
-        for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo", "--quiet"]):
+        for command in (
+            ["migrate", "--noinput", "-v", "0"],
+            ["collectstatic", "--noinput", "-v", "0"],  # DEBUG=0 serves the hashed copies
+            ["seed_demo", "--quiet"],
+        ):
             subprocess.run([PY, "manage.py", *command], cwd=ROOT, env=env, check=True)
         t0 = time.monotonic()
         generate = ["generate_city_year", "--offices", str(args.offices),
