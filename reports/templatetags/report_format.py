@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from reports.tables import AVERAGE, MINUTES, SHARE
@@ -25,3 +26,12 @@ def fmt(value, kind: str = "int") -> str:
     if kind == MINUTES:
         return str(value)
     return number_format(value, force_grouping=True)
+
+
+@register.simple_tag
+def row_cells(row, columns) -> str:
+    """All the <td> cells of one table row at once: a year per day is 6,000 cells, and one tag
+    per cell made the page's rendering its slowest part."""
+    return format_html_join(
+        "", '<td class="num">{}</td>', ((fmt(c.value(row), c.kind),) for c in columns)
+    )
