@@ -20,7 +20,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _crud("appointments", "booking", *_VIEW) | _crud("queues", "ticket", "view", "change")
     ),
     # Decides document requests; sees bookings to check a resident's history.
-    "reviewer": frozenset(_crud("appointments", "booking", *_VIEW)),
+    "reviewer": frozenset(
+        _crud("appointments", "booking", *_VIEW)
+        | _crud("documents", "documentrequest", "view", "change")  # the review console
+        | _crud("documents", "requestmaterial", *_VIEW)
+        | _crud("documents", "pendingdecision", *_VIEW)
+        | _crud("documents", "certificate", *_VIEW)
+    ),
     # Runs an office: hours, counters, capacity (schedules, slots), closures; sees its bookings,
     # its waiting list and who works there.
     "manager": frozenset(
@@ -37,6 +43,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("queues", "ticket", "view", "change")  # the counter console and live office view
         | _crud("queues", "servicelevel", *_EDIT)
         | _crud("queues", "kiosk", *_EDIT)
+        # Decides document requests too (the second officer of a refusal or revocation).
+        | _crud("documents", "documentrequest", "view", "change")
+        | _crud("documents", "requestmaterial", *_VIEW)
+        | _crud("documents", "pendingdecision", *_VIEW)
+        | _crud("documents", "certificate", *_VIEW)
+        | _crud("documents", "documenttype", "view", "change")  # its time limit
     ),
     # Reads the audit trail and the sign-in records; changes nothing.
     "auditor": frozenset(
