@@ -177,7 +177,7 @@ def request_submit(*, request: DocumentRequest, actor) -> DocumentRequest:
     if actor is not None and req.user_id != actor.pk:
         raise TransitionNotAllowed()
     if req.status != RequestStatus.DRAFT:
-        return req
+        return _refreshed(request, req)
     missing = materials_missing(req)
     if missing:
         labels = ", ".join(str(MaterialKind(kind).label) for kind in missing)
@@ -186,7 +186,15 @@ def request_submit(*, request: DocumentRequest, actor) -> DocumentRequest:
         from core.crypto import decrypt_text
 
         resident_id_number_bind(user=actor, id_number=decrypt_text(req.applicant_id_enc))
-    return workflow.request_transition(request=req, transition=Transition.SUBMIT, actor=actor)
+    workflow.request_transition(request=req, transition=Transition.SUBMIT, actor=actor)
+    return _refreshed(request, req)
+
+
+def _refreshed(request: DocumentRequest, locked: DocumentRequest) -> DocumentRequest:
+    """The caller's instance, brought up to date with the locked copy that was changed."""
+    if locked is not request:
+        request.refresh_from_db()
+    return request
 
 
 def _close_open_decisions(req: DocumentRequest, outcome: str, actor=None) -> None:
@@ -306,7 +314,8 @@ def decision_confirm(
     locked.confirmed_by, locked.closed_at, locked.outcome = actor, timezone.now(), "confirmed"
     locked.save(update_fields=["confirmed_by", "closed_at", "outcome"])
     req = workflow.request_transition(
-        request=locked.request, transition=locked.transition, actor=actor, message=locked.reason
+        request=decision.request, transition=locked.transition, actor=actor,
+        message=locked.reason,
     )
     if locked.transition == Transition.REVOKE:
         from .certificates import certificate_revoke
