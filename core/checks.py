@@ -25,3 +25,20 @@ def personal_data_keys(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def signing_keys(app_configs, **kwargs):
+    """Certificates signed with the generated demo keys would verify only against those."""
+    from .signing import uses_demo_keys
+
+    if not uses_demo_keys():
+        return []
+    return [
+        Warning(
+            "Certificates are signed with generated demo keys.",
+            hint="Set DOCUMENT_SIGNING_KEY, DOCUMENT_SIGNING_CERT and CERTIFICATE_QR_KEY "
+            "(see README: signing keys).",
+            id="onewindow.W010",
+        )
+    ]

@@ -285,6 +285,10 @@ class Certificate(models.Model):
     pdf = models.FileField(_("PDF"), storage=private_storage, max_length=200, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     pdf_generated_at = models.DateTimeField(null=True, blank=True)
+    # The verification code on its way to the PDF, encrypted, bound to the number; emptied in the
+    # same UPDATE that stores the PDF (documents/actions/certificates.py explains why).
+    code_enc = models.TextField(blank=True, editable=False)
+    notified_at = models.DateTimeField(_("holder notified at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
