@@ -48,7 +48,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("documents", "requestmaterial", *_VIEW)
         | _crud("documents", "pendingdecision", *_VIEW)
         | _crud("documents", "certificate", *_VIEW)
-        | _crud("documents", "documenttype", "view", "change")  # its time limit
+        | _crud("documents", "documenttype", *_VIEW)
     ),
     # Reads the audit trail and the sign-in records; changes nothing.
     "auditor": frozenset(

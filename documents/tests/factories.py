@@ -120,6 +120,14 @@ def pdf_upload(name: str = "authorisation.pdf") -> SimpleUploadedFile:
 
 
 def add_material(req: DocumentRequest, kind: str = MaterialKind.ID_FRONT) -> RequestMaterial:
-    from documents.actions import material_add
+    """A stored PNG material, whatever the request's status (as if uploaded while a draft)."""
+    import hashlib
 
-    return material_add(request=req, actor=None, kind=kind, checked=check_upload(png_upload()))
+    from core.uploads import store_private
+
+    checked = check_upload(png_upload())
+    return RequestMaterial.objects.create(
+        request=req, kind=kind, file=store_private(checked, folder=f"documents/{req.pk}"),
+        original_name=checked.original_name, content_type=checked.content_type,
+        size=len(checked.content), sha256=hashlib.sha256(checked.content).hexdigest(),
+    )
