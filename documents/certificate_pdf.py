@@ -29,6 +29,7 @@ def _labels() -> dict:
         "id_number": gettext("Citizen ID number"),
         "purpose": gettext("Purpose"),
         "receiving_org": gettext("Receiving organisation"),
+        "period": gettext("Period covered"),
         "issued_on": gettext("Date of issue"),
         "valid_until": gettext("Valid until"),
         "office": gettext("Issuing office"),

@@ -275,6 +275,8 @@ class Certificate(models.Model):
     holder_id_masked = models.CharField(_("ID number"), max_length=18)
     purpose_text = models.CharField(_("purpose"), max_length=120, blank=True)
     receiving_org = models.CharField(_("receiving organisation"), max_length=100, blank=True)
+    period_from = models.DateField(_("period from"), null=True, blank=True)
+    period_to = models.DateField(_("period until"), null=True, blank=True)
     issued_on = models.DateField(_("issued on"))
     valid_until = models.DateField(_("valid until"))
     status = models.CharField(

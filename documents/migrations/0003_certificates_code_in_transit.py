@@ -12,6 +12,16 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='certificate',
+            name='period_from',
+            field=models.DateField(blank=True, null=True, verbose_name='period from'),
+        ),
+        migrations.AddField(
+            model_name='certificate',
+            name='period_to',
+            field=models.DateField(blank=True, null=True, verbose_name='period until'),
+        ),
+        migrations.AddField(
+            model_name='certificate',
             name='code_enc',
             field=models.TextField(blank=True, editable=False),
         ),
