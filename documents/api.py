@@ -69,7 +69,9 @@ class MaterialSerializer(serializers.Serializer):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    document_type = serializers.SlugField(help_text="The document type code, e.g. no-criminal-record.")
+    document_type = serializers.SlugField(
+        help_text="The document type code, e.g. no-criminal-record."
+    )
     office = serializers.CharField(help_text="The code of the reviewing office.")
     applicant_name = serializers.CharField(max_length=50)
     applicant_id_number = serializers.CharField(max_length=22)

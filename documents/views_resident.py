@@ -225,7 +225,8 @@ def request_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 def material_response(material: RequestMaterial, *, inline: bool = False) -> FileResponse:
     """The stored file, never rendered by the browser as anything but its checked type."""
     handle = material.file.open("rb")
-    filename = f"{material.request.reference}-{material.kind}-{material.pk}.{material.file.name.rsplit('.', 1)[-1]}"
+    extension = material.file.name.rsplit(".", 1)[-1]
+    filename = f"{material.request.reference}-{material.kind}-{material.pk}.{extension}"
     response = FileResponse(handle, content_type=material.content_type,
                             as_attachment=not inline, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"

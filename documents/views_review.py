@@ -10,6 +10,7 @@ revocation, ask for a fresh code from the authenticator app (entered on the same
 fresh for DOCUMENTS["FRESH_SECOND_FACTOR_MINUTES"]). Every view of a request is audited.
 """
 
+import contextlib
 import datetime as dt
 
 from django.contrib import messages
@@ -103,10 +104,9 @@ def review_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if req.status in (RequestStatus.SUBMITTED, RequestStatus.RESUBMITTED) and request.user.has_perm(
         "documents.change_documentrequest"
     ):
-        try:
+        # A race with another reviewer: the page simply shows the current state.
+        with contextlib.suppress(DomainError):
             actions.request_start_review(request=req, actor=request.user)
-        except DomainError:
-            pass  # another reviewer's office role, or a race: the page shows the current state
     actions.request_read_record(request=req, actor=request.user, http_request=request)
     return render(request, "documents/review_detail.html", _context(request, req))
 

@@ -117,7 +117,9 @@ def _lock_own(request: DocumentRequest, actor, statuses: frozenset[str]) -> Docu
 
 
 @transaction.atomic
-def request_draft_update(*, request: DocumentRequest, actor, office=None, **form) -> DocumentRequest:
+def request_draft_update(
+    *, request: DocumentRequest, actor, office=None, **form
+) -> DocumentRequest:
     """Change the draft's form (the same arguments as request_draft_create)."""
     req = _lock_own(request, actor, EDITABLE)
     if office is not None:

@@ -66,8 +66,8 @@ def test_a_draft_keeps_the_id_number_encrypted_with_its_digest_and_mask(doc_type
 
 def test_references_are_random_not_sequential(doc_type, office):
     refs = {
-        actions.request_draft_create(doc_type=doc_type, office=office, user=resident(f"1380013800{i}"),
-                                     **draft_values()).reference
+        actions.request_draft_create(doc_type=doc_type, office=office,
+                                     user=resident(f"1380013800{i}"), **draft_values()).reference
         for i in range(5)
     }
     assert len(refs) == 5

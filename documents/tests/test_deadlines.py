@@ -119,6 +119,12 @@ def office_setup():
     return req, manager
 
 
+def escalate_on(day: dt.date, capture) -> int:
+    """Run the daily task at 07:00 on `day`, with what it does after commit."""
+    with time_machine.travel(at(day, 7), tick=False), capture(execute=True):
+        return requests_escalate()
+
+
 def test_escalation_waits_through_the_holiday_week_then_mails_one_digest_per_office(
     office_setup, django_capture_on_commit_callbacks
 ):
@@ -127,21 +133,15 @@ def test_escalation_waits_through_the_holiday_week_then_mails_one_digest_per_off
     later = request_in(S.SUBMITTED, user=resident("13900139000"), office=req.office,
                        doc_type=req.doc_type, due_on=dt.date(2026, 10, 9))
     # Friday 25 Sep: Monday 28, Tuesday 29, Wednesday 30, Thursday 8 Oct: far enough.
-    with time_machine.travel(at(dt.date(2026, 9, 25), 7), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert requests_escalate() == 0
+    assert escalate_on(dt.date(2026, 9, 25), django_capture_on_commit_callbacks) == 0
     # Wednesday 30 Sep: the next working day is Thursday 8 Oct, the due date.
-    with time_machine.travel(at(dt.date(2026, 9, 30), 7), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert requests_escalate() == 1
+    assert escalate_on(dt.date(2026, 9, 30), django_capture_on_commit_callbacks) == 1
     recipients = sorted(address for m in mail.outbox for address in m.to)
     assert recipients == ["boss@station.test", "bureau@station.test"]
     assert req.reference in mail.outbox[0].body and later.reference not in mail.outbox[0].body
     # The next day (a holiday) nothing new is sent for the same request.
     mail.outbox.clear()
-    with time_machine.travel(at(dt.date(2026, 10, 1), 7), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert requests_escalate() == 0
+    assert escalate_on(dt.date(2026, 10, 1), django_capture_on_commit_callbacks) == 0
     assert mail.outbox == []
     assert DocumentRequest.objects.get(pk=req.pk).escalated_at is not None
 
@@ -156,7 +156,6 @@ def test_a_request_waiting_for_the_resident_is_not_escalated(office_setup):
 def test_a_late_request_is_escalated_over_a_weekend(office_setup,
                                                      django_capture_on_commit_callbacks):
     req, _manager = office_setup
-    with time_machine.travel(at(dt.date(2026, 10, 10), 7), tick=False):  # a Saturday, late
-        with django_capture_on_commit_callbacks(execute=True):
-            assert requests_escalate() == 1
+    # Saturday 10 October: late.
+    assert escalate_on(dt.date(2026, 10, 10), django_capture_on_commit_callbacks) == 1
     assert len(mail.outbox) == 2 and req.reference in mail.outbox[0].body

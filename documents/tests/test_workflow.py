@@ -55,7 +55,8 @@ def test_each_transition_succeeds_where_the_table_allows_it_and_changes_nothing_
         assert req.status == target
         assert DocumentRequest.objects.get(pk=req.pk).status == target
         event = RequestEvent.objects.get(request=req)
-        assert (event.from_status, event.to_status, event.transition) == (status, target, transition)
+        assert (event.from_status, event.to_status) == (status, target)
+        assert event.transition == transition
         entry = AuditEntry.objects.filter(object_id=str(req.pk), action="status_change").get()
         assert entry.details["transition"] == transition
     else:
