@@ -14,9 +14,8 @@ urlpatterns = [
     path("api/v1/", include("services.api_urls")),
     path("api/v1/", include("appointments.api_urls")),
     path("api/v1/", include("documents.api_urls")),
-    path(
-        "api/v1/certificates/verify/", CertificateVerifyView.as_view(), name="api-certificate-verify"
-    ),
+    path("api/v1/certificates/verify/", CertificateVerifyView.as_view(),
+         name="api-certificate-verify"),
     # The issuer's public keys, for verifying certificate QR codes offline (documents/).
     path(
         ".well-known/onewindow-certificate-keys.json", published_keys,

@@ -19,6 +19,7 @@ core knows no domain: what the fields mean is the caller's business (documents/)
 """
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -71,10 +72,8 @@ def _write_once(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o600)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(tmp, path)
-        except FileExistsError:
-            pass
     finally:
         os.unlink(tmp)
 

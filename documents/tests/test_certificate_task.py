@@ -20,6 +20,7 @@ from notifications.models import Message
 from .certificate_helpers import prepared, signing_keys, stored_pdf  # noqa: F401
 from .factories import request_in
 
+pytestmark = pytest.mark.usefixtures("signing_keys")
 on_postgres = pytest.mark.skipif(
     "connection.vendor != 'postgresql'",
     reason="needs PostgreSQL: SQLite serialises whole transactions, so there is no race to lose",
@@ -50,7 +51,7 @@ ONCE = {"status": RequestStatus.ISSUED, "issues": 1, "files": 1, "messages": 2,
 
 
 @pytest.mark.django_db
-def test_the_task_run_twice_issues_once(django_capture_on_commit_callbacks, signing_keys):
+def test_the_task_run_twice_issues_once(django_capture_on_commit_callbacks):
     certificate, _code = prepared(django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         tasks.certificate_generate.delay(certificate.pk)
@@ -63,7 +64,7 @@ def test_the_task_run_twice_issues_once(django_capture_on_commit_callbacks, sign
 
 @pytest.mark.django_db
 def test_a_worker_that_dies_before_the_commit_leaves_nothing_and_the_rerun_issues_once(
-    django_capture_on_commit_callbacks, signing_keys, monkeypatch
+    django_capture_on_commit_callbacks, monkeypatch
 ):
     certificate, _code = prepared(django_capture_on_commit_callbacks)
     real = actions.workflow.request_transition
@@ -90,7 +91,7 @@ def test_a_worker_that_dies_before_the_commit_leaves_nothing_and_the_rerun_issue
 
 @pytest.mark.django_db
 def test_a_failed_delivery_is_retried_without_sending_twice(
-    django_capture_on_commit_callbacks, signing_keys, monkeypatch, mailoutbox
+    django_capture_on_commit_callbacks, monkeypatch, mailoutbox
 ):
     certificate, _code = prepared(django_capture_on_commit_callbacks)
     real = outbox._hand_to_backend
@@ -115,7 +116,7 @@ def test_a_failed_delivery_is_retried_without_sending_twice(
 
 @pytest.mark.django_db
 def test_certificates_whose_task_was_lost_are_made_later(
-    django_capture_on_commit_callbacks, signing_keys
+    django_capture_on_commit_callbacks
 ):
     certificate, _code = prepared(django_capture_on_commit_callbacks)
     assert actions.certificates_generate_missing() == []  # too recent: its task may be running
@@ -129,7 +130,7 @@ def test_certificates_whose_task_was_lost_are_made_later(
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_issue_once(signing_keys, monkeypatch, settings, tmp_path):
+def test_two_workers_at_once_issue_once(monkeypatch, settings, tmp_path):
     monkeypatch.setattr(actions, "_generate_after_commit", lambda certificate_id: None)
     certificate = actions.certificate_prepare(request=request_in(RequestStatus.APPROVED))
     barrier = threading.Barrier(2, timeout=60)

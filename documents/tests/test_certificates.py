@@ -17,10 +17,10 @@ from documents.constants import CODE_ALPHABET, CertificateStatus, Purpose, Reque
 from documents.models import Certificate
 from notifications.models import Message
 
-from .certificate_helpers import issued, prepared, qr_texts, signing_keys, stored_pdf  # noqa: F401
+from .certificate_helpers import issued, prepared, qr_texts, signing_keys, stored_pdf  # noqa: F401,E501
 from .factories import ID_NUMBER
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signing_keys")]
 
 
 def test_the_code_has_at_least_128_random_bits_from_the_alphabet():
@@ -40,7 +40,7 @@ def test_names_are_masked_to_first_and_last_character(name, masked):
 
 
 def test_prepare_copies_the_essentials_and_stores_only_a_keyed_hash(
-    django_capture_on_commit_callbacks, signing_keys
+    django_capture_on_commit_callbacks
 ):
     certificate, code = prepared(django_capture_on_commit_callbacks, receiving_org="星城一中")
     assert certificate.number.startswith(f"WFZ-{timezone.localdate().year}-")
@@ -60,7 +60,7 @@ def test_prepare_copies_the_essentials_and_stores_only_a_keyed_hash(
     assert 89 <= (certificate.valid_until - certificate.issued_on).days <= 92  # 3 months
 
 
-def test_validity_follows_the_document_type(django_capture_on_commit_callbacks, signing_keys):
+def test_validity_follows_the_document_type(django_capture_on_commit_callbacks):
     from .factories import DocumentTypeFactory
 
     with time_machine.travel(dt.datetime(2026, 11, 30, 10, tzinfo=dt.UTC)):
@@ -73,7 +73,7 @@ def test_validity_follows_the_document_type(django_capture_on_commit_callbacks, 
 
 
 def test_prepare_twice_gives_the_same_certificate_and_enqueues_the_pdf_once(
-    django_capture_on_commit_callbacks, signing_keys
+    django_capture_on_commit_callbacks
 ):
     certificate, _code = prepared(django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -82,7 +82,7 @@ def test_prepare_twice_gives_the_same_certificate_and_enqueues_the_pdf_once(
 
 
 def test_issue_stores_a_signed_pdf_clears_the_code_and_issues_the_request(
-    django_capture_on_commit_callbacks, signing_keys
+    django_capture_on_commit_callbacks
 ):
     certificate, code = issued(django_capture_on_commit_callbacks)
     certificate.refresh_from_db()
@@ -98,7 +98,7 @@ def test_issue_stores_a_signed_pdf_clears_the_code_and_issues_the_request(
 
 
 def test_the_pdf_reads_back_with_name_number_masked_id_and_a_qr_to_the_check(
-    django_capture_on_commit_callbacks, signing_keys
+    django_capture_on_commit_callbacks
 ):
     certificate, code = issued(django_capture_on_commit_callbacks)
     pdf = stored_pdf(certificate)
@@ -128,7 +128,7 @@ def test_the_pdf_reads_back_with_name_number_masked_id_and_a_qr_to_the_check(
 
 
 def test_the_holder_is_told_once_by_sms_and_by_email_with_the_pdf(
-    django_capture_on_commit_callbacks, signing_keys, mailoutbox
+    django_capture_on_commit_callbacks, mailoutbox
 ):
     certificate, _code = issued(django_capture_on_commit_callbacks)
     messages = Message.objects.filter(kind=actions.NOTIFY_KIND, ref=certificate.number)
@@ -143,7 +143,7 @@ def test_the_holder_is_told_once_by_sms_and_by_email_with_the_pdf(
     assert len(mailoutbox) == 1
 
 
-def test_revoke_marks_the_certificate(django_capture_on_commit_callbacks, signing_keys):
+def test_revoke_marks_the_certificate(django_capture_on_commit_callbacks):
     from accounts.tests.factories import staff
 
     certificate, _code = issued(django_capture_on_commit_callbacks)
@@ -151,3 +151,85 @@ def test_revoke_marks_the_certificate(django_capture_on_commit_callbacks, signin
     actions.certificate_revoke(certificate=certificate, reason="伪造材料", actor=officer)
     assert certificate.status == CertificateStatus.REVOKED
     assert certificate.revoked_reason == "伪造材料" and certificate.revoked_at is not None
+
+
+def test_what_the_resident_typed_cannot_make_the_pdf_fetch_files_or_internal_urls(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    from core import pdf as core_pdf
+
+    asked = []
+    real_fetch = core_pdf.StaticOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):
+        asked.append(url)
+        return real_fetch(self, url, headers)
+
+    monkeypatch.setattr(core_pdf.StaticOnlyFetcher, "fetch", spy)
+    typed = ('<link rel="attachment" href="file:///etc/passwd">'
+             '<img src="http://169.254.169.254/latest/meta-data/" alt="x">')
+    certificate, _code = issued(django_capture_on_commit_callbacks, receiving_org=typed[:100])
+    pdf = stored_pdf(certificate)
+    assert all(url.startswith(("data:", core_pdf.BASE_URL + "static/")) for url in asked)
+    assert any(url.endswith("certificate-pdf.css") for url in asked)
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.attachments == {}
+    assert "file:///etc/passwd" in reader.pages[0].extract_text()  # shown as text, not fetched
+
+
+def _pdf_url(certificate) -> str:
+    from django.urls import reverse
+
+    return reverse("documents:certificate-pdf", args=[certificate.request.reference])
+
+
+@pytest.fixture
+def owned(django_capture_on_commit_callbacks):
+    from .factories import resident
+
+    owner = resident("13800138111")
+    certificate, code = issued(django_capture_on_commit_callbacks, user=owner)
+    return owner, certificate, code
+
+
+def test_the_owner_downloads_the_pdf_and_sees_the_checks(client, owned):
+    owner, certificate, code = owned
+    actions.certificate_verify(number=certificate.number, code=code, channel="qr")
+    client.force_login(owner)
+    response = client.get(_pdf_url(certificate))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == stored_pdf(certificate)
+    response.close()
+    assert f'filename="{certificate.number}.pdf"' in response["Content-Disposition"]
+
+    from django.template.loader import render_to_string
+
+    html = render_to_string("documents/certificate_panel.html", {"certificate": certificate})
+    assert certificate.number in html and "certificate-checks" in html
+    assert html.count("<tr>") == 2  # the header and one check
+
+
+def test_nobody_else_gets_the_pdf(client, owned, verified_client):
+    from accounts.tests.factories import staff
+    from services.tests.factories import OfficeFactory
+
+    from .factories import resident
+
+    _owner, certificate, _code = owned
+    url = _pdf_url(certificate)
+    assert client.get(url).status_code == 404  # anonymous
+    client.force_login(resident("13900139000"))
+    assert client.get(url).status_code == 404  # another resident
+    elsewhere = staff("reviewer", office=OfficeFactory())
+    assert verified_client(elsewhere).get(url).status_code == 404  # another office's reviewer
+    here = staff("reviewer", office=certificate.office)
+    from django.test import Client
+
+    unverified = Client()
+    unverified.force_login(here)
+    assert unverified.get(url).status_code == 404  # no second factor
+    allowed = verified_client(here).get(url)
+    allowed.close()
+    assert allowed.status_code == 200

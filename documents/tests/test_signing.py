@@ -3,6 +3,7 @@ that fail when a field, or the key, is not the issuer's."""
 
 
 import io
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -14,6 +15,8 @@ from core.pdf import render_to_pdf
 
 from .certificate_helpers import signing_keys  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("signing_keys")
+
 
 def _pdf() -> bytes:
     return render_to_pdf("documents/certificate_pdf.html", {"t": {"none": ("—", "")}})
@@ -24,7 +27,7 @@ def plain_pdf(db):
     return _pdf()
 
 
-def test_a_signed_pdf_validates_and_a_changed_byte_breaks_it(signing_keys, plain_pdf):
+def test_a_signed_pdf_validates_and_a_changed_byte_breaks_it(plain_pdf):
     signed = signing.pades_sign(plain_pdf, reason="issue", location="Xingcheng")
     check = signing.pades_check(signed)
     assert check.intact and check.valid and check.trusted and check.untouched
@@ -35,7 +38,7 @@ def test_a_signed_pdf_validates_and_a_changed_byte_breaks_it(signing_keys, plain
     assert signing.pades_check(bytes(tampered)).intact is False
 
 
-def test_an_update_appended_after_signing_is_reported(signing_keys, plain_pdf):
+def test_an_update_appended_after_signing_is_reported(plain_pdf):
     from pypdf import PdfWriter
 
     signed = signing.pades_sign(plain_pdf)
@@ -47,20 +50,21 @@ def test_an_update_appended_after_signing_is_reported(signing_keys, plain_pdf):
     assert check.untouched is False
 
 
-def test_an_unsigned_pdf_has_no_signature(signing_keys, plain_pdf):
+def test_an_unsigned_pdf_has_no_signature(plain_pdf):
     assert signing.pades_check(plain_pdf) is None
 
 
-def test_the_demo_keys_are_made_once_and_kept(signing_keys):
+def test_the_demo_keys_are_made_once_and_kept(settings):
+    keys_dir = Path(settings.SIGNING_DEMO_DIR)
     signing.ensure_demo_keys()
-    first = (signing_keys / signing.DEMO_KEY_FILE).read_bytes()
+    first = (keys_dir / signing.DEMO_KEY_FILE).read_bytes()
     signing.reset_signing_cache()
     signing.ensure_demo_keys()
-    assert (signing_keys / signing.DEMO_KEY_FILE).read_bytes() == first
-    assert (signing_keys / signing.DEMO_KEY_FILE).stat().st_mode & 0o077 == 0
+    assert (keys_dir / signing.DEMO_KEY_FILE).read_bytes() == first
+    assert (keys_dir / signing.DEMO_KEY_FILE).stat().st_mode & 0o077 == 0
 
 
-def test_keys_from_the_environment_are_used_as_pem_text(settings, signing_keys):
+def test_keys_from_the_environment_are_used_as_pem_text(settings):
     key = Ed25519PrivateKey.generate()
     settings.CERTIFICATE_QR_KEY = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -75,13 +79,13 @@ def test_keys_from_the_environment_are_used_as_pem_text(settings, signing_keys):
 FIELDS = ["WFZ-2026-12345678", "K7M39QXA" * 3 + "ABCD", "20261202", "20270302"]
 
 
-def test_a_payload_round_trips(signing_keys):
+def test_a_payload_round_trips():
     assert signing.verify_payload(signing.sign_payload(FIELDS)) == FIELDS
 
 
 @pytest.mark.parametrize("index, forged", [(0, "WFZ-2026-12345679"), (1, "A" * 28),
                                            (3, "20991231")])
-def test_a_tampered_field_is_rejected(signing_keys, index, forged):
+def test_a_tampered_field_is_rejected(index, forged):
     payload = signing.sign_payload(FIELDS)
     text, signature = payload.split(".")
     fields = signing._unb64(text).decode().split("|")
@@ -91,7 +95,7 @@ def test_a_tampered_field_is_rejected(signing_keys, index, forged):
         signing.verify_payload(tampered)
 
 
-def test_a_payload_signed_with_another_key_is_rejected(signing_keys):
+def test_a_payload_signed_with_another_key_is_rejected():
     other = Ed25519PrivateKey.generate()
     text = "|".join(["1", signing.key_id(signing.qr_private_key().public_key()), *FIELDS]).encode()
     forged = signing._b64(text) + "." + signing._b64(other.sign(text))
@@ -100,12 +104,12 @@ def test_a_payload_signed_with_another_key_is_rejected(signing_keys):
 
 
 @pytest.mark.parametrize("junk", ["", "abc", "a.b.c", "!!!.???", "MXx4.AAAA"])
-def test_malformed_payloads_are_rejected(signing_keys, junk):
+def test_malformed_payloads_are_rejected(junk):
     with pytest.raises(signing.BadPayload):
         signing.verify_payload(junk)
 
 
-def test_a_retired_key_still_verifies_old_codes(settings, signing_keys):
+def test_a_retired_key_still_verifies_old_codes(settings):
     old = signing.sign_payload(FIELDS)
     old_public = signing.qr_private_key().public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -122,7 +126,7 @@ def test_a_retired_key_still_verifies_old_codes(settings, signing_keys):
     assert signing.verify_payload(old) == FIELDS
 
 
-def test_the_public_keys_are_published_outside_the_language_prefix(client, signing_keys):
+def test_the_public_keys_are_published_outside_the_language_prefix(client):
     response = client.get("/.well-known/onewindow-certificate-keys.json")
     assert response.status_code == 200
     assert reverse("certificate-keys") == "/.well-known/onewindow-certificate-keys.json"
@@ -142,7 +146,7 @@ def test_the_public_keys_are_published_outside_the_language_prefix(client, signi
     public.verify(signing._unb64(signature), signing._unb64(text))
 
 
-def test_demo_keys_fail_the_deployment_check(settings, signing_keys):
+def test_demo_keys_fail_the_deployment_check(settings):
     from core.checks import signing_keys as check
 
     assert [w.id for w in check(None)] == ["onewindow.W010"]

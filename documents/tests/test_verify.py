@@ -17,7 +17,7 @@ from documents.models import CertificateCheck
 from .certificate_helpers import issued, signing_keys  # noqa: F401
 from .factories import ID_NUMBER
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signing_keys")]
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,7 @@ def _fresh_rate_limits():
 
 
 @pytest.fixture
-def certificate_and_code(django_capture_on_commit_callbacks, signing_keys):
+def certificate_and_code(django_capture_on_commit_callbacks):
     return issued(django_capture_on_commit_callbacks, holder_name="张小三")
 
 
