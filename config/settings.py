@@ -229,6 +229,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several components have a `status`; the booking keeps the name it had before the others.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "appointments.constants.BookingStatus",
+        "VerificationStatusEnum": "documents.constants.CheckResult",
+    },
 }
 
 # Security: strict in production (DEBUG=0), relaxed for the local dev server.
