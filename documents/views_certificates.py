@@ -25,6 +25,7 @@ from core import signing
 from core.uploads import private_storage
 
 from . import selectors
+from .actions import request_read_record
 from .actions.certificates import (
     CODE_LENGTH,
     Verification,
@@ -148,6 +149,9 @@ def certificate_pdf(request: HttpRequest, reference: str) -> FileResponse:
     certificate = getattr(req, "certificate", None)
     if certificate is None or not certificate.pdf:
         raise Http404
+    if req.user_id != request.user.pk:  # staff looking at a resident's document: audited
+        request_read_record(request=req, actor=request.user, http_request=request,
+                            what="certificate")
     response = FileResponse(
         private_storage.open(certificate.pdf.name, "rb"), content_type="application/pdf",
         as_attachment=True, filename=f"{certificate.number}.pdf",

@@ -233,3 +233,7 @@ def test_nobody_else_gets_the_pdf(client, owned, verified_client):
     allowed = verified_client(here).get(url)
     allowed.close()
     assert allowed.status_code == 200
+    from accounts.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(action="view", actor=here).get()
+    assert entry.details == {"page": "certificate"}
