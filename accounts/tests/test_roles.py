@@ -23,6 +23,8 @@ from appointments.tests.factories import ScheduleFactory, SlotFactory, past_book
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.tests.factories import id_number
+from documents.models import PendingDecision
+from documents.tests.factories import request_in
 from queues import actions as queue_actions
 from queues.models import ServiceLevel
 from queues.tests.factories import kiosk_for
@@ -34,7 +36,7 @@ pytestmark = pytest.mark.django_db
 # What each role finds in the admin, written out by hand: a slip in the mapping shows up here.
 EXPECTED_LISTS = {
     "clerk": {"appointments.booking", "queues.ticket"},
-    "reviewer": {"appointments.booking"},
+    "reviewer": {"appointments.booking", "documents.documentrequest", "documents.pendingdecision"},
     "manager": {
         "appointments.schedule",
         "appointments.closure",
@@ -47,6 +49,9 @@ EXPECTED_LISTS = {
         "queues.ticket",
         "queues.kiosk",
         "queues.servicelevel",
+        "documents.documentrequest",
+        "documents.pendingdecision",
+        "documents.documenttype",
     },
     "auditor": {
         "accounts.auditentry",
@@ -269,6 +274,11 @@ MAKERS = {
     "queues.ticket": lambda office: _ticket(office),
     "queues.kiosk": lambda office: kiosk_for(office)[0],
     "queues.servicelevel": lambda office: ServiceLevel.objects.create(office=office),
+    "documents.documentrequest": lambda office: request_in("submitted", office=office),
+    "documents.pendingdecision": lambda office: PendingDecision.objects.create(
+        request=request_in("under_review", office=office), transition="reject", reason="-",
+        proposed_by=staff("reviewer", office=office),
+    ),
 }
 
 

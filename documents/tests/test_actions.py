@@ -284,3 +284,65 @@ def test_staff_reads_are_audited_with_the_holders_digest():
     actions.request_read_record(request=req, actor=reviewer, what="request")
     entry = AuditEntry.objects.get(action="view", object_id=str(req.pk))
     assert entry.subject_hmac == req.holder_id_hmac and entry.actor == reviewer
+
+
+# --- races (PostgreSQL: row locks) ---------------------------------------------------------------
+
+on_postgres = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'",
+    reason="race tests need PostgreSQL (SQLite serialises every write, so a race proves nothing)",
+)
+
+
+def _at_once(count: int, call) -> list:
+    """Run `call` in `count` threads released together; the results or exceptions."""
+    import threading
+
+    from django.db import connections
+
+    barrier, results = threading.Barrier(count), []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(call())
+        except Exception as error:  # the refusals are the point
+            results.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_eight_clicks_on_submit_at_once_submit_once():
+    user = resident()
+    req = request_in(S.DRAFT, user=user, submitted_at=None, due_on=None)
+    add_material(req, MaterialKind.ID_FRONT)
+    add_material(req, MaterialKind.ID_BACK)
+    results = _at_once(8, lambda: actions.request_submit(
+        request=DocumentRequest.objects.get(pk=req.pk), actor=user))
+    assert all(isinstance(r, DocumentRequest) for r in results), results
+    assert req.events.filter(transition=T.SUBMIT).count() == 1
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_approving_at_once_make_one_decision_and_one_certificate():
+    req = request_in(S.UNDER_REVIEW, user=resident())
+    officers = [staff("reviewer", req.office), staff("manager", req.office)]
+    turn = iter(officers * 4)
+    results = _at_once(8, lambda: actions.request_approve(
+        request=DocumentRequest.objects.get(pk=req.pk), actor=next(turn),
+        second_factor_at=timezone.now()))
+    assert sum(isinstance(r, DocumentRequest) for r in results) == 1
+    assert all(isinstance(r, IllegalTransition) for r in results
+               if not isinstance(r, DocumentRequest))
+    assert Certificate.objects.filter(request=req).count() == 1
+    assert req.events.filter(transition=T.APPROVE).count() == 1
