@@ -86,54 +86,87 @@ def _pem_private(key) -> bytes:
     )
 
 
+def self_signed_signer(common_name: str = "OneWindow demo document signer") -> tuple[bytes, bytes]:
+    """(key PEM, certificate PEM): a new EC P-256 key and a self-signed certificate for it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "OneWindow demo"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=True, key_cert_sign=True,
+                crl_sign=False, key_encipherment=False, data_encipherment=False,
+                key_agreement=False, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return _pem_private(key), cert.public_bytes(serialization.Encoding.PEM)
+
+
+def qr_key_new() -> bytes:
+    """A new Ed25519 private key, PEM."""
+    return _pem_private(Ed25519PrivateKey.generate())
+
+
 def _demo_document_key() -> tuple[bytes, bytes]:
     """(key PEM, certificate PEM) of the demo signer, generated on first use."""
     key_path, cert_path = _demo_dir() / DEMO_KEY_FILE, _demo_dir() / DEMO_CERT_FILE
     if not (key_path.exists() and cert_path.exists()):
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "OneWindow demo"),
-                x509.NameAttribute(NameOID.COMMON_NAME, "OneWindow demo document signer"),
-            ]
-        )
-        now = dt.datetime.now(dt.UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True, content_commitment=True, key_cert_sign=True,
-                    crl_sign=False, key_encipherment=False, data_encipherment=False,
-                    key_agreement=False, encipher_only=False, decipher_only=False,
-                ),
-                critical=True,
-            )
-            .sign(key, hashes.SHA256())
-        )
+        key_pem, cert_pem = self_signed_signer()
         # The key goes first: a certificate without its key is useless, the reverse is repaired.
-        _write_once(key_path, _pem_private(key))
+        _write_once(key_path, key_pem)
         if not cert_path.exists():
-            _write_once(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+            _write_once(cert_path, cert_pem)
     return key_path.read_bytes(), cert_path.read_bytes()
 
 
 def _demo_qr_key() -> bytes:
     path = _demo_dir() / DEMO_QR_KEY_FILE
     if not path.exists():
-        _write_once(path, _pem_private(Ed25519PrivateKey.generate()))
+        _write_once(path, qr_key_new())
     return path.read_bytes()
 
 
 def uses_demo_keys() -> bool:
     return not (settings.DOCUMENT_SIGNING_KEY and settings.CERTIFICATE_QR_KEY)
+
+
+def configured_keys_problems() -> list[str]:
+    """What is wrong with the configured keys (unreadable, not a key, key and certificate
+    mismatched); checked at deployment, not at the first certificate."""
+    problems = []
+    try:
+        if settings.DOCUMENT_SIGNING_KEY:
+            material = document_signer()
+            key = serialization.load_pem_private_key(material.key_pem, password=material.password)
+            cert = x509.load_pem_x509_certificate(material.cert_pem)
+            if cert.public_key().public_numbers() != key.public_key().public_numbers():
+                problems.append("DOCUMENT_SIGNING_KEY does not belong to DOCUMENT_SIGNING_CERT")
+    except (OSError, ValueError, TypeError) as exc:
+        problems.append(f"DOCUMENT_SIGNING_KEY/CERT: {exc}")
+    try:
+        if settings.CERTIFICATE_QR_KEY:
+            qr_private_key()
+            qr_public_keys()
+    except (OSError, ValueError, TypeError) as exc:
+        problems.append(f"CERTIFICATE_QR_KEY: {exc}")
+    return problems
 
 
 def ensure_demo_keys() -> None:

@@ -146,10 +146,19 @@ def test_the_public_keys_are_published_outside_the_language_prefix(client):
     public.verify(signing._unb64(signature), signing._unb64(text))
 
 
-def test_demo_keys_fail_the_deployment_check(settings):
+def test_demo_keys_fail_the_deployment_check_and_broken_keys_are_errors(settings):
     from core.checks import signing_keys as check
 
     assert [w.id for w in check(None)] == ["onewindow.W010"]
-    settings.DOCUMENT_SIGNING_KEY = settings.DOCUMENT_SIGNING_CERT = "x"
-    settings.CERTIFICATE_QR_KEY = "y"
+    key_pem, cert_pem = signing.self_signed_signer("production")
+    settings.DOCUMENT_SIGNING_KEY = key_pem.decode()
+    settings.DOCUMENT_SIGNING_CERT = cert_pem.decode()
+    settings.CERTIFICATE_QR_KEY = signing.qr_key_new().decode()
+    signing.reset_signing_cache()
     assert check(None) == []
+
+    other_key, _other_cert = signing.self_signed_signer("someone else")
+    settings.DOCUMENT_SIGNING_KEY = other_key.decode()
+    settings.CERTIFICATE_QR_KEY = "/nonexistent/qr.pem"
+    signing.reset_signing_cache()
+    assert [problem.id for problem in check(None)] == ["onewindow.E011", "onewindow.E011"]
