@@ -246,7 +246,13 @@ def pades_sign(pdf: bytes, *, reason: str = "", location: str = "") -> bytes:
         reason=reason or None,
         location=location or None,
     )
-    out = signers.sign_pdf(writer, meta, signer=_pyhanko_signer())
+    # Invisible and hidden: a zero-size widget outside the structure tree would trouble PDF/UA
+    # checkers; the signature panel of a PDF reader shows it all the same.
+    field = fields.SigFieldSpec(
+        "IssuerSignature",
+        invis_sig_settings=fields.InvisSigSettings(set_print_flag=False, set_hidden_flag=True),
+    )
+    out = signers.sign_pdf(writer, meta, signer=_pyhanko_signer(), new_field_spec=field)
     return out.getvalue()
 
 
