@@ -255,7 +255,7 @@ class PendingDecision(models.Model):
 class Certificate(models.Model):
     """An issued document. The holder's essentials are copied at issue, so later changes to the
     request cannot alter what a verifier sees. The verification code itself is never stored:
-    only its keyed hash (like a password), the PDF carries it."""
+    only its hash (like a password), the PDF carries it."""
 
     request = models.OneToOneField(
         DocumentRequest, on_delete=models.PROTECT, related_name="certificate",

@@ -4,9 +4,12 @@ anyone with the number and the code (or the QR), revoked after a confirmed decis
 The verification code and where it lives
 ----------------------------------------
 The code is 28 characters of CODE_ALPHABET (31 symbols, log2(31) ≈ 4.95 bits each: 138 random
-bits from `secrets`), printed in seven groups of four. The database keeps only a keyed hash of
-it (HMAC-SHA256 under PII_HMAC_KEY), like a password: someone who copies the database cannot
-verify, or forge a verification of, any certificate.
+bits from `secrets`), printed in seven groups of four. The database keeps only its SHA-256
+(domain-separated), like a password: someone who copies the database cannot verify, or forge a
+verification of, any certificate. With 138 random bits there is nothing to brute-force, so a key
+would add no strength; it would only tie every certificate ever issued to one key (rotating
+PII_HMAC_KEY with `rotate_keys --hmac` recomputes digests from decrypted values, which a code
+that is never stored cannot have), and a lost or rotated key would make all of them "not found".
 
 The code must still reach the PDF, which is rendered later by a Celery task. Between
 `certificate_prepare` (inside the approval's transaction) and the PDF being stored, the code waits
@@ -47,7 +50,7 @@ from django.utils.translation import gettext as _
 from accounts.actions import audit_record
 from accounts.models import AuditAction
 from core import signing
-from core.crypto import decrypt_text, encrypt_text, pii_hmac
+from core.crypto import decrypt_text, encrypt_text
 from core.uploads import private_storage
 from notifications.actions import DeliveryFailed, message_send
 from notifications.models import Channel, Message, MessageStatus
@@ -89,7 +92,7 @@ def code_normalize(text: str) -> str:
 
 
 def code_digest(code: str) -> str:
-    return pii_hmac("certificate-code:" + code)
+    return hashlib.sha256(f"onewindow-certificate-code:v1:{code}".encode()).hexdigest()
 
 
 def number_normalize(text: str) -> str:
