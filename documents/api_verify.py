@@ -15,6 +15,12 @@ from .actions.certificates import certificate_verify, certificate_verify_qr
 from .constants import CheckChannel, CheckResult
 
 
+class VerifyRateThrottle(LookupRateThrottle):
+    """The lookup rates, counted apart from booking lookups."""
+
+    cache_format = "throttle_certificate_verify_%(scope)s_%(ident)s"
+
+
 class QuerySerializer(serializers.Serializer):
     number = serializers.CharField(required=False, max_length=40)
     code = serializers.CharField(required=False, max_length=60)
@@ -46,7 +52,7 @@ class VerificationSerializer(serializers.Serializer):
 
 
 class CertificateVerifyView(APIView):
-    throttle_classes = [LookupRateThrottle]
+    throttle_classes = [VerifyRateThrottle]
 
     @extend_schema(
         operation_id="certificate_verify",
