@@ -49,7 +49,7 @@ def _id_number(value: str) -> str:
         raise serializers.ValidationError(error.messages)
 
 
-class MaterialSerializer(serializers.Serializer):
+class ApplicationMaterialSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=MaterialKind.choices)
     filename = serializers.CharField(max_length=120, required=False, default="")
     content_base64 = serializers.CharField(help_text="The file, base64-encoded (PDF, JPEG, PNG).")
@@ -88,7 +88,7 @@ class ApplicationCreateSerializer(serializers.Serializer):
     receiving_org = serializers.CharField(max_length=100, required=False, default="")
     period_from = serializers.DateField(required=False, default=None)
     period_to = serializers.DateField(required=False, default=None)
-    materials = MaterialSerializer(many=True)
+    materials = ApplicationMaterialSerializer(many=True)
 
     def validate_document_type(self, code: str) -> DocumentType:
         try:

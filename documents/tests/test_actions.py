@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction  # noqa: F401 (skipif reads connection)
 from django.utils import timezone
 
 from accounts.models import AuditEntry
