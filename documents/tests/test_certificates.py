@@ -200,8 +200,8 @@ def test_the_owner_downloads_the_pdf_and_sees_the_checks(client, owned):
     client.force_login(owner)
     response = client.get(_pdf_url(certificate))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    # Reading the stream to its end closes the file (the test client's wrapper closes it).
     assert b"".join(response.streaming_content) == stored_pdf(certificate)
-    response.close()
     assert f'filename="{certificate.number}.pdf"' in response["Content-Disposition"]
 
     from django.template.loader import render_to_string
@@ -231,8 +231,8 @@ def test_nobody_else_gets_the_pdf(client, owned, verified_client):
     unverified.force_login(here)
     assert unverified.get(url).status_code == 404  # no second factor
     allowed = verified_client(here).get(url)
-    allowed.close()
     assert allowed.status_code == 200
+    assert b"".join(allowed.streaming_content).startswith(b"%PDF-")
     from accounts.models import AuditEntry
 
     entry = AuditEntry.objects.filter(action="view", actor=here).get()
