@@ -151,7 +151,6 @@ def test_the_owner_downloads_a_material_and_nobody_else_finds_it(client, user):
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
-    response.close()
     client.force_login(resident("13900139000"))
     assert client.get(url).status_code == 404
     assert client.get(reverse("documents:request_detail", args=[req.reference])).status_code == 404

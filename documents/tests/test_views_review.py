@@ -87,7 +87,7 @@ def test_a_material_is_shown_inline_to_the_office_and_its_view_is_audited(consol
     response = console.get(url + "?inline=1")
     assert response.status_code == 200 and response["Content-Disposition"].startswith("inline")
     assert response["X-Content-Type-Options"] == "nosniff"
-    response.close()
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")  # read: closes the file
     entry = AuditEntry.objects.filter(action="view", object_id=str(req.pk)).last()
     assert entry.details["page"] == f"material {material.pk}"
 
