@@ -15,8 +15,10 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path_factory):
     settings.SMS_BACKEND = "notifications.backends.LocmemSMSBackend"
+    # Demo signing keys (core/signing.py) made once per run, never in the developer's private/.
+    settings.SIGNING_DEMO_DIR = tmp_path_factory.getbasetemp() / "signing-keys"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 

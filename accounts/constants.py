@@ -20,7 +20,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _crud("appointments", "booking", *_VIEW) | _crud("queues", "ticket", "view", "change")
     ),
     # Decides document requests; sees bookings to check a resident's history.
-    "reviewer": frozenset(_crud("appointments", "booking", *_VIEW)),
+    "reviewer": frozenset(
+        _crud("appointments", "booking", *_VIEW)
+        | _crud("documents", "documentrequest", "view", "change")  # the review console
+        | _crud("documents", "requestmaterial", *_VIEW)
+        | _crud("documents", "pendingdecision", *_VIEW)
+        | _crud("documents", "certificate", *_VIEW)
+    ),
     # Runs an office: hours, counters, capacity (schedules, slots), closures; sees its bookings,
     # its waiting list and who works there.
     "manager": frozenset(
@@ -44,6 +50,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("feedback", "evaluation", *_VIEW)
         | _crud("feedback", "followupcase", "view", "change")
         | _crud("feedback", "mailboxitem", "view", "change")
+        # Decides document requests too (the second officer of a refusal or revocation).
+        | _crud("documents", "documentrequest", "view", "change")
+        | _crud("documents", "requestmaterial", *_VIEW)
+        | _crud("documents", "pendingdecision", *_VIEW)
+        | _crud("documents", "certificate", *_VIEW)
+        | _crud("documents", "documenttype", *_VIEW)
     ),
     # Reads the audit trail, the sign-in records and the statistics; changes nothing.
     "auditor": frozenset(

@@ -34,6 +34,16 @@ app.conf.beat_schedule = {
         "task": "queues.tasks.queue_service_level_check",
         "schedule": 60.0,
     },
+    # Certificate PDFs whose task was lost (documents/): made and issued, exactly once.
+    "documents-certificates-missing": {
+        "task": "documents.tasks.certificates_generate_missing",
+        "schedule": 600.0,
+    },
+    # Document requests near or past their time limit: one digest per office to its managers.
+    "documents-escalate-requests": {
+        "task": "documents.tasks.requests_escalate",
+        "schedule": crontab(minute=30, hour=8),
+    },
     "appointments-reminders": {
         "task": "appointments.tasks.bookings_send_reminders",
         "schedule": crontab(minute=0, hour="9-20"),

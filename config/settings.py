@@ -242,6 +242,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several components have a `status`; the booking keeps the name it had before the others.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "appointments.constants.BookingStatus",
+        "VerificationStatusEnum": "documents.constants.CheckResult",
+    },
 }
 
 # Security: strict in production (DEBUG=0), relaxed for the local dev server.
@@ -279,6 +284,13 @@ QUEUES = {
     "SMS_WHEN_AHEAD": env.int("QUEUE_SMS_WHEN_AHEAD", default=3),
     "DEFAULT_TARGET_MINUTES": env.int("QUEUE_DEFAULT_TARGET_MINUTES", default=15),
 }
+# Document requests (documents/): escalation to the office managers, the fresh second factor
+# that approving, revoking and confirming ask for, and the size of one uploaded material.
+DOCUMENTS = {
+    "ESCALATE_WITHIN_WORKING_DAYS": env.int("DOCUMENTS_ESCALATE_WITHIN_WORKING_DAYS", default=1),
+    "FRESH_SECOND_FACTOR_MINUTES": env.int("DOCUMENTS_FRESH_SECOND_FACTOR_MINUTES", default=5),
+    "API_MATERIAL_MAX_BYTES": env.int("DOCUMENTS_API_MATERIAL_MAX_BYTES", default=5 * 1024 * 1024),
+}
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Evaluations (好差评) and the director's mailbox (局长信箱), feedback/.
 FEEDBACK = {
@@ -305,6 +317,21 @@ RETENTION = {
 # Personal data at rest (core/crypto.py): see README for generating keys.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 PII_HMAC_KEY = env("PII_HMAC_KEY", default="")
+
+# The issuer's keys (core/signing.py): PAdES signing of certificate PDFs and the Ed25519 key of
+# the certificates' QR payloads. Each value is a file path or the PEM itself. Unset, demo keys
+# are generated once into SIGNING_DEMO_DIR (never for production: `check --deploy` warns).
+DOCUMENT_SIGNING_KEY = env("DOCUMENT_SIGNING_KEY", default="")
+DOCUMENT_SIGNING_CERT = env("DOCUMENT_SIGNING_CERT", default="")
+DOCUMENT_SIGNING_CHAIN = env("DOCUMENT_SIGNING_CHAIN", default="")
+DOCUMENT_SIGNING_KEY_PASSWORD = env("DOCUMENT_SIGNING_KEY_PASSWORD", default="")
+CERTIFICATE_QR_KEY = env("CERTIFICATE_QR_KEY", default="")
+CERTIFICATE_QR_RETIRED_PUBLIC_KEYS = env.list("CERTIFICATE_QR_RETIRED_PUBLIC_KEYS", default=[])
+SIGNING_DEMO_DIR = env.path("SIGNING_DEMO_DIR", default=BASE_DIR / "private" / "signing")
+# Certificates (documents/): verification attempts per address per minute on /verify/.
+CERTIFICATES = {
+    "VERIFY_PER_MINUTE": env.int("CERTIFICATE_VERIFY_PER_MINUTE", default=20),
+}
 
 # Staff sign-in (accounts/): password, then a TOTP code or a backup code. Staff sessions end
 # after STAFF_IDLE_MINUTES without a request, and every session when the browser closes.

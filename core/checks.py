@@ -1,7 +1,7 @@
 """Deployment checks of our own, run by `manage.py check --deploy`."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -22,6 +22,29 @@ def personal_data_keys(app_configs, **kwargs):
                 "PII_HMAC_KEY is not set: lookup digests use a key derived from SECRET_KEY.",
                 hint="Set PII_HMAC_KEY to a base64 32-byte key.",
                 id="onewindow.W002",
+            )
+        )
+    return problems
+
+
+@register(Tags.security, deploy=True)
+def signing_keys(app_configs, **kwargs):
+    """Certificates signed with generated demo keys verify only against those; configured keys
+    that do not load would fail at the first certificate."""
+    from .signing import configured_keys_problems, uses_demo_keys
+
+    problems = [
+        Error(f"Signing key problem: {text}", hint="See README: certificates, signing keys.",
+              id="onewindow.E011")
+        for text in configured_keys_problems()
+    ]
+    if uses_demo_keys():
+        problems.append(
+            Warning(
+                "Certificates are signed with generated demo keys.",
+                hint="Set DOCUMENT_SIGNING_KEY, DOCUMENT_SIGNING_CERT and CERTIFICATE_QR_KEY "
+                "(see README: signing keys).",
+                id="onewindow.W010",
             )
         )
     return problems

@@ -255,7 +255,7 @@ class PendingDecision(models.Model):
 class Certificate(models.Model):
     """An issued document. The holder's essentials are copied at issue, so later changes to the
     request cannot alter what a verifier sees. The verification code itself is never stored:
-    only its keyed hash (like a password), the PDF carries it."""
+    only its hash (like a password), the PDF carries it."""
 
     request = models.OneToOneField(
         DocumentRequest, on_delete=models.PROTECT, related_name="certificate",
@@ -275,6 +275,8 @@ class Certificate(models.Model):
     holder_id_masked = models.CharField(_("ID number"), max_length=18)
     purpose_text = models.CharField(_("purpose"), max_length=120, blank=True)
     receiving_org = models.CharField(_("receiving organisation"), max_length=100, blank=True)
+    period_from = models.DateField(_("period from"), null=True, blank=True)
+    period_to = models.DateField(_("period until"), null=True, blank=True)
     issued_on = models.DateField(_("issued on"))
     valid_until = models.DateField(_("valid until"))
     status = models.CharField(
@@ -285,6 +287,10 @@ class Certificate(models.Model):
     pdf = models.FileField(_("PDF"), storage=private_storage, max_length=200, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     pdf_generated_at = models.DateTimeField(null=True, blank=True)
+    # The verification code on its way to the PDF, encrypted, bound to the number; emptied in the
+    # same UPDATE that stores the PDF (documents/actions/certificates.py explains why).
+    code_enc = models.TextField(blank=True, editable=False)
+    notified_at = models.DateTimeField(_("holder notified at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

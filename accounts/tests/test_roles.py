@@ -24,6 +24,8 @@ from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.tests.factories import id_number
 from feedback.tests.factories import evaluation_for, mailbox_item_for
+from documents.models import PendingDecision
+from documents.tests.factories import request_in
 from queues import actions as queue_actions
 from queues.models import ServiceLevel
 from queues.tests.factories import kiosk_for
@@ -35,7 +37,7 @@ pytestmark = pytest.mark.django_db
 # What each role finds in the admin, written out by hand: a slip in the mapping shows up here.
 EXPECTED_LISTS = {
     "clerk": {"appointments.booking", "queues.ticket"},
-    "reviewer": {"appointments.booking"},
+    "reviewer": {"appointments.booking", "documents.documentrequest", "documents.pendingdecision"},
     "manager": {
         "appointments.schedule",
         "appointments.closure",
@@ -52,6 +54,9 @@ EXPECTED_LISTS = {
         "feedback.evaluation",
         "feedback.followupcase",
         "feedback.mailboxitem",
+        "documents.documentrequest",
+        "documents.pendingdecision",
+        "documents.documenttype",
     },
     "auditor": {
         "accounts.auditentry",
@@ -278,6 +283,11 @@ MAKERS = {
     "feedback.evaluation": lambda office: evaluation_for(office, rating=4),
     "feedback.followupcase": lambda office: evaluation_for(office, rating=1).case,
     "feedback.mailboxitem": mailbox_item_for,
+    "documents.documentrequest": lambda office: request_in("submitted", office=office),
+    "documents.pendingdecision": lambda office: PendingDecision.objects.create(
+        request=request_in("under_review", office=office), transition="reject", reason="-",
+        proposed_by=staff("reviewer", office=office),
+    ),
 }
 
 

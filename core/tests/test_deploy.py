@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from core.signing import qr_key_new, self_signed_signer
+
 ROOT = Path(settings.BASE_DIR)
 
 
@@ -34,6 +36,10 @@ PRODUCTION = {
     "DATABASE_URL": "sqlite:////tmp/onewindow-deploy-check.sqlite3",
     "FIELD_ENCRYPTION_KEYS": base64.b64encode(os.urandom(32)).decode(),
     "PII_HMAC_KEY": base64.b64encode(os.urandom(32)).decode(),
+    # The issuer's keys (core/signing.py), as PEM text in the environment.
+    **dict(zip(("DOCUMENT_SIGNING_KEY", "DOCUMENT_SIGNING_CERT"),
+               (pem.decode() for pem in self_signed_signer("deploy check")), strict=True)),
+    "CERTIFICATE_QR_KEY": qr_key_new().decode(),
 }
 
 

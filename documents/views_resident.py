@@ -1,0 +1,262 @@
+"""The resident's document pages, /<lang>/documents/ (a signed-in resident account).
+
+    /documents/                              my requests, and the documents one can apply for
+    /documents/apply/<type>/                 the form with the uploads → a draft
+    /documents/r/<ref>/edit/                 change the draft
+    /documents/r/<ref>/review/               everything at a glance, then submit
+    /documents/r/<ref>/                      status, history, reply to a request for information
+    /documents/r/<ref>/withdraw/             withdraw, after a confirmation
+    /documents/r/<ref>/materials/<id>/       one's own uploaded file
+"""
+
+import uuid
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.selectors import user_is_resident
+from core.errors import DomainError
+from core.idempotency import idempotent_run
+
+from . import actions, selectors
+from .constants import RequestStatus
+from .forms import ApplicationForm, ResubmitForm
+from .models import DocumentRequest, DocumentType, RequestMaterial
+
+
+def resident_required(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("account:signin"))
+        if not user_is_resident(request.user):
+            raise PermissionDenied(_("This page is for residents' accounts only."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _own(request: HttpRequest, reference: str) -> DocumentRequest:
+    try:
+        return selectors.request_get_for_resident(request.user, reference=reference)
+    except DocumentRequest.DoesNotExist:
+        raise Http404 from None
+
+
+def _doc_type(code: str) -> DocumentType:
+    try:
+        return selectors.doc_type_get_active(code=code)
+    except DocumentType.DoesNotExist:
+        raise Http404 from None
+
+
+@never_cache
+@resident_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "requests": selectors.request_list_for_resident(request.user),
+        "doc_types": selectors.doc_type_list_active(),
+    }
+    return render(request, "documents/request_list.html", context)
+
+
+def _save_draft(request: HttpRequest, form: ApplicationForm, draft: DocumentRequest | None):
+    values = form.form_values()
+    office = form.cleaned_data["office"]
+    if draft is None:
+        draft = actions.request_draft_create(
+            doc_type=form.doc_type, office=office, user=request.user,
+            language=request.LANGUAGE_CODE, **values,
+        )
+    else:
+        draft = actions.request_draft_update(request=draft, actor=request.user, office=office,
+                                             **values)
+    for kind, checked in form.uploads():
+        for old in draft.materials.filter(kind=kind):
+            if kind != "other":  # one front, one back, one authorisation: a new one replaces
+                actions.material_remove(material=old, actor=request.user)
+        actions.material_add(request=draft, actor=request.user, kind=kind, checked=checked)
+    return draft
+
+
+def _apply(request: HttpRequest, doc_type: DocumentType, draft: DocumentRequest | None):
+    offices = selectors.office_list_for_doc_type(doc_type)
+    have = set(draft.materials.values_list("kind", flat=True)) if draft else set()
+    initial = _initial(request, draft, offices)
+    form = ApplicationForm(request.POST or None, request.FILES or None, doc_type=doc_type,
+                           offices=offices, have_kinds=have, initial=initial)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data.get("token") or ""
+        try:
+            if draft is None and token:
+                outcome = idempotent_run(
+                    scope=f"documents-draft:{request.user.pk}", key=token, fingerprint=token,
+                    run=lambda: (201, {"reference": _save_draft(request, form, None).reference}),
+                )
+                if "reference" not in outcome.body:
+                    raise DomainError(outcome.body.get("detail"))
+                reference = outcome.body["reference"]
+            else:
+                reference = _save_draft(request, form, draft).reference
+        except DomainError as refusal:
+            error = str(refusal)
+        else:
+            return redirect("documents:request_review", reference)
+        form.data = form.data.copy()
+        form.data["token"] = uuid.uuid4().hex  # the refused attempt keeps its key
+    context = {"form": form, "doc_type": doc_type, "draft": draft, "error": error,
+               "materials": draft.materials.all() if draft else []}
+    return render(request, "documents/request_apply.html", context)
+
+
+def _initial(request: HttpRequest, draft: DocumentRequest | None, offices) -> dict:
+    if draft is None:
+        profile = getattr(request.user, "resident_profile", None)
+        single = offices.first() if offices.count() == 1 else None
+        return {"phone": getattr(profile, "verified_phone", ""),
+                "email": getattr(profile, "verified_email", ""), "office": single}
+    fields = ("applicant_name", "phone", "email", "on_behalf", "holder_name", "purpose",
+              "purpose_other", "receiving_org", "period_from", "period_to")
+    return {"office": draft.office, **{name: getattr(draft, name) for name in fields}}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@resident_required
+def request_apply(request: HttpRequest, type_code: str) -> HttpResponse:
+    return _apply(request, _doc_type(type_code), None)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@resident_required
+def request_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    draft = _own(request, reference)
+    if draft.status != RequestStatus.DRAFT:
+        return redirect("documents:request_detail", reference)
+    return _apply(request, draft.doc_type, draft)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@resident_required
+def request_review(request: HttpRequest, reference: str) -> HttpResponse:
+    req = _own(request, reference)
+    if req.status != RequestStatus.DRAFT:
+        return redirect("documents:request_detail", reference)
+    error = None
+    if request.method == "POST":
+        try:
+            actions.request_submit(request=req, actor=request.user)
+        except DomainError as refusal:
+            error = str(refusal)
+        else:
+            messages.success(request, _("Your request has been submitted. Reference: %(ref)s")
+                             % {"ref": req.reference})
+            return redirect("documents:request_detail", reference)
+    context = {"req": req, "materials": req.materials.all(), "error": error,
+               "missing": actions.materials_missing(req)}
+    return render(request, "documents/request_review.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@resident_required
+def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    req = _own(request, reference)
+    if req.status == RequestStatus.DRAFT:
+        return redirect("documents:request_review", reference)
+    form = ResubmitForm(request.POST or None, request.FILES or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _resubmit(request, req, form)
+        except DomainError as refusal:
+            error = str(refusal)
+        else:
+            messages.success(request, _("Thank you. Your request is back with the reviewer."))
+            return redirect("documents:request_detail", reference)
+    context = {
+        "req": req, "form": form, "error": error, "materials": req.materials.all(),
+        "events": selectors.request_events_for_resident(req).select_related("actor"),
+        "certificate": getattr(req, "certificate", None),
+        "deadline": selectors.request_deadline(req),
+    }
+    return render(request, "documents/request_detail.html", context)
+
+
+def _resubmit(request: HttpRequest, req: DocumentRequest, form: ResubmitForm) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        if form.cleaned_data.get("file"):
+            actions.material_add(request=req, actor=request.user, kind=form.cleaned_data["kind"],
+                                 checked=form.cleaned_data["file"])
+        actions.request_resubmit(request=req, actor=request.user,
+                                 reply=form.cleaned_data.get("reply", ""))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@resident_required
+def request_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    req = _own(request, reference)
+    error = None
+    if request.method == "POST":
+        try:
+            actions.request_withdraw(request=req, actor=request.user)
+        except DomainError as refusal:
+            error = str(refusal)
+        else:
+            messages.success(request, _("Your request has been withdrawn."))
+            return redirect("documents:request_detail", reference)
+    return render(request, "documents/request_withdraw.html", {"req": req, "error": error})
+
+
+def material_response(material: RequestMaterial, *, inline: bool = False) -> FileResponse:
+    """The stored file, never rendered by the browser as anything but its checked type."""
+    handle = material.file.open("rb")
+    extension = material.file.name.rsplit(".", 1)[-1]
+    filename = f"{material.request.reference}-{material.kind}-{material.pk}.{extension}"
+    response = FileResponse(handle, content_type=material.content_type,
+                            as_attachment=not inline, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@never_cache
+@resident_required
+def material_download(request: HttpRequest, reference: str, material_id: int) -> HttpResponse:
+    try:
+        material = selectors.material_get_for_resident(
+            request.user, reference=reference, material_id=material_id
+        )
+    except RequestMaterial.DoesNotExist:
+        raise Http404 from None
+    return material_response(material)
+
+
+@require_POST
+@resident_required
+def material_delete(request: HttpRequest, reference: str, material_id: int) -> HttpResponse:
+    try:
+        material = selectors.material_get_for_resident(
+            request.user, reference=reference, material_id=material_id
+        )
+        actions.material_remove(material=material, actor=request.user)
+    except RequestMaterial.DoesNotExist:
+        raise Http404 from None
+    except DomainError as refusal:
+        messages.error(request, str(refusal))
+    return redirect("documents:request_edit", reference)
