@@ -63,6 +63,11 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.retention_apply",
         "schedule": crontab(minute=30, hour=2),
     },
+    # Closed document requests (and their certificates, materials, files) after DOCUMENT_DAYS.
+    "documents-retention": {
+        "task": "documents.tasks.retention_apply",
+        "schedule": crontab(minute=50, hour=2),
+    },
     # Last: the purges above leave their own audit entries first.
     "accounts-audit-retention": {
         "task": "accounts.tasks.retention_apply",
@@ -100,6 +105,6 @@ app.conf.beat_schedule = {
     # Personal data in evaluations and the mailbox is anonymised after the retention period.
     "feedback-retention": {
         "task": "feedback.tasks.feedback_retention",
-        "schedule": crontab(minute=15, hour=3),
+        "schedule": crontab(minute=40, hour=2),
     },
 }

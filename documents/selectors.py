@@ -2,6 +2,7 @@
 offices where the reviewer holds the permission (accounts.selectors.office_ids_with_perm). A
 request of another office, or another resident's, is simply not found (404)."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -11,7 +12,7 @@ from accounts.selectors import office_ids_with_perm
 from services.models import Office
 
 from . import deadlines
-from .constants import OPEN_STATUSES, RequestStatus
+from .constants import DECIDED_STATUSES, OPEN_STATUSES, RequestStatus
 from .models import DocumentRequest, DocumentType, PendingDecision, RequestEvent, RequestMaterial
 
 VIEW_PERM = "documents.view_documentrequest"
@@ -149,3 +150,26 @@ def request_deadline(req: DocumentRequest) -> deadlines.Deadline:
         due_on=req.due_on, today=timezone.localdate(),
         paused=req.status == RequestStatus.NEEDS_INFO,
     )
+
+
+def request_decisions_by_office_day(*, first: dt.date, last: dt.date) -> list[dict]:
+    """Decided requests (approved or refused; issued and revoked ones were approved) per office,
+    catalogue service and local day of the decision, and how many were decided by their due
+    date. For the statistics (reports/)."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    rows: dict[tuple, dict] = {}
+    decided = DocumentRequest.objects.filter(
+        decided_at__gte=start, decided_at__lt=end, status__in=DECIDED_STATUSES
+    ).values_list("office_id", "doc_type__service_id", "decided_at", "due_on")
+    for office_id, service_id, decided_at, due_on in decided:
+        day = timezone.localdate(decided_at)
+        row = rows.setdefault(
+            (office_id, service_id, day),
+            {"office_id": office_id, "service_id": service_id, "day": day, "decided": 0,
+             "decided_in_time": 0},
+        )
+        row["decided"] += 1
+        row["decided_in_time"] += due_on is None or day <= due_on
+    return list(rows.values())

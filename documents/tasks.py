@@ -61,3 +61,13 @@ def certificates_generate_missing() -> int:
     for certificate_id in ids:
         certificate_generate.delay(certificate_id)
     return len(ids)
+
+
+@shared_task
+def retention_apply() -> dict:
+    """Nightly (config/celery.py): closed requests purged DOCUMENT_DAYS after their last change."""
+    from core.retention import retention_cutoff
+
+    from .actions.retention import request_purge_before
+
+    return {"requests_purged": request_purge_before(cutoff=retention_cutoff("DOCUMENT_DAYS"))}

@@ -16,6 +16,7 @@ from accounts.actions import audit_record
 from accounts.models import AuditAction
 from accounts.selectors import office_ids_with_perm
 from core.errors import IllegalTransition
+from feedback.actions import evaluation_invite
 
 from . import deadlines
 from .actions.errors import MessageRequired, ReasonRequired, TransitionNotAllowed
@@ -79,6 +80,8 @@ def request_transition(
         _record(locked, transition, previous, actor, message)
         if transition in NOTIFIED:
             _notify_after_commit(locked.pk, transition)
+        if transition in EVALUATED:
+            _invite_evaluation(locked, now)
     if locked is not request:
         request.refresh_from_db()
     return request
@@ -152,6 +155,18 @@ _EFFECTS = {
     Transition.WITHDRAW: _withdraw,
     Transition.REVOKE: _revoke,
 }
+
+
+# A decided request is one the resident can rate (好差评): issued, or refused.
+EVALUATED = frozenset({Transition.ISSUE, Transition.REJECT})
+
+
+def _invite_evaluation(req: DocumentRequest, now: dt.datetime) -> None:
+    evaluation_invite(
+        kind="document", office=req.office, service=req.doc_type.service,
+        subject_ref=f"request:{req.pk}", phone=req.phone, email=req.email,
+        language=req.language, visit_at=now, now=now,
+    )
 
 
 def _record(req: DocumentRequest, transition: str, previous: str, actor, message: str) -> None:

@@ -3,12 +3,13 @@ service (and counter) and day. `reports.actions.figures_rebuild` consumes them."
 
 import datetime as dt
 
+from documents.selectors import request_decisions_by_office_day as _decisions
 from feedback.selectors import evaluation_counts_by_office_day as _evaluations
 
 
 def request_decisions_by_office_day(*, first: dt.date, last: dt.date) -> list[dict]:
     """Rows with keys office_id, service_id, day, decided, decided_in_time."""
-    return []
+    return _decisions(first=first, last=last)
 
 
 def evaluation_counts_by_office_day(*, first: dt.date, last: dt.date) -> list[dict]:
