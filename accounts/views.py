@@ -165,6 +165,7 @@ def staff_signout(request: HttpRequest) -> HttpResponse:
 STAFF_PAGES = [
     (_lazy("Search the audit trail"), "audit:list", "accounts.view_auditentry"),
     (_lazy("Counter console"), "console:pick", "queues.change_ticket"),
+    (_lazy("Document requests"), "review:queue", "documents.change_documentrequest"),
     (_lazy("Statistics"), "reports:dashboard", "reports.view_dailyfigure"),
     (_lazy("Follow-up cases"), "feedback_staff:cases", "feedback.change_followupcase"),
     (_lazy("Director's mailbox"), "feedback_staff:mailbox", "feedback.change_mailboxitem"),

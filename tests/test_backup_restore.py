@@ -20,6 +20,11 @@ from appointments.models import Booking, Slot
 from appointments.selectors import slot_window
 from core.crypto import decrypt_text
 from core.tests.factories import id_number
+from documents.actions.certificates import certificate_prepare
+from documents.constants import RequestStatus
+from documents.models import Certificate
+from documents.tests.certificate_helpers import signing_keys  # noqa: F401
+from documents.tests.factories import request_in
 
 pytestmark = [
     pytest.mark.postgres,
@@ -96,10 +101,21 @@ def test_the_client_tools_are_not_older_than_the_server():
     assert client_major >= connection.pg_version // 10000
 
 
-def test_a_dump_restored_into_a_fresh_database_holds_everything(tmp_path):
+def test_a_dump_restored_into_a_fresh_database_holds_everything(
+    tmp_path, signing_keys, settings  # noqa: F811
+):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     call_command("seed_demo", "--quiet")
     bookings = book_some(12)
     assert len(bookings) == 12
+    # Certificates issued through the action (Celery runs eagerly here: the PDF is made too).
+    for _n in range(3):
+        certificate_prepare(request=request_in(RequestStatus.APPROVED))
+    certificates = {
+        c.number: (c.code_hash, c.holder_id_masked, c.status, c.pdf_sha256)
+        for c in Certificate.objects.all()
+    }
+    assert len(certificates) == 3 and all(v[3] for v in certificates.values())
     source = connection.settings_dict["NAME"]
     dump = tmp_path / "onewindow.dump"
     restored = f"{source}_restore_{uuid.uuid4().hex[:6]}"
@@ -124,10 +140,13 @@ def test_a_dump_restored_into_a_fresh_database_holds_everything(tmp_path):
             cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname = %s",
                            ["accounts_auditentry_append_only"])  # fmt: skip
             assert cursor.fetchone()[0] == 1
-            # LEAD: the documents app adds its check here — every certificate found again by
-            # its number, with its verification code, e.g.
-            #   cursor.execute("SELECT number, verification_code FROM documents_certificate")
-            #   assert dict(cursor.fetchall()) == {c.number: c.verification_code for c in ...}
+            # Every certificate again by its number, with the hash its verification code is
+            # checked against and the hash of its signed PDF (the file is in the media backup).
+            cursor.execute(
+                "SELECT number, code_hash, holder_id_masked, status, pdf_sha256 "
+                "FROM documents_certificate"
+            )
+            assert {row[0]: tuple(row[1:]) for row in cursor.fetchall()} == certificates
         for n, booking in enumerate(bookings):
             enc, name = found[booking.code]
             assert decrypt_text(enc) == id_number(n + 1)  # readable with the same keys

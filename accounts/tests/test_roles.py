@@ -23,9 +23,9 @@ from appointments.tests.factories import ScheduleFactory, SlotFactory, past_book
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.tests.factories import id_number
-from feedback.tests.factories import evaluation_for, mailbox_item_for
 from documents.models import PendingDecision
 from documents.tests.factories import request_in
+from feedback.tests.factories import evaluation_for, mailbox_item_for
 from queues import actions as queue_actions
 from queues.models import ServiceLevel
 from queues.tests.factories import kiosk_for

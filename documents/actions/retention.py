@@ -28,10 +28,8 @@ def request_purge_before(*, cutoff: dt.datetime) -> int:
 @transaction.atomic
 def _purge(*, ids: list[int], cutoff: dt.datetime) -> int:
     files = list(RequestMaterial.objects.filter(request_id__in=ids).values_list("file", flat=True))
-    files += [
-        name for name in Certificate.objects.filter(request_id__in=ids).values_list("pdf", flat=True)
-        if name
-    ]
+    pdfs = Certificate.objects.filter(request_id__in=ids).values_list("pdf", flat=True)
+    files += [name for name in pdfs if name]
     Certificate.objects.filter(request_id__in=ids).delete()  # its checks go with it (CASCADE)
     done, _per_model = DocumentRequest.objects.filter(pk__in=ids).delete()
     purged = len(ids) if done else 0
