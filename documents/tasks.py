@@ -59,7 +59,7 @@ def certificates_generate_missing() -> int:
 
     ids = missing()
     for certificate_id in ids:
-        certificate_generate.delay(certificate_id)
+        certificate_generate.delay_on_commit(certificate_id)
     return len(ids)
 
 

@@ -138,7 +138,7 @@ def requests_escalate(*, now: dt.datetime | None = None) -> int:
 def _digest_later(office_id: int, request_ids: list[int]) -> None:
     from .. import tasks
 
-    tasks.requests_escalation_digest.delay(office_id, request_ids)
+    tasks.requests_escalation_digest.delay_on_commit(office_id, request_ids)
 
 
 def escalation_digest_send(*, office_id: int, request_ids: list[int], today: dt.date) -> int:

@@ -133,14 +133,16 @@ def test_the_holder_is_told_once_by_sms_and_by_email_with_the_pdf(
     certificate, _code = issued(django_capture_on_commit_callbacks)
     messages = Message.objects.filter(kind=actions.NOTIFY_KIND, ref=certificate.number)
     assert sorted(messages.values_list("channel", flat=True)) == ["email", "sms"]
-    [mail] = mailoutbox
+    # The certificate's e-mail, and (feedback/) the invitation to rate the request.
+    [mail] = [m for m in mailoutbox if m.attachments]
+    assert len(mailoutbox) == 2
     [(name, content, mimetype)] = mail.attachments
     assert (name, mimetype) == (f"{certificate.number}.pdf", "application/pdf")
     assert content == stored_pdf(certificate)
     certificate.refresh_from_db()
     assert certificate.notified_at is not None
     assert actions.certificate_notify(certificate_id=certificate.pk) == []
-    assert len(mailoutbox) == 1
+    assert len(mailoutbox) == 2
 
 
 def test_revoke_marks_the_certificate(django_capture_on_commit_callbacks):
