@@ -252,8 +252,25 @@ def pades_sign(pdf: bytes, *, reason: str = "", location: str = "") -> bytes:
         "IssuerSignature",
         invis_sig_settings=fields.InvisSigSettings(set_print_flag=False, set_hidden_flag=True),
     )
-    out = signers.sign_pdf(writer, meta, signer=_pyhanko_signer(), new_field_spec=field)
+    out = _outside_any_event_loop(
+        lambda: signers.sign_pdf(writer, meta, signer=_pyhanko_signer(), new_field_spec=field)
+    )
     return out.getvalue()
+
+
+def _outside_any_event_loop(call):
+    """pyHanko's synchronous API runs its coroutines with asyncio.run(), which refuses to start
+    in a thread whose event loop is already running (an ASGI server, a Playwright session in
+    tests). There the call goes to a short-lived thread of its own."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 @dataclass(frozen=True)
@@ -280,8 +297,11 @@ def pades_check(pdf: bytes) -> SignatureCheck | None:
     roots = [_one_cert(material.cert_pem)]
     if material.chain_pem:
         roots += list(load_certs_from_pemder_data(material.chain_pem))
-    status = validate_pdf_signature(
-        reader.embedded_signatures[0], ValidationContext(trust_roots=roots, allow_fetching=False)
+    status = _outside_any_event_loop(
+        lambda: validate_pdf_signature(
+            reader.embedded_signatures[0],
+            ValidationContext(trust_roots=roots, allow_fetching=False),
+        )
     )
     return SignatureCheck(
         intact=status.intact,

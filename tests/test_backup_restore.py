@@ -22,7 +22,7 @@ from core.crypto import decrypt_text
 from core.tests.factories import id_number
 from documents.actions.certificates import certificate_prepare
 from documents.constants import RequestStatus
-from documents.models import Certificate
+from documents.models import Certificate, DocumentType
 from documents.tests.certificate_helpers import signing_keys  # noqa: F401
 from documents.tests.factories import request_in
 
@@ -109,8 +109,12 @@ def test_a_dump_restored_into_a_fresh_database_holds_everything(
     bookings = book_some(12)
     assert len(bookings) == 12
     # Certificates issued through the action (Celery runs eagerly here: the PDF is made too).
+    doc_type = DocumentType.objects.get(code="no-criminal-record")  # from the demo
+    office = doc_type.service.offices.first()
     for _n in range(3):
-        certificate_prepare(request=request_in(RequestStatus.APPROVED))
+        certificate_prepare(
+            request=request_in(RequestStatus.APPROVED, doc_type=doc_type, office=office)
+        )
     certificates = {
         c.number: (c.code_hash, c.holder_id_masked, c.status, c.pdf_sha256)
         for c in Certificate.objects.all()
