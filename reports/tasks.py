@@ -11,16 +11,28 @@ from . import actions
 @shared_task
 def figures_rebuild_today() -> int:
     today = timezone.localdate()
-    return actions.figures_rebuild(first=today, last=today)
+    written = actions.figures_rebuild(first=today, last=today)
+    _warm_default_view(today)
+    return written
+
+
+def _warm_default_view(today: dt.date) -> None:
+    from . import selectors
+    from .forms import default_range
+
+    first, last = default_range(today)
+    selectors.report_warm(first=first, last=last)
 
 
 @shared_task
 def figures_rebuild_recent() -> int:
     """Yesterday and the day before: no-shows are marked at 23:55, late changes come in."""
     today = timezone.localdate()
-    return actions.figures_rebuild(
+    written = actions.figures_rebuild(
         first=today - dt.timedelta(days=2), last=today - dt.timedelta(days=1)
     )
+    _warm_default_view(today)
+    return written
 
 
 @shared_task(acks_late=True, max_retries=3, autoretry_for=(OSError,), retry_backoff=True)
