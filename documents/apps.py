@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        # Residents' account events from accounts.signals (deletion, data export).
+        from . import receivers  # noqa: F401
