@@ -14,11 +14,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from core.client_ip import client_ip
 from core.crypto import pii_hmac
 from core.idnumbers import normalize_id_number
 from core.logging import mask_id_numbers_in_text as mask_text
 
-from .client_ip import client_ip
 from .models import AuditAction, AuditEntry, AuditHead
 
 GENESIS = "0" * 64

@@ -23,11 +23,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.client_ip import client_ip
 from core.errors import DomainError
 from notifications.actions import recipient_mask
 
 from . import actions, selectors
-from .client_ip import client_ip
 from .errors import CodeTooSoon
 from .forms_resident import (
     CodeForm,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.client_ip import client_ip
 from core.crypto import pii_hmac
 from core.errors import DomainError
 from core.idempotency import IdempotencyKeyReused, idempotent_run, request_fingerprint
@@ -108,7 +109,7 @@ def _to_lookup(request: HttpRequest) -> HttpResponse:
 
 def _lookup_allowed(request: HttpRequest) -> bool:
     """At most LOOKUP_LIMIT lookups per address in a fixed window (against code guessing)."""
-    key = "booking-lookup:" + request.META.get("REMOTE_ADDR", "")
+    key = "booking-lookup:" + client_ip(request)
     cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
     try:
         count = cache.incr(key)

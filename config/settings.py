@@ -349,9 +349,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.views.staff_lockout"
 # Reverse proxies in front of the app (0: the client connects directly). The client address is
-# then the one the outermost trusted proxy appended to X-Forwarded-For (accounts/client_ip.py).
+# then the one the outermost trusted proxy appended to X-Forwarded-For (core/client_ip.py).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 
 # Every handler masks ID numbers (core/logging.py). Django's own loggers are routed here too:
 # their default handlers would print records unfiltered.

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import user_is_resident
 from core import signing
+from core.client_ip import client_ip
 from core.uploads import private_storage
 
 from . import selectors
@@ -69,7 +70,7 @@ class VerifyForm(forms.Form):
 
 def verify_allowed(request: HttpRequest) -> bool:
     """At most CERTIFICATES["VERIFY_PER_MINUTE"] checks per address and minute."""
-    key = "certificate-verify:" + request.META.get("REMOTE_ADDR", "")
+    key = "certificate-verify:" + client_ip(request)
     cache.add(key, 0, WINDOW_SECONDS)
     try:
         count = cache.incr(key)

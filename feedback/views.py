@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.client_ip import client_ip
 from core.errors import DomainError
 
 from . import actions, selectors
@@ -35,7 +36,7 @@ def _private_link(response: HttpResponse) -> HttpResponse:
 
 def _allowed(request: HttpRequest, name: str, limit: int, seconds: int) -> bool:
     """At most `limit` posts per address in a fixed window (spam, guessing)."""
-    key = f"feedback-{name}:" + request.META.get("REMOTE_ADDR", "")
+    key = f"feedback-{name}:" + client_ip(request)
     cache.add(key, 0, seconds)
     try:
         return cache.incr(key) <= limit

@@ -1,4 +1,5 @@
-"""The client's address, for sign-in lockouts (django-axes calls `client_ip`) and records.
+"""The client's address, for sign-in lockouts (django-axes calls `client_ip`), rate limits and
+records.
 
 Behind N trusted reverse proxies (`AXES_IPWARE_PROXY_COUNT`, from the environment) the client is
 the address the outermost trusted proxy appended to X-Forwarded-For: the N-th entry from the
