@@ -14,7 +14,14 @@ from accounts.models import AuditAction
 from core.errors import DomainError
 
 from . import actions
-from .models import DocumentRequest, DocumentType, PendingDecision, RequestEvent, RequestMaterial
+from .models import (
+    Certificate,
+    DocumentRequest,
+    DocumentType,
+    PendingDecision,
+    RequestEvent,
+    RequestMaterial,
+)
 
 
 @admin.register(DocumentType)
@@ -108,6 +115,32 @@ class PendingDecisionAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["transition", "outcome"]
     fields = readonly_fields = ["request", "transition", "reason", "proposed_by", "proposed_at",
                                 "confirmed_by", "closed_at", "outcome"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+    """Read-only: certificates are issued by the PDF task and revoked in the reviewer console
+    (a second officer and a fresh second factor); the verification code is never stored."""
+
+    list_display = ["number", "doc_type", "office", "holder_name", "holder_id_masked",
+                    "issued_on", "valid_until", "status"]
+    list_filter = ["status", "doc_type", "office"]
+    search_fields = ["number"]
+    date_hierarchy = "issued_on"
+    fields = readonly_fields = [
+        "number", "request", "doc_type", "office", "holder_name", "holder_id_masked",
+        "purpose_text", "receiving_org", "issued_on", "valid_until", "status", "pdf_sha256",
+        "pdf_generated_at", "notified_at", "revoked_at", "revoked_reason",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -23,7 +23,7 @@ from appointments.tests.factories import ScheduleFactory, SlotFactory, past_book
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.tests.factories import id_number
-from documents.models import PendingDecision
+from documents.models import Certificate, PendingDecision
 from documents.tests.factories import request_in
 from feedback.tests.factories import evaluation_for, mailbox_item_for
 from queues import actions as queue_actions
@@ -37,7 +37,12 @@ pytestmark = pytest.mark.django_db
 # What each role finds in the admin, written out by hand: a slip in the mapping shows up here.
 EXPECTED_LISTS = {
     "clerk": {"appointments.booking", "queues.ticket"},
-    "reviewer": {"appointments.booking", "documents.documentrequest", "documents.pendingdecision"},
+    "reviewer": {
+        "appointments.booking",
+        "documents.documentrequest",
+        "documents.pendingdecision",
+        "documents.certificate",
+    },
     "manager": {
         "appointments.schedule",
         "appointments.closure",
@@ -57,6 +62,7 @@ EXPECTED_LISTS = {
         "documents.documentrequest",
         "documents.pendingdecision",
         "documents.documenttype",
+        "documents.certificate",
     },
     "auditor": {
         "accounts.auditentry",
@@ -288,7 +294,18 @@ MAKERS = {
         request=request_in("under_review", office=office), transition="reject", reason="-",
         proposed_by=staff("reviewer", office=office),
     ),
+    "documents.certificate": lambda office: _certificate(office),
 }
+
+
+def _certificate(office):
+    req = request_in("issued", office=office)
+    today = dt.date.today()
+    return Certificate.objects.create(
+        request=req, number=f"WFZ-{req.pk:08d}", code_hash="0" * 64, doc_type=req.doc_type,
+        office=office, holder_name="张三", holder_id_masked=req.holder_id_masked,
+        issued_on=today, valid_until=today + dt.timedelta(days=90),
+    )
 
 
 def _ticket(office):
