@@ -3,8 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# No 0/O/1/I/L: a code read aloud at a counter or typed from a screenshot must not be ambiguous.
-BOOKING_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+from core.codes import UNAMBIGUOUS_ALPHABET
+
+BOOKING_CODE_ALPHABET = UNAMBIGUOUS_ALPHABET
 BOOKING_CODE_LENGTH = 8
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.crypto import pii_hmac
 from core.errors import DomainError
 from core.idnumbers import normalize_id_number
+from core.workdays import add_working_days
 from services.models import Office, Service
 
 from .constants import BookingStatus
@@ -106,6 +107,19 @@ def public_holidays(*, first: dt.date, last: dt.date) -> set[dt.date]:
             days.add(day)
             day += dt.timedelta(days=1)
     return days
+
+
+def working_days_after(*, start: dt.date, days: int) -> dt.date:
+    """The last day of a limit of `days` working days counted from the day after `start`, with
+    the public holidays of the closures calendar skipped (core.workdays). The holidays are read
+    for a stretch ahead, longer if the limit runs past it."""
+    stretch = dt.timedelta(days=2 * days + 30)
+    horizon = start + stretch
+    while True:
+        due = add_working_days(start, days, holidays=public_holidays(first=start, last=horizon))
+        if due <= horizon:
+            return due
+        horizon += stretch
 
 
 def closures_between(

@@ -7,8 +7,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-# Reference numbers and verification codes are read aloud and typed: no 0/O/1/I/L.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+from core.codes import UNAMBIGUOUS_ALPHABET
+
+# Reference numbers and verification codes are read aloud and typed (core/codes.py).
+CODE_ALPHABET = UNAMBIGUOUS_ALPHABET
 
 
 class RequestStatus(models.TextChoices):

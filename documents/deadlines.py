@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from appointments.selectors import public_holidays
+from appointments.selectors import public_holidays, working_days_after
 from core.workdays import add_working_days, working_days_between
 
 # Room enough for a 60-day limit plus holidays; read once per computation.
@@ -22,7 +22,7 @@ def _holidays(first: dt.date, last: dt.date) -> set[dt.date]:
 
 
 def due_on_submit(*, day: dt.date, limit_days: int) -> dt.date:
-    return add_working_days(day, limit_days, holidays=_holidays(day, day))
+    return working_days_after(start=day, days=limit_days)
 
 
 def due_after_pause(*, due_on: dt.date, paused_on: dt.date, resumed_on: dt.date) -> dt.date:

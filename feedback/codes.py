@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 
+from core.codes import random_code
 from core.crypto import pii_hmac
 
 from .constants import FOLLOW_CODE_DIGITS, REFERENCE_ALPHABET, REFERENCE_LENGTH
@@ -19,7 +20,7 @@ def token_hash(token: str) -> str:
 
 
 def reference_new() -> str:
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return random_code(REFERENCE_LENGTH, REFERENCE_ALPHABET)
 
 
 def follow_code_new() -> str:

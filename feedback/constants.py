@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.codes import UNAMBIGUOUS_ALPHABET
+
 
 class InvitationKind(models.TextChoices):
     COUNTER = "counter", _("Counter visit")
@@ -67,6 +69,6 @@ MAILBOX_TEXT_MAX = 5000
 MAILBOX_ANSWER_MAX = 5000
 # References and follow-up codes: no 0/O, 1/I/L, so a reference read out on the phone is
 # unambiguous. 8 characters of 31 are about 40 bits: not guessable, never sequential.
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_ALPHABET = UNAMBIGUOUS_ALPHABET
 REFERENCE_LENGTH = 8
 FOLLOW_CODE_DIGITS = 6

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from appointments.models import Booking, Schedule, Slot
 from appointments.selectors import public_holidays
+from core.codes import UNAMBIGUOUS_ALPHABET
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import id_check_char, mask_id_number
 from queues.models import Ticket
@@ -29,7 +30,7 @@ from services.selectors import counter_services
 from .actions import figures_rebuild
 
 CODE_PREFIX = "Y"  # generated bookings only; real codes are random from the same alphabet
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+ALPHABET = UNAMBIGUOUS_ALPHABET
 REGIONS = ("430102", "430103", "430104", "430105", "430111", "430112", "430121", "430181")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红"

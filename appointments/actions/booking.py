@@ -2,13 +2,13 @@
 inside the booking's transaction; the unique partial index on bookings is the duplicate guard."""
 
 import datetime as dt
-import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.errors import IllegalTransition
 from core.idnumbers import mask_id_number, validate_id_number
@@ -34,7 +34,7 @@ from .events import booking_event
 
 
 def booking_code_new() -> str:
-    return "".join(secrets.choice(BOOKING_CODE_ALPHABET) for _ in range(BOOKING_CODE_LENGTH))
+    return random_code(BOOKING_CODE_LENGTH, BOOKING_CODE_ALPHABET)
 
 
 def _check_transition(booking: Booking, target: str) -> None:

@@ -19,3 +19,15 @@ def test_only_closures_without_an_office_are_public_holidays(db):
     assert public_holidays(first=dt.date(2026, 10, 6), last=dt.date(2026, 10, 20)) == {
         dt.date(2026, 10, 6), dt.date(2026, 10, 7)
     }
+
+
+def test_a_limit_in_working_days_skips_holidays_even_past_the_first_stretch_read(db):
+    from appointments.selectors import working_days_after
+
+    start = dt.date(2026, 6, 1)  # a Monday
+    assert working_days_after(start=start, days=3) == dt.date(2026, 6, 4)
+    # A 60-day closure for every office: longer than the 36 days first read for 3 days.
+    Closure.objects.create(
+        start_date=dt.date(2026, 6, 2), end_date=dt.date(2026, 7, 31), reason_zh="长假"
+    )
+    assert working_days_after(start=start, days=3) == dt.date(2026, 8, 5)

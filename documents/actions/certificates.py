@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _
 from accounts.actions import audit_record
 from accounts.models import AuditAction
 from core import signing
+from core.codes import random_code
 from core.crypto import decrypt_text, encrypt_text
 from core.uploads import private_storage
 from notifications.actions import DeliveryFailed, message_send
@@ -78,7 +79,7 @@ NOTIFY_KIND = "certificate_issued"
 
 
 def code_generate() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    return random_code(CODE_LENGTH, CODE_ALPHABET)
 
 
 def code_format(code: str) -> str:
@@ -111,7 +112,7 @@ def name_mask(name: str) -> str:
 
 
 def _number_new(prefix: str, day: dt.date) -> str:
-    digits = "".join(secrets.choice("0123456789") for _i in range(NUMBER_DIGITS))
+    digits = random_code(NUMBER_DIGITS, "0123456789")
     return f"{prefix}-{day.year}-{digits}"
 
 

@@ -3,7 +3,6 @@ status change goes through documents.workflow.request_transition."""
 
 import datetime as dt
 import hashlib
-import secrets
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.utils import timezone
 
 from accounts.actions import audit_record, resident_id_number_bind
 from accounts.models import AuditAction
+from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number, validate_id_number
 from core.uploads import CheckedUpload, private_storage, store_private
@@ -38,7 +38,7 @@ ADDS_MATERIALS = frozenset({RequestStatus.DRAFT, RequestStatus.NEEDS_INFO})
 def reference_new(doc_type: DocumentType, *, today: dt.date | None = None) -> str:
     """WFZ-2612-7KQ3MX: prefix, year and month, six random characters (not a sequence)."""
     today = today or timezone.localdate()
-    tail = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    tail = random_code(6, CODE_ALPHABET)
     return f"{doc_type.number_prefix}-{today:%y%m}-{tail}"
 
 

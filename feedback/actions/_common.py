@@ -1,18 +1,9 @@
-"""Pieces shared by the feedback actions: deadlines in working days and the outbox hand-off."""
+"""Pieces shared by the feedback actions: the outbox hand-off and the once-only escalation."""
 
 import datetime as dt
 
 from django.db import transaction
-
-from appointments.selectors import public_holidays
-from core.workdays import add_working_days
-
-
-def deadline(start: dt.date, working_days: int) -> dt.date:
-    """The last day of a limit of `working_days` working days counted from the day after
-    `start`, public holidays skipped."""
-    holidays = public_holidays(first=start, last=start + dt.timedelta(days=working_days * 3 + 40))
-    return add_working_days(start, working_days, holidays=holidays)
+from django.db.models import QuerySet
 
 
 def tell_resident(kind: str, object_id: int, secret: str = "") -> None:
@@ -29,3 +20,15 @@ def tell_staff(kind: str, object_id: int) -> None:
     from .. import tasks
 
     transaction.on_commit(lambda: tasks.staff_notify.delay(kind, object_id), robust=True)
+
+
+def escalate_once(queryset: QuerySet, *, kind: str, now: dt.datetime) -> int:
+    """Mark the late rows of `queryset` (not escalated yet) as escalated and tell the managers
+    of each, once: the rows are locked, so two runs at once cannot both send."""
+    late = list(
+        queryset.select_for_update().filter(escalated_at__isnull=True).values_list("pk", flat=True)
+    )
+    queryset.model.objects.filter(pk__in=late).update(escalated_at=now)
+    for pk in late:
+        tell_staff(kind, pk)
+    return len(late)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.actions import audit_record
 from accounts.models import AuditAction
+from appointments.selectors import working_days_after
 from core.crypto import encrypt_text
 from queues.constants import TicketStatus
 from queues.models import Ticket
@@ -32,7 +33,7 @@ from ..errors import (
     RatingInvalid,
 )
 from ..models import Evaluation, FollowUpCase, Invitation, InviteCursor
-from ._common import deadline, tell_resident, tell_staff
+from ._common import escalate_once, tell_resident, tell_staff
 
 
 def _rules() -> dict:
@@ -215,7 +216,9 @@ def case_open(*, evaluation: Evaluation, now: dt.datetime | None = None) -> Foll
     case = FollowUpCase.objects.create(
         evaluation=evaluation,
         office_id=evaluation.office_id,
-        due_on=deadline(timezone.localtime(now).date(), _rules()["CASE_WORKING_DAYS"]),
+        due_on=working_days_after(
+            start=timezone.localtime(now).date(), days=_rules()["CASE_WORKING_DAYS"]
+        ),
     )
     audit_record(actor=None, actor_username="resident", action=AuditAction.CREATE, obj=case)
     tell_staff("case_opened", case.pk)
@@ -255,15 +258,8 @@ def case_escalate_late(*, today: dt.date | None = None, now: dt.datetime | None 
     (beat, daily). Each case is escalated once."""
     now = now or timezone.now()
     today = today or timezone.localtime(now).date()
-    late = list(
-        FollowUpCase.objects.select_for_update()
-        .filter(status=CaseStatus.OPEN, due_on__lt=today, escalated_at__isnull=True)
-        .values_list("pk", flat=True)
-    )
-    FollowUpCase.objects.filter(pk__in=late).update(escalated_at=now)
-    for pk in late:
-        tell_staff("case_late", pk)
-    return len(late)
+    late = FollowUpCase.objects.filter(status=CaseStatus.OPEN, due_on__lt=today)
+    return escalate_once(late, kind="case_late", now=now)
 
 
 def case_contact_reveal(*, case: FollowUpCase, actor, request=None) -> dict[str, str]:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.actions import audit_record
 from accounts.models import AuditAction
+from appointments.selectors import working_days_after
 from core.crypto import encrypt_text, pii_hmac
 from core.uploads import CheckedUpload, store_private
 from notifications.actions import recipient_mask
@@ -23,7 +24,7 @@ from ..constants import (
 )
 from ..errors import AlreadyClosed, AnswerMissing
 from ..models import MailboxItem
-from ._common import deadline, tell_resident, tell_staff
+from ._common import escalate_once, tell_resident, tell_staff
 
 
 @transaction.atomic
@@ -58,8 +59,8 @@ def mailbox_submit(
         phone_masked=recipient_mask("sms", phone),
         email_enc=encrypt_text(email) if email else "",
         language=language,
-        due_on=deadline(
-            timezone.localtime(now).date(), settings.FEEDBACK["MAILBOX_WORKING_DAYS"]
+        due_on=working_days_after(
+            start=timezone.localtime(now).date(), days=settings.FEEDBACK["MAILBOX_WORKING_DAYS"]
         ),
     )
     if attachment is not None:
@@ -122,15 +123,8 @@ def mailbox_escalate_late(*, today: dt.date | None = None, now: dt.datetime | No
     once each."""
     now = now or timezone.now()
     today = today or timezone.localtime(now).date()
-    late = list(
-        MailboxItem.objects.select_for_update()
-        .filter(status=MailboxStatus.RECEIVED, due_on__lt=today, escalated_at__isnull=True)
-        .values_list("pk", flat=True)
-    )
-    MailboxItem.objects.filter(pk__in=late).update(escalated_at=now)
-    for pk in late:
-        tell_staff("mailbox_late", pk)
-    return len(late)
+    late = MailboxItem.objects.filter(status=MailboxStatus.RECEIVED, due_on__lt=today)
+    return escalate_once(late, kind="mailbox_late", now=now)
 
 
 def mailbox_attachment_open(*, item: MailboxItem, actor, request=None):
