@@ -6,23 +6,18 @@ PDF, and a third party verifies it at /verify/ by number and code (valid) and wi
 
 Locators use ids and URLs rather than texts, so the test holds before and after translation."""
 
-import base64
 import io
 import re
 from pathlib import Path
 
 import pytest
-from django_otp.oath import totp
 from playwright.sync_api import expect
+
+from e2e.otp import code_for, next_code
 
 pytestmark = pytest.mark.e2e
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 REVIEWER = ("reviewer1", "onewindow-demo", "ONEWINDOWREVIEW2")
-
-
-def code_for(secret: str, *, steps_ahead: int = 0) -> str:
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    return f"{totp(key, drift=steps_ahead):06d}"
 
 
 def _png(path: Path) -> Path:
@@ -71,7 +66,8 @@ def _approve_as_reviewer(page, site: str, reference: str) -> None:
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
     _submit(page)
-    page.locator("#id_otp").fill(code_for(secret))
+    code, used = code_for(secret)
+    page.locator("#id_otp").fill(code)
     _submit(page)
     expect(page).to_have_url(re.compile(r"/zh-hans/staff/$"))
     page.goto(f"{site}/zh-hans/staff/documents/{reference}/")
@@ -79,7 +75,7 @@ def _approve_as_reviewer(page, site: str, reference: str) -> None:
     expect(form).to_be_visible()
     otp = form.locator("input[name=otp]")
     if otp.count():
-        otp.fill(code_for(secret, steps_ahead=1))  # a fresh code: the sign-in used this one
+        otp.fill(next_code(secret, after=used))  # the sign-in used the current one
     form.locator("button[type=submit]").click()
     expect(page.locator(".doc-status-issued")).to_be_visible(timeout=60_000)
 
@@ -103,8 +99,9 @@ def test_apply_approve_download_and_verify(request, site, browser, tmp_path, set
     refresh = request.config.getoption("--screenshots")
     resident = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     reviewer = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-    employer = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900},
-                                   accept_downloads=False)
+    employer = browser.new_context(
+        locale="en-GB", viewport={"width": 1280, "height": 900}, accept_downloads=False
+    )
     for context in (resident, reviewer, employer):
         context.set_default_timeout(20_000)
     try:
