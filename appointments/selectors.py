@@ -5,6 +5,7 @@ import hmac as _hmac
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -83,16 +84,45 @@ def slot_refusal(
     return None
 
 
+# The closures that stop a service at an office over some days: public holidays (no office), the
+# whole office (no service), or that service there. Plain SQL, read on every booking: the ORM
+# would spend more CPU building this query than the database spends answering it.
+_CLOSURES_SQL = (
+    'SELECT * FROM "appointments_closure" '
+    'WHERE ("office_id" IS NULL OR ("office_id" = %s AND ("service_id" IS NULL{service}))) '
+    'AND "start_date" <= %s AND "end_date" >= %s '
+    'ORDER BY "office_id", "service_id"{limit}'
+)
+_OFFERS_SQL = (
+    'SELECT 1 FROM "appointments_schedule_services" WHERE "schedule_id" = %s AND "service_id" = %s'
+)
+
+
+def _closures(office: Office, service: Service | None, first: dt.date, last: dt.date, limit=""):
+    scope = "" if service is None else ' OR "service_id" = %s'
+    params = [office.pk, *([] if service is None else [service.pk]), last, first]
+    return Closure.objects.raw(_CLOSURES_SQL.format(service=scope, limit=limit), params)
+
+
 def closure_for(*, office: Office, service: Service | None, day: dt.date) -> Closure | None:
     """The closure (or public holiday) that stops `service` at `office` on `day`, if any."""
-    scope = Q(office__isnull=True) | Q(office=office, service__isnull=True)
-    if service is not None:
-        scope |= Q(office=office, service=service)
-    return (
-        Closure.objects.filter(scope, start_date__lte=day, end_date__gte=day)
-        .order_by("office_id", "service_id")
-        .first()
-    )
+    return next(iter(_closures(office, service, day, day, limit=" LIMIT 1")), None)
+
+
+def closures_between(
+    *, office: Office, service: Service | None, first: dt.date, last: dt.date
+) -> list[Closure]:
+    """The closures that stop `service` at `office` on any day from `first` to `last`."""
+    return list(_closures(office, service, first, last))
+
+
+def slot_for_booking(*, slot_id: int, service: Service) -> tuple[Slot, bool]:
+    """The slot to book and whether its schedule offers `service`. Raises Slot.DoesNotExist."""
+    slot = Slot.objects.select_related("schedule", "office").get(pk=slot_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_OFFERS_SQL, [slot.schedule_id, service.pk])
+        offers = cursor.fetchone() is not None
+    return slot, offers
 
 
 def public_holidays(*, first: dt.date, last: dt.date) -> set[dt.date]:
@@ -122,29 +152,44 @@ def working_days_after(*, start: dt.date, days: int) -> dt.date:
         horizon += stretch
 
 
-def closures_between(
-    *, office: Office, service: Service | None, first: dt.date, last: dt.date
-) -> list[Closure]:
-    scope = Q(office__isnull=True) | Q(office=office, service__isnull=True)
-    if service is not None:
-        scope |= Q(office=office, service=service)
-    return list(Closure.objects.filter(scope, start_date__lte=last, end_date__gte=first))
+def _no_shows_since(now: dt.datetime) -> dt.datetime:
+    rules = _rules()
+    return now - dt.timedelta(days=rules["NO_SHOW_WINDOW_DAYS"] + rules["NO_SHOW_BAN_DAYS"])
 
 
 def person_restricted_until(*, id_hmac: str, now: dt.datetime | None = None) -> dt.datetime | None:
     """3 no-shows within 90 days pause booking for 30 days after the one that reached the limit."""
-    rules = _rules()
     now = now or timezone.now()
+    no_shows = Booking.objects.filter(
+        id_number_hmac=id_hmac, status=BookingStatus.NO_SHOW, start__gte=_no_shows_since(now)
+    ).values_list("start", flat=True)
+    return _restricted_until(sorted(no_shows), now)
+
+
+def person_booking_obstacles(
+    *, id_hmac: str, service: Service, now: dt.datetime
+) -> tuple[dt.datetime | None, bool]:
+    """For a new booking, in one query: until when the no-show rule pauses this person's booking
+    (or None), and whether they already hold an active booking for `service`."""
+    rows = Booking.objects.filter(
+        Q(status=BookingStatus.NO_SHOW, start__gte=_no_shows_since(now))
+        | Q(status=BookingStatus.BOOKED, service=service),
+        id_number_hmac=id_hmac,
+    ).values_list("status", "start")
+    no_shows, active = [], False
+    for status, start in rows:
+        if status == BookingStatus.NO_SHOW:
+            no_shows.append(start)
+        else:
+            active = True
+    return _restricted_until(sorted(no_shows), now), active
+
+
+def _restricted_until(no_shows: list[dt.datetime], now: dt.datetime) -> dt.datetime | None:
+    """The no-show rule itself, over one person's no-shows (oldest first)."""
+    rules = _rules()
     window = dt.timedelta(days=rules["NO_SHOW_WINDOW_DAYS"])
     ban = dt.timedelta(days=rules["NO_SHOW_BAN_DAYS"])
-    since = now - window - ban
-    no_shows = list(
-        Booking.objects.filter(
-            id_number_hmac=id_hmac, status=BookingStatus.NO_SHOW, start__gte=since
-        )
-        .order_by("start")
-        .values_list("start", flat=True)
-    )
     limit = rules["NO_SHOW_LIMIT"]
     latest_end = None
     for i in range(limit - 1, len(no_shows)):

@@ -42,18 +42,23 @@ def _check_transition(booking: Booking, target: str) -> None:
         raise IllegalTransition()
 
 
-def _check_slot(slot: Slot, service: Service, now: dt.datetime) -> None:
-    if not slot.schedule.services.filter(pk=service.pk).exists():
+def _bookable_slot(slot_id: int, service: Service, now: dt.datetime) -> Slot:
+    """The slot, or the reason it cannot be booked for `service` now. Raises Slot.DoesNotExist."""
+    slot, offers_service = selectors.slot_for_booking(slot_id=slot_id, service=service)
+    if not offers_service:
         raise WrongService()
     refusal = selectors.slot_refusal(slot, service, now=now)
     if refusal is not None:
         raise refusal
+    return slot
 
 
-def _check_person(id_hmac: str, now: dt.datetime) -> None:
-    until = selectors.person_restricted_until(id_hmac=id_hmac, now=now)
+def _check_person(id_hmac: str, service: Service, now: dt.datetime) -> None:
+    until, active = selectors.person_booking_obstacles(id_hmac=id_hmac, service=service, now=now)
     if until is not None:
         raise Restricted(until=timezone.localtime(until).strftime("%Y-%m-%d"))
+    if active:
+        raise DuplicateBooking()
 
 
 def slot_take_place(*, slot_id: int) -> None:
@@ -98,25 +103,6 @@ def _release_daily_quota(id_hmac: str, day: dt.date) -> None:
     )
 
 
-def _insert_booking(**fields) -> Booking:
-    for _attempt in range(5):
-        code = booking_code_new()
-        try:
-            with transaction.atomic():
-                return Booking.objects.create(code=code, **fields)
-        except IntegrityError:
-            if Booking.objects.filter(code=code).exists():
-                continue  # a code collision (1 in 10^11): draw again
-            if Booking.objects.filter(
-                id_number_hmac=fields["id_number_hmac"],
-                service=fields["service"],
-                status=BookingStatus.BOOKED,
-            ).exists():
-                raise DuplicateBooking()  # a parallel booking of the same person committed
-            raise  # anything else is a bug, not a message for the resident
-    raise RuntimeError("could not draw a free booking code")
-
-
 def _take_place_or_a_freed_one(slot_id: int, now: dt.datetime) -> None:
     try:
         slot_take_place(slot_id=slot_id)
@@ -129,7 +115,6 @@ def _take_place_or_a_freed_one(slot_id: int, now: dt.datetime) -> None:
         slot_take_place(slot_id=slot_id)
 
 
-@transaction.atomic
 def booking_create(
     *,
     slot_id: int,
@@ -145,20 +130,55 @@ def booking_create(
     place_already_held: bool = False,
     rescheduled_from: Booking | None = None,
 ) -> Booking:
-    now = now or timezone.now()
+    """Book a place, in one transaction. Raises Slot.DoesNotExist for an unknown slot and a
+    DomainError for every refusal. The booking's insert has no savepoint of its own (two
+    statements fewer on the busy path): when its unique indexes refuse it, the transaction rolls
+    back whole and is run again with a fresh code if the code was taken (about 1 in 10^12), or
+    ends as a duplicate if the same person's parallel booking committed first."""
     id_number = validate_id_number(id_number)
     id_hmac = pii_hmac(id_number)
-    slot = Slot.objects.select_related("schedule", "office").get(pk=slot_id)
-    _check_slot(slot, service, now)
-    _check_person(id_hmac, now)
-    if Booking.objects.filter(
-        id_number_hmac=id_hmac, service=service, status=BookingStatus.BOOKED
-    ).exists():
-        raise DuplicateBooking()
+    for _attempt in range(5):
+        code = booking_code_new()
+        try:
+            return _book(
+                code=code,
+                slot_id=slot_id,
+                service=service,
+                name=name,
+                id_number=id_number,
+                id_hmac=id_hmac,
+                phone=phone,
+                email=email,
+                language=language,
+                user=user,
+                api_client=api_client,
+                now=now or timezone.now(),
+                place_already_held=place_already_held,
+                rescheduled_from=rescheduled_from,
+            )
+        except IntegrityError:
+            if Booking.objects.filter(code=code).exists():
+                continue  # a code collision: draw again
+            if Booking.objects.filter(
+                id_number_hmac=id_hmac, service=service, status=BookingStatus.BOOKED
+            ).exists():
+                raise DuplicateBooking() from None  # a parallel booking of this person won
+            raise  # anything else is a bug, not a message for the resident
+    raise RuntimeError("could not draw a free booking code")
+
+
+@transaction.atomic
+def _book(
+    *, code: str, slot_id: int, service: Service, id_number: str, id_hmac: str,
+    now: dt.datetime, place_already_held: bool, name: str, **fields,
+) -> Booking:  # fmt: skip
+    slot = _bookable_slot(slot_id, service, now)
+    _check_person(id_hmac, service, now)
     _take_daily_quota(id_hmac, timezone.localtime(slot.start).date())
     if not place_already_held:
         _take_place_or_a_freed_one(slot.pk, now)
-    booking = _insert_booking(
+    booking = Booking.objects.create(
+        code=code,
         slot=slot,
         service=service,
         office=slot.office,
@@ -167,12 +187,7 @@ def booking_create(
         id_number_enc=encrypt_text(id_number),
         id_number_hmac=id_hmac,
         id_masked=mask_id_number(id_number),
-        phone=phone,
-        email=email,
-        language=language,
-        user=user,
-        api_client=api_client,
-        rescheduled_from=rescheduled_from,
+        **fields,
     )
     booking_event(booking, "confirmed")
     return booking
