@@ -63,12 +63,13 @@ def audit_record(
         details=_clean_details(details or {}),
         **_describe(obj, object_label),
     )
-    head = _lock_head()
-    entry.seq, entry.prev_hash = head.seq + 1, head.hash or GENESIS
+    seq, last_hash = _lock_head_for_append()
+    entry.seq, entry.prev_hash = seq + 1, last_hash or GENESIS
     entry.timestamp = timezone.now()  # taken under the lock: time order is chain order
     entry.hash = entry.compute_hash()
     entry.save(force_insert=True)
-    AuditHead.objects.filter(pk=head.pk).update(seq=entry.seq, hash=entry.hash)
+    with connection.cursor() as cursor:
+        cursor.execute(_HEAD_MOVE_SQL, [entry.seq, entry.hash, _HEAD_PK])
     return entry
 
 
@@ -155,6 +156,25 @@ def _auditlog_purge_before(cutoff: Any) -> int:
     from auditlog.models import LogEntry
 
     return LogEntry.objects.filter(timestamp__lt=cutoff).delete()[0]
+
+
+# Every append reads and moves the head: plain SQL, as the ORM would spend more CPU building
+# these two statements than the database spends running them. (SQLite has no FOR UPDATE; its
+# writers are serialised by the database lock.)
+_HEAD_LOCK_SQL = 'SELECT "seq", "hash" FROM "accounts_audithead" WHERE "id" = %s{for_update}'
+_HEAD_MOVE_SQL = 'UPDATE "accounts_audithead" SET "seq" = %s, "hash" = %s WHERE "id" = %s'
+
+
+def _lock_head_for_append() -> tuple[int, str]:
+    """The last entry's number and hash, with the head row locked until the transaction ends."""
+    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(_HEAD_LOCK_SQL.format(for_update=for_update), [_HEAD_PK])
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0], row[1]
+    head = _lock_head()
+    return head.seq, head.hash
 
 
 def _lock_head() -> AuditHead:

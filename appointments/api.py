@@ -184,8 +184,10 @@ class SlotSerializer(serializers.ModelSerializer):
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    slot = serializers.PrimaryKeyRelatedField(
-        queryset=Slot.objects.all(), help_text="A slot id from /api/v1/slots/."
+    # An id, looked up once by the booking action itself (Slot.DoesNotExist becomes this field's
+    # error in BookingCreateView): a related field would read the slot a second time.
+    slot = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="A slot id from /api/v1/slots/."
     )
     service = serializers.SlugRelatedField(
         slug_field="code", queryset=catalogue.service_list_active(), help_text="Service code."
@@ -331,16 +333,23 @@ class BookingCreateView(APIView):
         return response
 
     def _book(self, request: Request, fields: dict) -> dict:
-        booking = actions.booking_create(
-            slot_id=fields["slot"].pk,
-            service=fields["service"],
-            name=fields["name"],
-            id_number=fields["id_number"],
-            phone=fields["phone"],
-            email=fields["email"],
-            language=translation.get_language(),
-            api_client=request.auth.name,
-        )
+        try:
+            booking = actions.booking_create(
+                slot_id=fields["slot"],
+                service=fields["service"],
+                name=fields["name"],
+                id_number=fields["id_number"],
+                phone=fields["phone"],
+                email=fields["email"],
+                language=translation.get_language(),
+                api_client=request.auth.name,
+            )
+        except Slot.DoesNotExist:
+            # Inside idempotent_run this rolls its record back too: a retry is answered afresh.
+            message = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
+            raise exceptions.ValidationError(
+                {"slot": [message.format(pk_value=fields["slot"])]}
+            ) from None
         return dict(BookingCreatedSerializer(booking, context={"request": request}).data)
 
 

@@ -228,6 +228,8 @@ def test_booking_needs_a_valid_token(client, token, slot, header):
         ({"name": ""}, "name"),
         ({"email": "not-an-address"}, "email"),
         ({"slot": 999999}, "slot"),
+        ({"slot": 2**70}, "slot"),
+        ({"slot": "seven"}, "slot"),
         ({"service": "no-such-service"}, "service"),
     ],
 )
