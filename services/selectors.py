@@ -65,7 +65,7 @@ def service_list_public() -> QuerySet[Service]:
 
 def service_list_active() -> QuerySet[Service]:
     """Active services without annotations: for lookups by code on hot paths."""
-    return Service.objects.filter(is_active=True).select_related("category")
+    return Service.objects.filter(is_active=True)
 
 
 def service_get_public(*, code: str) -> Service:
