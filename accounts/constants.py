@@ -66,10 +66,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("axes", "accesslog", *_VIEW)
         | _crud("axes", "accessfailurelog", *_VIEW)
     ),
-    # Manages people and machines: users, their roles, API clients, sign-in locks, and lost
-    # authenticators (deleting a device makes its owner enrol again at the next sign-in).
+    # Manages people and machines: users, their roles, API clients, sign-in locks, lost
+    # authenticators (deleting a device makes its owner enrol again at the next sign-in), and
+    # the Celery tasks in flight or failed for good (read-only).
     "sysadmin": frozenset(
         _crud("accounts", "user", *_ALL)
+        | _crud("core", "taskdelivery", *_VIEW)
         | _crud("accounts", "staffrole", *_ALL)
         | _crud("accounts", "apiclient", "view", "change")
         | _crud("axes", "accessattempt", "view", "delete")

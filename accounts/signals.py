@@ -10,7 +10,9 @@ import rules let them reach models, actions and selectors only.
 - `resident_deleting` is sent inside `accounts.actions.resident_delete`'s transaction, before the
   account is deleted, with `user` and `id_number_hmac` ("" if no ID number was ever linked).
   A receiver anonymises its rows; if it raises, the whole deletion rolls back (`send`, not
-  `send_robust`): an account is never half deleted.
+  `send_robust`): an account is never half deleted. A receiver leaves foreign keys to the user
+  alone: they are SET_NULL when the account is deleted, after every receiver has run, and until
+  then they tell the other receivers (called in the order of INSTALLED_APPS) whose rows are whose.
 - `resident_data_requested` is sent by `accounts.selectors.resident_data` with the same
   arguments; each receiver returns a dict of JSON-ready sections (e.g. {"bookings": [...]}) that is
   merged into the resident's data export.

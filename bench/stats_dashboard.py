@@ -8,7 +8,7 @@ What it does, end to end:
    manager (role "manager" with no office), each with a TOTP device and a session already past
    the second factor, as after a real sign-in;
 3. starts gunicorn (gthread workers) on a free port of 127.0.0.1 with production settings
-   (DEBUG=0), like bench/booking_rush.py (whose helpers it reuses);
+   (DEBUG=0), set up like the other benchmarks (helpers from bench/common.py);
 4. times, with repeated GETs over one keep-alive connection: the manager's dashboard for the
    whole year and for the last 30 days, the bureau's dashboard for the whole year, and the CSV
    and XLSX exports of the per-day table. "Warm" requests repeat one range (the report is cached
@@ -34,21 +34,24 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from booking_rush import (  # noqa: E402 - the booking bench's helpers, same server set-up
+from common import (  # noqa: E402 - bench/common.py: what the benchmarks share
     HOST,
     PY,
+    ROOT,
     admin_sql,
     free_port,
+    machine,
     percentile,
     port_open,
     say,
     server_cpu_seconds,
+    utc_now,
     wait_until_up,
 )
+
+sys.path.insert(0, str(ROOT))  # the project, for Django in the --_setup subprocess
 
 LANG = "zh-hans"
 TARGET_MS = 300
@@ -172,12 +175,6 @@ def scenarios(setup: dict, requests: int, cold: int) -> list[tuple[str, str, lis
 # --- orchestration -----------------------------------------------------------------------------
 
 
-def machine() -> str:
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} CPUs, {memory:.0f} GiB RAM, load average {load}"
-
-
 def run(args) -> int:
     pg = args.pg.rstrip("/")
     name = f"onewindow_bench_stats_{os.getpid()}"
@@ -265,8 +262,8 @@ def run(args) -> int:
             command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log
         )
         wait_until_up(port)
-        when = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
-        say(f"{when}; {machine()}")
+        when = utc_now()
+        say(f"{when}; {machine(pg)}")
         say(
             f"gunicorn gthread {args.workers} workers x {args.threads} threads on {HOST}:{port}; "
             f"manager of {setup['office_name']} ({setup['office_bookings']} bookings in the "
@@ -302,7 +299,7 @@ def run(args) -> int:
         lines = [
             f"\n## Statistics dashboard, {when}\n",
             f"Command: `{command_line}`. "
-            f"Machine: {machine()} (shared with other engineers' work). gunicorn gthread "
+            f"Machine: {machine(pg)} (shared with other engineers' work). gunicorn gthread "
             f"{args.workers}×{args.threads}, DEBUG=0, PostgreSQL.\n",
             f"Data: {summary}. `generate_city_year` took {generated}; "
             f"`reports_rebuild` of the whole year {rebuilt}. The manager's office: "

@@ -78,6 +78,11 @@ app.conf.beat_schedule = {
         "task": "core.tasks.task_deliveries_prune",
         "schedule": crontab(minute=40, hour=3),
     },
+    # Uploaded files no row names (a rolled-back transaction, a crash), older than an hour.
+    "core-private-orphans-sweep": {
+        "task": "core.tasks.private_orphans_sweep",
+        "schedule": crontab(minute=50, hour=3),
+    },
     # Statistics: today's figures every 10 minutes; the last days again at night, then the
     # managers' daily PDF report of yesterday.
     "reports-figures-today": {

@@ -1,6 +1,8 @@
 """Shared models with no domain of their own."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IdempotencyRecord(models.Model):
@@ -32,19 +34,23 @@ class TaskDelivery(models.Model):
     CELERY_TASK_MAX_DELIVERIES deliveries instead of going back to the queue for ever."""
 
     class State(models.TextChoices):
-        RUNNING = "running", "running"
-        FAILED = "failed", "failed"
+        RUNNING = "running", pgettext_lazy("task", "Running")
+        FAILED = "failed", pgettext_lazy("task", "Failed")
 
-    task_id = models.CharField(max_length=255, unique=True)
-    name = models.CharField(max_length=255)
-    retries = models.PositiveIntegerField(default=0)
-    deliveries = models.PositiveIntegerField(default=0)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
-    error = models.CharField(max_length=300, blank=True)
-    first_seen = models.DateTimeField(auto_now_add=True)
-    last_seen = models.DateTimeField(auto_now=True)
+    task_id = models.CharField(_("task id"), max_length=255, unique=True)
+    name = models.CharField(_("task"), max_length=255)
+    retries = models.PositiveIntegerField(_("retry number"), default=0)
+    deliveries = models.PositiveIntegerField(pgettext_lazy("task", "attempts"), default=0)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.RUNNING
+    )
+    error = models.CharField(_("last error"), max_length=300, blank=True)
+    first_seen = models.DateTimeField(_("first delivered at"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last delivered at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("task delivery")
+        verbose_name_plural = _("task deliveries")
         indexes = [models.Index(fields=["state", "last_seen"])]
 
     def __str__(self) -> str:

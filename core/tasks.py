@@ -105,3 +105,11 @@ def _prune_deliveries(*, days: int = 30) -> int:
 @shared_task
 def task_deliveries_prune() -> int:
     return _prune_deliveries()
+
+
+@shared_task
+def private_orphans_sweep() -> int:
+    """Uploads left behind by a rolled-back transaction or a crash (core/uploads.py)."""
+    from .uploads import private_orphans_sweep as sweep
+
+    return sweep()

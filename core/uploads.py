@@ -4,17 +4,29 @@ random name.
 
 Only PDF, JPEG and PNG are accepted. A PDF must open and have a page (pypdf); an image must decode
 in full (Pillow). Images are re-encoded, which drops EXIF data such as a phone's GPS position.
+
+A file is stored before the row that names it is committed, so a transaction that rolls back
+(or a process that dies before its commit) leaves the file behind. `private_orphans_sweep` (beat,
+nightly) deletes such files: stored by `store_private`, older than an hour, and named by no
+`FileField` on the private storage, whichever model it belongs to.
 """
 
+import datetime as dt
 import io
+import logging
+import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
+from django.db import models
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
@@ -23,6 +35,14 @@ ALLOWED_KINDS = ("pdf", "jpeg", "png")
 CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 EXTENSIONS = {"pdf": "pdf", "jpeg": "jpg", "png": "png"}
 MAX_IMAGE_PIXELS = 40_000_000  # a 40-megapixel photo; bigger is a decompression bomb
+# The last part of every name store_private gives: nothing else under PRIVATE_MEDIA_ROOT (the demo
+# signing keys in private/signing/, certificates, whatever an operator keeps there) looks like it.
+STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(?:pdf|jpg|png)$")
+# A younger file may belong to a transaction still open; none stays open for an hour.
+ORPHAN_GRACE = dt.timedelta(hours=1)
+SWEEP_BATCH = 500
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -153,3 +173,51 @@ def store_private(checked: CheckedUpload, *, folder: str) -> str:
     """Save checked content under a random name in `folder`; returns the storage name."""
     name = f"{folder}/{secrets.token_hex(16)}.{checked.extension}"
     return private_storage.save(name, ContentFile(checked.content))
+
+
+def private_file_fields() -> list[tuple[type[models.Model], str]]:
+    """Every `FileField` of the installed models that stores on the private storage: (model,
+    field name). Found, not listed, so a new model holding uploads is covered by the sweep."""
+    return [
+        (model, field.name)
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, models.FileField) and field.storage is private_storage
+    ]
+
+
+def _stored_names(folder: str = "") -> Iterator[str]:
+    directories, files = private_storage.listdir(folder)
+    prefix = f"{folder}/" if folder else ""
+    yield from (prefix + name for name in files if STORED_NAME.match(name))
+    for directory in directories:
+        yield from _stored_names(prefix + directory)
+
+
+def _referenced(names: list[str], fields: list[tuple[type[models.Model], str]]) -> set[str]:
+    used: set[str] = set()
+    for model, field in fields:
+        rows = model._base_manager.filter(**{f"{field}__in": names})
+        used.update(rows.values_list(field, flat=True))
+    return used
+
+
+def private_orphans_sweep(
+    *, now: dt.datetime | None = None, grace: dt.timedelta = ORPHAN_GRACE
+) -> int:
+    """Delete the files `store_private` stored that are older than `grace` and that no row
+    names (see the module's docstring). Returns how many were deleted."""
+    if not private_storage.exists(""):
+        return 0
+    cutoff = (now or timezone.now()) - grace
+    old = [n for n in _stored_names() if private_storage.get_modified_time(n) < cutoff]
+    fields = private_file_fields()
+    deleted = 0
+    for start in range(0, len(old), SWEEP_BATCH):
+        batch = old[start : start + SWEEP_BATCH]
+        for name in set(batch) - _referenced(batch, fields):
+            private_storage.delete(name)
+            deleted += 1
+    if deleted:
+        logger.info("deleted %d stored files that no row names", deleted)
+    return deleted

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from accounts.actions import resident_deleting
 from accounts.selectors import resident_data_requested
+from feedback.actions import evaluation_anonymise_for_subjects, request_subject_ref
+from feedback.selectors import evaluation_data_for_subjects
 
 from . import selectors
 from .actions import request_withdraw
@@ -26,10 +28,26 @@ def withdraw_open_requests(sender, *, user, **kwargs) -> int:
     return len(open_requests)
 
 
+@receiver(resident_deleting, dispatch_uid="documents.anonymise_resident_request_ratings")
+def anonymise_ratings(sender, *, user, **kwargs) -> int:
+    return evaluation_anonymise_for_subjects(subject_refs=_subjects(user))
+
+
+def _subjects(user) -> list[str]:
+    ids = selectors.request_list_for_resident(user).values_list("pk", flat=True)
+    return [request_subject_ref(pk) for pk in ids]
+
+
 @receiver(resident_data_requested, dispatch_uid="documents.resident_requests_export")
 def requests_export(sender, *, user, **kwargs) -> dict:
     requests = selectors.request_list_for_resident(user)
-    return {"document_requests": [_request_data(r) for r in requests]}
+    ratings = evaluation_data_for_subjects(subject_refs=_subjects(user))
+    return {
+        "document_requests": [
+            {**_request_data(r), "evaluation": ratings.get(request_subject_ref(r.pk))}
+            for r in requests
+        ]
+    }
 
 
 def _iso(value) -> str | None:

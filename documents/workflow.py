@@ -16,7 +16,7 @@ from accounts.actions import audit_record
 from accounts.models import AuditAction
 from accounts.selectors import office_ids_with_perm
 from core.errors import IllegalTransition
-from feedback.actions import evaluation_invite
+from feedback.actions import evaluation_invite, request_subject_ref
 
 from . import deadlines
 from .actions.errors import MessageRequired, ReasonRequired, TransitionNotAllowed
@@ -164,7 +164,7 @@ EVALUATED = frozenset({Transition.ISSUE, Transition.REJECT})
 def _invite_evaluation(req: DocumentRequest, now: dt.datetime) -> None:
     evaluation_invite(
         kind="document", office=req.office, service=req.doc_type.service,
-        subject_ref=f"request:{req.pk}", phone=req.phone, email=req.email,
+        subject_ref=request_subject_ref(req.pk), phone=req.phone, email=req.email,
         language=req.language, visit_at=now, now=now,
     )
 

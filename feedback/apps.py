@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class FeedbackConfig(AppConfig):
     name = "feedback"
     verbose_name = _("Evaluations and the director's mailbox")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401

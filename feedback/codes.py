@@ -33,3 +33,12 @@ def follow_digest(reference: str, code: str) -> str:
 
 def normalize_reference(value: str) -> str:
     return "".join(ch for ch in (value or "").upper() if ch.isalnum())
+
+
+# What an invitation is about (Invitation.subject_ref): a visit's ticket or a document request.
+def ticket_subject_ref(ticket_id: int) -> str:
+    return f"ticket:{ticket_id}"
+
+
+def request_subject_ref(request_id: int) -> str:
+    return f"request:{request_id}"

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import decrypt_text
+from core.uploads import private_storage
 from services.models import Counter, Office, Service
 
 from .constants import (
@@ -184,7 +185,10 @@ class MailboxItem(models.Model):
     phone_hmac = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_masked = models.CharField(_("mobile number"), max_length=11, blank=True)
     email_enc = models.TextField(blank=True, editable=False)
-    attachment = models.CharField(max_length=200, blank=True, editable=False)
+    # A FileField, so that core.uploads' orphan sweep sees the file is in use.
+    attachment = models.FileField(
+        storage=private_storage, max_length=200, blank=True, editable=False
+    )
     attachment_name = models.CharField(_("attachment"), max_length=120, blank=True)
     attachment_type = models.CharField(max_length=40, blank=True, editable=False)
     language = models.CharField(max_length=10, default="zh-hans")

@@ -6,13 +6,16 @@ import hmac
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import Role, StaffRole
+from accounts.models import ResidentProfile, Role, StaffRole
 from accounts.selectors import office_ids_with_perm
+from appointments.selectors import booking_list_for_account
+from core.crypto import pii_hmac
+from queues.models import Ticket
 
-from .codes import follow_digest, normalize_reference
+from .codes import follow_digest, normalize_reference, ticket_subject_ref
 from .constants import LOW_RATINGS, REFERENCE_ALPHABET, REFERENCE_LENGTH, CaseStatus
 from .errors import MailboxNotFound
-from .models import Evaluation, FollowUpCase, MailboxItem
+from .models import Evaluation, FollowUpCase, Invitation, MailboxItem
 
 CASE_PERM = "feedback.change_followupcase"
 MAILBOX_PERM = "feedback.change_mailboxitem"
@@ -103,3 +106,97 @@ def manager_emails(office_id: int, *, bureau: bool = False) -> list[str]:
     grants = StaffRole.objects.filter(offices, role=Role.MANAGER, user__is_active=True)
     emails = grants.exclude(user__email="").values_list("user__email", flat=True)
     return sorted(set(emails))
+
+
+# --- a resident's own rows: their data export and account deletion ------------------------------
+
+
+def _verified_phone(user) -> str:
+    profile = ResidentProfile.objects.filter(user=user).values_list("verified_phone", flat=True)
+    return profile.first() or ""
+
+
+def mailbox_list_for_resident(*, user) -> QuerySet[MailboxItem]:
+    """Messages written with the resident's verified mobile number: each one's follow-up code
+    went there by SMS, so its owner can follow them already. Nothing else ties a message to a
+    person (its e-mail is stored encrypted, with no digest to look it up by)."""
+    phone = _verified_phone(user)
+    if not phone:
+        return MailboxItem.objects.none()
+    return (
+        MailboxItem.objects.filter(phone_hmac=pii_hmac(phone))
+        .select_related("office")
+        .order_by("created_at", "id")
+    )
+
+
+def counter_subject_refs_for_resident(*, user, id_number_hmac: str = "") -> list[str]:
+    """What the resident's counter visits are called on their invitations: the tickets of their
+    bookings (appointments' rule for "a resident's bookings"), and the walk-in tickets taken with
+    their verified mobile number."""
+    mine = Q(booking__in=booking_list_for_account(user=user, id_number_hmac=id_number_hmac))
+    phone = _verified_phone(user)
+    if phone:
+        mine |= Q(booking__isnull=True, phone=phone)
+    ids = Ticket.objects.filter(mine).values_list("pk", flat=True)
+    return [ticket_subject_ref(pk) for pk in ids]
+
+
+def invitation_list_for_subjects(*, subject_refs: list[str]) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(subject_ref__in=subject_refs)
+        .select_related("office", "service", "evaluation")
+        .order_by("visit_at", "id")
+    )
+
+
+def evaluation_data_for_subjects(*, subject_refs: list[str]) -> dict[str, dict]:
+    """For a resident's data export: each invitation about `subject_refs` (by subject), with
+    the contact it was sent to and the rating given, if any."""
+    return {
+        invitation.subject_ref: _invitation_data(invitation)
+        for invitation in invitation_list_for_subjects(subject_refs=subject_refs)
+    }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _invitation_data(invitation: Invitation) -> dict:
+    evaluation = getattr(invitation, "evaluation", None)
+    return {
+        "kind": invitation.kind,
+        "office": invitation.office.name,
+        "service": invitation.service.name,
+        "visit_or_decision_at": _iso(invitation.visit_at),
+        "invited_at": _iso(invitation.created_at),
+        "mobile_number": invitation.phone,
+        "email": invitation.email,
+        "rating": None if evaluation is None else {
+            "rating": evaluation.rating,
+            "tags": evaluation.tags,
+            "comment": evaluation.comment,
+            "rated_at": _iso(evaluation.created_at),
+        },
+    }
+
+
+def mailbox_data(item: MailboxItem) -> dict:
+    """One message in the resident's data export; an attachment by its name, not its content."""
+    return {
+        "reference": item.reference,
+        "category": item.category,
+        "office": item.office.name,
+        "subject": item.subject,
+        "text": item.text,
+        "name": item.name,
+        "mobile_number": item.phone,
+        "email": item.email,
+        "attachment": item.attachment_name or None,
+        "status": item.status,
+        "received_at": _iso(item.created_at),
+        "answer_due_on": item.due_on.isoformat(),
+        "answer": item.answer,
+        "answered_at": _iso(item.answered_at),
+    }

@@ -80,6 +80,7 @@ EXPECTED_LISTS = {
         "axes.accessfailurelog",
         "otp_totp.totpdevice",
         "otp_static.staticdevice",
+        "core.taskdelivery",
     },
 }
 

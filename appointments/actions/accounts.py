@@ -40,13 +40,16 @@ def booking_attach_to_user(*, booking: Booking, user, id_number: str) -> Booking
 @transaction.atomic
 def booking_anonymise_for_resident(*, user, id_number_hmac: str) -> int:
     """Bookings are records the bureau must keep; a deleted account leaves them without a name,
-    a phone number, an e-mail address or a link to the account. A booking still ahead keeps its
-    encrypted ID number (checked at the counter); any other keeps only the mask and the digest."""
+    a phone number or an e-mail address. A booking still ahead keeps its encrypted ID number
+    (checked at the counter); any other keeps only the mask and the digest. The link to the
+    account goes with the account itself (`user` is SET_NULL), after every receiver of
+    `resident_deleting` has run: cut here, it would hide these bookings from the receivers after
+    this one (feedback finds the ratings of the resident's visits through them)."""
     mine = Q(user=user)
     if id_number_hmac:
         mine |= Q(id_number_hmac=id_number_hmac)
     bookings = Booking.objects.filter(mine)
-    common = {"name": ANONYMOUS_NAME, "phone": "", "email": "", "user": None}
+    common = {"name": ANONYMOUS_NAME, "phone": "", "email": ""}
     finished = bookings.exclude(status__in=ACTIVE_STATUSES).update(**common, id_number_enc="")
     active = bookings.filter(status__in=ACTIVE_STATUSES).update(**common)
     return finished + active

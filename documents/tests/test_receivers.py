@@ -40,3 +40,30 @@ def test_deleting_the_account_withdraws_open_requests_and_unlinks_decided_ones(
     assert still_open.status == "withdrawn" and still_open.user_id is None
     assert decided.status == "rejected" and decided.user_id is None
     assert DocumentRequest.objects.count() == 2
+
+
+def test_the_rating_of_a_request_is_exported_with_it_and_anonymised_with_the_account(
+    django_capture_on_commit_callbacks,
+):
+    from feedback import actions as feedback_actions
+    from feedback.models import Evaluation
+    from feedback.tests.factories import invite
+
+    user = resident()
+    decided = request_in("rejected", user=user)
+    invitation, token = invite(
+        decided.office, decided.doc_type.service, kind="document",
+        ref=feedback_actions.request_subject_ref(decided.pk), email="zhang@example.com",
+    )
+    feedback_actions.evaluation_record(token=token, rating=1, comment="理由不清楚")
+
+    [exported] = resident_data_export(user=user)["document_requests"]
+    assert exported["evaluation"]["rating"]["comment"] == "理由不清楚"
+    assert exported["evaluation"]["email"] == "zhang@example.com"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resident_delete(user=user)
+    invitation.refresh_from_db()
+    assert (invitation.phone, invitation.email) == ("", "")
+    assert Evaluation.objects.get(invitation=invitation).comment == ""
+    assert Evaluation.objects.get(invitation=invitation).rating == 1

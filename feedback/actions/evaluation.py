@@ -14,7 +14,7 @@ from queues.constants import TicketStatus
 from queues.models import Ticket
 from services.models import Counter, Office, Service
 
-from ..codes import token_hash, token_new
+from ..codes import ticket_subject_ref, token_hash, token_new
 from ..constants import (
     ACTION_MAX,
     CASE_TRANSITIONS,
@@ -95,10 +95,6 @@ def _send_invitation(invitation_id: int, token: str) -> None:
     transaction.on_commit(
         lambda: tasks.invitation_send.delay(invitation_id, token), robust=True
     )
-
-
-def ticket_subject_ref(ticket_id: int) -> str:
-    return f"ticket:{ticket_id}"
 
 
 @transaction.atomic

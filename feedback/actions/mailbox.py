@@ -138,7 +138,7 @@ def mailbox_attachment_open(*, item: MailboxItem, actor, request=None):
         request=request,
         details={"page": "attachment"},
     )
-    return private_storage.open(item.attachment, "rb")
+    return private_storage.open(item.attachment.name, "rb")
 
 
 def mailbox_contact_reveal(*, item: MailboxItem, actor, request=None) -> dict[str, str]:

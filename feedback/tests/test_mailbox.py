@@ -166,7 +166,7 @@ def test_attachment_downloads_only_for_the_offices_staff_and_audited(
     photo = SimpleUploadedFile("photo.png", _png(), "image/png")
     _submit(client, office, commit, attachment=photo)
     item = MailboxItem.objects.get()
-    assert item.attachment.startswith("mailbox/") and item.attachment_name == "photo.png"
+    assert item.attachment.name.startswith("mailbox/") and item.attachment_name == "photo.png"
     url = reverse("feedback_staff:mailbox_attachment", args=[item.pk])
     head = manager_of(office)
     download = verified_client(head).get(url)

@@ -1,0 +1,52 @@
+"""The Celery tasks in flight and the dead letters in the admin: a read-only list for the
+operator (superusers; system administrators, accounts/constants.py), closed to other staff."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from core.models import TaskDelivery
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("admin:core_taskdelivery_changelist")
+
+
+@pytest.fixture
+def deliveries():
+    failed = TaskDelivery.objects.create(
+        task_id="t-failed", name="feedback.tasks.resident_notify", deliveries=4,
+        state=TaskDelivery.State.FAILED, error="PoisonMessage: delivered 4 times",
+    )
+    running = TaskDelivery.objects.create(
+        task_id="t-running", name="reports.tasks.figures_rebuild_today", deliveries=1
+    )
+    return failed, running
+
+
+def test_a_superuser_sees_the_tasks_their_attempts_and_last_error(admin_client, deliveries):
+    failed, running = deliveries
+    page = admin_client.get(LIST).content.decode()
+    assert failed.name in page and running.name in page
+    assert "PoisonMessage: delivered 4 times" in page
+    only_failed = admin_client.get(LIST, {"state__exact": "failed"}).content.decode()
+    assert failed.name in only_failed and running.name not in only_failed
+
+
+def test_the_list_is_read_only(admin_client, deliveries):
+    failed, _running = deliveries
+    detail = reverse("admin:core_taskdelivery_change", args=[failed.pk])
+    assert admin_client.get(detail).status_code == 200
+    assert admin_client.post(detail, {"error": ""}).status_code == 403
+    assert admin_client.get(reverse("admin:core_taskdelivery_add")).status_code == 403
+    delete = reverse("admin:core_taskdelivery_delete", args=[failed.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert TaskDelivery.objects.get(pk=failed.pk).error == "PoisonMessage: delivered 4 times"
+
+
+def test_staff_without_the_permission_cannot_see_it(verified_client, deliveries):
+    member = get_user_model().objects.create_user(
+        username="staff-no-role", password="x-long-password-1", is_staff=True
+    )
+    client = verified_client(member)
+    assert client.get(LIST).status_code == 403
+    assert "taskdelivery" not in client.get(reverse("admin:index")).content.decode()
