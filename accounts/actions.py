@@ -52,7 +52,7 @@ from .models import (
     VerificationCode,
 )
 from .selectors import resident_data, resident_get_by_contact
-from .signals import resident_deleting
+from .signals import resident_deleting, resident_forgetting
 
 
 @transaction.atomic
@@ -370,6 +370,9 @@ def resident_delete(*, user, ip: str | None = None) -> None:
     except ResidentProfile.DoesNotExist:
         raise NotAResident()
     answers = resident_deleting.send(
+        sender=ResidentProfile, user=user, id_number_hmac=profile.id_number_hmac
+    )
+    answers += resident_forgetting.send(
         sender=ResidentProfile, user=user, id_number_hmac=profile.id_number_hmac
     )
     anonymised = sum(n for _receiver, n in answers if isinstance(n, int))

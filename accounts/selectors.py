@@ -90,6 +90,13 @@ def resident_get_by_contact(destination: str) -> User | None:
     return profile.user if profile else None
 
 
+def resident_verified_phone(user) -> str:
+    """The mobile number the resident proved they hold ("" if none): rows other apps keep with
+    that number (walk-in tickets, mailbox messages) are the resident's."""
+    profile = ResidentProfile.objects.filter(user=user).values_list("verified_phone", flat=True)
+    return profile.first() or ""
+
+
 def resident_data(user: User) -> dict:
     """Everything OneWindow holds about a resident, as JSON-ready data. The apps above accounts
     add their sections (bookings…) through `resident_data_requested` (see accounts/signals.py).

@@ -13,6 +13,10 @@ import rules let them reach models, actions and selectors only.
   `send_robust`): an account is never half deleted. A receiver leaves foreign keys to the user
   alone: they are SET_NULL when the account is deleted, after every receiver has run, and until
   then they tell the other receivers (called in the order of INSTALLED_APPS) whose rows are whose.
+  Contact details that other apps find rows by (a walk-in ticket's mobile number) stay too.
+- `resident_forgetting` follows, in the same transaction and with the same arguments, once every
+  `resident_deleting` receiver has run: a receiver drops the contact details it kept for the
+  others (queues/receivers.py). The same rule: if it raises, nothing is deleted.
 - `resident_data_requested` is sent by `accounts.selectors.resident_data` with the same
   arguments; each receiver returns a dict of JSON-ready sections (e.g. {"bookings": [...]}) that is
   merged into the resident's data export.
@@ -21,4 +25,5 @@ import rules let them reach models, actions and selectors only.
 from django.dispatch import Signal
 
 resident_deleting = Signal()
+resident_forgetting = Signal()
 resident_data_requested = Signal()

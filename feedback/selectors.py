@@ -6,11 +6,10 @@ import hmac
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import ResidentProfile, Role, StaffRole
-from accounts.selectors import office_ids_with_perm
-from appointments.selectors import booking_list_for_account
+from accounts.models import Role, StaffRole
+from accounts.selectors import office_ids_with_perm, resident_verified_phone
 from core.crypto import pii_hmac
-from queues.models import Ticket
+from queues.selectors import ticket_list_for_resident
 
 from .codes import follow_digest, normalize_reference, ticket_subject_ref
 from .constants import LOW_RATINGS, REFERENCE_ALPHABET, REFERENCE_LENGTH, CaseStatus
@@ -111,16 +110,11 @@ def manager_emails(office_id: int, *, bureau: bool = False) -> list[str]:
 # --- a resident's own rows: their data export and account deletion ------------------------------
 
 
-def _verified_phone(user) -> str:
-    profile = ResidentProfile.objects.filter(user=user).values_list("verified_phone", flat=True)
-    return profile.first() or ""
-
-
 def mailbox_list_for_resident(*, user) -> QuerySet[MailboxItem]:
     """Messages written with the resident's verified mobile number: each one's follow-up code
     went there by SMS, so its owner can follow them already. Nothing else ties a message to a
     person (its e-mail is stored encrypted, with no digest to look it up by)."""
-    phone = _verified_phone(user)
+    phone = resident_verified_phone(user)
     if not phone:
         return MailboxItem.objects.none()
     return (
@@ -131,15 +125,10 @@ def mailbox_list_for_resident(*, user) -> QuerySet[MailboxItem]:
 
 
 def counter_subject_refs_for_resident(*, user, id_number_hmac: str = "") -> list[str]:
-    """What the resident's counter visits are called on their invitations: the tickets of their
-    bookings (appointments' rule for "a resident's bookings"), and the walk-in tickets taken with
-    their verified mobile number."""
-    mine = Q(booking__in=booking_list_for_account(user=user, id_number_hmac=id_number_hmac))
-    phone = _verified_phone(user)
-    if phone:
-        mine |= Q(booking__isnull=True, phone=phone)
-    ids = Ticket.objects.filter(mine).values_list("pk", flat=True)
-    return [ticket_subject_ref(pk) for pk in ids]
+    """What the resident's counter visits (queues' rule for "a resident's tickets") are called
+    on their invitations."""
+    tickets = ticket_list_for_resident(user=user, id_number_hmac=id_number_hmac)
+    return [ticket_subject_ref(pk) for pk in tickets.values_list("pk", flat=True)]
 
 
 def invitation_list_for_subjects(*, subject_refs: list[str]) -> QuerySet[Invitation]:

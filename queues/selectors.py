@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from accounts.selectors import resident_verified_phone
+from appointments.selectors import booking_list_for_account
 from services.models import Channel, Counter, Office, Service
 from services.selectors import counter_services
 
@@ -178,4 +180,21 @@ def office_walk_in_services(office: Office) -> QuerySet[Service]:
         .exclude(channel=Channel.ONLINE)
         .select_related("category")
         .order_by("category__position", "position", "code")
+    )
+
+
+# --- a resident's own tickets: their data export and account deletion ----------------------------
+
+
+def ticket_list_for_resident(*, user, id_number_hmac: str = "") -> QuerySet[Ticket]:
+    """A resident's tickets: those of their bookings (appointments' rule for "a resident's
+    bookings"), and the walk-in tickets taken with their verified mobile number."""
+    mine = Q(booking__in=booking_list_for_account(user=user, id_number_hmac=id_number_hmac))
+    phone = resident_verified_phone(user)
+    if phone:
+        mine |= Q(booking__isnull=True, phone=phone)
+    return (
+        Ticket.objects.filter(mine)
+        .select_related("office", "service", "counter", "booking")
+        .order_by("arrived_at", "id")
     )
