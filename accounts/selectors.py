@@ -90,11 +90,17 @@ def resident_get_by_contact(destination: str) -> User | None:
     return profile.user if profile else None
 
 
+def resident_verified_contacts(user) -> tuple[str, str]:
+    """(mobile number, e-mail address) the resident proved they hold, "" for one they have not:
+    rows other apps keep with them (walk-in tickets, mailbox messages) are the resident's."""
+    found = ResidentProfile.objects.filter(user=user).values_list(
+        "verified_phone", "verified_email"
+    )
+    return found.first() or ("", "")
+
+
 def resident_verified_phone(user) -> str:
-    """The mobile number the resident proved they hold ("" if none): rows other apps keep with
-    that number (walk-in tickets, mailbox messages) are the resident's."""
-    profile = ResidentProfile.objects.filter(user=user).values_list("verified_phone", flat=True)
-    return profile.first() or ""
+    return resident_verified_contacts(user)[0]
 
 
 def resident_data(user: User) -> dict:

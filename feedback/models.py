@@ -170,7 +170,7 @@ class MailboxItem(models.Model):
     """A complaint or request to the director's mailbox. The reference alone reveals nothing:
     following it needs the follow-up code too (stored as a keyed digest)."""
 
-    encrypted_fields = {"name_enc": None, "phone_enc": "phone_hmac", "email_enc": None}
+    encrypted_fields = {"name_enc": None, "phone_enc": "phone_hmac", "email_enc": "email_hmac"}
 
     reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
     follow_code_hmac = models.CharField(max_length=64, editable=False)
@@ -185,6 +185,8 @@ class MailboxItem(models.Model):
     phone_hmac = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_masked = models.CharField(_("mobile number"), max_length=11, blank=True)
     email_enc = models.TextField(blank=True, editable=False)
+    # The address lower-cased, as accounts stores a verified one: a resident's export finds it.
+    email_hmac = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     # A FileField, so that core.uploads' orphan sweep sees the file is in use.
     attachment = models.FileField(
         storage=private_storage, max_length=200, blank=True, editable=False

@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Role, StaffRole
-from accounts.selectors import office_ids_with_perm, resident_verified_phone
+from accounts.selectors import office_ids_with_perm, resident_verified_contacts
 from core.crypto import pii_hmac
 from queues.selectors import ticket_list_for_resident
 
@@ -111,17 +111,15 @@ def manager_emails(office_id: int, *, bureau: bool = False) -> list[str]:
 
 
 def mailbox_list_for_resident(*, user) -> QuerySet[MailboxItem]:
-    """Messages written with the resident's verified mobile number: each one's follow-up code
-    went there by SMS, so its owner can follow them already. Nothing else ties a message to a
-    person (its e-mail is stored encrypted, with no digest to look it up by)."""
-    phone = resident_verified_phone(user)
-    if not phone:
-        return MailboxItem.objects.none()
-    return (
-        MailboxItem.objects.filter(phone_hmac=pii_hmac(phone))
-        .select_related("office")
-        .order_by("created_at", "id")
-    )
+    """Messages written with the resident's verified mobile number or e-mail address: each
+    one's follow-up code went there, so its owner can follow them already."""
+    phone, email = resident_verified_contacts(user)
+    mine = Q(pk__in=[])
+    if phone:
+        mine |= Q(phone_hmac=pii_hmac(phone))
+    if email:
+        mine |= Q(email_hmac=pii_hmac(email))
+    return MailboxItem.objects.filter(mine).select_related("office").order_by("created_at", "id")
 
 
 def counter_subject_refs_for_resident(*, user, id_number_hmac: str = "") -> list[str]:

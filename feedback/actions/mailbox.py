@@ -47,6 +47,7 @@ def mailbox_submit(
     if category not in MailboxCategory.values:
         raise ValueError(f"unknown category {category!r}")
     now = now or timezone.now()
+    email = email.strip().lower()
     code = follow_code_new()
     item = MailboxItem(
         category=category,
@@ -58,6 +59,7 @@ def mailbox_submit(
         phone_hmac=pii_hmac(phone),
         phone_masked=recipient_mask("sms", phone),
         email_enc=encrypt_text(email) if email else "",
+        email_hmac=pii_hmac(email) if email else "",
         language=language,
         due_on=working_days_after(
             start=timezone.localtime(now).date(), days=settings.FEEDBACK["MAILBOX_WORKING_DAYS"]

@@ -26,6 +26,7 @@ MAILBOX_CONTACT_DROPPED = {
     "phone_hmac": "",
     "phone_masked": "",
     "email_enc": "",
+    "email_hmac": "",
 }
 # What was written: kept while the office still has to answer it.
 MAILBOX_CONTENT_DROPPED = {

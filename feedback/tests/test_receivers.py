@@ -19,7 +19,7 @@ from core.tests.test_uploads import pdf_bytes
 from core.uploads import check_upload, private_storage
 from documents.tests.factories import resident
 from feedback import actions, errors
-from feedback.models import Evaluation, Invitation
+from feedback.models import Evaluation, Invitation, MailboxItem
 from feedback.tests.factories import invite, manager_of, office_setup
 from notifications.models import Message
 from queues import actions as queue_actions
@@ -60,10 +60,13 @@ def delete_account(user, django_capture_on_commit_callbacks) -> None:
     assert response.status_code == 302
 
 
-def write(office, *, phone=PHONE, text="二号窗口的工作人员态度生硬。", attachment=None):
+def write(
+    office, *, phone=PHONE, text="二号窗口的工作人员态度生硬。", attachment=None,
+    email="zhang@example.com",
+):
     item, _code = actions.mailbox_submit(
         category="complaint", office=office, subject="窗口态度", text=text, name="张三",
-        phone=phone, email="zhang@example.com", attachment=attachment,
+        phone=phone, email=email, attachment=attachment,
     )
     return item
 
@@ -125,13 +128,43 @@ def test_the_export_lists_the_messages_written_with_the_residents_number(
     assert someone_elses.reference not in json.dumps(data, ensure_ascii=False)
 
 
-def test_an_account_by_e_mail_only_has_no_messages(django_capture_on_commit_callbacks):
-    # A message keeps its e-mail encrypted, with no digest to find it by: only the number counts.
+def email_resident(address: str = "zhang@example.com"):
+    user = get_user_model().objects.create_user(username=address, password=PASSWORD)
+    ResidentProfile.objects.create(user=user, verified_email=address)
+    return user
+
+
+def test_an_account_by_e_mail_only_finds_the_messages_written_with_its_address(
+    django_capture_on_commit_callbacks,
+):
+    # The follow-up code went to that address too; the address is matched lower-cased.
     office, _service, _counter = office_setup()
-    user = get_user_model().objects.create_user(username="zhang@example.com", password=PASSWORD)
-    ResidentProfile.objects.create(user=user, verified_email="zhang@example.com")
-    write(office)
-    assert export(user)["mailbox"] == []
+    user = email_resident()
+    mine = write(office, phone="13700137000", email="Zhang@Example.com")
+    someone_elses = write(office, phone="13900139000", email="li@example.com", text="别人的来信")
+
+    exported = export(user)["mailbox"]
+
+    assert [m["reference"] for m in exported] == [mine.reference]
+    assert exported[0]["email"] == "zhang@example.com"
+    assert someone_elses.reference not in json.dumps(exported, ensure_ascii=False)
+
+
+def test_deleting_an_account_by_e_mail_only_anonymises_its_messages(
+    django_capture_on_commit_callbacks,
+):
+    office, _service, _counter = office_setup()
+    user = email_resident()
+    item = write(office, phone="13700137000", email="zhang@example.com")
+    actions.mailbox_answer(item=item, actor=manager_of(office), answer="已处理。")
+    other = write(office, phone="13900139000", email="li@example.com")
+
+    delete_account(user, django_capture_on_commit_callbacks)
+
+    item.refresh_from_db()
+    other.refresh_from_db()
+    assert (item.email, item.email_hmac, item.phone, item.text) == ("", "", "", "")
+    assert other.email == "li@example.com" and other.text
 
 
 def test_the_export_lists_the_ratings_of_the_residents_visits_booked_or_walked_in(
@@ -244,3 +277,18 @@ def test_the_ratings_of_the_residents_visits_lose_contact_and_comment(
         actions.evaluation_record(token=token, rating=5, comment="我是张三")
     assert Evaluation.objects.get(invitation=stranger).comment == "别人的"
     assert Invitation.objects.get(pk=stranger.pk).email == "zhang@example.com"
+
+
+def test_the_migration_gives_existing_messages_their_address_digest():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("feedback.migrations.0003_mailbox_email_hmac")
+    office, _service, _counter = office_setup()
+    item = write(office, phone="13700137000", email="Zhang@Example.com")
+    MailboxItem.objects.filter(pk=item.pk).update(email_hmac="")  # as before the migration
+
+    migration.digest_existing(apps, None)
+
+    assert [m["reference"] for m in export(email_resident())["mailbox"]] == [item.reference]
