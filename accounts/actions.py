@@ -369,12 +369,8 @@ def resident_delete(*, user, ip: str | None = None) -> None:
         profile = ResidentProfile.objects.select_for_update().get(user=user)
     except ResidentProfile.DoesNotExist:
         raise NotAResident()
-    answers = resident_deleting.send(
-        sender=ResidentProfile, user=user, id_number_hmac=profile.id_number_hmac
-    )
-    answers += resident_forgetting.send(
-        sender=ResidentProfile, user=user, id_number_hmac=profile.id_number_hmac
-    )
+    whose = {"sender": ResidentProfile, "user": user, "id_number_hmac": profile.id_number_hmac}
+    answers = resident_deleting.send(**whose) + resident_forgetting.send(**whose)
     anonymised = sum(n for _receiver, n in answers if isinstance(n, int))
     audit_record(
         actor=user,

@@ -2,6 +2,7 @@
 API all narrow their querysets through `scope_to_offices`."""
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from .models import ResidentProfile, Role, StaffRole, User
 from .signals import resident_data_requested
@@ -99,8 +100,9 @@ def resident_verified_contacts(user) -> tuple[str, str]:
     return found.first() or ("", "")
 
 
-def resident_verified_phone(user) -> str:
-    return resident_verified_contacts(user)[0]
+def export_time(value) -> str | None:
+    """A date and time as the resident's data export writes it: local time, ISO 8601."""
+    return timezone.localtime(value).isoformat() if value else None
 
 
 def resident_data(user: User) -> dict:

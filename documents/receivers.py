@@ -7,10 +7,9 @@ the bureau must keep for their retention period (settings.RETENTION["DOCUMENT_DA
 which `documents.actions.retention` purges them."""
 
 from django.dispatch import receiver
-from django.utils import timezone
 
 from accounts.actions import resident_deleting
-from accounts.selectors import resident_data_requested
+from accounts.selectors import export_time, resident_data_requested
 from feedback.actions import evaluation_anonymise_for_subjects, request_subject_ref
 from feedback.selectors import evaluation_data_for_subjects
 
@@ -50,9 +49,6 @@ def requests_export(sender, *, user, **kwargs) -> dict:
     }
 
 
-def _iso(value) -> str | None:
-    return timezone.localtime(value).isoformat() if value else None
-
 
 def _request_data(req) -> dict:
     certificate = getattr(req, "certificate", None)
@@ -69,15 +65,15 @@ def _request_data(req) -> dict:
         "receiving_organisation": req.receiving_org,
         "mobile_number": req.phone,
         "email": req.email,
-        "created_at": _iso(req.created_at),
-        "submitted_at": _iso(req.submitted_at),
-        "decided_at": _iso(req.decided_at),
+        "created_at": export_time(req.created_at),
+        "submitted_at": export_time(req.submitted_at),
+        "decided_at": export_time(req.decided_at),
         "decision_reason": req.decision_reason,
         "certificate": None if certificate is None else {
             "number": certificate.number,
             "issued_on": certificate.issued_on.isoformat(),
             "valid_until": certificate.valid_until.isoformat(),
             "status": certificate.status,
-            "checked_at": [_iso(c.at) for c in certificate.checks.all()],
+            "checked_at": [export_time(c.at) for c in certificate.checks.all()],
         },
     }

@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Role, StaffRole
-from accounts.selectors import office_ids_with_perm, resident_verified_contacts
+from accounts.selectors import export_time, office_ids_with_perm, resident_verified_contacts
 from core.crypto import pii_hmac
 from queues.selectors import ticket_list_for_resident
 
@@ -146,9 +146,6 @@ def evaluation_data_for_subjects(*, subject_refs: list[str]) -> dict[str, dict]:
     }
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return timezone.localtime(value).isoformat() if value else None
-
 
 def _invitation_data(invitation: Invitation) -> dict:
     evaluation = getattr(invitation, "evaluation", None)
@@ -156,15 +153,15 @@ def _invitation_data(invitation: Invitation) -> dict:
         "kind": invitation.kind,
         "office": invitation.office.name,
         "service": invitation.service.name,
-        "visit_or_decision_at": _iso(invitation.visit_at),
-        "invited_at": _iso(invitation.created_at),
+        "visit_or_decision_at": export_time(invitation.visit_at),
+        "invited_at": export_time(invitation.created_at),
         "mobile_number": invitation.phone,
         "email": invitation.email,
         "rating": None if evaluation is None else {
             "rating": evaluation.rating,
             "tags": evaluation.tags,
             "comment": evaluation.comment,
-            "rated_at": _iso(evaluation.created_at),
+            "rated_at": export_time(evaluation.created_at),
         },
     }
 
@@ -182,8 +179,8 @@ def mailbox_data(item: MailboxItem) -> dict:
         "email": item.email,
         "attachment": item.attachment_name or None,
         "status": item.status,
-        "received_at": _iso(item.created_at),
+        "received_at": export_time(item.created_at),
         "answer_due_on": item.due_on.isoformat(),
         "answer": item.answer,
-        "answered_at": _iso(item.answered_at),
+        "answered_at": export_time(item.answered_at),
     }

@@ -488,6 +488,4 @@ def ticket_anonymise_for_resident(*, user, id_number_hmac: str) -> int:
     """A deleted account's tickets lose the mobile number, as the retention job drops it;
     the visit itself stays for the statistics."""
     tickets = selectors.ticket_list_for_resident(user=user, id_number_hmac=id_number_hmac)
-    return Ticket.objects.filter(pk__in=list(tickets.values_list("pk", flat=True))).exclude(
-        phone=""
-    ).update(phone="")
+    return tickets.exclude(phone="").update(phone="")

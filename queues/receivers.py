@@ -6,10 +6,9 @@ the ratings of those visits by it: the number is dropped on `resident_forgetting
 `resident_deleting` receiver has looked."""
 
 from django.dispatch import receiver
-from django.utils import timezone
 
 from accounts.actions import resident_forgetting
-from accounts.selectors import resident_data_requested
+from accounts.selectors import export_time, resident_data_requested
 
 from . import actions, selectors
 
@@ -25,10 +24,6 @@ def tickets_export(sender, *, user, id_number_hmac: str, **kwargs) -> dict:
     return {"queue_tickets": [_ticket_data(t) for t in tickets]}
 
 
-def _iso(value):
-    return timezone.localtime(value).isoformat() if value else None
-
-
 def _ticket_data(ticket) -> dict:
     return {
         "ticket": ticket.display,
@@ -40,7 +35,7 @@ def _ticket_data(ticket) -> dict:
         "status": ticket.status,
         "outcome": ticket.outcome,
         "counter": ticket.counter.number if ticket.counter else None,
-        "checked_in_at": _iso(ticket.arrived_at),
-        "called_at": _iso(ticket.called_at),
-        "finished_at": _iso(ticket.finished_at),
+        "checked_in_at": export_time(ticket.arrived_at),
+        "called_at": export_time(ticket.called_at),
+        "finished_at": export_time(ticket.finished_at),
     }

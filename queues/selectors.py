@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.selectors import resident_verified_phone
+from accounts.selectors import resident_verified_contacts
 from appointments.selectors import booking_list_for_account
 from services.models import Channel, Counter, Office, Service
 from services.selectors import counter_services
@@ -190,7 +190,7 @@ def ticket_list_for_resident(*, user, id_number_hmac: str = "") -> QuerySet[Tick
     """A resident's tickets: those of their bookings (appointments' rule for "a resident's
     bookings"), and the walk-in tickets taken with their verified mobile number."""
     mine = Q(booking__in=booking_list_for_account(user=user, id_number_hmac=id_number_hmac))
-    phone = resident_verified_phone(user)
+    phone, _email = resident_verified_contacts(user)
     if phone:
         mine |= Q(booking__isnull=True, phone=phone)
     return (

@@ -53,3 +53,16 @@ def verify_session(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def resident_data_export(user) -> dict:
+    """The resident's data export as they download it from their account page."""
+    import json
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    response = client.post("/zh-hans/account/data/")
+    assert response.status_code == 200
+    return json.loads(response.content)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import empty
 
 from accounts.models import ResidentProfile
+from accounts.tests.factories import resident_data_export
 from appointments.tests.factories import ScheduleFactory, SlotFactory, past_booking
 from core.tests.factories import id_number
 from core.tests.test_uploads import pdf_bytes
@@ -49,9 +50,7 @@ def signed_in(user) -> Client:
 
 
 def export(user) -> dict:
-    response = signed_in(user).post("/zh-hans/account/data/")
-    assert response.status_code == 200
-    return json.loads(response.content)
+    return resident_data_export(user)
 
 
 def delete_account(user, django_capture_on_commit_callbacks) -> None:

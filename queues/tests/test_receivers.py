@@ -2,11 +2,10 @@
 their verified mobile number); deleting the account drops the number from those tickets, after
 feedback has found the ratings of those visits by it."""
 
-import json
-
 import pytest
 from django.test import Client
 
+from accounts.tests.factories import resident_data_export
 from documents.tests.factories import resident
 from feedback import actions as feedback_actions
 from feedback.models import Invitation
@@ -26,12 +25,6 @@ def signed_in(user) -> Client:
     return client
 
 
-def export(user) -> dict:
-    response = signed_in(user).post("/zh-hans/account/data/")
-    assert response.status_code == 200
-    return json.loads(response.content)
-
-
 def booked_visit(office, service, user, *, n: int, hour: int = 9):
     made = booking(office, service, at(hour), n=n)
     made.user = user
@@ -40,15 +33,21 @@ def booked_visit(office, service, user, *, n: int, hour: int = 9):
     return actions.ticket_check_in_booking(office=office, code=made.code, now=at(hour - 1, 50))
 
 
-def test_the_export_lists_the_residents_tickets_booked_and_walked_in():
+def tickets_of_three_kinds():
+    """The resident's booked visit and walk-in, and a stranger's walk-in, at one office."""
     service = new_service()
     office, (counter,) = office_with(service)
     user = resident(PHONE)
     booked = booked_visit(office, service, user, n=5)
     walked_in = walk_in(office, service, at(10, 0), phone=PHONE)
     strangers = walk_in(office, service, at(10, 5), phone=STRANGER)
+    return office, service, counter, user, booked, walked_in, strangers
 
-    tickets = {t["ticket"]: t for t in export(user)["queue_tickets"]}
+
+def test_the_export_lists_the_residents_tickets_booked_and_walked_in():
+    office, service, counter, user, booked, walked_in, strangers = tickets_of_three_kinds()
+
+    tickets = {t["ticket"]: t for t in resident_data_export(user)["queue_tickets"]}
 
     assert set(tickets) == {booked.display, walked_in.display}
     assert strangers.display not in tickets
@@ -63,12 +62,7 @@ def test_the_export_lists_the_residents_tickets_booked_and_walked_in():
 def test_deleting_the_account_drops_the_number_from_the_residents_tickets_only(
     django_capture_on_commit_callbacks,
 ):
-    service = new_service()
-    office, (counter,) = office_with(service)
-    user = resident(PHONE)
-    booked = booked_visit(office, service, user, n=5)
-    walked_in = walk_in(office, service, at(10, 0), phone=PHONE)
-    strangers = walk_in(office, service, at(10, 5), phone=STRANGER)
+    office, service, counter, user, booked, walked_in, strangers = tickets_of_three_kinds()
     invitation, _token = invite(
         office, service, counter, ref=feedback_actions.ticket_subject_ref(walked_in.pk),
         email="zhang@example.com", visit_at=walked_in.arrived_at,
@@ -90,4 +84,4 @@ def test_deleting_the_account_drops_the_number_from_the_residents_tickets_only(
     invitation = Invitation.objects.get(pk=invitation.pk)
     assert (invitation.phone, invitation.email) == ("", "")
     # A new account with the same number does not inherit the old tickets.
-    assert export(resident(PHONE))["queue_tickets"] == []
+    assert resident_data_export(resident(PHONE))["queue_tickets"] == []
