@@ -9,6 +9,7 @@
     /documents/r/<ref>/materials/<id>/       one's own uploaded file
 """
 
+import io
 import uuid
 from functools import wraps
 
@@ -224,7 +225,10 @@ def request_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 
 def material_response(material: RequestMaterial, *, inline: bool = False) -> FileResponse:
     """The stored file, never rendered by the browser as anything but its checked type."""
-    handle = material.file.open("rb")
+    # Read whole (uploads are size-limited) and closed here: a browser that drops the
+    # connection mid-download leaves no open file behind.
+    with material.file.open("rb") as stored:
+        handle = io.BytesIO(stored.read())
     extension = material.file.name.rsplit(".", 1)[-1]
     filename = f"{material.request.reference}-{material.kind}-{material.pk}.{extension}"
     response = FileResponse(handle, content_type=material.content_type,
