@@ -9,7 +9,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-queue bench-stats
+.PHONY: run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -74,6 +74,10 @@ messages: $(VENV)/.installed
 # Release-day rush against gunicorn on a fresh PostgreSQL database (see bench/RESULTS.md).
 bench-booking: $(VENV)/.installed
 	$(PY) bench/booking_rush.py $(BENCH_ARGS)
+
+# The floor under the rush targets: the cheapest guarded booking next to /healthz (RESULTS.md).
+bench-floor: $(VENV)/.installed
+	$(PY) bench/booking_floor.py $(BENCH_ARGS)
 
 # Clerks calling, starting and finishing in parallel through the console (see bench/RESULTS.md).
 bench-queue: $(VENV)/.installed

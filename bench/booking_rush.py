@@ -129,7 +129,7 @@ def resident_id(n: int) -> str:
 # --- the client --------------------------------------------------------------------------------
 
 
-def _client_process(port, jobs, headers, kind, ready, go, out, threads):
+def _client_process(port, jobs, headers, kind, ready, go, out, threads, path):
     """One process of `threads` clients; each thread keeps one connection alive."""
     results: list = []
     lock = threading.Lock()
@@ -154,7 +154,7 @@ def _client_process(port, jobs, headers, kind, ready, go, out, threads):
                 if kind == "healthz":
                     conn.request("GET", "/healthz", headers=headers)
                 else:
-                    conn.request("POST", "/api/v1/bookings/", body=job, headers=headers)
+                    conn.request("POST", path, body=job, headers=headers)
                 response = conn.getresponse()
                 body = response.read()
                 status = response.status
@@ -186,8 +186,17 @@ def _client_process(port, jobs, headers, kind, ready, go, out, threads):
     out.put(results)
 
 
-def hammer(port: int, jobs: list, headers: dict, kind: str, clients: int, procs: int) -> dict:
-    """Send all jobs with `clients` concurrent keep-alive clients; returns the measurements."""
+def hammer(
+    port: int,
+    jobs: list,
+    headers: dict,
+    kind: str,
+    clients: int,
+    procs: int,
+    path: str = "/api/v1/bookings/",
+) -> dict:
+    """Send all jobs with `clients` concurrent keep-alive clients; returns the measurements.
+    kind "healthz" GETs /healthz; any other kind POSTs each job to `path`."""
     ctx = mp.get_context("fork")
     ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     per_proc = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
@@ -195,7 +204,7 @@ def hammer(port: int, jobs: list, headers: dict, kind: str, clients: int, procs:
     workers = [
         ctx.Process(
             target=_client_process,
-            args=(port, shares[i], headers, kind, ready, go, out, per_proc[i]),
+            args=(port, shares[i], headers, kind, ready, go, out, per_proc[i], path),
         )
         for i in range(procs)
     ]
@@ -221,10 +230,6 @@ def hammer(port: int, jobs: list, headers: dict, kind: str, clients: int, procs:
         "p99": percentile(latencies, 99),
         "max": latencies[-1],
     }
-
-
-
-
 
 
 # --- the checks --------------------------------------------------------------------------------
@@ -255,12 +260,6 @@ def sql_checks(dsn: str) -> dict:
 
 
 # --- orchestration -----------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 def run(args) -> int:
@@ -436,8 +435,6 @@ def purge_redis_queue() -> None:
         say(f"could not purge the Redis queue: {exc}")
 
 
-
-
 def report(args, setup: dict, broker: str, port: int) -> None:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -467,8 +464,6 @@ def show(title: str, m: dict) -> None:
     print(f"  server CPU per request (gunicorn processes): {m['cpu_ms']:.2f} ms")
     if m["errors"]:
         print(f"  errors: {dict(m['errors'].most_common())}")
-
-
 
 
 def main() -> int:

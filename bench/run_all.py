@@ -25,6 +25,7 @@ NOT_BENCHMARKS = {"run_all.py", "common.py"}
 # --modest: a few minutes in all on 2 shared cores.
 MODEST = {
     "booking_rush": "--residents 1000 --clients 50 --healthz-requests 2000 --workers 2",
+    "booking_floor": "--requests 1500 --clients 10,50,200 --workers 2",
     "queue_calls": "--clerks 10 --tickets 300 --workers 2",
     "stats_dashboard": "",
 }
