@@ -215,8 +215,10 @@ def _picker_context(
 
 
 def _render_picker(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """The whole page, or for htmx (a day chosen) only the calendar and times: the partial
+    defined in slot_choose.html, which the reschedule page includes too."""
     if request.htmx:
-        return render(request, f"{template}#picker", {**context, "swapped": True})
+        return render(request, "appointments/slot_choose.html#picker", {**context, "swapped": True})
     return render(request, template, context)
 
 

@@ -1,12 +1,15 @@
 """A resident on a phone books a counter appointment from the service page to the booking code,
-then finds the booking with the code and the ID number's last 4 characters and cancels it.
+opens the confirmation PDF, finds the booking with the code and the ID number's last 4
+characters, moves it to another day and cancels it.
 
 Locators use URLs and ids rather than texts, so the test holds before and after translation.
 `pytest --screenshots` also refreshes docs/screenshots/booking-*.png."""
 
+import io
 import re
 from pathlib import Path
 
+import pdfplumber
 import pytest
 from playwright.sync_api import expect
 
@@ -25,7 +28,7 @@ def fits_the_screen(page) -> None:
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
-def test_book_then_find_and_cancel_on_a_phone(request, site, page):
+def test_book_then_find_reschedule_and_cancel_on_a_phone(request, site, page):
     if page.form_factor != "phone":
         pytest.skip("the booking journey is a phone journey")
     from appointments.constants import BookingStatus
@@ -74,8 +77,15 @@ def test_book_then_find_and_cancel_on_a_phone(request, site, page):
     expect(page).to_have_url(re.compile(r"/zh-hans/book/done/[2-9A-Z]{8}/$"))
     code = page.locator(".booking-code").inner_text().strip()
     assert CODE.match(code)
-    expect(page.locator("a[href$='/pdf/']")).to_be_visible()
+    pdf_link = page.locator("a[href$='/pdf/']")
+    expect(pdf_link).to_be_visible()
     step("06-confirmation")
+    pdf = page.request.get(site + pdf_link.get_attribute("href"))
+    assert pdf.headers["content-type"] == "application/pdf"
+    with pdfplumber.open(io.BytesIO(pdf.body())) as document:
+        text = "".join(document.pages[0].extract_text().split())  # the code is letter-spaced
+    assert code in text
+    assert number not in text and number[-4:] in text  # the ID number is there masked
 
     page.locator("nav.main-nav a[href='/zh-hans/book/manage/']").click()
     page.locator("#id_code").fill(code.lower())
@@ -87,11 +97,32 @@ def test_book_then_find_and_cancel_on_a_phone(request, site, page):
     expect(page.get_by_role("heading", level=1)).to_contain_text(code)
     step("08-manage")
 
-    page.locator(f"a[href='/zh-hans/book/manage/{code}/cancel/']").click()
-    step("09-cancel")
+    first_start = Booking.objects.get(code=code).start
+    page.locator(f"a[href='/zh-hans/book/manage/{code}/reschedule/']").click()
+    step("09-reschedule")
+    other_day = page.locator("a.day-open").nth(2)
+    other_day.click()
+    expect(other_day).to_have_attribute("aria-current", "true")
+    page.locator("ul.slot-list a.slot").first.click()
+    step("10-reschedule-confirm")
+    page.locator("form.button-row button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(r"/zh-hans/book/done/[2-9A-Z]{8}/$"))
+    new_code = page.locator(".booking-code").inner_text().strip()
+    assert CODE.match(new_code) and new_code != code
+    moved = Booking.objects.get(code=new_code)
+    assert moved.rescheduled_from.code == code
+    assert moved.start.date() != first_start.date()
+    old = Booking.objects.get(code=code)
+    assert (old.status, old.cancel_reason) == (BookingStatus.CANCELLED, "rescheduled")
+    step("11-rescheduled")
+
+    page.goto(f"{site}/zh-hans/book/manage/{new_code}/")
+    page.locator(f"a[href='/zh-hans/book/manage/{new_code}/cancel/']").click()
+    step("12-cancel")
     page.locator("form button.button-danger").click()
 
-    expect(page).to_have_url(re.compile(rf"/zh-hans/book/manage/{code}/$"))
+    expect(page).to_have_url(re.compile(rf"/zh-hans/book/manage/{new_code}/$"))
     expect(page.locator(".tag-status-cancelled")).to_be_visible()
-    step("10-cancelled")
-    assert Booking.objects.get(code=code).status == BookingStatus.CANCELLED
+    step("13-cancelled")
+    assert Booking.objects.get(code=new_code).status == BookingStatus.CANCELLED

@@ -341,6 +341,9 @@ def test_reschedule_to_another_time_through_the_pages(client, slot):
     picker = html(client.get(f"{base}?date={TOMORROW}"))
     assert f'href="{base}?slot={later.pk}"' in picker
     assert f'href="{base}?slot={slot.pk}"' not in picker  # the current time is not offered
+    swapped = html(client.get(f"{base}?date={TOMORROW}", headers={"HX-Request": "true"}))
+    assert "<html" not in swapped and 'id="picker"' in swapped  # choosing a day with htmx
+    assert f'href="{base}?slot={later.pk}"' in swapped
 
     confirm = client.get(f"{base}?slot={later.pk}")
     assert confirm.status_code == 200 and "11:00–11:30" in html(confirm)
