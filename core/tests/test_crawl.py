@@ -1,0 +1,109 @@
+"""Every page a resident reaches by following links and htmx requests from the home page, in
+both languages, answers without a server error: as the whole page and as the fragment htmx asks
+for. The walk starts signed out with a booking found by code (so the manage, reschedule and
+cancel pages are on it), then again signed in as the demo resident.
+
+A crawl, not a list of URLs: a page added later is walked as soon as something links to it.
+Only GET requests; nothing is booked or cancelled."""
+
+import html
+import re
+from collections import Counter
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from appointments import actions, selectors
+from appointments.models import Slot
+from core.tests.factories import id_number
+from documents.demo import DEMO_RESIDENT_PHONE
+
+LINK = re.compile(r'(?:href|hx-get|action)="([^"]*)"')
+# Staff pages, the admin and the API have their own tests (their own sign-in); static files and
+# downloads are not pages; sign-out would end the walk's session.
+NOT_WALKED = ("/admin/", "/staff/", "/api/", "/static/", "/media/", "/queue/screen/", "/kiosk/")
+NOT_WALKED_PARTS = ("logout", "signout", "sign-out", "/pdf/", "/ics/", ".pdf", ".ics", ".xlsx")
+PAGES = 300
+SAME_SHAPE = 4  # pages of one URL shape (see shape) are walked at most this often
+
+
+def shape(url: str) -> str:
+    """/en/book/hz-move-in/yh-gaoqiao/ -> /en/book/X/X/: codes (a hyphen, a digit or a capital)
+    become X, fixed words such as manage or cancel stay."""
+    return re.sub(r"/[^/]*[-0-9A-Z][^/]*(?=/)", "/X", urlsplit(url).path)
+
+
+def links(url: str, page: str) -> list[str]:
+    found = []
+    for raw in LINK.findall(page):
+        target = urlsplit(urljoin(url, html.unescape(raw)))
+        if target.scheme not in ("", "http") or target.netloc not in ("", "testserver"):
+            continue
+        path = target.path + (f"?{target.query}" if target.query else "")
+        if path.startswith(NOT_WALKED) or any(part in path for part in NOT_WALKED_PARTS):
+            continue
+        found.append(path)
+    return found
+
+
+def walk(client: Client, starts: list[str]) -> tuple[set[str], list[tuple]]:
+    seen: set[str] = set()
+    shapes: Counter = Counter()
+    todo = list(starts)
+    failures = []
+    while todo and len(seen) < PAGES:
+        url = todo.pop(0)
+        if url in seen or shapes[shape(url)] >= SAME_SHAPE:
+            continue
+        seen.add(url)
+        shapes[shape(url)] += 1
+        fragment = client.get(url, headers={"HX-Request": "true"})
+        if fragment.status_code >= 500:
+            failures.append((url, "htmx", fragment.status_code))
+        response = client.get(url)
+        if response.status_code >= 500:
+            failures.append((url, "page", response.status_code))
+        if response.status_code in (301, 302) and "Location" in response:
+            todo.append(response["Location"])
+        if "text/html" in response.get("Content-Type", ""):
+            todo += links(url, response.content.decode())
+    return seen, failures
+
+
+def found_booking(client: Client) -> str:
+    now = timezone.now()
+    slots = Slot.objects.filter(is_closed=False, bookable__gt=0, start__gt=now).order_by("start")
+    slot = next(s for s in slots if selectors.slot_window(s).state(now) == "open")
+    booking = actions.booking_create(
+        slot_id=slot.pk,
+        service=slot.schedule.services.first(),
+        name="李四",
+        id_number=id_number(5),
+        phone="13900139000",
+    )
+    found = client.post(
+        "/zh-hans/book/manage/", {"code": booking.code, "id_last4": booking.id_masked[-4:]}
+    )
+    assert found.status_code == 302
+    return booking.code
+
+
+@pytest.mark.django_db
+def test_every_reachable_resident_page_answers_without_a_server_error(seeded):
+    visitor = Client(raise_request_exception=False)
+    code = found_booking(visitor)
+    starts = ["/zh-hans/", "/en/", f"/zh-hans/book/manage/{code}/", f"/en/book/manage/{code}/"]
+    seen, failures = walk(visitor, starts)
+    assert not failures, failures
+    assert f"/zh-hans/book/manage/{code}/reschedule/" in seen
+    assert any(url.startswith("/en/book/") and "?date=" in url for url in seen)
+
+    from accounts.models import User
+
+    resident = Client(raise_request_exception=False)
+    resident.force_login(User.objects.get(resident_profile__verified_phone=DEMO_RESIDENT_PHONE))
+    seen, failures = walk(resident, ["/zh-hans/account/", "/en/account/"])
+    assert not failures, failures
+    assert len(seen) > 20
