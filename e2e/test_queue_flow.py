@@ -87,8 +87,10 @@ def test_kiosk_check_in_console_call_and_screen_in_one_browser(site, browser, re
     # The clerk's console calls the next resident: the booked ticket.
     console = _signed_in_context(browser, site, clerk, viewport={"width": 1366, "height": 900})
     console_page = console.new_page()
-    console_page.goto(f"{site}/zh-hans/staff/console/{counter.pk}/")
+    console_page.goto(f"{site}/zh-hans/staff/console/")
     assert "/signin" not in console_page.url
+    console_page.locator(f"form[action$='/console/{counter.pk}/do/open/'] button").click()
+    console_page.wait_for_url(f"**/staff/console/{counter.pk}/")
     console_page.locator("#btn-call-next").click()
     called_at = time.monotonic()
     assert console_page.locator(".ticket-number").inner_text().strip() == number

@@ -1,8 +1,11 @@
 """The clerk's counter console and the manager's live office view, /<lang>/staff/console/.
 
     /staff/console/                      pick a counter (the last one is remembered)
-    /staff/console/<counter>/            the console; opening it opens the counter
+    /staff/console/<counter>/            the console of a counter open for you; otherwise a page
+                                         with one button that opens it (or takes it over from
+                                         the clerk working there): a GET never changes a counter
     /staff/console/<counter>/do/<what>/  one POST = one queue action, answered with the board
+                                         (do/open/ opens the counter for you)
     /staff/console/office/<office>/      the manager's live view of one office
 
 Each POST calls exactly one action of queues.actions. With htmx it answers with the refreshed
@@ -86,8 +89,9 @@ def console_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
         return render(request, f"{TEMPLATE}#{part}", _context(counter, part))
     state = console.counter_state(counter)
     if state is None or not state.is_open or state.clerk_id != request.user.pk:
-        actions.counter_open(counter=counter, clerk=request.user)
-        counter = _counter(request, counter_id)
+        # Closed, or worked by someone else: ask first. Opening someone's counter by following
+        # a link would silently take it over and change the waiting estimates of the hall.
+        return render(request, "queues/console_open.html", {"counter": counter, "state": state})
     request.session[SESSION_KEY] = counter.pk
     return render(request, TEMPLATE, _context(counter, "board"))
 
@@ -220,6 +224,18 @@ def _walk_in(request, counter):
     }
 
 
+def _open(request, counter):
+    held_by = _held_by_another(request, counter)
+    actions.counter_open(counter=counter, clerk=request.user)
+    request.session[SESSION_KEY] = counter.pk
+    if held_by is not None:
+        return _("You took over counter %(number)s from %(name)s.") % {
+            "number": counter.number,
+            "name": held_by.get_full_name() or held_by.get_username(),
+        }
+    return _("Counter %(number)s is open.") % {"number": counter.number}
+
+
 def _pause(request, counter):
     paused = request.POST.get("paused") == "1"
     actions.counter_pause(counter=counter, clerk=request.user, paused=paused)
@@ -244,6 +260,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, Counter], str]] = {
     "priority": _priority,
     "check-in": _check_in,
     "walk-in": _walk_in,
+    "open": _open,
     "pause": _pause,
     "close": _close,
 }
@@ -257,6 +274,14 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     if handler is None:
         raise Http404
     counter = _counter(request, counter_id)
+    holder = _held_by_another(request, counter) if action != "open" else None
+    if holder is not None:
+        messages.error(
+            request,
+            _("Counter %(number)s is now worked by %(name)s. Nothing was done.")
+            % {"number": counter.number, "name": holder.get_full_name() or holder.get_username()},
+        )
+        return _leave(request, reverse("console:counter", args=[counter.pk]))
     notice, error = "", ""
     try:
         notice = handler(request, counter)
@@ -274,6 +299,14 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     counter = _counter(request, counter_id)  # its state may have changed
     context = _context(counter, "board", notice=notice, error=error)
     return render(request, f"{TEMPLATE}#board", context)
+
+
+def _held_by_another(request: HttpRequest, counter: Counter):
+    """The clerk who opened this counter after the user did (a take-over), or None."""
+    state = console.counter_state(counter)
+    if state and state.is_open and state.clerk_id not in (None, request.user.pk):
+        return state.clerk
+    return None
 
 
 def _leave(request: HttpRequest, url: str) -> HttpResponse:

@@ -68,14 +68,47 @@ def test_the_picker_lists_only_the_clerks_own_counters(client, hall):
     assert reverse("console:counter", args=[elsewhere.pk]) not in page
 
 
-def test_opening_a_counter_opens_it_and_is_remembered(client, clerk, hall):
+def test_opening_a_counter_is_a_post_and_is_remembered(client, clerk, hall):
     counter = hall[3]
-    assert client.get(reverse("console:counter", args=[counter.pk])).status_code == 200
+    url = reverse("console:counter", args=[counter.pk])
+    prompt = client.get(url).content.decode()
+    assert 'id="btn-open"' in prompt and 'id="btn-call-next"' not in prompt
+    assert not CounterState.objects.filter(counter=counter, is_open=True).exists()  # a GET
+
+    opened = client.post(reverse("console:action", args=[counter.pk, "open"]))
+    assert opened["Location"] == url
     state = CounterState.objects.get(counter=counter)
     assert (state.is_open, state.clerk) == (True, clerk)
+    assert 'id="btn-call-next"' in client.get(url).content.decode()
     page = client.get(reverse("console:pick")).content.decode()
     assert "counter-pick-last" in page
-    assert f'href="{reverse("console:counter", args=[counter.pk])}"' in page.split("<h2")[0]
+    assert f'href="{url}"' in page.split("<h2")[0]
+
+
+def test_a_counter_worked_by_a_colleague_is_taken_over_only_on_purpose(
+    verified_client, client, clerk, hall
+):
+    office, service_a, _b, counter, _other = hall
+    walk_in(office, service_a, at(9, 0))
+    colleague = staff("clerk", office=office, first_name="", last_name="", username="wang")
+    theirs = verified_client(colleague)
+    act(theirs, counter, "open")
+    url = reverse("console:counter", args=[counter.pk])
+
+    pick = client.get(reverse("console:pick")).content.decode()
+    assert f'href="{url}"' in pick  # a link to the question, not a button that opens it
+    prompt = client.get(url).content.decode()
+    assert "wang" in prompt and 'id="btn-open"' in prompt
+    assert CounterState.objects.get(counter=counter).clerk == colleague  # the GET changed nothing
+
+    act(client, counter, "open")
+    assert CounterState.objects.get(counter=counter).clerk == clerk
+    refused = act(theirs, counter, "call-next")  # the colleague's console, still on the page
+    assert refused["HX-Redirect"] == url
+    assert Ticket.objects.get().status == TicketStatus.WAITING
+    told = theirs.get(url).content.decode()  # the page the refusal sends them to says why
+    holder = clerk.get_full_name() or clerk.get_username()
+    assert told.count(holder) >= 2  # the refusal's message and the take-over question
 
 
 def test_counters_and_tickets_of_another_office_are_not_found(client, hall):
@@ -123,7 +156,7 @@ def test_call_next_then_finish_then_next(client, hall):
 def test_every_shortcut_is_on_its_button(client, hall):
     office, service_a, _b, counter, _other = hall
     walk_in(office, service_a, at(9, 0))
-    client.get(reverse("console:counter", args=[counter.pk]))
+    act(client, counter, "open")
     page = act(client, counter, "call-next").content.decode()
     for key in "nrsfaxmpt/":
         assert f'data-shortcut="{key}"' in page, key
@@ -245,7 +278,7 @@ def test_parking_and_priority_from_the_waiting_list(client, hall):
 
 def test_closing_the_counter_goes_back_to_the_picker(client, hall):
     counter = hall[3]
-    client.get(reverse("console:counter", args=[counter.pk]))
+    act(client, counter, "open")
     response = act(client, counter, "close")
     assert response["HX-Redirect"] == reverse("console:pick")
     assert not CounterState.objects.get(counter=counter).is_open
