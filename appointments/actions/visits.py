@@ -33,9 +33,22 @@ def booking_complete(*, booking: Booking) -> Booking:
 @transaction.atomic
 def booking_mark_no_shows(*, day: dt.date | None = None) -> int:
     """Bookings of `day` (default today) never checked in become no-shows, which feed the
-    booking rule on repeated no-shows. Run by Celery beat after closing time."""
+    booking rule on repeated no-shows. Run by Celery beat after closing time.
+
+    One booking at a time, each in its own transaction under its row lock, so that every
+    no-show is a status change in the audit trail (a resident restricted for three no-shows can
+    be shown each one) and a booking checked in at the last minute is left alone."""
     day = day or timezone.localdate()
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    return Booking.objects.filter(
+    due = Booking.objects.filter(
         status=BookingStatus.BOOKED, start__gte=start, start__lt=start + dt.timedelta(days=1)
-    ).update(status=BookingStatus.NO_SHOW)
+    ).values_list("pk", flat=True)
+    marked = 0
+    for booking_id in list(due):
+        try:
+            with transaction.atomic():
+                _move(booking_id, BookingStatus.NO_SHOW)
+        except IllegalTransition:
+            continue  # checked in or cancelled since the list was read
+        marked += 1
+    return marked

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
+from accounts.models import AuditAction, AuditEntry
 from appointments.actions import booking_mark_no_shows
 from appointments.constants import BookingStatus
 from appointments.selectors import person_restricted_until
@@ -228,14 +229,17 @@ def test_a_waiting_ticket_cannot_be_finished(hall):
 # --- end of day: bookings never checked in ------
 
 
-def test_the_end_of_day_task_makes_no_shows_that_pause_booking(hall):
+def test_the_end_of_day_task_makes_no_shows_that_pause_booking(
+    hall, django_capture_on_commit_callbacks
+):
     office, service, _ = hall
     kept = check_in(office, service, at(10, 0), at(9, 45), n=7)
     missed = []
     for week in range(3):
         day = DAY + dt.timedelta(weeks=week)
         missed.append(booking(office, service, at(11, 0, day=day), n=8))
-        assert booking_mark_no_shows(day=day) == 1
+        with django_capture_on_commit_callbacks(execute=True):  # the audit trail, after commit
+            assert booking_mark_no_shows(day=day) == 1
     kept.booking.refresh_from_db()
     assert kept.booking.status == BookingStatus.CHECKED_IN
     assert {b.status for b in type(missed[0]).objects.filter(pk__in=[b.pk for b in missed])} == {
@@ -243,6 +247,13 @@ def test_the_end_of_day_task_makes_no_shows_that_pause_booking(hall):
     }
     after = at(18, 0, day=DAY + dt.timedelta(weeks=2))
     assert person_restricted_until(id_hmac=missed[0].id_number_hmac, now=after) is not None
+    # Each no-show is in the audit trail, under the resident's keyed ID digest.
+    entries = AuditEntry.objects.filter(
+        action=AuditAction.STATUS_CHANGE, object_type="appointments.booking"
+    )
+    no_shows = [e for e in entries if e.details["changes"]["status"][1] == BookingStatus.NO_SHOW]
+    assert sorted(int(e.object_id) for e in no_shows) == sorted(b.pk for b in missed)
+    assert {e.subject_hmac for e in no_shows} == {missed[0].id_number_hmac}
 
 
 # --- SMS when close to the front ------
