@@ -23,7 +23,6 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -31,15 +30,14 @@ from pathlib import Path
 from booking_rush import hammer
 from common import (
     HOST,
-    PY,
     ROOT,
     admin_sql,
     appending,
-    free_port,
     say,
     server_cpu_seconds,
+    server_env,
+    start_gunicorn,
     utc_now,
-    wait_until_up,
 )
 
 SLOTS = 720
@@ -92,19 +90,12 @@ def run(args) -> int:
     pg = args.pg.rstrip("/")
     name = f"onewindow_floor_{os.getpid()}"
     dsn = f"{pg}/{name}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "_floor_settings",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
-        "DATABASE_URL": dsn,
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": HOST,
-        "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": "600",
-        "PYTHONWARNINGS": "ignore",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
+    env = server_env(
+        dsn,
+        DJANGO_SETTINGS_MODULE="_floor_settings",
+        PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
+        CELERY_TASK_ALWAYS_EAGER="false",
+    )
     import psycopg
 
     admin_sql(pg, f'CREATE DATABASE "{name}"')
@@ -114,18 +105,7 @@ def run(args) -> int:
         with psycopg.connect(dsn, autocommit=True) as conn:
             for statement in SCHEMA:
                 conn.execute(statement)
-        port = free_port()
-        command = [
-            str(Path(PY).parent / "gunicorn"), "config.wsgi:application",
-            "--bind", f"{HOST}:{port}", "--worker-class", "gthread",
-            "--workers", str(args.workers), "--threads", str(args.threads),
-            "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
-        ]  # fmt: skip
-        log = open(args.server_log, "w")  # noqa: SIM115 - open while the server runs
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log
-        )
-        wait_until_up(port)
+        server, port, log = start_gunicorn(env, args.workers, args.threads, args.server_log)
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         say(f"{utc_now()}; {os.cpu_count()} CPUs; load average before: {load}")
         say(

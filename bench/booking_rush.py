@@ -44,12 +44,12 @@ from common import (  # bench/common.py: what the benchmarks share
     ROOT,
     admin_sql,
     appending,
-    free_port,
     percentile,
     port_open,
     say,
     server_cpu_seconds,
-    wait_until_up,
+    server_env,
+    start_gunicorn,
 )
 
 REDIS_DB = 13
@@ -304,17 +304,7 @@ def run(args) -> int:
     pg = args.pg.rstrip("/")
     name = f"onewindow_bench_{os.getpid()}"
     dsn = f"{pg}/{name}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": dsn,
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": HOST,
-        "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": "600",
-        "PYTHONWARNINGS": "ignore",
-    }
+    env = server_env(dsn)
     if port_open(6379):
         env["CELERY_BROKER_URL"] = f"redis://{HOST}:6379/{REDIS_DB}"
         broker = f"Redis db {REDIS_DB} (queued, no worker)"
@@ -345,18 +335,7 @@ def run(args) -> int:
                 text=True,
             ).stdout.splitlines()[-1]
         )
-        port = free_port()
-        command = [
-            str(Path(PY).parent / "gunicorn"), "config.wsgi:application",
-            "--bind", f"{HOST}:{port}", "--worker-class", "gthread",
-            "--workers", str(args.workers), "--threads", str(args.threads),
-            "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
-        ]  # fmt: skip
-        log = open(args.server_log, "w")  # noqa: SIM115 - open while the server runs
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log
-        )
-        wait_until_up(port)
+        server, port, log = start_gunicorn(env, args.workers, args.threads, args.server_log)
         report(args, setup, broker, port)
 
         headers = {"Accept-Language": "en"}

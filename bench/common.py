@@ -12,6 +12,7 @@ import io
 import os
 import platform
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,6 +51,45 @@ def wait_until_up(port: int) -> None:
         except OSError:
             time.sleep(0.1)
     raise SystemExit("the server did not come up")
+
+
+def server_env(dsn: str, **extra: str) -> dict:
+    """The environment of a benchmark's gunicorn: production settings (DEBUG=0) on the
+    database `dsn`, plain HTTP on 127.0.0.1, warnings only. `extra` adds or overrides."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": dsn,
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": HOST,
+        "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": "600",
+        "PYTHONWARNINGS": "ignore",
+        **extra,
+    }
+
+
+def start_gunicorn(env: dict, workers: int, threads: int, log_path: str):
+    """gunicorn (gthread) on a free port of 127.0.0.1 in a session of its own (stop it with
+    os.killpg); returns (process, port, open log) once /healthz answers."""
+    port = free_port()
+    command = [
+        str(Path(PY).parent / "gunicorn"), "config.wsgi:application",
+        "--bind", f"{HOST}:{port}", "--worker-class", "gthread",
+        "--workers", str(workers), "--threads", str(threads),
+        "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
+    ]  # fmt: skip
+    log = open(log_path, "w")  # noqa: SIM115 - open while the server runs
+    server = subprocess.Popen(  # noqa: S603 - the project's own gunicorn
+        command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log
+    )
+    try:
+        wait_until_up(port)
+    except BaseException:
+        os.killpg(server.pid, 15)
+        raise
+    return server, port, log
 
 
 def server_cpu_seconds(master: int) -> float:

@@ -44,12 +44,12 @@ from common import (  # noqa: E402 - bench/common.py, the same server set-up as 
     PY,
     admin_sql,
     appending,
-    free_port,
     percentile,
     port_open,
     say,
     server_cpu_seconds,
-    wait_until_up,
+    server_env,
+    start_gunicorn,
 )
 
 LANG = "en"
@@ -261,19 +261,8 @@ def run(args) -> int:
     pg = args.pg.rstrip("/")
     name = f"onewindow_bench_queue_{os.getpid()}"
     dsn = f"{pg}/{name}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": dsn,
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": HOST,
-        "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": "600",
-        "PYTHONWARNINGS": "ignore",
-        # The near-front SMS task is queued, not run in the request (no worker in the bench).
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
+    # The near-front SMS task is queued, not run in the request (no worker in the bench).
+    env = server_env(dsn, CELERY_TASK_ALWAYS_EAGER="false")
     if port_open(6379):
         env["CELERY_BROKER_URL"] = f"redis://{HOST}:6379/14"
     admin_sql(pg, f'CREATE DATABASE "{name}"')
@@ -288,18 +277,7 @@ def run(args) -> int:
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,
         )  # fmt: skip
         setup = json.loads(out.stdout.splitlines()[-1])
-        port = free_port()
-        command = [
-            str(Path(PY).parent / "gunicorn"), "config.wsgi:application",
-            "--bind", f"{HOST}:{port}", "--worker-class", "gthread",
-            "--workers", str(args.workers), "--threads", str(args.threads),
-            "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
-        ]  # fmt: skip
-        log = open(args.server_log, "w")  # noqa: SIM115 - open while the server runs
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log
-        )
-        wait_until_up(port)
+        server, port, log = start_gunicorn(env, args.workers, args.threads, args.server_log)
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
         say(
             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs, "

@@ -41,14 +41,14 @@ from common import (  # noqa: E402 - bench/common.py: what the benchmarks share
     PY,
     ROOT,
     admin_sql,
-    free_port,
     machine,
     percentile,
     port_open,
     say,
     server_cpu_seconds,
+    server_env,
+    start_gunicorn,
     utc_now,
-    wait_until_up,
 )
 
 sys.path.insert(0, str(ROOT))  # the project, for Django in the --_setup subprocess
@@ -179,18 +179,7 @@ def run(args) -> int:
     pg = args.pg.rstrip("/")
     name = f"onewindow_bench_stats_{os.getpid()}"
     dsn = f"{pg}/{name}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": dsn,
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": HOST,
-        "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": "600",
-        "PYTHONWARNINGS": "ignore",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
+    env = server_env(dsn, CELERY_TASK_ALWAYS_EAGER="false")
     if port_open(6379):
         env["CELERY_BROKER_URL"] = f"redis://{HOST}:6379/12"
     if args.existing_db:  # a database generated before: time the pages only
@@ -250,18 +239,7 @@ def run(args) -> int:
             )
             rebuilt = f"{time.monotonic() - t0:.1f} s"
             say(f"reports_rebuild of the whole year again: {rebuilt}")
-        port = free_port()
-        command = [
-            str(Path(PY).parent / "gunicorn"), "config.wsgi:application",
-            "--bind", f"{HOST}:{port}", "--worker-class", "gthread",
-            "--workers", str(args.workers), "--threads", str(args.threads),
-            "--keep-alive", "30", "--log-level", "warning",
-        ]  # fmt: skip
-        log = open(args.server_log, "w")  # noqa: SIM115 - open while the server runs
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log
-        )
-        wait_until_up(port)
+        server, port, log = start_gunicorn(env, args.workers, args.threads, args.server_log)
         when = utc_now()
         say(f"{when}; {machine(pg)}")
         say(

@@ -73,6 +73,8 @@ def console_pick(request: HttpRequest) -> HttpResponse:
     last = request.session.get(SESSION_KEY)
     context = {
         "counters": counters,
+        # Worked by a colleague: a link to the question on the console page, not an open button.
+        "taken": {c.pk for c in counters if _worked_by_another(request.user, c)},
         "last": next((c for c in counters if c.pk == last), None),
         "live_offices": console.office_list_for_live(request.user),
     }
@@ -91,7 +93,11 @@ def console_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
     if state is None or not state.is_open or state.clerk_id != request.user.pk:
         # Closed, or worked by someone else: ask first. Opening someone's counter by following
         # a link would silently take it over and change the waiting estimates of the hall.
-        return render(request, "queues/console_open.html", {"counter": counter, "state": state})
+        holder = _worked_by_another(request.user, counter)
+        context = {"counter": counter, "state": state, "holder": holder}
+        if holder is not None:
+            context["holder_name"] = _clerk_name(holder)
+        return render(request, "queues/console_open.html", context)
     request.session[SESSION_KEY] = counter.pk
     return render(request, TEMPLATE, _context(counter, "board"))
 
@@ -225,13 +231,13 @@ def _walk_in(request, counter):
 
 
 def _open(request, counter):
-    held_by = _held_by_another(request, counter)
+    held_by = _worked_by_another(request.user, counter)
     actions.counter_open(counter=counter, clerk=request.user)
     request.session[SESSION_KEY] = counter.pk
     if held_by is not None:
         return _("You took over counter %(number)s from %(name)s.") % {
             "number": counter.number,
-            "name": held_by.get_full_name() or held_by.get_username(),
+            "name": _clerk_name(held_by),
         }
     return _("Counter %(number)s is open.") % {"number": counter.number}
 
@@ -274,12 +280,12 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     if handler is None:
         raise Http404
     counter = _counter(request, counter_id)
-    holder = _held_by_another(request, counter) if action != "open" else None
+    holder = _worked_by_another(request.user, counter) if action != "open" else None
     if holder is not None:
         messages.error(
             request,
             _("Counter %(number)s is now worked by %(name)s. Nothing was done.")
-            % {"number": counter.number, "name": holder.get_full_name() or holder.get_username()},
+            % {"number": counter.number, "name": _clerk_name(holder)},
         )
         return _leave(request, reverse("console:counter", args=[counter.pk]))
     notice, error = "", ""
@@ -301,12 +307,16 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     return render(request, f"{TEMPLATE}#board", context)
 
 
-def _held_by_another(request: HttpRequest, counter: Counter):
-    """The clerk who opened this counter after the user did (a take-over), or None."""
+def _worked_by_another(user, counter: Counter):
+    """The clerk who has this counter open when that is not `user`, else None."""
     state = console.counter_state(counter)
-    if state and state.is_open and state.clerk_id not in (None, request.user.pk):
+    if state and state.is_open and state.clerk_id not in (None, user.pk):
         return state.clerk
     return None
+
+
+def _clerk_name(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def _leave(request: HttpRequest, url: str) -> HttpResponse:

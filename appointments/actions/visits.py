@@ -30,7 +30,6 @@ def booking_complete(*, booking: Booking) -> Booking:
     return _move(booking.pk, BookingStatus.COMPLETED)
 
 
-@transaction.atomic
 def booking_mark_no_shows(*, day: dt.date | None = None) -> int:
     """Bookings of `day` (default today) never checked in become no-shows, which feed the
     booking rule on repeated no-shows. Run by Celery beat after closing time.
