@@ -27,20 +27,20 @@ import sys
 import tempfile
 from pathlib import Path
 
-from booking_rush import hammer
+from booking_rush import measure
 from common import (
     HOST,
     ROOT,
     admin_sql,
     appending,
     say,
-    server_cpu_seconds,
     server_env,
     start_gunicorn,
     utc_now,
 )
 
 SLOTS = 720
+FLOOR = "/bench/floor/"  # the floor view (bench/_floor_urls.py)
 SCHEMA = [
     "CREATE TABLE floor_slot (id integer PRIMARY KEY, bookable integer NOT NULL, "
     "booked integer NOT NULL DEFAULT 0, full_at_start boolean NOT NULL)",
@@ -79,13 +79,6 @@ def overbooked(dsn: str) -> int:
         ).fetchone()[0]
 
 
-def measure(server, port, jobs, headers, kind, clients, procs, path="/bench/floor/"):
-    cpu = server_cpu_seconds(server.pid)
-    result = hammer(port, jobs, headers, kind, clients, procs, path)
-    result["cpu_ms"] = (server_cpu_seconds(server.pid) - cpu) * 1000 / result["requests"]
-    return result
-
-
 def run(args) -> int:
     pg = args.pg.rstrip("/")
     name = f"onewindow_floor_{os.getpid()}"
@@ -117,7 +110,7 @@ def run(args) -> int:
         reset(dsn, args.seed)
         # Warm-up: every server thread opens its database connection.
         warm = [json.dumps({"slot": n % SLOTS + 1}) for n in range(400)]
-        measure(server, port, warm, posting, "floor", max(args.clients), args.procs)
+        measure(server, port, warm, posting, "floor", max(args.clients), args.procs, path=FLOOR)
         measure(server, port, [""] * 2000, plain, "healthz", max(args.clients), args.procs)
 
         print()
@@ -137,7 +130,7 @@ def run(args) -> int:
             health = measure(
                 server, port, [""] * args.requests, plain, "healthz", clients, args.procs
             )
-            floor = measure(server, port, jobs, posting, "floor", clients, args.procs)
+            floor = measure(server, port, jobs, posting, "floor", clients, args.procs, path=FLOOR)
             statuses = floor["statuses"]
             other = sum(n for status, n in statuses.items() if status not in (201, 409))
             bad = overbooked(dsn)

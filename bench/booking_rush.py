@@ -269,6 +269,29 @@ def hammer(
     }
 
 
+def measure(
+    server, port: int, jobs: list, headers: dict, kind: str, clients: int, procs: int, **options
+) -> dict:
+    """hammer(), plus the server CPU per request of gunicorn's processes ("cpu_ms")."""
+    cpu = server_cpu_seconds(server.pid)
+    result = hammer(port, jobs, headers, kind, clients, procs, **options)
+    result["cpu_ms"] = (server_cpu_seconds(server.pid) - cpu) * 1000 / result["requests"]
+    return result
+
+
+def booking_job(slot_id: int, service: str, name: str, n: int, phone_prefix: str) -> str:
+    """The API body of one resident's booking: resident n's ID number, a mobile number of n."""
+    return json.dumps(
+        {
+            "slot": slot_id,
+            "service": service,
+            "name": name,
+            "id_number": resident_id(n),
+            "phone": f"{phone_prefix}{n:08d}",
+        }
+    )
+
+
 # --- the checks --------------------------------------------------------------------------------
 
 OVERBOOKED_SQL = """
@@ -357,49 +380,25 @@ def run(args) -> int:
         )
         hammer(port, [invalid] * 400, booking_headers, "booking", args.clients, args.procs)
         warm_rng = random.Random(args.seed + 1)
-        warm = []
-        for n in range(min(200, len(setup["warm_targets"]))):
-            slot_id, services = setup["warm_targets"][n]
-            warm.append(
-                json.dumps(
-                    {
-                        "slot": slot_id,
-                        "service": warm_rng.choice(services),
-                        "name": WARM_NAME,
-                        "id_number": resident_id(900_000 + n),
-                        "phone": f"137{n:08d}",
-                    }
-                )
-            )
+        warm = [
+            booking_job(slot_id, warm_rng.choice(services), WARM_NAME, 900_000 + n, "137")
+            for n, (slot_id, services) in enumerate(setup["warm_targets"][:200])
+        ]
         hammer(port, warm, booking_headers, "booking", min(args.clients, 16), args.procs)
         hammer(port, [""] * 2000, headers, "healthz", args.clients, args.procs)
-        cpu = server_cpu_seconds(server.pid)
-        health = hammer(
-            port, [""] * args.healthz_requests, headers, "healthz", args.clients, args.procs
+        health = measure(
+            server, port, [""] * args.healthz_requests, headers, "healthz", args.clients, args.procs
         )
-        health["cpu_ms"] = (server_cpu_seconds(server.pid) - cpu) * 1000 / health["requests"]
         show("GET /healthz", health)
 
         rng = random.Random(args.seed)
         jobs = []
         for n in range(args.residents):
             slot_id, services = rng.choice(setup["targets"])
-            jobs.append(
-                json.dumps(
-                    {
-                        "slot": slot_id,
-                        "service": rng.choice(services),
-                        "name": "张三",
-                        "id_number": resident_id(n),
-                        "phone": f"139{n:08d}",
-                    }
-                )
-            )
-        cpu = server_cpu_seconds(server.pid)
-        rush = hammer(
-            port, jobs, booking_headers, "booking", args.clients, args.procs, rate=args.rate
+            jobs.append(booking_job(slot_id, rng.choice(services), "张三", n, "139"))
+        rush = measure(
+            server, port, jobs, booking_headers, "booking", args.clients, args.procs, rate=args.rate
         )
-        rush["cpu_ms"] = (server_cpu_seconds(server.pid) - cpu) * 1000 / rush["requests"]
         show("POST /api/v1/bookings/", rush)
 
         committed = rush["statuses"].get(201, 0)
