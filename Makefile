@@ -21,7 +21,7 @@ run: sysdeps $(VENV)/.installed compilemessages
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The production stack here: gunicorn + Celery worker + Celery beat (honcho, Procfile) against
+# The production stack here: gunicorn + Celery worker(s) + Celery beat under supervisor against
 # PostgreSQL and Redis, DEBUG=0 (deploy/prod.sh; docs/deploy.md for many machines).
 prod: sysdeps $(VENV)/.installed
 	bash deploy/prod.sh

@@ -5,8 +5,10 @@ admin connection, waiting for gunicorn, the server's CPU time, percentiles, and 
 Every request of every benchmark goes to 127.0.0.1.
 """
 
+import base64
 import contextlib
 import datetime as dt
+import hashlib
 import http.client
 import io
 import os
@@ -14,6 +16,7 @@ import platform
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,10 +56,32 @@ def wait_until_up(port: int) -> None:
     raise SystemExit("the server did not come up")
 
 
+# Keys of the benchmarks' throwaway databases only (fixed, so a database kept with --existing-db
+# stays readable): production settings refuse to start without them (core/checks.py).
+BENCH_KEYS = {
+    "SECRET_KEY": "bench-only-" + hashlib.sha256(b"onewindow bench secret").hexdigest(),
+    "FIELD_ENCRYPTION_KEYS": base64.b64encode(hashlib.sha256(b"bench field").digest()).decode(),
+    "PII_HMAC_KEY": base64.b64encode(hashlib.sha256(b"bench hmac").digest()).decode(),
+}
+BENCH_REDIS_CACHE_DB = 9
+
+
+def bench_cache_url() -> str:
+    """A cache shared by all of gunicorn's processes, as production has (rate limits count
+    there): Redis when it runs here, else files in a temporary folder."""
+    if port_open(6379):
+        return f"rediscache://{HOST}:6379/{BENCH_REDIS_CACHE_DB}"
+    return f"filecache://{tempfile.mkdtemp(prefix='onewindow-bench-cache-')}"
+
+
 def server_env(dsn: str, **extra: str) -> dict:
     """The environment of a benchmark's gunicorn: production settings (DEBUG=0) on the
-    database `dsn`, plain HTTP on 127.0.0.1, warnings only. `extra` adds or overrides."""
+    database `dsn`, plain HTTP on 127.0.0.1, warnings only, a shared cache and the keys the
+    start-up checks ask for (the caller's environment wins for those). `extra` adds or
+    overrides."""
     return {
+        **BENCH_KEYS,
+        "CACHE_URL": bench_cache_url(),
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": dsn,

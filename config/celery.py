@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -11,6 +12,30 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("onewindow", task_cls="core.tasks:ReliableTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# celery-redbeat (the beat lock, config/settings.py) looks its settings up by their bare names.
+app.conf.update(
+    {
+        name.removeprefix("CELERY_").lower(): value
+        for name, value in app.conf.items()
+        if name.startswith("CELERY_REDBEAT_")
+    }
+)
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_to_start(**kwargs) -> None:
+    """A worker or beat with DEBUG=0 does not start on an unsafe configuration (core/checks.py).
+    SystemExit: Celery logs and swallows any Exception raised by a signal handler."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core.checks import refuse_to_start
+
+    try:
+        refuse_to_start()
+    except ImproperlyConfigured as exc:
+        raise SystemExit(f"Refusing to start: {exc}") from exc
+
 
 # The static beat schedule: every periodic job of OneWindow, in one place.
 app.conf.beat_schedule = {

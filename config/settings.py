@@ -28,6 +28,8 @@ env = environ.Env(
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 DEBUG = env("DEBUG")
+# The embedded default is for a laptop only: with DEBUG=0 the system check refuses it (and any
+# key shorter than 50 characters) at start-up (core/checks.py).
 SECRET_KEY = env(
     "SECRET_KEY",
     default="dev-only-insecure-key-change-me-in-production-0123456789abcdefghij",
@@ -159,6 +161,11 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Residents' uploads (core/uploads.py): outside the web root, served only by views that check who
 # asks. Several web nodes share it (a network file system); back it up with the database.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
+# Key material kept as files (the demo signing keys; production key files if you keep them as
+# files): a directory of its own, outside MEDIA_ROOT and PRIVATE_MEDIA_ROOT, so the media backup
+# never carries a key (docs/deploy.md "Backup and restore"). Never served, never backed up with
+# the data; the keys are kept in the password safe.
+KEYS_DIR = env.path("KEYS_DIR", default=BASE_DIR / "keys")
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -177,6 +184,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Rate limits (API throttles, look-up and verification limits) count in the default cache. The
+# embedded default is per process; with DEBUG=0 the system check refuses a local-memory or dummy
+# cache at start-up (core/checks.py): production sets CACHE_URL=rediscache://host:6379/1.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://onewindow")}
 
 # Celery: eager in the embedded default, a real broker when CELERY_BROKER_URL is set.
@@ -184,6 +194,24 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 _eager = env("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_ALWAYS_EAGER = (CELERY_BROKER_URL == "memory://") if _eager is None else _eager
+# Several installations may share one Redis: each names its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Beat: one in the whole installation, enforced by a lock in Redis (celery-redbeat): every node
+# may run a beat; the one holding the lock sends, the others wait to take over. The schedule
+# itself stays static in config/celery.py; redbeat keeps its state (last run of each entry) in
+# Redis, so a beat that takes over does not send again what the previous one sent.
+_redis_broker = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+CELERY_BEAT_SCHEDULER = env(
+    "CELERY_BEAT_SCHEDULER",
+    default="redbeat.RedBeatScheduler" if _redis_broker else "celery.beat:PersistentScheduler",
+)
+CELERY_REDBEAT_REDIS_URL = env("CELERY_REDBEAT_REDIS_URL", default=CELERY_BROKER_URL)
+CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 5, "socket_timeout": 10}
+CELERY_REDBEAT_KEY_PREFIX = env("CELERY_REDBEAT_KEY_PREFIX", default="onewindow:redbeat:")
+# The lock lives this long unless renewed; the holder renews it at every tick (at most every
+# CELERY_BEAT_MAX_LOOP_INTERVAL seconds), so a dead beat is replaced within this time.
+CELERY_REDBEAT_LOCK_TIMEOUT = env.int("CELERY_REDBEAT_LOCK_TIMEOUT", default=30)
+CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("CELERY_BEAT_MAX_LOOP_INTERVAL", default=5)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -327,7 +355,17 @@ DOCUMENT_SIGNING_CHAIN = env("DOCUMENT_SIGNING_CHAIN", default="")
 DOCUMENT_SIGNING_KEY_PASSWORD = env("DOCUMENT_SIGNING_KEY_PASSWORD", default="")
 CERTIFICATE_QR_KEY = env("CERTIFICATE_QR_KEY", default="")
 CERTIFICATE_QR_RETIRED_PUBLIC_KEYS = env.list("CERTIFICATE_QR_RETIRED_PUBLIC_KEYS", default=[])
-SIGNING_DEMO_DIR = env.path("SIGNING_DEMO_DIR", default=BASE_DIR / "private" / "signing")
+# Installs made before KEYS_DIR generated their demo keys into PRIVATE_MEDIA_ROOT/signing: they
+# keep using them there until moved (`make prod` moves them; `check --deploy` warns meanwhile).
+_LEGACY_SIGNING_DIR = Path(PRIVATE_MEDIA_ROOT) / "signing"
+SIGNING_DEMO_DIR = env.path(
+    "SIGNING_DEMO_DIR",
+    default=(
+        _LEGACY_SIGNING_DIR
+        if any(_LEGACY_SIGNING_DIR.glob("*.pem")) and not (Path(KEYS_DIR) / "signing").exists()
+        else Path(KEYS_DIR) / "signing"
+    ),
+)
 # Certificates (documents/): verification attempts per address per minute on /verify/.
 CERTIFICATES = {
     "VERIFY_PER_MINUTE": env.int("CERTIFICATE_VERIFY_PER_MINUTE", default=20),

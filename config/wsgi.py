@@ -4,3 +4,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+# With DEBUG=0 a web process refuses to serve with per-process rate limits, a default SECRET_KEY
+# or missing personal-data keys (core/checks.py): the worker fails to boot and gunicorn stops.
+from core.checks import refuse_to_start  # noqa: E402 - needs the apps loaded above
+
+refuse_to_start()

@@ -1,11 +1,105 @@
-"""Deployment checks of our own, run by `manage.py check --deploy`."""
+"""System checks of our own.
+
+Start-up checks (tag `startup`) run with every `manage.py` command that checks, with `check`, and
+before gunicorn, a Celery worker or beat serves (`refuse_to_start`, called by config/wsgi.py and
+config/celery.py): with DEBUG=0 a missing shared cache, a default or short SECRET_KEY or missing
+personal-data keys are errors, so a production process never starts with them. Deployment checks
+(`check --deploy`) add warnings about what is merely unwise.
+"""
+
+import base64
+import binascii
+from pathlib import Path
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register, run_checks
+from django.core.exceptions import ImproperlyConfigured
+
+STARTUP = "startup"
+# Caches that live in one process (or nowhere): rate limits counted there are per process.
+PER_PROCESS_CACHES = ("LocMemCache", "DummyCache")
+SECRET_KEY_MIN_LENGTH = 50
+INSECURE_SECRET_KEY_PREFIXES = ("dev-only-insecure", "django-insecure")
+
+
+@register(Tags.caches, Tags.security, STARTUP)
+def shared_cache(app_configs, **kwargs):
+    if settings.DEBUG:
+        return []
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if not backend.endswith(PER_PROCESS_CACHES):
+        return []
+    return [
+        Error(
+            f"The default cache is {backend.rsplit('.', 1)[-1]}: rate limits and sign-in "
+            "throttles would count per process, so each gunicorn process allows the full limit.",
+            hint="Set CACHE_URL to a shared cache, e.g. rediscache://127.0.0.1:6379/1.",
+            id="onewindow.E020",
+        )
+    ]
+
+
+@register(Tags.security, STARTUP)
+def secret_key(app_configs, **kwargs):
+    if settings.DEBUG:
+        return []
+    key = settings.SECRET_KEY or ""
+    if key.startswith(INSECURE_SECRET_KEY_PREFIXES):
+        problem = "is the embedded development default"
+    elif len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < 5:
+        problem = f"is shorter than {SECRET_KEY_MIN_LENGTH} characters or too simple"
+    else:
+        return []
+    return [
+        Error(
+            f"SECRET_KEY {problem}: anyone could forge PDF links, offer tokens and sessions.",
+            hint="Set SECRET_KEY to a random value of 50+ characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))').",
+            id="onewindow.E021",
+        )
+    ]
+
+
+def _is_key(value: str) -> bool:
+    try:
+        return len(base64.b64decode(value.strip(), validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
+@register(Tags.security, STARTUP)
+def personal_data_keys_set(app_configs, **kwargs):
+    if settings.DEBUG:
+        return []
+    keys = [k for k in settings.FIELD_ENCRYPTION_KEYS if k.strip()]
+    problems = []
+    if not keys or not all(_is_key(k) for k in keys):
+        problems.append("FIELD_ENCRYPTION_KEYS is missing or not base64 of 32 bytes")
+    if not (settings.PII_HMAC_KEY and _is_key(settings.PII_HMAC_KEY)):
+        problems.append("PII_HMAC_KEY is missing or not base64 of 32 bytes")
+    return [
+        Error(
+            f"{text}: ID numbers would be encrypted or indexed with a key derived from SECRET_KEY.",
+            hint="Set it to a base64 32-byte key (deploy/prod_setup.py secrets makes them), the "
+            "same on every node; README \"Personal data\".",
+            id="onewindow.E022",
+        )
+        for text in problems
+    ]
+
+
+def refuse_to_start() -> None:
+    """Raise ImproperlyConfigured when a start-up check fails: production processes call it
+    before serving, whatever starts them (supervisor, systemd, a shell)."""
+    errors = [m for m in run_checks(tags=[STARTUP]) if m.is_serious() and not m.is_silenced()]
+    if errors:
+        raise ImproperlyConfigured("\n".join(str(message) for message in errors))
 
 
 @register(Tags.security, deploy=True)
 def personal_data_keys(app_configs, **kwargs):
+    if not settings.DEBUG:
+        return []  # an error at start-up already (onewindow.E022)
     problems = []
     if not settings.FIELD_ENCRYPTION_KEYS:
         problems.append(
@@ -48,3 +142,34 @@ def signing_keys(app_configs, **kwargs):
             )
         )
     return problems
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    path = path.resolve()
+    return any(path == root or root in path.parents for root in roots)
+
+
+@register(Tags.security, deploy=True)
+def keys_outside_the_media(app_configs, **kwargs):
+    """Key files under MEDIA_ROOT or PRIVATE_MEDIA_ROOT travel with every media backup."""
+    from .signing import uses_demo_keys
+
+    roots = [Path(settings.MEDIA_ROOT).resolve(), Path(settings.PRIVATE_MEDIA_ROOT).resolve()]
+    places = {"KEYS_DIR": settings.KEYS_DIR}
+    if uses_demo_keys():
+        places["SIGNING_DEMO_DIR"] = settings.SIGNING_DEMO_DIR
+    for name in ("DOCUMENT_SIGNING_KEY", "CERTIFICATE_QR_KEY"):
+        value = getattr(settings, name).strip()
+        if value and not value.startswith("-----BEGIN"):
+            places[name] = value
+    return [
+        Warning(
+            f"{name} ({path}) is inside MEDIA_ROOT or PRIVATE_MEDIA_ROOT: the media backup "
+            "would carry the keys.",
+            hint="Keep key files in KEYS_DIR (default keys/), e.g. mv private/signing "
+            "keys/signing; docs/deploy.md \"Backup and restore\".",
+            id="onewindow.W012",
+        )
+        for name, path in places.items()
+        if _inside(Path(path), roots)
+    ]

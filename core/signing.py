@@ -1,7 +1,7 @@
 """The issuer's keys: PAdES signatures on PDFs (pyHanko) and signed compact payloads for QR codes.
 
 Two key pairs, each from the environment, or in the embedded default a demo pair generated once
-(with `cryptography`) into SIGNING_DEMO_DIR (gitignored, `private/signing/`):
+(with `cryptography`) into SIGNING_DEMO_DIR (gitignored, `keys/signing/`, outside the media backup):
 
 - the document-signing key and X.509 certificate (DOCUMENT_SIGNING_KEY, DOCUMENT_SIGNING_CERT,
   optional DOCUMENT_SIGNING_CHAIN and DOCUMENT_SIGNING_KEY_PASSWORD; each a file path or the PEM

@@ -4,6 +4,9 @@
                                                FIELD_ENCRYPTION_KEYS and PII_HMAC_KEY (0600),
                                                only if FILE does not exist yet
     python deploy/prod_setup.py createdb URL   creates the PostgreSQL database of URL if missing
+    python deploy/prod_setup.py supervisor OUT renders deploy/supervisord.conf.template into OUT
+                                               (ROOT, ONEWINDOW_RUN_DIR, WORKER_PROCESSES from
+                                               the environment)
 
 The secrets file is made once and kept: losing FIELD_ENCRYPTION_KEYS or PII_HMAC_KEY makes the
 ID numbers already stored unreadable (README "Personal data").
@@ -12,6 +15,7 @@ ID numbers already stored unreadable (README "Personal data").
 import base64
 import os
 import secrets
+import string
 import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -52,6 +56,14 @@ def create_database(url: str) -> bool:
     return True
 
 
+def render_supervisor(out: Path, environ: dict[str, str]) -> None:
+    """supervisord's configuration for this checkout: ${NAME}s of the template from `environ`
+    (ROOT defaults to the checkout); a missing one is an error, not an empty value."""
+    root = Path(__file__).resolve().parent.parent
+    template = string.Template((root / "deploy" / "supervisord.conf.template").read_text())
+    out.write_text(template.substitute({"ROOT": str(root), **environ}))
+
+
 def main() -> int:
     command, argument = sys.argv[1], sys.argv[2]
     if command == "secrets":
@@ -61,6 +73,9 @@ def main() -> int:
     if command == "createdb":
         if create_database(argument):
             print(f"[prod] created database {urlsplit(argument).path.lstrip('/')}")
+        return 0
+    if command == "supervisor":
+        render_supervisor(Path(argument), dict(os.environ))
         return 0
     print(__doc__)
     return 2

@@ -27,7 +27,7 @@ def test_readyz_is_ok_when_database_and_broker_answer(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     body = response.json()
-    assert body == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert body == {"status": "ok", "checks": {"database": "ok", "broker": "ok", "cache": "ok"}}
     assert response["Cache-Control"].startswith("max-age=0")
 
 
@@ -50,7 +50,29 @@ def test_readyz_says_503_and_names_the_broker_when_it_is_down(client, settings):
     assert "127.0.0.1" not in response.content.decode()  # no addresses in the answer
 
 
-def test_readyz_checks_a_shared_cache_when_one_is_configured(client, settings):
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a running Redis)")
+def test_readyz_writes_and_reads_back_a_real_redis_cache(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"]["cache"] == "ok"
+
+
+def test_readyz_says_503_and_names_the_cache_when_it_loses_what_was_stored(client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {
+        "database": "ok", "broker": "ok", "cache": "failed: LookupError"
+    }
+
+
+def test_readyz_says_503_and_names_the_cache_when_it_is_down(client, settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -32,9 +32,27 @@ def test_secrets_are_generated_once_readable_by_the_owner_only(tmp_path):
     assert read_env(path) == first
 
 
-def test_every_run_of_the_procfile_has_one_beat():
-    procfile = (settings.BASE_DIR / "Procfile").read_text().splitlines()
-    kinds = [line.split(":", 1)[0] for line in procfile if line and not line.startswith("#")]
-    assert kinds == ["web", "worker", "beat"]
-    web = next(line for line in procfile if line.startswith("web:"))
-    assert "gunicorn" in web and "gthread" in web
+def test_supervisor_runs_web_workers_and_one_beat_and_restarts_them(tmp_path):
+    """The rendered configuration of `make prod`: each program restarts when it dies, and
+    all run deploy/run.sh (the systemd units' command lines)."""
+    import configparser
+
+    out = tmp_path / "supervisord.conf"
+    prod_setup.render_supervisor(out, {"ONEWINDOW_RUN_DIR": str(tmp_path), "WORKER_PROCESSES": "2"})
+    conf = configparser.RawConfigParser(inline_comment_prefixes=None)
+    conf.read(out)
+    programs = {s.split(":", 1)[1]: conf[s] for s in conf.sections() if s.startswith("program:")}
+    assert set(programs) == {"web", "worker", "beat"}
+    for name, program in programs.items():
+        assert program["autorestart"] == "true"
+        assert program["command"].split()[:2] == [f"{settings.BASE_DIR}/deploy/run.sh", name]
+    assert programs["worker"]["numprocs"] == "2"
+    assert "numprocs" not in programs["beat"]  # and the lock in Redis makes a second one wait
+    assert conf["unix_http_server"]["file"] == f"{tmp_path}/supervisor.sock"
+
+
+def test_a_missing_value_of_the_supervisor_template_is_an_error(tmp_path):
+    import pytest
+
+    with pytest.raises(KeyError, match="WORKER_PROCESSES"):
+        prod_setup.render_supervisor(tmp_path / "s.conf", {"ONEWINDOW_RUN_DIR": str(tmp_path)})

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# One production process in the foreground: `deploy/run.sh web|worker [NAME]|beat`.
+# The process manager (supervisor for `make prod`: deploy/supervisord.conf; systemd on real
+# machines: deploy/systemd/) starts it, restarts it when it dies and signals it directly (exec:
+# no shell stays in between). The same command lines everywhere, tuned by the environment:
+#   web     WEB_BIND (127.0.0.1) PORT (8000) WEB_WORKERS (2) WEB_THREADS (4)
+#   worker  WORKER_CONCURRENCY (2); NAME makes the Celery node name NAME@host (default worker)
+#   beat    as many as you like: one holds the lock in Redis and sends, the others wait
+# With DEBUG=0 each refuses to start on an unsafe configuration (core/checks.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${VENV:-.venv}/bin
+
+case "${1:-}" in
+web)
+	# gthread workers; keep nodes x workers x threads below PostgreSQL's max_connections.
+	exec "$BIN/gunicorn" config.wsgi:application \
+		--bind "${WEB_BIND:-127.0.0.1}:${PORT:-8000}" \
+		--worker-class gthread --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" \
+		--timeout 30 --graceful-timeout 30 --keep-alive 5 \
+		--max-requests 2000 --max-requests-jitter 200 \
+		--access-logfile - --log-level info
+	;;
+worker)
+	# Any number of them, on any node. -O fair: a long task never holds back short ones.
+	exec "$BIN/celery" -A config worker --loglevel INFO -n "${2:-worker}@%h" \
+		--concurrency "${WORKER_CONCURRENCY:-2}" --max-tasks-per-child 500 -O fair
+	;;
+beat)
+	# The scheduler and its lock come from the settings (CELERY_BEAT_SCHEDULER: celery-redbeat
+	# with a Redis broker); the schedule file is used only by Celery's default scheduler.
+	mkdir -p var
+	exec "$BIN/celery" -A config beat --loglevel INFO \
+		--schedule "${BEAT_SCHEDULE_FILE:-var/celerybeat-schedule}"
+	;;
+*)
+	echo "usage: $0 web|worker [NAME]|beat" >&2
+	exit 2
+	;;
+esac
