@@ -1,12 +1,16 @@
-"""Backup and restore (docs/deploy.md "Backup and restore"): a `pg_dump -Fc` of a database with
-the demo city and bookings, restored with `pg_restore` into a fresh database, holds every row of
-every model, and every booking is found again by its code with its ID number readable."""
+"""Backup and restore (docs/deploy.md "Backup and restore"): the documented backup
+(deploy/backup.sh: a `pg_dump -Fc` and a media archive) of a database with the demo city,
+bookings and certificates, restored with `pg_restore` into a fresh database, holds every row of
+every model, every booking is found again by its code with its ID number readable, and the
+media archive holds the certificate PDFs but no key, even one an older install left there."""
 
 import contextlib
 import os
 import shutil
 import subprocess
+import tarfile
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -14,12 +18,15 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+from django.utils.functional import empty
 
 from appointments import actions
 from appointments.models import Booking, Slot
 from appointments.selectors import slot_window
 from core.crypto import decrypt_text
+from core.signing import qr_key_new
 from core.tests.factories import id_number
+from core.uploads import private_storage
 from documents.actions.certificates import certificate_prepare
 from documents.constants import RequestStatus
 from documents.models import Certificate, DocumentType
@@ -101,10 +108,41 @@ def test_the_client_tools_are_not_older_than_the_server():
     assert client_major >= connection.pg_version // 10000
 
 
-def test_a_dump_restored_into_a_fresh_database_holds_everything(
-    tmp_path, signing_keys, settings  # noqa: F811
-):
+def database_url(name: str) -> str:
+    env = libpq_env()
+    password = f":{env['PGPASSWORD']}" if "PGPASSWORD" in env else ""
+    return f"postgres://{env['PGUSER']}{password}@{env['PGHOST']}:{env['PGPORT']}/{name}"
+
+
+def run_documented_backup(dest: Path, *, source: str, media: Path, private: Path) -> tuple:
+    """deploy/backup.sh DEST, as docs/deploy.md says to run it nightly: (dump, media archive)."""
+    env = {**libpq_env(), "DATABASE_URL": database_url(source), "MEDIA_ROOT": str(media),
+           "PRIVATE_MEDIA_ROOT": str(private), "BACKUP_STAMP": "20270101T0200Z"}  # fmt: skip
+    script = Path(__file__).resolve().parent.parent / "deploy" / "backup.sh"
+    subprocess.run([str(script), str(dest)], env=env, check=True, timeout=300)
+    return dest / "onewindow-20270101T0200Z.dump", dest / "onewindow-media-20270101T0200Z.tar.gz"
+
+
+@pytest.fixture
+def media_in(tmp_path, settings):
+    """MEDIA_ROOT and PRIVATE_MEDIA_ROOT in tmp_path, never the developer's folders."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    private_storage._wrapped = empty  # re-read the setting
+    yield tmp_path
+    private_storage._wrapped = empty
+
+
+def test_a_dump_restored_into_a_fresh_database_holds_everything(
+    tmp_path, media_in, signing_keys  # noqa: F811
+):
+    # An older install's demo keys inside the private uploads, and key files dropped into the
+    # media by hand: none may reach the archive.
+    (tmp_path / "private" / "signing").mkdir(parents=True)
+    (tmp_path / "private" / "signing" / "qr-ed25519-key.pem").write_bytes(qr_key_new())
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "logo.png").write_bytes(b"not a key")
+    (tmp_path / "media" / "issuer.key").write_bytes(qr_key_new())
     call_command("seed_demo", "--quiet")
     bookings = book_some(12)
     assert len(bookings) == 12
@@ -121,11 +159,17 @@ def test_a_dump_restored_into_a_fresh_database_holds_everything(
     }
     assert len(certificates) == 3 and all(v[3] for v in certificates.values())
     source = connection.settings_dict["NAME"]
-    dump = tmp_path / "onewindow.dump"
     restored = f"{source}_restore_{uuid.uuid4().hex[:6]}"
     env = libpq_env()
 
-    subprocess.run(["pg_dump", "-Fc", "--no-owner", "-f", str(dump), source], env=env, check=True)
+    dump, archive = run_documented_backup(
+        tmp_path / "backup", source=source, media=tmp_path / "media", private=tmp_path / "private"
+    )
+    with tarfile.open(archive) as media_archive:
+        members = {m.name for m in media_archive.getmembers() if m.isfile()}
+    pdfs = {f"private/{c.pdf.name}" for c in Certificate.objects.all()}
+    assert pdfs and pdfs <= members and "media/logo.png" in members  # the files came along
+    assert not [m for m in members if m.endswith((".pem", ".key")) or "/signing/" in m], members
     subprocess.run(["createdb", restored], env=env, check=True)
     try:
         subprocess.run(
