@@ -56,3 +56,50 @@ def test_a_missing_value_of_the_supervisor_template_is_an_error(tmp_path):
 
     with pytest.raises(KeyError, match="WORKER_PROCESSES"):
         prod_setup.render_supervisor(tmp_path / "s.conf", {"ONEWINDOW_RUN_DIR": str(tmp_path)})
+
+
+UNITS = settings.BASE_DIR / "deploy" / "systemd"
+
+
+def test_every_systemd_unit_restarts_its_process_with_the_command_line_of_make_prod():
+    import configparser
+
+    roles = {"onewindow-web.service": "web", "onewindow-worker@.service": "worker",
+             "onewindow-beat.service": "beat"}  # fmt: skip
+    for unit, role in roles.items():
+        conf = configparser.RawConfigParser(strict=False)
+        conf.optionxform = str
+        conf.read(UNITS / unit)
+        service = conf["Service"]
+        assert service["ExecStart"].split()[:2] == ["/srv/onewindow/deploy/run.sh", role]
+        assert (service["Restart"], service["RestartSec"]) == ("always", "2")
+        assert conf["Install"]["WantedBy"] == "onewindow.target"
+    web = configparser.RawConfigParser(strict=False)
+    web.optionxform = str
+    web.read(UNITS / "onewindow-web.service")
+    assert "check --deploy --fail-level ERROR" in web["Service"]["ExecStartPre"]
+
+
+def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
+    """The templates with this checkout's paths, as an operator installs them."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("needs systemd-analyze (Debian systemd)")
+    (tmp_path / "onewindow.env").write_text("DEBUG=0\n")
+    for unit in UNITS.iterdir():
+        text = (
+            unit.read_text()
+            .replace("/srv/onewindow", str(settings.BASE_DIR))
+            .replace("/etc/onewindow/onewindow.env", str(tmp_path / "onewindow.env"))
+            .replace("=onewindow\n", "=root\n")  # User=, Group=: a user that exists here
+        )
+        (tmp_path / unit.name.replace("@.", "@1.")).write_text(text)
+    units = sorted(str(p) for p in tmp_path.iterdir() if p.suffix in (".service", ".target"))
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *units], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and "ignoring" not in result.stderr, result.stderr
