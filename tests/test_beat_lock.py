@@ -18,11 +18,10 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.beat_app import PERIODS
-
 REDIS_URL = os.environ.get("REDIS_URL", "")
 ROOT = Path(settings.BASE_DIR)
 LOCK_TIMEOUT = 4  # seconds: how long a dead holder's lock outlives it
+PERIODS = {"tests.beat_app.every_second": 1.0, "tests.beat_app.every_two_seconds": 2.0}
 pytestmark = pytest.mark.skipif(
     not REDIS_URL, reason="needs REDIS_URL (a Redis for the beats' lock, state and queue)"
 )
@@ -73,6 +72,7 @@ def beats(tmp_path):
         CELERY_REDBEAT_KEY_PREFIX=f"{name}:",
         CELERY_REDBEAT_LOCK_TIMEOUT=str(LOCK_TIMEOUT),
         CELERY_BEAT_MAX_LOOP_INTERVAL="1",
+        ONEWINDOW_TEST_BEAT_PERIODS=json.dumps(PERIODS),
     )
     started: list[tuple[subprocess.Popen, Path]] = []
 
