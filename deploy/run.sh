@@ -29,9 +29,9 @@ worker)
 beat)
 	# The scheduler and its lock come from the settings (CELERY_BEAT_SCHEDULER: celery-redbeat
 	# with a Redis broker); the schedule file is used only by Celery's default scheduler.
-	mkdir -p var
-	exec "$BIN/celery" -A config beat --loglevel INFO \
-		--schedule "${BEAT_SCHEDULE_FILE:-var/celerybeat-schedule}"
+	schedule=${BEAT_SCHEDULE_FILE:-var/celerybeat-schedule}
+	mkdir -p "$(dirname "$schedule")"
+	exec "$BIN/celery" -A config beat --loglevel INFO --schedule "$schedule"
 	;;
 *)
 	echo "usage: $0 web|worker [NAME]|beat" >&2

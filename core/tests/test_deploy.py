@@ -119,8 +119,9 @@ def test_gunicorn_and_celery_refuse_to_start_on_an_unsafe_configuration(tmp_path
     """The processes themselves check too (config/wsgi.py, config/celery.py), whatever starts
     them: gunicorn stops with "Worker failed to boot", a worker exits."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(without("CACHE_URL"), PORT=str(free_port()), WEB_WORKERS="1", VENV=str(
-        Path(sys.executable).parent.parent))
+    env.update(without("CACHE_URL"), PORT=str(free_port()), WEB_WORKERS="1",
+               VENV=str(Path(sys.executable).parent.parent),
+               BEAT_SCHEDULE_FILE=str(tmp_path / "celerybeat-schedule"))  # fmt: skip
     commands = {"web": ["web"], "worker": ["worker", "refusing"], "beat": ["beat"]}
     for name, args in commands.items():
         result = subprocess.run(
@@ -156,7 +157,8 @@ def test_demo_keys_default_to_their_own_directory_and_an_older_install_keeps_its
     """New installs: KEYS_DIR/signing, outside the media. An install whose demo keys were made
     under PRIVATE_MEDIA_ROOT/signing keeps reading them there until they are moved."""
     private, keys = tmp_path / "private", tmp_path / "keys"
-    env = {"PRIVATE_MEDIA_ROOT": str(private), "KEYS_DIR": str(keys)}
+    env = {"PRIVATE_MEDIA_ROOT": str(private), "KEYS_DIR": str(keys),
+           "DATABASE_URL": "sqlite:////tmp/onewindow-deploy-check.sqlite3"}
     show = "from django.conf import settings; print(settings.SIGNING_DEMO_DIR)"
 
     def demo_dir() -> str:
