@@ -159,7 +159,12 @@ def audit_heads_export() -> int:
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
     with os.fdopen(fd, "r+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        exported = _last_exported_number(handle)
+        exported, head = _last_exported(handle)
+        if exported and not AuditBatch.objects.filter(number=exported, head=head).exists():
+            # The database lost batches the file holds (a restore, or a rewrite): the file is
+            # the evidence, never appended to past it. verify_audit names the batch.
+            logger.error("the audit export holds batch #%d that the database lacks", exported)
+            return 0
         batches = AuditBatch.objects.filter(number__gt=exported).order_by("number")
         lines = [json.dumps(b.published(), sort_keys=True) + "\n" for b in batches]
         if lines:
@@ -169,13 +174,14 @@ def audit_heads_export() -> int:
     return len(lines)
 
 
-def _last_exported_number(handle) -> int:
+def _last_exported(handle) -> tuple[int, str]:
     size = handle.seek(0, os.SEEK_END)
     if not size:
-        return 0
+        return 0, ""
     handle.seek(max(0, size - 8192))
     tail = handle.read().decode(errors="replace").strip().splitlines()
-    return int(json.loads(tail[-1])["number"]) if tail else 0
+    last = json.loads(tail[-1]) if tail else {}
+    return int(last.get("number", 0)), str(last.get("head", ""))
 
 
 def exported_heads(path: Path | None = None) -> list[dict]:

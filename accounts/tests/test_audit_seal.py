@@ -184,6 +184,12 @@ def test_the_newest_entries_deleted_with_their_batches_are_found_in_the_export(s
     )
     ok, output = verify()
     assert not ok and "batch #2" in output and "missing from the database" in output
+    # New entries sealed again from batch #2 never overwrite the evidence in the export.
+    exported = export_path().read_bytes()
+    some_entries(2)
+    seal()
+    assert export_path().read_bytes() == exported
+    assert not verify()[0]
 
 
 def test_a_truncated_trail_is_found(sealed):
