@@ -386,3 +386,27 @@ def test_no_entry_is_skipped_while_writers_and_the_sealer_run_together(transacti
 
 def test_head_statement_names_the_format():
     assert head_statement("ab") == b"onewindow-audit-head/1:ab"
+
+
+def test_beat_seals_every_few_seconds_through_the_task_and_the_command_does_the_same(db):
+    from accounts import tasks
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["accounts-seal-audit"]
+    assert entry["task"] == "accounts.tasks.audit_seal" and entry["schedule"] <= 10
+    some_entries(2)
+    assert tasks.audit_seal() == 2
+    some_entries(1)
+    out = io.StringIO()
+    call_command("seal_audit", stdout=out)
+    assert out.getvalue().strip() == "sealed 1 entries"
+    assert [h["count"] for h in exported_heads()] == [2, 1]
+
+
+def test_a_missing_export_fails_and_another_copy_can_be_named(sealed, tmp_path):
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(export_path().read_bytes())
+    export_path().unlink()
+    ok, output = verify()
+    assert not ok and "the export file" in output
+    assert verify("--export", str(copy))[0]
