@@ -320,8 +320,8 @@ AUDIT_SEAL = {
     "BATCH": env.int("AUDIT_SEAL_BATCH", default=1000),
     "WAIT_SECONDS": env.float("AUDIT_SEAL_WAIT_SECONDS", default=2.0),
 }
-# The append-only export of the signed batch heads (audit-heads.jsonl): outside the database,
-# on the machine that runs beat; ship it to storage the database's administrators cannot rewrite.
+# The append-only export of the signed batch heads (audit-heads.jsonl): outside the database, on
+# each worker machine that seals; ship it to storage the database's administrators cannot rewrite.
 AUDIT_HEAD_EXPORT_DIR = env.path("AUDIT_HEAD_EXPORT_DIR", default=BASE_DIR / "var" / "audit-heads")
 
 # Personal data at rest (core/crypto.py): see README for generating keys.
