@@ -261,6 +261,8 @@ def purge_problem(entry: AuditEntry, sealed_by: AuditBatch, *, days: int) -> str
         before = datetime.fromisoformat(entry.details["before"])
     except (KeyError, TypeError, ValueError):
         return "this purge entry is malformed"
+    if before.tzinfo is None:
+        return "this purge entry is malformed"
     if before > sealed_by.sealed_at - timedelta(days=days):
         return f"this purge removes entries younger than {days} days"
     through = AuditBatch.objects.filter(last_id=through_id).first()

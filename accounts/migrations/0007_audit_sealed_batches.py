@@ -11,6 +11,20 @@ from django.db import migrations, models
 # Sealed batches are never updated or deleted. TRUNCATE is left alone (test databases are
 # flushed with it); `verify_audit` notices it, from the batches and from the export of heads.
 TRIGGERS = """
+CREATE OR REPLACE FUNCTION accounts_audit_bigint(value text) RETURNS bigint AS $$
+BEGIN
+    RETURN value::bigint;
+EXCEPTION WHEN others THEN
+    RETURN NULL;  -- a malformed purge entry opens nothing and blocks no other purge
+END;
+$$ LANGUAGE plpgsql IMMUTABLE;
+CREATE OR REPLACE FUNCTION accounts_audit_timestamp(value text) RETURNS timestamptz AS $$
+BEGIN
+    RETURN value::timestamptz;
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql STABLE;
 CREATE OR REPLACE FUNCTION accounts_auditentry_purged(entry_id bigint) RETURNS boolean AS $$
     SELECT EXISTS (
         SELECT 1
@@ -21,9 +35,9 @@ CREATE OR REPLACE FUNCTION accounts_auditentry_purged(entry_id bigint) RETURNS b
             ON p.id BETWEEN pb.first_id AND pb.last_id
          WHERE entry_id BETWEEN b.first_id AND b.last_id
            AND pb.number > b.number
-           AND b.last_id <= (p.details->>'through_id')::bigint
-           AND b.newest_at < (p.details->>'before')::timestamptz
-           AND (p.details->>'before')::timestamptz <= pb.sealed_at - interval '180 days'
+           AND b.last_id <= accounts_audit_bigint(p.details->>'through_id')
+           AND b.newest_at < accounts_audit_timestamp(p.details->>'before')
+           AND accounts_audit_timestamp(p.details->>'before') <= pb.sealed_at - interval '180 days'
     )
 $$ LANGUAGE sql STABLE;
 CREATE OR REPLACE FUNCTION accounts_auditentry_append_only() RETURNS trigger AS $$
@@ -65,6 +79,8 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 DROP FUNCTION IF EXISTS accounts_auditentry_purged(bigint);
+DROP FUNCTION IF EXISTS accounts_audit_bigint(text);
+DROP FUNCTION IF EXISTS accounts_audit_timestamp(text);
 """
 
 

@@ -212,3 +212,20 @@ def test_postgresql_refuses_a_purge_of_entries_younger_than_six_months():
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [made[0].pk])
+
+
+def test_a_malformed_purge_entry_blocks_no_purge_and_is_named():
+    made = entries_on([0, 10, 1000])
+    with at(1050):
+        junk = audit_record(
+            actor=None, action=AuditAction.PURGE, obj=AuditEntry,
+            details={"through_id": "all", "before": "yesterday"},
+        )  # fmt: skip
+        audit_seal(wait=0)
+    with at(1120):
+        assert audit_purge_before(cutoff=START + dt.timedelta(days=15)) == 2
+    assert kept_days() == [1000]
+    report = audit_trail_verify()
+    assert not report.ok and f"entry id={junk.pk}" in report.where
+    assert "malformed" in report.reason
+    assert made[2].pk in set(AuditEntry.objects.values_list("id", flat=True))
