@@ -169,8 +169,13 @@ def _remember_old(sender, instance, raw=False, update_fields=None, **kwargs) -> 
     """Before an update, the stored values: one read, as the diff needs the old side."""
     if raw or _disabled.get() or instance._state.adding or instance.pk is None:
         return
+    options = _options(sender)
+    if update_fields is not None:
+        names = {n for f in _fields(sender, options) for n in (f.name, f.attname)}
+        if not names & set(update_fields):
+            return  # e.g. last_login at each sign-in: nothing recorded, nothing to read
     old = sender._base_manager.filter(pk=instance.pk).first()
-    instance._audit_old = _values(old, _options(sender), update_fields) if old else None
+    instance._audit_old = _values(old, options, update_fields) if old else None
 
 
 def _saved(sender, instance, created: bool, raw=False, update_fields=None, **kwargs) -> None:

@@ -249,6 +249,20 @@ def test_making_someone_a_superuser_is_a_role_change_but_a_new_resident_is_not(
     assert entry.details["changes"]["is_superuser"] == ["False", "True"]
 
 
+def test_a_change_records_the_tracked_fields_that_changed_once(db):
+    user = staff("clerk7")
+    count = AuditEntry.objects.count()
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])  # not tracked: nothing recorded
+    assert AuditEntry.objects.count() == count
+    user.first_name = "小"
+    user.save()
+
+    [entry] = entries(action=AuditAction.CHANGE, object_id=str(user.pk))
+    assert entry.details == {"changes": {"first_name": ["", "小"]}}
+    assert AuditEntry.objects.count() == count + 1
+
+
 # --- sign-ins, lockouts, exports -----------------------------------------------------------------
 
 
