@@ -15,10 +15,12 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path_factory):
+def _test_settings(settings, tmp_path_factory, tmp_path):
     settings.SMS_BACKEND = "notifications.backends.LocmemSMSBackend"
     # Demo signing keys (core/signing.py) made once per run, never in the developer's private/.
     settings.SIGNING_DEMO_DIR = tmp_path_factory.getbasetemp() / "signing-keys"
+    # The audit trail's export of signed heads (accounts/audit_seal.py): one file per test.
+    settings.AUDIT_HEAD_EXPORT_DIR = tmp_path / "audit-heads"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 

@@ -7,7 +7,6 @@ import hmac
 import math
 import secrets
 
-from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
@@ -26,9 +25,10 @@ from notifications.actions import message_send
 
 from .audit import (  # noqa: F401  (the audit writer, for every app)
     audit_export,
-    audit_purge_before,
     audit_record,
 )
+from .audit_registry import audit_changes_off
+from .audit_seal import audit_purge_before, audit_seal  # noqa: F401
 from .errors import (
     CodeDead,
     CodeExpired,
@@ -363,8 +363,7 @@ def resident_delete(*, user, ip: str | None = None) -> None:
     """Delete a resident's account. Records the law requires to be kept (bookings) stay, made
     anonymous by their own app through `accounts.signals.resident_deleting`; a receiver that
     fails rolls the whole deletion back. The deletion is recorded once, by the audit entry here:
-    django-auditlog's own copy would keep the account's details (and name, as its actor, a user
-    that no longer exists)."""
+    the automatic change entries would repeat the account's details."""
     try:
         profile = ResidentProfile.objects.select_for_update().get(user=user)
     except ResidentProfile.DoesNotExist:
@@ -384,7 +383,7 @@ def resident_delete(*, user, ip: str | None = None) -> None:
     VerificationCode.objects.filter(
         destination_hmac__in=[contact_digest(c) for c in contacts]
     ).delete()
-    with disable_auditlog():
+    with audit_changes_off():
         user.delete()  # the profile goes with it; foreign keys to the user are SET_NULL
 
 

@@ -10,7 +10,7 @@ from .models import AuditAction, AuditEntry
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = (
-        "seq",
+        "id",
         "timestamp",
         "actor_username",
         "action",
@@ -23,7 +23,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ("=actor_username", "=object_id")
     date_hierarchy = "timestamp"
     readonly_fields = fields = (
-        "seq",
+        "id",
         "timestamp",
         "actor_username",
         "action",
@@ -35,8 +35,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "ip",
         "user_agent",
         "details",
-        "prev_hash",
-        "hash",
     )
 
     def has_add_permission(self, request) -> bool:

@@ -1,17 +1,17 @@
 """The audit trail's one writer: every entry, from every source, is appended here.
 
-Each entry carries the SHA-256 of its content and of the previous entry's hash. Appends lock the
-single `AuditHead` row inside the caller's transaction, so concurrent writers queue up and the
-chain stays one straight line; an entry rolls back with the change it records.
+An entry is one INSERT in the caller's transaction: it commits or rolls back with the change it
+records, and takes no lock any other writer waits for. Its number is the table's own sequence
+(`id`); nothing is chained at this point. The sealer (accounts/audit_seal.py) hashes committed
+entries in id order into signed batches a few seconds later.
 """
 
 import ipaddress
 import json
 from typing import Any
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, connection, models, transaction
+from django.db import models
 from django.utils import timezone
 
 from core.client_ip import client_ip
@@ -19,18 +19,9 @@ from core.crypto import pii_hmac
 from core.idnumbers import normalize_id_number
 from core.logging import mask_id_numbers_in_text as mask_text
 
-from .models import AuditAction, AuditEntry, AuditHead
-
-GENESIS = "0" * 64
-_HEAD_PK = 1
-# The PostgreSQL trigger lets a DELETE through only for rows up to this transaction-local
-# setting (migration 0006): the sanctioned purge below sets it, nothing else does.
-PURGE_SETTING = "onewindow.audit_purge_through"
+from .models import AuditAction, AuditEntry
 
 
-# No savepoint when the caller has a transaction: an append that fails spoils the caller's
-# change too (nothing is recorded without its entry), and two statements fewer per entry.
-@transaction.atomic(savepoint=False)
 def audit_record(
     *,
     actor: Any,
@@ -47,11 +38,14 @@ def audit_record(
 ) -> AuditEntry:
     """Append one entry. `obj` is the record concerned (or a model class for a list); its
     office and, for a resident's record, the keyed digest of the ID number are taken from it.
-    ID numbers anywhere in `details` or the label are masked before they are stored."""
+    ID numbers anywhere in `details` or the label are masked before they are stored. Inside a
+    transaction the entry is part of it: an append that fails spoils the change too (nothing is
+    recorded without its entry, nothing is done without it being recorded)."""
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
     user = actor if getattr(actor, "is_authenticated", False) else None
     entry = AuditEntry(
+        timestamp=timezone.now(),
         actor=user,
         # Masked too: a resident may type an ID number where a username is asked for.
         actor_username=mask_text(user.get_username() if user else actor_username)[:150],
@@ -63,13 +57,8 @@ def audit_record(
         details=_clean_details(details or {}),
         **_describe(obj, object_label),
     )
-    seq, last_hash = _lock_head_for_append()
-    entry.seq, entry.prev_hash = seq + 1, last_hash or GENESIS
-    entry.timestamp = timezone.now()  # taken under the lock: time order is chain order
-    entry.hash = entry.compute_hash()
+    entry._written_by_audit = True
     entry.save(force_insert=True)
-    with connection.cursor() as cursor:
-        cursor.execute(_HEAD_MOVE_SQL, [entry.seq, entry.hash, _HEAD_PK])
     return entry
 
 
@@ -93,104 +82,6 @@ def audit_export(
         object_label=what,
         details={"what": what, "count": count, "filters": filters or {}},
     )
-
-
-def audit_purge_before(*, cutoff: Any) -> int:
-    """Remove the entries written before `cutoff` (RETENTION["AUDIT_DAYS"] ago), oldest first,
-    in batches of one transaction each. The chain stays verifiable: the head row keeps the
-    number and hash of the last entry removed (the anchor the remaining chain starts from), and
-    each batch appends a `purge` entry that records that anchor, so `verify_audit` accepts the
-    shorter trail only if the chain itself vouches for where it now starts. django-auditlog's
-    copies (`LogEntry`) of the same period go too."""
-    first_kept = AuditEntry.objects.filter(timestamp__gte=cutoff).order_by("seq").first()
-    # Time order is chain order; stopping before the first entry to keep guards against skew.
-    through = first_kept.seq - 1 if first_kept else _last_seq()
-    removed = 0
-    while True:
-        done = _purge_batch(through=through, cutoff=cutoff)
-        removed += done
-        if not done:
-            break
-    _auditlog_purge_before(cutoff)
-    return removed
-
-
-def _last_seq() -> int:
-    # Never the whole trail: the newest entry stays, so the chain keeps a row to start from.
-    last = AuditEntry.objects.order_by("-seq").only("seq").first()
-    return last.seq - 1 if last else 0
-
-
-@transaction.atomic
-def _purge_batch(*, through: int, cutoff: Any) -> int:
-    head = _lock_head()
-    start = head.anchor_seq
-    upto = min(through, start + settings.RETENTION["BATCH_SIZE"] * 10, head.seq - 1)
-    last = AuditEntry.objects.filter(seq__gt=start, seq__lte=upto).order_by("-seq").first()
-    if last is None:
-        return 0
-    table = AuditEntry._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT set_config(%s, %s, true)", [PURGE_SETTING, str(last.seq)])
-        cursor.execute(f"DELETE FROM {table} WHERE seq <= %s", [last.seq])  # noqa: S608
-        removed = cursor.rowcount
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT set_config(%s, '0', true)", [PURGE_SETTING])
-    AuditHead.objects.filter(pk=head.pk).update(anchor_seq=last.seq, anchor_hash=last.hash)
-    audit_record(
-        actor=None,
-        action=AuditAction.PURGE,
-        obj=AuditEntry,
-        details={
-            "through_seq": last.seq,
-            "through_hash": last.hash,
-            "count": removed,
-            "before": cutoff.isoformat(),
-        },
-    )
-    return removed
-
-
-def _auditlog_purge_before(cutoff: Any) -> int:
-    from auditlog.models import LogEntry
-
-    return LogEntry.objects.filter(timestamp__lt=cutoff).delete()[0]
-
-
-# Every append reads and moves the head: plain SQL, as the ORM would spend more CPU building
-# these two statements than the database spends running them. (SQLite has no FOR UPDATE; its
-# writers are serialised by the database lock.)
-_HEAD_LOCK_SQL = 'SELECT "seq", "hash" FROM "accounts_audithead" WHERE "id" = %s{for_update}'
-_HEAD_MOVE_SQL = 'UPDATE "accounts_audithead" SET "seq" = %s, "hash" = %s WHERE "id" = %s'
-
-
-def _lock_head_for_append() -> tuple[int, str]:
-    """The last entry's number and hash, with the head row locked until the transaction ends."""
-    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(_HEAD_LOCK_SQL.format(for_update=for_update), [_HEAD_PK])
-        row = cursor.fetchone()
-    if row is not None:
-        return row[0], row[1]
-    head = _lock_head()
-    return head.seq, head.hash
-
-
-def _lock_head() -> AuditHead:
-    head = AuditHead.objects.select_for_update().filter(pk=_HEAD_PK).first()
-    if head is not None:
-        return head
-    # First entry ever (or after a test flush): start from whatever the chain already holds.
-    last = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
-    try:
-        with transaction.atomic():
-            AuditHead.objects.create(
-                pk=_HEAD_PK, seq=last.seq if last else 0, hash=last.hash if last else ""
-            )
-    except IntegrityError:
-        pass  # another writer created it first; its lock is taken below
-    return AuditHead.objects.select_for_update().get(pk=_HEAD_PK)
 
 
 def _describe(obj: Any, label: str) -> dict[str, str]:

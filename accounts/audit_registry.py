@@ -1,27 +1,29 @@
 """What feeds the audit trail automatically; `connect()` runs once from AccountsConfig.ready().
 
-Two records exist side by side, on purpose:
-- django-auditlog's `LogEntry` keeps the field-level diff of every change to the registered
-  models, wherever it is made (admin, actions, shell), and gives the admin its per-record history.
-  It is an ordinary table that a superuser can prune, and it knows nothing of views or sign-ins.
-- `AuditEntry` is the legal record: append-only, hash-chained, with views, sign-ins, exports and
-  role changes as well. Every new `LogEntry` is copied into it (`_bridge`), so the chain covers
-  every change too and `verify_audit` vouches for all of it.
+One record, `AuditEntry`, written once, in the transaction of the change (accounts/audit.py):
+- changes to the models in TRACKED, wherever they are made (admin, actions, shell): the changed
+  fields, old and new, with personal fields masked, as one entry in the same transaction;
+- sign-ins, failed sign-ins, sign-outs, lockouts and lifted locks.
+Who made a change comes from the request being served (`AuditContextMiddleware`) or from
+`audit_actor()` in code that runs outside a request.
 Models of other apps are looked up by label here, never imported: accounts sits below them.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import signals as auth_signals
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from .audit import audit_record
 from .models import AuditAction
 
-# label -> auditlog options. ID numbers exist only as ciphertext and HMAC: both are excluded.
+# label -> which fields are recorded and which are masked. ID numbers exist only as
+# ciphertext and HMAC: both are excluded.
 TRACKED: dict[str, dict[str, Any]] = {
     # An explicit list: reverse one-to-one links (ticket, waiting entry, rescheduled_to) would
     # cost a query each on every booking, and the encrypted ID never belongs in the trail.
@@ -66,71 +68,175 @@ TRACKED: dict[str, dict[str, Any]] = {
     "accounts.ApiClient": {"exclude_fields": ["token_hash"]},
 }
 
-# auditlog's LogEntry.Action values (create, update, delete, access).
-_ACTIONS = {
-    0: AuditAction.CREATE,
-    1: AuditAction.CHANGE,
-    2: AuditAction.DELETE,
-    3: AuditAction.VIEW,
-}
-
 # User fields whose change is a change of what the person may do.
 _ROLE_FIELDS = {"is_staff", "is_superuser", "groups", "user_permissions"}
 
-# auditlog's pre_log hands over the instance; its LogEntry only keeps type and pk.
-_current_instance: ContextVar[Any] = ContextVar("audit_current_instance", default=None)
+# The request being served (AuditContextMiddleware) or the actor named by audit_actor().
+_request: ContextVar[Any] = ContextVar("audit_request", default=None)
+_actor: ContextVar[Any] = ContextVar("audit_actor", default=None)
+_disabled: ContextVar[bool] = ContextVar("audit_disabled", default=False)
+
+
+@contextmanager
+def audit_actor(user: Any) -> Iterator[None]:
+    """Name who makes the changes inside the block (commands, tasks, tests)."""
+    token = _actor.set(user)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+@contextmanager
+def audit_changes_off() -> Iterator[None]:
+    """No change entries inside the block, for an action that writes its own entry."""
+    token = _disabled.set(True)
+    try:
+        yield
+    finally:
+        _disabled.reset(token)
+
+
+class AuditContextMiddleware:
+    """Puts the request on the changes it makes: who, from which address, with which browser."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Who was signed in when the request began (as django-auditlog did): a sign-in's own
+        # changes are nobody's, and a lock lifted by a successful sign-in is not a person's act.
+        user = request.user if request.user.is_authenticated else None
+        token = _request.set((request, user))
+        try:
+            return self.get_response(request)
+        finally:
+            _request.reset(token)
 
 
 def connect() -> None:
-    from auditlog.models import LogEntry
-    from auditlog.registry import auditlog
-    from auditlog.signals import pre_log
-
     for label, options in TRACKED.items():
-        auditlog.register(apps.get_model(label), **options)
-    pre_log.connect(_remember_instance, dispatch_uid="audit_remember_instance")
-    post_save.connect(_bridge, sender=LogEntry, dispatch_uid="audit_bridge")
+        model = apps.get_model(label)
+        uid = f"audit_{label}"
+        pre_save.connect(_remember_old, sender=model, dispatch_uid=uid)
+        post_save.connect(_saved, sender=model, dispatch_uid=uid)
+        post_delete.connect(_deleted, sender=model, dispatch_uid=uid)
+        for name in options.get("m2m_fields", ()):
+            through = model._meta.get_field(name).remote_field.through
+            m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"{uid}_{name}")
     auth_signals.user_logged_in.connect(_signed_in, dispatch_uid="audit_signed_in")
     auth_signals.user_login_failed.connect(_sign_in_failed, dispatch_uid="audit_sign_in_failed")
     auth_signals.user_logged_out.connect(_signed_out, dispatch_uid="audit_signed_out")
     _connect_axes()
 
 
-def _remember_instance(sender, instance, **kwargs) -> None:
-    _current_instance.set(instance)  # returns None: never vetoes the log
+# --- changes -------------------------------------------------------------------------------------
 
 
-def _bridge(sender, instance, created: bool, **kwargs) -> None:
-    """Append after the change commits, in a short transaction of its own: appends are
-    serialised on the chain head, and holding that lock for the whole of a booking's
-    transaction would queue every booking in the city behind one another."""
-    if not created:
+def _options(model) -> dict | None:
+    return TRACKED.get(model._meta.label)
+
+
+def _fields(model, options: dict) -> list[models.Field]:
+    include = options.get("include_fields")
+    exclude = set(options.get("exclude_fields", ()))
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if (include is None or f.name in include) and f.name not in exclude and not f.primary_key
+    ]
+
+
+def _value(instance, field: models.Field, masked: bool) -> str:
+    value = field.value_from_object(instance)
+    text = "None" if value is None else str(value)
+    if masked and value not in (None, ""):
+        half = len(text) // 2
+        text = "*" * half + text[half:]
+    return text
+
+
+def _values(instance, options: dict, update_fields=None) -> dict[str, str]:
+    masked = set(options.get("mask_fields", ()))
+    return {
+        f.name: _value(instance, f, f.name in masked)
+        for f in _fields(type(instance), options)
+        if update_fields is None or f.name in update_fields or f.attname in update_fields
+    }
+
+
+def _remember_old(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """Before an update, the stored values: one read, as the diff needs the old side."""
+    if raw or _disabled.get() or instance._state.adding or instance.pk is None:
         return
-    model = instance.content_type.model_class()
-    obj = _instance_of(instance, model)  # now: the remembered instance is this change's
-    transaction.on_commit(lambda: _bridge_append(instance, model, obj), robust=True)
+    options = _options(sender)
+    if update_fields is not None:
+        names = {n for f in _fields(sender, options) for n in (f.name, f.attname)}
+        if not names & set(update_fields):
+            return  # e.g. last_login at each sign-in: nothing recorded, nothing to read
+    old = sender._base_manager.filter(pk=instance.pk).first()
+    instance._audit_old = _values(old, options, update_fields) if old else None
 
 
-@transaction.atomic
-def _bridge_append(instance, model, obj) -> None:
-    action = _ACTIONS[instance.action]
-    changes = _own_fields(model, instance.changes_dict or {})
-    if action == AuditAction.CHANGE and "status" in changes:
-        action = AuditAction.STATUS_CHANGE
-    common = {"actor": instance.actor, "ip": instance.remote_addr}
-    audit_record(
-        action=action,
-        obj=obj,
-        object_label=instance.object_repr,
-        details={"changes": changes, "log_entry": instance.pk},
-        **common,
+def _saved(sender, instance, created: bool, raw=False, update_fields=None, **kwargs) -> None:
+    if raw or _disabled.get():
+        return
+    options = _options(sender)
+    new = _values(instance, options, None if created else update_fields)
+    if created:
+        changes = {k: ["None", v] for k, v in new.items() if v not in ("None", "")}
+        action = AuditAction.CREATE
+    else:
+        old = instance.__dict__.pop("_audit_old", None) or {}
+        changes = {k: [old[k], v] for k, v in new.items() if k in old and old[k] != v}
+        if not changes:
+            return
+        action = AuditAction.STATUS_CHANGE if "status" in changes else AuditAction.CHANGE
+    _record(instance, action, changes)
+
+
+def _deleted(sender, instance, **kwargs) -> None:
+    if _disabled.get():
+        return
+    changes = {k: [v, "None"] for k, v in _values(instance, _options(sender)).items()}
+    _record(instance, AuditAction.DELETE, changes)
+
+
+def _m2m_changed(sender, instance, action: str, reverse: bool, model, pk_set, **kwargs) -> None:
+    if _disabled.get() or reverse or action not in ("post_add", "post_remove", "post_clear"):
+        return
+    options = _options(type(instance)) or {}
+    name = next(
+        (
+            n
+            for n in options.get("m2m_fields", ())
+            if type(instance)._meta.get_field(n).remote_field.through is sender
+        ),
+        None,
     )
-    label = model._meta.label if model is not None else ""
+    if name is None:
+        return
+    objects = [str(o) for o in model._base_manager.filter(pk__in=pk_set or ())]
+    operation = {"post_add": "add", "post_remove": "delete", "post_clear": "clear"}[action]
+    changes = {name: {"type": "m2m", "operation": operation, "objects": objects}}
+    _record(instance, AuditAction.CHANGE, changes)
+
+
+def _record(instance, action: str, changes: dict) -> None:
+    common = _who()
+    audit_record(action=action, obj=instance, details={"changes": changes}, **common)
+    label = type(instance)._meta.label
     if label == "accounts.StaffRole":
-        _role_changed(obj, action, common)
+        _role_changed(instance, action, common)
     elif label == "accounts.User" and _grants_changed(changes):
-        details = {"changes": changes}
-        audit_record(action=AuditAction.ROLE_CHANGE, obj=obj, details=details, **common)
+        audit_record(
+            action=AuditAction.ROLE_CHANGE, obj=instance, details={"changes": changes}, **common
+        )
+
+
+def _who() -> dict:
+    request, user = _request.get() or (None, None)
+    return {"actor": _actor.get() or user, "request": request}
 
 
 def _grants_changed(changes: dict) -> bool:
@@ -143,25 +249,6 @@ def _grants_changed(changes: dict) -> bool:
     return False
 
 
-def _own_fields(model, changes: dict) -> dict:
-    """auditlog also lists reverse relations ("bookings": [None, "Booking.None"]): noise."""
-    if model is None:
-        return changes
-    own = {f.name for f in model._meta.concrete_fields} | {f.name for f in model._meta.many_to_many}
-    return {name: change for name, change in changes.items() if name in own}
-
-
-def _instance_of(log_entry, model) -> Any:
-    remembered = _current_instance.get()
-    # object_pk is still the raw pk (an int) on the LogEntry just created.
-    if type(remembered) is model and str(remembered.pk) == str(log_entry.object_pk):
-        return remembered
-    if model is None:
-        return None
-    # m2m changes send no pre_log; the record still exists.
-    return model._base_manager.filter(pk=log_entry.object_pk).first()
-
-
 def _role_changed(role, action: str, common: dict) -> None:
     if role is None:
         return
@@ -169,7 +256,13 @@ def _role_changed(role, action: str, common: dict) -> None:
         action=AuditAction.ROLE_CHANGE,
         obj=role.user,
         office_id=role.office_id,
-        details={"role": role.role, "office_id": role.office_id, "operation": action},
+        details={
+            "role": role.role,
+            "office_id": role.office_id,
+            "operation": {AuditAction.CREATE: "create", AuditAction.DELETE: "delete"}.get(
+                action, "change"
+            ),
+        },
         **common,
     )
 
@@ -235,9 +328,5 @@ def _lock_lifted(sender, instance, **kwargs) -> None:
 
 
 def _request_actor() -> Any:
-    from auditlog.context import auditlog_value
-
-    try:
-        return auditlog_value.get().get("actor")
-    except LookupError:
-        return None
+    actor = _who()["actor"]
+    return actor if getattr(actor, "is_authenticated", False) else None

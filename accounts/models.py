@@ -205,8 +205,8 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEntryQuerySet(models.QuerySet):
-    """Bulk writes would bypass the chain: refused. (The database trigger on PostgreSQL refuses
-    raw SQL too; `verify_audit` detects what gets past both.)"""
+    """Bulk writes would bypass accounts.audit: refused. (The database trigger on PostgreSQL
+    refuses raw SQL too; `verify_audit` detects what gets past both.)"""
 
     def update(self, **kwargs):
         raise AuditTrailImmutable()
@@ -221,12 +221,17 @@ class AuditEntryQuerySet(models.QuerySet):
         raise AuditTrailImmutable()
 
 
-class AuditEntry(models.Model):
-    """Who did what to which record, when, from where. Append-only and hash-chained: `hash` is
-    SHA-256 over the canonical JSON of the fields below plus `prev_hash`, so `manage.py
-    verify_audit` finds any row changed, removed or inserted behind the application's back."""
+def canonical_json(value: dict) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
-    seq = models.PositiveBigIntegerField(_("number"), unique=True, editable=False)
+
+class AuditEntry(models.Model):
+    """Who did what to which record, when, from where. Append-only: an entry is one INSERT in
+    the transaction of the change it records, numbered by the table's own sequence (`id`) and
+    chained by nobody at that moment. The sealer (accounts.audit.audit_seal) later hashes the
+    entries in id order into signed batches (`AuditBatch`); `manage.py verify_audit` then finds
+    any sealed entry changed, removed or inserted behind the application's back."""
+
     timestamp = models.DateTimeField(_("time"), db_index=True, editable=False)
     # SET_NULL is the one change the trigger allows (deleting a resident's account must work);
     # `actor_id` is therefore outside the hash and `actor_username` keeps who it was.
@@ -249,25 +254,23 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=255, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-seq"]
+        ordering = ["-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
         default_permissions = ("view",)  # nobody is ever granted add, change or delete
         indexes = [models.Index(fields=["action", "timestamp"])]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.get_action_display()} {self.object_label}".strip()
+        return f"#{self.pk} {self.get_action_display()} {self.object_label}".strip()
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AuditTrailImmutable()
-        if not self.hash:
+        if not getattr(self, "_written_by_audit", False):
             raise AuditTrailImmutable(_("Audit entries are written by accounts.audit only."))
         super().save(*args, **kwargs)
 
@@ -275,10 +278,10 @@ class AuditEntry(models.Model):
         raise AuditTrailImmutable()
 
     def canonical_fields(self) -> dict:
-        """The hashed content, in a form that reads back identically from every database."""
+        """The sealed content, in a form that reads back identically from every database."""
         stamp = self.timestamp.astimezone(dt.UTC).isoformat(timespec="microseconds")
         return {
-            "seq": self.seq,
+            "id": self.pk,
             "timestamp": stamp,
             "actor_username": self.actor_username,
             "action": self.action,
@@ -292,29 +295,88 @@ class AuditEntry(models.Model):
             "details": self.details,
         }
 
-    def compute_hash(self) -> str:
-        payload = json.dumps(
-            {**self.canonical_fields(), "prev_hash": self.prev_hash},
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+    def leaf_hash(self) -> str:
+        """SHA-256 of the entry's canonical JSON, its number included: what a batch seals."""
+        return hashlib.sha256(canonical_json(self.canonical_fields())).hexdigest()
 
 
-class AuditHead(models.Model):
-    """One row: the last entry's number and hash. Writers lock it, so appends queue up and the
-    chain never forks; it also lets `verify_audit` notice entries cut off at the end."""
+class AuditBatchQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditTrailImmutable()
 
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
-    # The last entry removed by a retention purge (accounts.audit.audit_purge_before): the
-    # chain now starts after it, and the purge's own entry in the chain vouches for both.
-    anchor_seq = models.PositiveBigIntegerField(default=0)
-    anchor_hash = models.CharField(max_length=64, blank=True)
+    def delete(self):
+        raise AuditTrailImmutable()
+
+
+class AuditBatch(models.Model):
+    """The entries with `first_id` <= id <= `last_id`, sealed: `leaves` lists each entry's number
+    and hash (so `verify_audit` can name the one entry that changed or went missing), `root` is
+    the SHA-256 of that list, and `head` the SHA-256 of this batch's fields with the previous
+    batch's head. The head is signed with the issuer's Ed25519 key (core.signing), published at
+    /.well-known/onewindow-audit-heads.json and appended to a file outside the database
+    (AUDIT_HEAD_EXPORT_DIR). Never changed or deleted, not even by a retention purge."""
+
+    number = models.PositiveBigIntegerField(_("number"), unique=True)
+    first_id = models.PositiveBigIntegerField()
+    last_id = models.PositiveBigIntegerField()
+    count = models.PositiveIntegerField()
+    # The newest entry's time: a purge may only take batches entirely older than its cut-off.
+    newest_at = models.DateTimeField()
+    leaves = models.TextField()
+    root = models.CharField(max_length=64)
+    prev_head = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+    head = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=100)
+
+    objects = AuditBatchQuerySet.as_manager()
 
     class Meta:
-        default_permissions = ()
+        ordering = ["number"]
+        verbose_name = _("sealed audit batch")
+        verbose_name_plural = _("sealed audit batches")
+        default_permissions = ("view",)
 
     def __str__(self) -> str:
-        return f"#{self.seq}"
+        return f"#{self.number} ({self.first_id}-{self.last_id})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailImmutable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailImmutable()
+
+    def head_fields(self) -> dict:
+        return {
+            "v": 1,
+            "number": self.number,
+            "first_id": self.first_id,
+            "last_id": self.last_id,
+            "count": self.count,
+            "newest_at": self.newest_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "root": self.root,
+            "prev_head": self.prev_head,
+            "sealed_at": self.sealed_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        }
+
+    def compute_head(self) -> str:
+        return hashlib.sha256(canonical_json(self.head_fields())).hexdigest()
+
+    def leaf_pairs(self) -> list[tuple[int, str]]:
+        pairs = []
+        for line in self.leaves.splitlines():
+            number, _sep, digest = line.partition(" ")
+            pairs.append((int(number), digest))
+        return pairs
+
+    def published(self) -> dict:
+        """What the well-known URL and the export file show of this batch."""
+        return {
+            **self.head_fields(),
+            "head": self.head,
+            "key_id": self.key_id,
+            "signature": self.signature,
+        }

@@ -13,13 +13,14 @@ from django.apps import apps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET
 
 from core.crypto import pii_hmac
 from core.idnumbers import mask_id_number, validate_id_number
@@ -28,7 +29,7 @@ from .admin_site import is_verified
 from .audit import audit_record
 from .models import AuditAction, AuditEntry
 from .selectors import office_ids_with_perm
-from .selectors_audit import audit_entry_list
+from .selectors_audit import audit_entry_list, audit_heads_page
 
 PERM = "accounts.view_auditentry"
 SUBJECT_KEY = "audit_subject"
@@ -192,3 +193,40 @@ def _record_search(request, filters: dict, subject: dict, page) -> None:
             "results": page.paginator.count,
         },
     )
+
+
+# --- the published heads: /.well-known/onewindow-audit-heads.json --------------------------------
+
+HEADS_PER_PAGE = 500
+HEADS_FORMAT = (
+    "Each head is SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8) of v, number,"
+    " first_id, last_id, count, newest_at, root, prev_head and sealed_at; prev_head chains it to"
+    " the batch before (the first: 64 zeros). signature is Ed25519 (base64url) by the issuer key"
+    " key_id of /.well-known/onewindow-certificate-keys.json over 'onewindow-audit-head/1:' +"
+    " head. Keep any head: `manage.py verify_audit --head NUMBER:HEAD` proves it still in the"
+    " trail, and the trail up to it unchanged."
+)
+
+
+@require_GET
+def audit_heads(request: HttpRequest) -> JsonResponse:
+    """The signed heads of the sealed audit batches, public: `?after=N` pages through them."""
+    try:
+        after = max(0, int(request.GET.get("after", "0")))
+    except ValueError:
+        after = 0
+    heads, latest = audit_heads_page(after=after, limit=HEADS_PER_PAGE)
+    following = None
+    if len(heads) == HEADS_PER_PAGE:
+        following = f"{request.path}?{urlencode({'after': heads[-1]['number']})}"
+    body = {
+        "latest": latest,
+        "heads": heads,
+        "next": following,
+        "keys": "/.well-known/onewindow-certificate-keys.json",
+        "format": HEADS_FORMAT,
+    }
+    response = JsonResponse(body, json_dumps_params={"indent": 1})
+    response["Cache-Control"] = "public, max-age=5"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -39,6 +39,13 @@ def _refuse_to_start(**kwargs) -> None:
 
 # The static beat schedule: every periodic job of OneWindow, in one place.
 app.conf.beat_schedule = {
+    # The audit trail's new entries, hashed into a signed batch and exported (docs/deploy.md).
+    # A run that waited for the broker longer than the period is dropped: the next one seals.
+    "accounts-seal-audit": {
+        "task": "accounts.tasks.audit_seal",
+        "schedule": 5.0,
+        "options": {"expires": 5},
+    },
     # Slots for the booking window, generated ahead of the 08:00 release.
     "appointments-generate-slots": {
         "task": "appointments.tasks.slots_generate",

@@ -57,7 +57,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
-    "auditlog",
     "core",
     "accounts",
     "services",
@@ -80,7 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Puts the signed-in user on model changes (accounts/audit_registry.py).
-    "auditlog.middleware.AuditlogMiddleware",
+    "accounts.audit_registry.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.StaffIdleTimeoutMiddleware",
     "accounts.middleware.StaffSecondFactorMiddleware",
@@ -341,6 +340,17 @@ RETENTION = {
     "AUDIT_DAYS": env.int("RETENTION_AUDIT_DAYS", default=3 * 365),
     "BATCH_SIZE": env.int("RETENTION_BATCH_SIZE", default=500),
 }
+
+# The audit trail's sealer (accounts/audit_seal.py, docs/deploy.md "The sealed audit trail"):
+# entries per sealed batch, and how long one run waits for the transactions still writing
+# entries before it leaves them to the next run.
+AUDIT_SEAL = {
+    "BATCH": env.int("AUDIT_SEAL_BATCH", default=1000),
+    "WAIT_SECONDS": env.float("AUDIT_SEAL_WAIT_SECONDS", default=2.0),
+}
+# The append-only export of the signed batch heads (audit-heads.jsonl): outside the database, on
+# each worker machine that seals; ship it to storage the database's administrators cannot rewrite.
+AUDIT_HEAD_EXPORT_DIR = env.path("AUDIT_HEAD_EXPORT_DIR", default=BASE_DIR / "var" / "audit-heads")
 
 # Personal data at rest (core/crypto.py): see README for generating keys.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])

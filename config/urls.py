@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 # The API lives outside the language prefixes; its language follows Accept-Language.
+from accounts.views_audit import audit_heads
 from core.views import healthz, readyz
 from documents.api_verify import CertificateVerifyView
 from documents.views_certificates import published_keys
@@ -22,6 +23,8 @@ urlpatterns = [
         ".well-known/onewindow-certificate-keys.json", published_keys,
         name="certificate-keys",
     ),
+    # The signed heads of the sealed audit trail, for auditors to keep (accounts/audit_seal.py).
+    path(".well-known/onewindow-audit-heads.json", audit_heads, name="audit-heads"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -375,6 +375,25 @@ def verify_payload(payload: str) -> list[str]:
     return fields
 
 
+def sign_statement(data: bytes) -> tuple[str, str]:
+    """(key id, base64url signature) of `data` under the issuer's Ed25519 key (the QR key):
+    one issuer key, one place where it is published, for every statement the issuer signs."""
+    private = qr_private_key()
+    return key_id(private.public_key()), _b64(private.sign(data))
+
+
+def statement_valid(data: bytes, *, kid: str, signature: str) -> bool:
+    """Whether `signature` is the signature of `data` by the current or a retired issuer key."""
+    key = qr_public_keys().get(kid)
+    if key is None:
+        return False
+    try:
+        key.verify(_unb64(signature), data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def published_keys() -> dict:
     """What /.well-known/onewindow-certificate-keys.json shows: the QR public keys as JWKs
     (RFC 8037 OKP) and the document-signing certificate."""

@@ -1,18 +1,20 @@
-"""Audit entries are purged after RETENTION["AUDIT_DAYS"] (accounts.audit.audit_purge_before)
-without breaking the chain: `verify_audit` still passes, and still catches any other cut."""
+"""Audit entries are purged after RETENTION["AUDIT_DAYS"] only through a sealed purge entry
+(accounts.audit_seal.audit_purge_before): `verify_audit` still passes, and still catches any
+other cut, and any purge entry that is not a legitimate one."""
 
 import datetime as dt
+import io
+import json
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 
 from accounts import tasks
-from accounts.actions import audit_purge_before, audit_record
-from accounts.models import AuditAction, AuditEntry, AuditHead
-from accounts.selectors_audit import audit_chain_verify
+from accounts.actions import audit_purge_before, audit_record, audit_seal
+from accounts.models import AuditAction, AuditBatch, AuditEntry
+from accounts.selectors_audit import audit_trail_verify
 
 pytestmark = pytest.mark.django_db
 
@@ -22,24 +24,40 @@ on_postgres = pytest.mark.skipif(
 START = dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.UTC)
 
 
+def at(day: int):
+    return time_machine.travel(START + dt.timedelta(days=day), tick=False)
+
+
 def entries_on(days: list[int]) -> list[AuditEntry]:
+    """One entry a day, each sealed that day: one batch per day."""
     made = []
     for day in days:
-        with time_machine.travel(START + dt.timedelta(days=day), tick=False):
+        with at(day):
             made.append(
                 audit_record(
                     actor=None, action=AuditAction.SIGN_IN, object_label=f"day {day}",
                     details={"day": day},
                 )
             )  # fmt: skip
+            audit_seal(wait=0)
     return made
 
 
-def seqs() -> list[int]:
-    return list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
+def kept_days() -> list[int]:
+    entries = AuditEntry.objects.exclude(action=AuditAction.PURGE).order_by("id")
+    return [e.details["day"] for e in entries]
 
 
-def raw_sql(sql: str, params: list) -> None:
+def verify() -> tuple[bool, str]:
+    out = io.StringIO()
+    try:
+        call_command("verify_audit", stdout=out)
+    except CommandError:
+        return False, out.getvalue()
+    return True, out.getvalue()
+
+
+def as_superuser(sql: str, params: list) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = replica")  # past the trigger
@@ -48,101 +66,166 @@ def raw_sql(sql: str, params: list) -> None:
             cursor.execute("SET session_replication_role = DEFAULT")
 
 
-def test_entries_older_than_the_period_go_and_the_chain_still_verifies(settings):
-    entries_on([0, 10, 20, 400, 800])
-    with time_machine.travel(START + dt.timedelta(days=1110), tick=False):
+def test_entries_older_than_the_period_go_through_a_sealed_purge_entry():
+    made = entries_on([0, 10, 20, 400, 800])
+    with at(1110):
         result = tasks.retention_apply()  # AUDIT_DAYS = 1095: days 0 and 10 are past it
     assert result["audit_entries_purged"] == 2
-    kept = AuditEntry.objects.exclude(action=AuditAction.PURGE)
-    assert sorted(e.details["day"] for e in kept) == [20, 400, 800]
+    assert kept_days() == [20, 400, 800]
     purge = AuditEntry.objects.get(action=AuditAction.PURGE)
-    assert purge.details["through_seq"] == 2 and purge.details["count"] == 2
-    head = AuditHead.objects.get()
-    assert (head.anchor_seq, head.anchor_hash) == (2, purge.details["through_hash"])
-    assert audit_chain_verify().ok
-    call_command("verify_audit")  # exits 0
+    assert purge.details["through_id"] == made[1].pk and purge.details["through_batch"] == 2
+    # The purge entry is itself sealed, and every batch stays: the chain of heads is whole.
+    assert AuditBatch.objects.filter(first_id__lte=purge.pk, last_id__gte=purge.pk).exists()
+    assert AuditBatch.objects.count() == 6
+    ok, output = verify()
+    assert ok and f"purged through entry {made[1].pk}" in output
 
 
-def test_purging_again_later_moves_the_anchor_and_is_idempotent():
+def test_purging_again_is_idempotent_and_later_purges_go_further():
     entries_on([0, 10, 400])
-    with time_machine.travel(START + dt.timedelta(days=450), tick=False):
+    with at(1100):
         assert audit_purge_before(cutoff=START + dt.timedelta(days=5)) == 1
         assert audit_purge_before(cutoff=START + dt.timedelta(days=5)) == 0  # nothing more
     assert AuditEntry.objects.filter(action=AuditAction.PURGE).count() == 1
-    with time_machine.travel(START + dt.timedelta(days=1000), tick=False):
-        # Everything is older than the cut-off, but the newest entry (the first purge's) stays.
-        assert audit_purge_before(cutoff=START + dt.timedelta(days=460)) == 2
-        assert audit_chain_verify().ok
-        assert audit_purge_before(cutoff=START + dt.timedelta(days=460)) == 1  # now it goes
-    left = list(AuditEntry.objects.order_by("seq"))
-    assert {e.action for e in left} == {AuditAction.PURGE}
-    assert [e.details["through_seq"] for e in left] == [3, 4]
-    assert audit_chain_verify().ok
+    with at(1600):
+        assert audit_purge_before(cutoff=START + dt.timedelta(days=500)) == 2
+    assert kept_days() == []
+    assert audit_trail_verify().ok
 
 
-def test_the_newest_entry_is_never_purged():
-    entries_on([0, 1])
-    audit_purge_before(cutoff=START + dt.timedelta(days=30))
-    assert [e.details.get("day") for e in AuditEntry.objects.order_by("seq")] == [1, None]
-    assert audit_chain_verify().ok
+def test_a_cut_off_inside_the_retention_period_is_refused():
+    entries_on([0, 10])
+    with at(100), pytest.raises(ValueError, match="kept"):
+        audit_purge_before(cutoff=START + dt.timedelta(days=50))
+    assert kept_days() == [0, 10]
 
 
-def test_a_batch_is_one_purge_entry(settings):
-    settings.RETENTION = {**settings.RETENTION, "BATCH_SIZE": 1}  # 10 entries a batch
-    entries_on(list(range(25)))
-    removed = audit_purge_before(cutoff=START + dt.timedelta(days=22))
-    assert removed == 22
-    assert AuditEntry.objects.filter(action=AuditAction.PURGE).count() == 3
-    assert audit_chain_verify().ok
+def test_only_sealed_batches_are_purged():
+    entries_on([0])
+    with at(1):
+        audit_record(actor=None, action=AuditAction.SIGN_IN, details={"day": 1})  # not sealed
+    with at(2000):
+        # Whole sealed batches only: the day-1 entry, not sealed when the purge was decided,
+        # is sealed with the purge entry itself, and stays.
+        removed = audit_purge_before(cutoff=START + dt.timedelta(days=500))
+    assert removed == 1 and kept_days() == [1]
+    assert audit_trail_verify().ok
 
 
-def test_cutting_the_start_without_the_purge_is_still_detected():
+def test_cutting_the_start_without_a_purge_is_detected():
     made = entries_on([0, 10, 20])
-    raw_sql("DELETE FROM accounts_auditentry WHERE id = %s", [made[0].pk])
-    report = audit_chain_verify()
-    assert not report.ok and "missing" in report.reason
+    as_superuser("DELETE FROM accounts_auditentry WHERE id = %s", [made[0].pk])
+    report = audit_trail_verify()
+    assert not report.ok and f"entry id={made[0].pk}" in report.where
+    assert "missing" in report.reason
 
 
-def test_an_anchor_moved_behind_the_applications_back_is_detected():
-    made = entries_on([0, 10, 20])
-    raw_sql("DELETE FROM accounts_auditentry WHERE seq <= 1", [])
-    AuditHead.objects.update(anchor_seq=1, anchor_hash=made[0].hash)  # no purge entry vouches
-    report = audit_chain_verify()
-    assert not report.ok and "without a purge" in report.reason
+def test_a_purge_entry_forged_through_the_application_is_named():
+    """Someone who can write entries (or INSERT rows) writes a purge of recent entries; the
+    sealer seals it like any entry, and verify_audit names it."""
+    made = entries_on([1000, 1001])
+    with at(1002):
+        forged = audit_record(
+            actor=None, action=AuditAction.PURGE, obj=AuditEntry,
+            details={"through_id": made[1].pk, "through_batch": 2,
+                     "before": (START + dt.timedelta(days=1002)).isoformat()},
+        )  # fmt: skip
+        audit_seal(wait=0)
+        assert audit_purge_before(cutoff=START - dt.timedelta(days=1000)) == 0  # not honoured
+        assert kept_days() == [1000, 1001]
+        as_superuser("DELETE FROM accounts_auditentry WHERE id <= %s", [made[1].pk])
+        report = audit_trail_verify()
+    assert not report.ok and f"entry id={forged.pk}" in report.where
+    assert "younger than" in report.reason
+
+
+def test_a_legitimate_purge_entry_edited_to_reach_further_is_named():
+    made = entries_on([0, 10, 900])
+    with at(1110):
+        audit_purge_before(cutoff=START + dt.timedelta(days=15))
+        purge = AuditEntry.objects.get(action=AuditAction.PURGE)
+        details = {**purge.details, "through_id": made[2].pk, "through_batch": 3}
+        as_superuser(
+            "UPDATE accounts_auditentry SET details = %s WHERE id = %s",
+            [json.dumps(details), purge.pk],
+        )
+        report = audit_trail_verify()
+    assert not report.ok and f"entry id={purge.pk}" in report.where
+    assert "changed" in report.reason
 
 
 @on_postgres
-def test_postgresql_refuses_deletes_outside_the_purge_and_allows_the_purge():
-    made = entries_on([0, 10, 400])
+def test_postgresql_deletes_only_what_a_sealed_legitimate_purge_covers():
+    made = entries_on([0, 10, 1000])
+    for sql, params in (
+        ("DELETE FROM accounts_auditentry WHERE id = %s", [made[0].pk]),
+        # The old way in: a session setting. It opens nothing now.
+        ("SELECT set_config('onewindow.audit_purge_through', '999999', true)", []),
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, params)
+            cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [made[0].pk])
+    with at(1120):
+        # A purge entry that is not sealed yet opens nothing either.
+        audit_record(
+            actor=None, action=AuditAction.PURGE, obj=AuditEntry,
+            details={"through_id": made[1].pk, "through_batch": 2,
+                     "before": (START + dt.timedelta(days=15)).isoformat()},
+        )  # fmt: skip
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [made[0].pk])
+        audit_seal(wait=0)
+        # Sealed, it opens exactly the batches it covers, not the newer one.
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [made[2].pk])
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM accounts_auditentry WHERE id <= %s", [made[1].pk])
+    assert kept_days() == [1000]
+    assert audit_trail_verify().ok
+
+
+@on_postgres
+def test_postgresql_refuses_a_purge_of_entries_younger_than_six_months():
+    made = entries_on([0, 10])
+    with at(20):
+        audit_record(
+            actor=None, action=AuditAction.PURGE, obj=AuditEntry,
+            details={"through_id": made[0].pk, "through_batch": 1,
+                     "before": (START + dt.timedelta(days=5)).isoformat()},
+        )  # fmt: skip
+        audit_seal(wait=0)
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [made[0].pk])
-    # The purge setting opens rows up to its number only, and only in its transaction.
-    with (
-        pytest.raises(DatabaseError, match="append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute("SELECT set_config('onewindow.audit_purge_through', '1', true)")
-        cursor.execute("DELETE FROM accounts_auditentry WHERE seq <= 2")
-    assert seqs() == [1, 2, 3]
-    assert audit_purge_before(cutoff=START + dt.timedelta(days=100)) == 2
-    assert audit_chain_verify().ok
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('onewindow.audit_purge_through', true)")
-        assert cursor.fetchone()[0] in ("", "0")
 
 
-def test_django_auditlog_copies_of_the_period_go_too(admin_user):
-    from auditlog.models import LogEntry
-
-    old = timezone.now() - dt.timedelta(days=2000)
-    with time_machine.travel(old, tick=False):
-        admin_user.first_name = "旧"
-        admin_user.save()
-    assert LogEntry.objects.filter(timestamp__lt=old + dt.timedelta(days=1)).exists()
-    tasks.retention_apply()
-    assert not LogEntry.objects.filter(timestamp__lt=old + dt.timedelta(days=1)).exists()
+def test_a_malformed_purge_entry_blocks_no_purge_and_is_named():
+    made = entries_on([0, 10, 1000])
+    with at(1050):
+        junk = audit_record(
+            actor=None, action=AuditAction.PURGE, obj=AuditEntry,
+            details={"through_id": "all", "before": "yesterday"},
+        )  # fmt: skip
+        audit_seal(wait=0)
+    with at(1120):
+        assert audit_purge_before(cutoff=START + dt.timedelta(days=15)) == 2
+    assert kept_days() == [1000]
+    report = audit_trail_verify()
+    assert not report.ok and f"entry id={junk.pk}" in report.where
+    assert "malformed" in report.reason
+    assert made[2].pk in set(AuditEntry.objects.values_list("id", flat=True))

@@ -1,26 +1,45 @@
-"""python manage.py verify_audit: recompute the audit trail's hash chain from the first entry.
+"""python manage.py verify_audit: check the sealed audit trail.
 
-Prints "OK: N entries" and exits 0, or names the first entry that does not fit and exits 1 —
-an entry changed, removed or inserted behind the application's back (e.g. by SQL).
+Checks every sealed batch (its head, the issuer's signature on it, the chain of heads), every
+entry against the hash its batch sealed, that entries are missing only below a legitimate sealed
+purge, and the export file of heads (AUDIT_HEAD_EXPORT_DIR/audit-heads.jsonl) against the
+database. `--head NUMBER:HEX` (repeatable) checks heads an auditor kept from
+/.well-known/onewindow-audit-heads.json. Prints "OK: …" and exits 0, or names the first entry
+or batch that does not fit and exits 1.
 """
+
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.selectors_audit import audit_chain_verify
+from accounts.selectors_audit import audit_trail_verify
+
+
+def _head(value: str) -> tuple[int, str]:
+    number, _sep, head = value.partition(":")
+    return int(number), head.strip().lower()
 
 
 class Command(BaseCommand):
-    help = "Check the audit trail's hash chain; exit status 1 at the first broken entry."
+    help = "Check the sealed audit trail; exit status 1 at the first broken entry or batch."
 
-    def handle(self, *args, **options):
-        report = audit_chain_verify()
-        if report.ok:
-            self.stdout.write(f"OK: {report.count} entries")
-            return
-        where = (
-            f"entry id={report.broken.pk} (#{report.broken.seq})"
-            if report.broken
-            else "the start of the chain"
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--export", type=Path, help="the export file (default: settings)")
+        parser.add_argument(
+            "--head", type=_head, action="append", default=[], help="NUMBER:HEAD held elsewhere"
         )
-        self.stdout.write(f"BROKEN at {where}: {report.reason} ({report.count} entries verified)")
-        raise CommandError(f"audit trail broken at {where}", returncode=1)
+
+    def handle(self, *args, export: Path | None = None, head: list | None = None, **options):
+        report = audit_trail_verify(export=export, known_heads=head or [])
+        if report.ok:
+            self.stdout.write(
+                f"OK: {report.entries} entries in {report.batches} sealed batches"
+                f" ({report.exported} heads exported), {report.unsealed} not sealed yet"
+                + (f", purged through entry {n}" if (n := report.purged_through) else "")
+            )
+            return
+        self.stdout.write(
+            f"BROKEN at {report.where}: {report.reason}"
+            f" ({report.entries} entries in {report.batches} batches verified before it)"
+        )
+        raise CommandError(f"audit trail broken at {report.where}", returncode=1)
