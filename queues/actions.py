@@ -166,8 +166,9 @@ def ticket_take_walk_in(
     return _new_ticket(office=office, service=service, now=now, band=Band.WALK_IN, phone=phone)
 
 
-def _counter_state(counter: Counter) -> CounterState:
-    state, _created = CounterState.objects.get_or_create(counter=counter)
+def _counter_state(counter: Counter, *, lock: bool = False) -> CounterState:
+    rows = CounterState.objects.select_for_update() if lock else CounterState.objects
+    state, _created = rows.get_or_create(counter=counter)
     return state
 
 
@@ -214,7 +215,10 @@ def ticket_call_next(
 ) -> Ticket:
     """Call the first waiting ticket for this counter (or a specific one by id)."""
     now = now or timezone.now()
-    state = _counter_state(counter)
+    # The counter's row lock serialises two presses at the same counter: the second one waits,
+    # then finds the first one's ticket at the counter ("counter busy"), instead of calling a
+    # second ticket that the one-active-ticket constraint would refuse with an IntegrityError.
+    state = _counter_state(counter, lock=True)
     if state.is_paused:
         raise CounterPaused()
     if selectors.counter_current(counter) is not None:
@@ -297,10 +301,15 @@ def ticket_finish(
 
 @transaction.atomic
 def ticket_no_show(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+    """The resident did not come; a booked ticket makes its booking a no-show (statistics and
+    the rule on repeated no-shows count it)."""
     now = now or timezone.now()
-    return _change(
+    ticket = _change(
         ticket, TicketStatus.NO_SHOW, EventKind.NO_SHOW, clerk=clerk, now=now, finished_at=now
     )
+    if ticket.booking_id:
+        booking_actions.booking_no_show(booking=ticket.booking)
+    return ticket
 
 
 @transaction.atomic

@@ -42,7 +42,7 @@ class QueueEmpty(DomainError):
 class CounterBusy(DomainError):
     code = "counter_busy"
     status = 409
-    message = _("Finish the current ticket first.")
+    message = _("Counter busy: a ticket is already at this counter. Finish it first.")
 
 
 class CounterPaused(DomainError):
