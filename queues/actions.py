@@ -81,7 +81,9 @@ def _is_senior(id_number: str, today: dt.date) -> bool:
     return age >= _rules()["PRIORITY_AGE"]
 
 
-def _new_ticket(*, office, service, now, band, booking=None, phone="", senior=False) -> Ticket:
+def _new_ticket(*, office, service, now, band, booking=None, phone="", priority="") -> Ticket:
+    """`priority` is its reason: "age" (65 or over by the ID number), "claimed" (at the kiosk,
+    for the clerk to confirm), "" for none."""
     day = timezone.localdate(now)
     letter = service.category.ticket_letter
     ticket = Ticket.objects.create(
@@ -93,8 +95,8 @@ def _new_ticket(*, office, service, now, band, booking=None, phone="", senior=Fa
         booking=booking,
         slot_start=booking.start if booking else None,
         band=band,
-        priority=senior,
-        priority_reason="age" if senior else "",
+        priority=bool(priority),
+        priority_reason=priority,
         arrived_at=now,
         phone=phone,
         follow_token=secrets.token_urlsafe(24),
@@ -152,18 +154,38 @@ def ticket_check_in_booking(*, office: Office, code: str, now: dt.datetime | Non
         band=band,
         booking=booking,
         phone=booking.phone,
-        senior=senior,
+        priority="age" if senior else "",
     )
 
 
 @transaction.atomic
 def ticket_take_walk_in(
-    *, office: Office, service: Service, phone: str = "", now: dt.datetime | None = None
+    *,
+    office: Office,
+    service: Service,
+    phone: str = "",
+    now: dt.datetime | None = None,
+    id_number: str = "",
+    claims_priority: bool = False,
+    in_hours_only: bool = False,
 ) -> Ticket:
+    """A walk-in ticket. `id_number` (optional, already validated) gives priority from 65 on;
+    it is read for the birth date only and never stored. `claims_priority` ("65 or older / I
+    need assistance") gives priority for the clerk to confirm at the counter. The kiosk passes
+    `in_hours_only`: no ticket outside the opening hours or after the walk-in cut-off."""
     now = now or timezone.now()
+    if in_hours_only and (refusal := selectors.walk_in_refusal(office, now=now)) is not None:
+        raise refusal
     if not office.services.filter(pk=service.pk, is_active=True).exists():
         raise ServiceNotOffered()
-    return _new_ticket(office=office, service=service, now=now, band=Band.WALK_IN, phone=phone)
+    priority = ""
+    if id_number and _is_senior(id_number, timezone.localdate(now)):
+        priority = "age"
+    elif claims_priority:
+        priority = "claimed"
+    return _new_ticket(
+        office=office, service=service, now=now, band=Band.WALK_IN, phone=phone, priority=priority
+    )
 
 
 def _counter_state(counter: Counter, *, lock: bool = False) -> CounterState:
@@ -372,6 +394,23 @@ def ticket_set_priority(*, ticket: Ticket, clerk, now: dt.datetime | None = None
     ticket.priority, ticket.priority_reason = True, "clerk"
     ticket.save(update_fields=["priority", "priority_reason"])
     _event(ticket, EventKind.PRIORITY, actor=clerk, now=now or timezone.now())
+    return ticket
+
+
+@transaction.atomic
+def ticket_priority_check(
+    *, ticket: Ticket, clerk, confirmed: bool, now: dt.datetime | None = None
+) -> Ticket:
+    """The clerk checks a priority claimed at the kiosk: confirmed, or withdrawn (the ticket
+    keeps its arrival time and goes on in walk-in order)."""
+    ticket = _locked(ticket)
+    if ticket.priority_reason != "claimed":
+        raise IllegalTransition()
+    ticket.priority = confirmed
+    ticket.priority_reason = "confirmed" if confirmed else "withdrawn"
+    ticket.save(update_fields=["priority", "priority_reason"])
+    if confirmed:
+        _event(ticket, EventKind.PRIORITY, actor=clerk, now=now or timezone.now())
     return ticket
 
 

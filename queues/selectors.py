@@ -6,14 +6,16 @@ import statistics
 
 from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from accounts.selectors import resident_verified_contacts
 from appointments.selectors import booking_list_for_account
 from services.models import Channel, Counter, Office, Service
-from services.selectors import counter_services
+from services.selectors import counter_services, office_open_state
 
 from .constants import OPEN, Band, TicketStatus
+from .errors import NoWalkInHours, OfficeClosed, WalkInsEnded
 from .models import Kiosk, Ticket, TicketEvent
 
 
@@ -54,14 +56,56 @@ def office_waiting(office: Office, *, now: dt.datetime | None = None) -> QuerySe
     return waiting_order(queryset, now=now)
 
 
-def ticket_position(ticket: Ticket, *, now: dt.datetime | None = None) -> int:
-    """How many waiting tickets of the same service come before this one (0 = next)."""
-    if ticket.status != TicketStatus.WAITING:
-        return 0
-    now = now or timezone.now()
-    queue = office_waiting(ticket.office, now=now).filter(service_id=ticket.service_id)
+def _counters_for(ticket: Ticket) -> list[Counter]:
+    """The active counters that may call `ticket`: the one it was sent to, else every counter
+    serving its service."""
+    counters = (
+        Counter.objects.filter(office_id=ticket.office_id, is_active=True)
+        .select_related("state")
+        .prefetch_related("services", "office__services")
+    )
+    if ticket.target_counter_id:
+        return [c for c in counters if c.pk == ticket.target_counter_id]
+    return [c for c in counters if any(s.pk == ticket.service_id for s in counter_services(c))]
+
+
+def _is_calling(counter: Counter) -> bool:
+    state = getattr(counter, "state", None)  # select_related leaves None when it has no state
+    return bool(state and state.is_open and not state.is_paused)
+
+
+def _ahead(ticket: Ticket, counters: list[Counter], now: dt.datetime) -> int:
+    """Waiting tickets that one of `counters` would call before `ticket`, whatever their
+    service: a counter serving A and B calls the B tickets that came first too."""
+    if not counters:
+        callable_there = Q(service_id=ticket.service_id)
+    else:
+        services = {s.pk for c in counters for s in counter_services(c)}
+        callable_there = Q(target_counter__in=[c.pk for c in counters]) | Q(
+            target_counter__isnull=True, service_id__in=services
+        )
+    queue = office_waiting(ticket.office, now=now).filter(callable_there)
     ids = list(queue.values_list("id", flat=True))
     return ids.index(ticket.pk) if ticket.pk in ids else 0
+
+
+def ticket_position(ticket: Ticket, *, now: dt.datetime | None = None) -> int:
+    """How many waiting tickets come before this one at the counters that can serve it (0 =
+    next)."""
+    return ticket_wait(ticket, now=now)[0]
+
+
+def ticket_wait(ticket: Ticket, *, now: dt.datetime | None = None) -> tuple[int, int]:
+    """(people ahead, estimated minutes) over the counters that can serve the ticket: the
+    tickets they would call first, shared among those of them open and not paused."""
+    if ticket.status != TicketStatus.WAITING:
+        return 0, 0
+    now = now or timezone.now()
+    counters = _counters_for(ticket)
+    ahead = _ahead(ticket, counters, now)
+    per = service_minutes(ticket.office, ticket.service_id, now=now)
+    calling = max(sum(1 for c in counters if _is_calling(c)), 1)
+    return ahead, round((ahead + 1) * per / calling)
 
 
 def service_minutes(office: Office, service_id: int, *, now: dt.datetime | None = None) -> float:
@@ -78,24 +122,6 @@ def service_minutes(office: Office, service_id: int, *, now: dt.datetime | None 
     if durations:
         return statistics.median(durations)
     return float(Service.objects.get(pk=service_id).counter_minutes)
-
-
-def open_counters_for(office: Office, service_id: int) -> int:
-    counters = Counter.objects.filter(
-        office=office, is_active=True, state__is_open=True, state__is_paused=False
-    ).prefetch_related("services", "office__services")
-    return sum(1 for c in counters if any(s.pk == service_id for s in counter_services(c)))
-
-
-def ticket_estimate_minutes(
-    ticket: Ticket, *, now: dt.datetime | None = None, position: int | None = None
-) -> int:
-    """Minutes until served; pass `position` when the caller already has it (one queue read)."""
-    if position is None:
-        position = ticket_position(ticket, now=now)
-    per = service_minutes(ticket.office, ticket.service_id, now=now)
-    counters = max(open_counters_for(ticket.office, ticket.service_id), 1)
-    return round((position + 1) * per / counters)
 
 
 def ticket_get_by_follow_token(token: str) -> Ticket:
@@ -198,3 +224,41 @@ def ticket_list_for_resident(*, user, id_number_hmac: str = "") -> QuerySet[Tick
         .select_related("office", "service", "counter", "booking")
         .order_by("arrived_at", "id")
     )
+
+
+# --- when the kiosk gives walk-in tickets --------------------------------------------------------
+
+
+def opening_words(moment: dt.datetime, *, now: dt.datetime) -> str:
+    """ "today at 13:30", "tomorrow at 09:00", "on Monday, 9 March, at 09:00", translated."""
+    moment, now = timezone.localtime(moment), timezone.localtime(now)
+    time = formats.time_format(moment, "H:i")
+    days = (moment.date() - now.date()).days
+    if days == 0:
+        return _("today at %(time)s") % {"time": time}
+    if days == 1:
+        return _("tomorrow at %(time)s") % {"time": time}
+    return _("on %(weekday)s, %(date)s, at %(time)s") % {
+        "weekday": formats.date_format(moment, "l"),
+        "date": formats.date_format(moment, "MONTH_DAY_FORMAT"),
+        "time": time,
+    }
+
+
+def walk_in_refusal(office: Office, *, now: dt.datetime | None = None):
+    """Why the kiosk gives no walk-in ticket now (a DomainError saying when the office opens),
+    or None: outside the opening hours, and from WALK_IN_CUTOFF_MINUTES before each closing."""
+    now = timezone.localtime(now or timezone.now())
+    state = office_open_state(office, at=now)
+    if not state.is_open:
+        if state.next_open is None:
+            return NoWalkInHours()
+        return OfficeClosed(when=opening_words(state.next_open, now=now))
+    minutes = settings.QUEUES["WALK_IN_CUTOFF_MINUTES"]
+    closes = timezone.make_aware(dt.datetime.combine(now.date(), state.closes_at), now.tzinfo)
+    if now < closes - dt.timedelta(minutes=minutes):
+        return None
+    reopens = office_open_state(office, at=closes).next_open
+    if reopens is None:
+        return NoWalkInHours()
+    return WalkInsEnded(minutes=minutes, when=opening_words(reopens, now=now))

@@ -209,6 +209,15 @@ def _priority(request, counter):
     return _("%(ticket)s now has priority.") % {"ticket": ticket.display}
 
 
+def _priority_check(request, counter):
+    confirmed = request.POST.get("confirm") == "1"
+    ticket = _ticket(request, counter, here=True)
+    ticket = actions.ticket_priority_check(ticket=ticket, clerk=request.user, confirmed=confirmed)
+    if confirmed:
+        return _("%(ticket)s: priority confirmed.") % {"ticket": ticket.display}
+    return _("%(ticket)s: priority withdrawn.") % {"ticket": ticket.display}
+
+
 def _check_in(request, counter):
     code = request.POST.get("code", "")[:20]
     ticket = actions.ticket_check_in_booking(office=counter.office, code=code)
@@ -264,6 +273,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, Counter], str]] = {
     "park": _park,
     "unpark": _unpark,
     "priority": _priority,
+    "priority-check": _priority_check,
     "check-in": _check_in,
     "walk-in": _walk_in,
     "open": _open,

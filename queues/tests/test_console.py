@@ -320,3 +320,20 @@ def test_the_manager_sees_the_live_view_of_their_office_only(verified_client, ha
     assert manager.get(reverse("console:office_live", args=[elsewhere.pk])).status_code == 404
     clerk = verified_client(staff("clerk", office=office))
     assert clerk.get(reverse("console:office_live", args=[office.pk])).status_code == 404
+
+
+def test_the_clerk_confirms_or_withdraws_a_priority_claimed_at_the_kiosk(client, hall):
+    office, service_a, _b, counter, _other = hall
+    walk_in(office, service_a, at(9, 0))
+    claimed = walk_in(office, service_a, at(9, 30), claims_priority=True)
+    also = walk_in(office, service_a, at(9, 40), claims_priority=True)
+    page = act(client, counter, "call-next").content.decode()
+    assert claimed.display in page and 'id="btn-priority-confirm"' in page
+    act(client, counter, "priority-check", ticket=claimed.pk, confirm="1")
+    claimed.refresh_from_db()
+    assert (claimed.priority, claimed.priority_reason) == (True, "confirmed")
+    act(client, counter, "finish", ticket=claimed.pk, outcome="done")
+    act(client, counter, "call-next")
+    act(client, counter, "priority-check", ticket=also.pk, confirm="0")
+    also.refresh_from_db()
+    assert (also.priority, also.priority_reason) == (False, "withdrawn")
