@@ -150,6 +150,7 @@ class Station(threading.Thread):
             "Cookie": f"sessionid={station['session']}; csrftoken={station['csrf']}",
             "X-CSRFToken": station["csrf"],
             "HX-Request": "true",
+            "HX-Target": "current",  # as the browser sends for the ticket panel's buttons
             "Accept-Language": LANG,
             "Content-Type": "application/x-www-form-urlencoded",
         }

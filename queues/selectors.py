@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import resident_verified_contacts
 from appointments.selectors import booking_list_for_account
 from services.models import Channel, Counter, Office, Service
-from services.selectors import counter_services, office_open_state
+from services.selectors import counter_service_ids, counter_services, office_open_state
 
 from .constants import OPEN, Band, TicketStatus
 from .errors import NoWalkInHours, OfficeClosed, WalkInsEnded
@@ -38,14 +38,23 @@ def waiting_order(queryset: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[T
     ).order_by("effective_band", "booked_key", "arrived_at", "id")
 
 
-def counter_waiting(counter: Counter, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
+def _waiting_for(counter: Counter, now: dt.datetime) -> QuerySet[Ticket]:
     """Waiting tickets this counter may call: its services, or transferred to it by name."""
-    now = now or timezone.now()
-    services = [s.pk for s in counter_services(counter)]
-    queryset = Ticket.objects.filter(
+    services = counter_service_ids(counter)
+    return Ticket.objects.filter(
         office_id=counter.office_id, day=timezone.localdate(now), status=TicketStatus.WAITING
     ).filter(Q(target_counter=counter) | Q(target_counter__isnull=True, service_id__in=services))
-    return waiting_order(queryset, now=now)
+
+
+def counter_waiting(counter: Counter, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
+    """The counter's waiting tickets in calling order."""
+    now = now or timezone.now()
+    return waiting_order(_waiting_for(counter, now), now=now)
+
+
+def counter_waiting_count(counter: Counter, *, now: dt.datetime | None = None) -> int:
+    """How many tickets wait for this counter (one COUNT, without the ordering)."""
+    return _waiting_for(counter, now or timezone.now()).count()
 
 
 def office_waiting(office: Office, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
@@ -133,7 +142,7 @@ def counter_current(counter: Counter) -> Ticket | None:
         Ticket.objects.filter(
             counter=counter, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
         )
-        .select_related("service")
+        .select_related("service", "booking")
         .first()
     )
 

@@ -8,8 +8,11 @@
                                          (do/open/ opens the counter for you)
     /staff/console/office/<office>/      the manager's live view of one office
 
-Each POST calls exactly one action of queues.actions. With htmx it answers with the refreshed
-board (a partial of the same template); a domain error becomes a role="alert" message on it.
+Each POST calls exactly one action of queues.actions. With htmx, a button of the ticket panel
+(call next, start, finish, recall, no-show, transfer…; hx-target #current) is answered with only
+what changed: the panel, plus the message, the waiting count and the transfer form as htmx
+out-of-band swaps; the queue list follows with its own poll. Other forms get the refreshed board.
+Either way a domain error becomes a role="alert" message.
 Without JavaScript the form posts normally and is redirected back to the console.
 """
 
@@ -43,9 +46,9 @@ def _allowed(request: HttpRequest, perm: str = PERM) -> None:
         raise PermissionDenied
 
 
-def _counter(request: HttpRequest, counter_id: int) -> Counter:
+def _counter(request: HttpRequest, counter_id: int, *, services: bool = True) -> Counter:
     try:
-        return console.counter_get_for_console(request.user, counter_id)
+        return console.counter_get_for_console(request.user, counter_id, services=services)
     except Counter.DoesNotExist:
         raise Http404 from None
 
@@ -54,7 +57,7 @@ def _ticket(request: HttpRequest, counter: Counter, *, here: bool = False) -> Ti
     """The posted ticket, of this counter's office (and at this counter if `here`), else 404."""
     try:
         ticket_id = int(request.POST.get("ticket", ""))
-        ticket = console.ticket_get_for_counter(request.user, counter, ticket_id)
+        ticket = console.ticket_get_for_counter(counter, ticket_id)
     except (ValueError, Ticket.DoesNotExist):
         raise Http404 from None
     if here and ticket.counter_id != counter.pk:
@@ -103,21 +106,25 @@ def console_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
 
 
 def _context(counter: Counter, part: str, **extra) -> dict:
-    """Only what the requested part shows: the polls every 2 s must stay cheap."""
+    """Only what the requested part shows: the polls every 2 s and the answers to the console
+    actions ("answer": the ticket panel, the message, the waiting count) must stay cheap."""
     now = timezone.now()
     state = console.counter_state(counter)
     context = {"counter": counter, "state": state, "now": now, **extra}
     context["paused"] = bool(state and state.is_paused)
-    if part in ("board", "current"):
+    if part in ("board", "current", "answer"):
         context["current"] = selectors.counter_current(counter)
     if part in ("board", "queue"):
         context["rows"] = console.counter_waiting_rows(counter, now=now)
         context["set_aside"] = console.counter_set_aside(counter)
+    if part in ("board", "queue", "answer"):
+        context["waiting_count"] = selectors.counter_waiting_count(counter, now=now)
     if part == "board":
         context["transfer_counters"], context["services"] = console.counter_transfer_targets(
             counter
         )
-        context["outcomes"] = Outcome
+    if part == "answer":
+        context["oob"] = True  # the message, count and transfer slots swap out of band
     return context
 
 
@@ -289,7 +296,7 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404
-    counter = _counter(request, counter_id)
+    counter = _counter(request, counter_id, services=False)
     holder = _worked_by_another(request.user, counter) if action != "open" else None
     if holder is not None:
         messages.error(
@@ -312,6 +319,11 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
         else:
             messages.success(request, notice)
         return redirect("console:counter", counter_id=counter.pk)
+    if request.htmx.target == "current":
+        # A button of the ticket panel: answer with what changed (the panel, the message, the
+        # count, the transfer form, the called ticket's row gone); the 2 s polls do the rest.
+        context = _context(counter, "answer", notice=notice, error=error)
+        return render(request, f"{TEMPLATE}#answer", context)
     counter = _counter(request, counter_id)  # its state may have changed
     context = _context(counter, "board", notice=notice, error=error)
     return render(request, f"{TEMPLATE}#board", context)
