@@ -225,7 +225,9 @@ def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Tic
     candidates = selectors.counter_waiting(counter, now=now)
     if ticket_id is not None:
         candidates = candidates.filter(pk=ticket_id)
-    ticket = candidates.select_for_update(skip_locked=True, of=("self",)).first()
+    # With its service and booking: the console shows them at once (no query per relation).
+    locked = candidates.select_for_update(skip_locked=True, of=("self",))
+    ticket = locked.select_related("service", "booking").first()
     if ticket is None:
         raise QueueEmpty()
     return ticket
@@ -256,7 +258,8 @@ def ticket_call_next(
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    rows = Ticket.objects.select_for_update(of=("self",)).select_related("service", "booking")
+    return rows.get(pk=ticket.pk)
 
 
 def _change(

@@ -17,6 +17,7 @@ Without JavaScript the form posts normally and is redirected back to the console
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
@@ -33,7 +34,7 @@ from services.models import Counter, Office, Service
 
 from . import actions, selectors
 from . import selectors_console as console
-from .constants import Outcome, TicketStatus
+from .constants import ACTIVE, Outcome, TicketStatus
 from .models import Ticket
 
 SESSION_KEY = "console_counter_id"
@@ -112,7 +113,7 @@ def _context(counter: Counter, part: str, **extra) -> dict:
     state = console.counter_state(counter)
     context = {"counter": counter, "state": state, "now": now, **extra}
     context["paused"] = bool(state and state.is_paused)
-    if part in ("board", "current", "answer"):
+    if part in ("board", "current", "answer") and "current" not in extra:
         context["current"] = selectors.counter_current(counter)
     if part in ("board", "queue"):
         context["rows"] = console.counter_waiting_rows(counter, now=now)
@@ -131,29 +132,47 @@ def _context(counter: Counter, part: str, **extra) -> dict:
 # --- actions: each calls one queue action and returns what to tell the clerk ----------------------
 
 
+@dataclass(frozen=True)
+class AtCounter:
+    """What to tell the clerk, and the ticket the action moved at this counter: the answer
+    shows it (or nobody) without reading the counter's current ticket again."""
+
+    notice: str
+    ticket: Ticket
+
+    def __str__(self) -> str:
+        return self.notice
+
+    def current(self, counter: Counter) -> Ticket | None:
+        here = self.ticket.counter_id == counter.pk and self.ticket.status in ACTIVE
+        return self.ticket if here else None
+
+
 def _call_next(request, counter):
     ticket = actions.ticket_call_next(counter=counter, clerk=request.user)
-    return _("Called %(ticket)s.") % {"ticket": ticket.display}
+    return AtCounter(_("Called %(ticket)s.") % {"ticket": ticket.display}, ticket)
 
 
 def _call_ticket(request, counter):
     ticket = _ticket(request, counter)
     ticket = actions.ticket_call_next(counter=counter, clerk=request.user, ticket_id=ticket.pk)
-    return _("Called %(ticket)s.") % {"ticket": ticket.display}
+    return AtCounter(_("Called %(ticket)s.") % {"ticket": ticket.display}, ticket)
 
 
 def _recall(request, counter):
     ticket = actions.ticket_recall(ticket=_ticket(request, counter, here=True), clerk=request.user)
     if ticket.status == TicketStatus.MISSED:
-        return _("%(ticket)s did not answer three calls and is now missed.") % {
-            "ticket": ticket.display
-        }
-    return _("Called %(ticket)s again.") % {"ticket": ticket.display}
+        return AtCounter(
+            _("%(ticket)s did not answer three calls and is now missed.")
+            % {"ticket": ticket.display},
+            ticket,
+        )
+    return AtCounter(_("Called %(ticket)s again.") % {"ticket": ticket.display}, ticket)
 
 
 def _start(request, counter):
     ticket = actions.ticket_start(ticket=_ticket(request, counter, here=True), clerk=request.user)
-    return _("Serving %(ticket)s.") % {"ticket": ticket.display}
+    return AtCounter(_("Serving %(ticket)s.") % {"ticket": ticket.display}, ticket)
 
 
 def _finish(request, counter):
@@ -162,15 +181,19 @@ def _finish(request, counter):
         raise BadRequest
     ticket = _ticket(request, counter, here=True)
     ticket = actions.ticket_finish(ticket=ticket, clerk=request.user, outcome=outcome)
-    return _("%(ticket)s finished: %(outcome)s.") % {
-        "ticket": ticket.display,
-        "outcome": ticket.get_outcome_display(),
-    }
+    return AtCounter(
+        _("%(ticket)s finished: %(outcome)s.")
+        % {
+            "ticket": ticket.display,
+            "outcome": ticket.get_outcome_display(),
+        },
+        ticket,
+    )
 
 
 def _no_show(request, counter):
     ticket = actions.ticket_no_show(ticket=_ticket(request, counter, here=True), clerk=request.user)
-    return _("%(ticket)s marked as a no-show.") % {"ticket": ticket.display}
+    return AtCounter(_("%(ticket)s marked as a no-show.") % {"ticket": ticket.display}, ticket)
 
 
 def _transfer_target(request, counter) -> dict:
@@ -192,15 +215,22 @@ def _transfer(request, counter):
     ticket = _ticket(request, counter, here=True)
     ticket = actions.ticket_transfer(ticket=ticket, clerk=request.user, **target)
     where = target.get("to_counter") or target.get("to_service")
-    return _("%(ticket)s transferred to %(where)s; it keeps its place.") % {
-        "ticket": ticket.display,
-        "where": where.name,
-    }
+    return AtCounter(
+        _("%(ticket)s transferred to %(where)s; it keeps its place.")
+        % {
+            "ticket": ticket.display,
+            "where": where.name,
+        },
+        ticket,
+    )
 
 
 def _park(request, counter):
-    ticket = actions.ticket_park(ticket=_ticket(request, counter), clerk=request.user)
-    return _("%(ticket)s set aside (the resident stepped away).") % {"ticket": ticket.display}
+    ticket = _ticket(request, counter)
+    here = ticket.counter_id == counter.pk
+    ticket = actions.ticket_park(ticket=ticket, clerk=request.user)
+    notice = _("%(ticket)s set aside (the resident stepped away).") % {"ticket": ticket.display}
+    return AtCounter(notice, ticket) if here else notice
 
 
 def _unpark(request, counter):
@@ -221,8 +251,8 @@ def _priority_check(request, counter):
     ticket = _ticket(request, counter, here=True)
     ticket = actions.ticket_priority_check(ticket=ticket, clerk=request.user, confirmed=confirmed)
     if confirmed:
-        return _("%(ticket)s: priority confirmed.") % {"ticket": ticket.display}
-    return _("%(ticket)s: priority withdrawn.") % {"ticket": ticket.display}
+        return AtCounter(_("%(ticket)s: priority confirmed.") % {"ticket": ticket.display}, ticket)
+    return AtCounter(_("%(ticket)s: priority withdrawn.") % {"ticket": ticket.display}, ticket)
 
 
 def _check_in(request, counter):
@@ -269,7 +299,7 @@ def _close(request, counter):
     return _("Counter closed.")
 
 
-ACTIONS: dict[str, Callable[[HttpRequest, Counter], str]] = {
+ACTIONS: dict[str, Callable[[HttpRequest, Counter], "str | AtCounter"]] = {
     "call-next": _call_next,
     "call": _call_ticket,
     "recall": _recall,
@@ -305,11 +335,13 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
             % {"number": counter.number, "name": _clerk_name(holder)},
         )
         return _leave(request, reverse("console:counter", args=[counter.pk]))
-    notice, error = "", ""
+    done: str | AtCounter = ""
+    error = ""
     try:
-        notice = handler(request, counter)
+        done = handler(request, counter)
     except DomainError as exc:
         error = str(exc)
+    notice = str(done)
     if action == "close" and not error:
         messages.success(request, notice)
         return _leave(request, reverse("console:pick"))
@@ -322,7 +354,8 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     if request.htmx.target == "current":
         # A button of the ticket panel: answer with what changed (the panel, the message, the
         # count, the transfer form, the called ticket's row gone); the 2 s polls do the rest.
-        context = _context(counter, "answer", notice=notice, error=error)
+        known = {"current": done.current(counter)} if isinstance(done, AtCounter) else {}
+        context = _context(counter, "answer", notice=notice, error=error, **known)
         return render(request, f"{TEMPLATE}#answer", context)
     counter = _counter(request, counter_id)  # its state may have changed
     context = _context(counter, "board", notice=notice, error=error)
