@@ -10,7 +10,8 @@ from core.idnumbers import validate_id_number
 
 class UnechoedInput(forms.TextInput):
     """A text box that never writes its value back into the page: an ID number typed at a
-    kiosk is not shown again (in clear) to the next person, even after a refused form."""
+    kiosk is not shown again to the next person, even after a refused form (and the kiosk's
+    stylesheet shows what is typed as dots, for the people queueing behind)."""
 
     def format_value(self, value):
         return None
@@ -57,7 +58,11 @@ class KioskWalkInForm(forms.Form):
         required=False,
         max_length=18,
         widget=UnechoedInput(
-            attrs={"autocomplete": "off", "class": "kiosk-input", "aria-describedby": "id-help"}
+            attrs={
+                "autocomplete": "off",
+                "class": "kiosk-input kiosk-secret",
+                "aria-describedby": "id-help",
+            }
         ),
     )
     claims_priority = forms.BooleanField(
