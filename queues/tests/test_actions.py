@@ -301,3 +301,23 @@ def test_a_resident_near_the_front_gets_one_sms(hall, django_capture_on_commit_c
             actions.ticket_call_next(counter=other, clerk=None)
     recipients = list(Message.objects.filter(kind="queue_near").values_list("recipient", flat=True))
     assert sorted(recipients) == [f"1390000000{m}" for m in range(1, 6)]  # nobody twice
+
+
+def test_the_near_front_sms_counts_every_ticket_the_counters_call_first(
+    django_capture_on_commit_callbacks,
+):
+    """The counter serves A and B: a resident of A with five B tickets before them is not
+    'near the front', although nobody of A is."""
+    service_a = new_service(category=CategoryFactory(ticket_letter="A"))
+    service_b = new_service(category=CategoryFactory(ticket_letter="B"))
+    office, (counter,) = office_with(service_a, service_b)
+    actions.counter_open(counter=counter, clerk=None)
+    walk_in(office, service_a, at(9, 0), phone="13900000001")
+    for minute in range(1, 6):
+        walk_in(office, service_b, at(9, minute))
+    walk_in(office, service_a, at(9, 6), phone="13900000002")
+    with time_machine.travel(at(9, 10), tick=False), django_capture_on_commit_callbacks(
+        execute=True
+    ):
+        assert actions.ticket_call_next(counter=counter, clerk=None).service == service_a
+    assert not Message.objects.filter(kind="queue_near").exists()
