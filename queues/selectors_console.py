@@ -141,8 +141,11 @@ def counter_state(counter: Counter) -> CounterState | None:
         return None
 
 
+WAITING_ROWS = 40  # the longest waiting list a console shows
+
+
 def counter_waiting_rows(
-    counter: Counter, *, now: dt.datetime | None = None, limit: int = 40
+    counter: Counter, *, now: dt.datetime | None = None, limit: int = WAITING_ROWS
 ) -> list[WaitingRow]:
     """The counter's queue in calling order, each with its wait and service level colour."""
     now = now or timezone.now()

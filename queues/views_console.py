@@ -118,7 +118,9 @@ def _context(counter: Counter, part: str, **extra) -> dict:
     if part in ("board", "queue"):
         context["rows"] = console.counter_waiting_rows(counter, now=now)
         context["set_aside"] = console.counter_set_aside(counter)
-    if part in ("board", "queue", "answer"):
+    if part in ("board", "queue") and len(context["rows"]) < console.WAITING_ROWS:
+        context["waiting_count"] = len(context["rows"])  # the whole queue is on the list
+    elif part in ("board", "queue", "answer"):
         context["waiting_count"] = selectors.counter_waiting_count(counter, now=now)
     if part == "board":
         context["transfer_counters"], context["services"] = console.counter_transfer_targets(

@@ -374,3 +374,13 @@ def test_a_refusal_from_the_panel_is_said_in_the_answer(client, hall):
     with translation.override("zh-hans"):
         assert str(QueueEmpty()) in answer
     assert 'role="alert"' in answer and 'id="queue-count" hx-swap-oob="true">0<' in answer
+
+
+def test_the_waiting_count_is_the_whole_queue_beyond_the_listed_rows(client, hall):
+    office, service_a, _b, counter, _other = hall
+    for minute in range(42):
+        walk_in(office, service_a, at(8, minute))
+    url = reverse("console:counter", args=[counter.pk])
+    queue = client.get(url, {"part": "queue"}, **HX).content.decode()
+    assert len(tickets_in(queue)) == 40
+    assert re.search(r'id="queue-count">42<', queue)
