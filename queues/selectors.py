@@ -5,12 +5,22 @@ import hashlib
 import statistics
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.selectors import resident_verified_contacts
-from appointments.selectors import booking_list_for_account
+from appointments.selectors import booking_list_for_account, closures_between
 from services.models import Channel, Counter, Office, Service
 from services.selectors import counter_service_ids, counter_services, office_open_state
 
@@ -254,20 +264,51 @@ def opening_words(moment: dt.datetime, *, now: dt.datetime) -> str:
     }
 
 
+# How far ahead the kiosk looks for the next opening past closures and public holidays.
+LOOKAHEAD_DAYS = 31
+
+
+def _closed_days(office: Office, first: dt.date) -> set[dt.date]:
+    """Days the whole office is closed (its closures and the public holidays) from `first`."""
+    last = first + dt.timedelta(days=LOOKAHEAD_DAYS)
+    days = set()
+    for closure in closures_between(office=office, service=None, first=first, last=last):
+        day = max(closure.start_date, first)
+        while day <= min(closure.end_date, last):
+            days.add(day)
+            day += dt.timedelta(days=1)
+    return days
+
+
+def _next_opening(office: Office, after: dt.datetime, closed: set[dt.date]) -> dt.datetime | None:
+    """The first opening after `after` (or `after` itself, when open) on a day not `closed`."""
+    moment = after
+    for _day in range(LOOKAHEAD_DAYS):
+        state = office_open_state(office, at=moment)
+        opens = moment if state.is_open else state.next_open
+        if opens is None or timezone.localdate(opens) not in closed:
+            return opens
+        day_end = dt.datetime.combine(timezone.localdate(opens), dt.time.max)
+        moment = timezone.make_aware(day_end, opens.tzinfo)
+    return None
+
+
 def walk_in_refusal(office: Office, *, now: dt.datetime | None = None):
     """Why the kiosk gives no walk-in ticket now (a DomainError saying when the office opens),
-    or None: outside the opening hours, and from WALK_IN_CUTOFF_MINUTES before each closing."""
+    or None: outside the opening hours, on a closure or public holiday, and from
+    WALK_IN_CUTOFF_MINUTES before each closing."""
     now = timezone.localtime(now or timezone.now())
+    prefetch_related_objects([office], "hours")
+    closed = _closed_days(office, now.date())
     state = office_open_state(office, at=now)
-    if not state.is_open:
-        if state.next_open is None:
-            return NoWalkInHours()
-        return OfficeClosed(when=opening_words(state.next_open, now=now))
+    if now.date() in closed or not state.is_open:
+        reopens = _next_opening(office, now, closed)
+        return OfficeClosed(when=opening_words(reopens, now=now)) if reopens else NoWalkInHours()
     minutes = settings.QUEUES["WALK_IN_CUTOFF_MINUTES"]
     closes = timezone.make_aware(dt.datetime.combine(now.date(), state.closes_at), now.tzinfo)
     if now < closes - dt.timedelta(minutes=minutes):
         return None
-    reopens = office_open_state(office, at=closes).next_open
+    reopens = _next_opening(office, closes, closed)
     if reopens is None:
         return NoWalkInHours()
     return WalkInsEnded(minutes=minutes, when=opening_words(reopens, now=now))

@@ -403,3 +403,20 @@ def test_claiming_priority_puts_the_ticket_first_for_the_clerk_to_check(
     assert "the clerk checks it at the counter" in page
     assert re.search(r'data-testid="ahead">0<', page)
     assert Ticket.objects.get(priority=True).priority_reason == "claimed"
+
+
+def test_no_walk_in_ticket_on_a_public_holiday_or_an_office_closure(client, office, service):
+    from appointments.models import Closure
+
+    kiosk_client(client, office)
+    Closure.objects.create(office=None, start_date=DAY, end_date=DAY, reason_zh="节日")
+    tuesday = DAY.replace(day=DAY.day + 1)
+    Closure.objects.create(
+        office=office, start_date=tuesday, end_date=tuesday.replace(day=tuesday.day + 1),
+        reason_zh="内部培训",
+    )  # fmt: skip
+    with time_machine.travel(at(10), tick=False):
+        refused = take(client, service)
+        assert refused.status_code == 409
+        assert "It opens on Thursday, March 5, at 09:00" in alert(refused)
+    assert not Ticket.objects.exists()
