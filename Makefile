@@ -9,7 +9,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats
+.PHONY: run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -82,6 +82,10 @@ bench-floor: $(VENV)/.installed
 # Clerks calling, starting and finishing in parallel through the console (see bench/RESULTS.md).
 bench-queue: $(VENV)/.installed
 	$(PY) bench/queue_calls.py $(BENCH_ARGS)
+
+# The kiosk's 80 mm ticket PDF against a one-line PDF in the same font (see bench/RESULTS.md).
+bench-ticket-pdf: $(VENV)/.installed
+	$(PY) bench/ticket_pdf.py $(BENCH_ARGS)
 
 # Every benchmark in bench/ against the production settings; figures appended to bench/RESULTS.md.
 bench: $(VENV)/.installed

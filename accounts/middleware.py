@@ -26,6 +26,7 @@ from .admin_site import is_verified
 
 LAST_SEEN_KEY = "staff_last_seen"
 POLL_HEADER = "X-OneWindow-Poll"
+LAST_SEEN_EVERY = dt.timedelta(seconds=30)
 
 
 def second_factor_exempt(view: Callable) -> Callable:
@@ -93,8 +94,11 @@ class StaffIdleTimeoutMiddleware:
                     _("You were signed out after %(minutes)s minutes without activity.")
                     % {"minutes": settings.STAFF_IDLE_MINUTES},
                 )
-            elif not request.headers.get(POLL_HEADER):
+            elif not request.headers.get(POLL_HEADER) and (
+                last_seen is None or now - dt.datetime.fromisoformat(last_seen) >= LAST_SEEN_EVERY
+            ):
                 # Background refreshes of live pages are not activity: an unattended console
-                # must still time out.
+                # must still time out. Written at most every LAST_SEEN_EVERY: a clerk's clicks
+                # do not each cost a session write.
                 request.session[LAST_SEEN_KEY] = now.isoformat()
         return self.get_response(request)

@@ -7,13 +7,19 @@ What it does, end to end:
    and draws `--tickets` walk-in tickets for the services those counters serve;
 3. starts gunicorn (gthread workers) on a free port of 127.0.0.1, production settings (DEBUG=0),
    like bench/booking_rush.py (whose helpers it reuses);
-4. every clerk, in its own thread with a keep-alive connection, drives the real counter console
-   over HTTP (htmx POSTs, CSRF token included): call next → start → finish, until its queue is
-   empty; meanwhile one waiting-room screen per office polls its live part every second;
-5. prints successful calls per second, p50/p95/p99 latency per console action and for the
-   screen poll, and checks in SQL and from the answers that no ticket was called twice and none
-   was lost (every ticket drawn is finished, exactly one "called" event each);
-6. stops the server and drops the database (unless --keep-db).
+4. measures the server CPU per request of `/healthz` (the yardstick);
+5. the open loop: `--open-clerks` clerks (default 20), each acting once a second (call next,
+   start, finish, call next…) for `--open-seconds`, whatever the server does; each action's
+   latency counts from when it was due; meanwhile one waiting-room screen per office polls its
+   live part every second, as in the hall;
+6. the closed loop: every clerk, in its own thread with a keep-alive connection, drives the real
+   counter console over HTTP (htmx POSTs, CSRF token included): call next → start → finish, as
+   fast as answers come, until its queue is empty; no screens, so the server CPU of this phase
+   divided by its requests is the CPU per console action, set against /healthz's;
+7. prints p50/p95/p99 latency per console action for both loops, and checks in SQL and from the
+   answers that no ticket was called twice and none was lost (every ticket drawn is finished,
+   exactly one "called" event each);
+8. stops the server and drops the database (unless --keep-db).
 
 Every request goes to 127.0.0.1.
 """
@@ -27,6 +33,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from booking_rush import measure  # noqa: E402 - the /healthz yardstick, as the booking bench
 from common import (  # noqa: E402 - bench/common.py, the same server set-up as booking_rush
     HOST,
     PY,
@@ -128,23 +136,30 @@ TICKET = re.compile(r'name="ticket" value="(\d+)"')
 
 
 class Station(threading.Thread):
-    """One clerk at one counter: call next, start, finish, until nobody is waiting."""
+    """One clerk at one counter: call next, start, finish. Closed loop (`rate` None): as fast as
+    answers come, until nobody is waiting. Open loop: one action every 1/`rate` s from
+    `t0 + offset` until `t0 + seconds` (then the ticket in hand is finished); latency counts
+    from when the action was due."""
 
-    def __init__(self, port, station, go, results, lock):
+    def __init__(self, port, station, go, results, lock, *, rate=None, seconds=0.0, offset=0.0):
         super().__init__()
         self.port, self.station, self.go = port, station, go
         self.results, self.lock = results, lock
+        self.rate, self.seconds, self.offset = rate, seconds, offset
         self.headers = {
             "Cookie": f"sessionid={station['session']}; csrftoken={station['csrf']}",
             "X-CSRFToken": station["csrf"],
             "HX-Request": "true",
+            "HX-Target": "current",  # as the browser sends for the ticket panel's buttons
             "Accept-Language": LANG,
             "Content-Type": "application/x-www-form-urlencoded",
         }
 
-    def post(self, conn, action: str, body: str = "") -> tuple[int, str]:
+    def post(self, conn, action: str, body: str = "", due: float | None = None):
         url = f"/{LANG}/staff/console/{self.station['counter']}/do/{action}/"
-        t0 = time.perf_counter()
+        if due is not None:
+            time.sleep(max(0.0, due - time.perf_counter()))
+        t0 = time.perf_counter() if due is None else due
         try:
             conn.request("POST", url, body=body, headers=self.headers)
             response = conn.getresponse()
@@ -159,20 +174,46 @@ class Station(threading.Thread):
 
     def run(self):
         conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+        conn.connect()
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.go.wait()
-        mine = []
-        while True:
-            status, text = self.post(conn, "call-next")
-            if status != 200 or not CURRENT.search(text):
-                break  # "Nobody is waiting for this counter." (or an error, counted above)
-            ticket = TICKET.search(text).group(1)
-            mine.append(int(ticket))
-            self.post(conn, "start", f"ticket={ticket}")
-            self.post(conn, "finish", f"ticket={ticket}&outcome=done")
+        mine = self.open_loop(conn) if self.rate else self.closed_loop(conn)
         conn.close()
         with self.lock:
             self.results["called"] += mine
             self.results["ended"].append(time.time())
+
+    def cycle(self, conn, due) -> int | None:
+        """call next → start → finish; the ticket, or None when nobody was waiting."""
+        status, text = self.post(conn, "call-next", due=due())
+        if status != 200 or not CURRENT.search(text):
+            return None  # "Nobody is waiting for this counter." (or an error, counted)
+        ticket = TICKET.search(text).group(1)
+        self.post(conn, "start", f"ticket={ticket}", due=due())
+        self.post(conn, "finish", f"ticket={ticket}&outcome=done", due=due())
+        return int(ticket)
+
+    def closed_loop(self, conn) -> list[int]:
+        mine = []
+        while (ticket := self.cycle(conn, lambda: None)) is not None:
+            mine.append(ticket)
+        return mine
+
+    def open_loop(self, conn) -> list[int]:
+        start = time.perf_counter() + self.offset
+        end = start - self.offset + self.seconds
+        step = [0]
+
+        def due() -> float:
+            step[0] += 1
+            return start + (step[0] - 1) / self.rate
+
+        mine = []
+        while start + step[0] / self.rate < end:
+            ticket = self.cycle(conn, due)
+            if ticket is not None:
+                mine.append(ticket)
+        return mine
 
 
 def screen_poller(port, office, stop, results, lock):
@@ -194,13 +235,24 @@ def screen_poller(port, office, stop, results, lock):
     conn.close()
 
 
-def morning(port: int, setup: dict) -> dict:
+def morning(port: int, setup: dict, *, open_clerks: int = 0, seconds: float = 0.0) -> dict:
+    """The closed loop (every clerk until the queues are empty, no screens), or with
+    `open_clerks` the open loop (that many clerks acting once a second, screens polling)."""
     results = {"latency": [], "called": [], "ended": []}
     lock, go, stop = threading.Lock(), threading.Event(), threading.Event()
-    clerks = [Station(port, s, go, results, lock) for s in setup["stations"]]
+    if open_clerks:
+        stations = setup["stations"][:open_clerks]
+        clerks = [
+            Station(port, s, go, results, lock, rate=1.0, seconds=seconds, offset=n / len(stations))
+            for n, s in enumerate(stations)
+        ]
+        offices = setup["offices"]
+    else:
+        clerks = [Station(port, s, go, results, lock) for s in setup["stations"]]
+        offices = []
     screens = [
         threading.Thread(target=screen_poller, args=(port, office, stop, results, lock))
-        for office in setup["offices"]
+        for office in offices
     ]
     for thread in clerks + screens:
         thread.start()
@@ -257,6 +309,28 @@ def stats(rows: list, kind: str) -> dict:
     }
 
 
+def report(result: dict, cpu_ms: float) -> float:
+    """Print one loop's figures; returns the server CPU per console request (ms)."""
+    rows, seconds, called = result["latency"], result["seconds"], result["called"]
+    console_requests = sum(1 for r in rows if r[0] != "screen")
+    print(f"  calls:               {len(called)} tickets called, started and finished "
+          f"in {seconds:.2f} s = {len(called) / seconds:.1f} calls/s")  # fmt: skip
+    print(
+        f"  requests:            {console_requests} console = {console_requests / seconds:.1f}/s"
+        f", {len(rows) - console_requests} screen; server CPU "
+        f"{cpu_ms / max(len(rows), 1):.2f} ms per request"
+    )
+    for kind in ("call-next", "start", "finish", "screen"):
+        m = stats(rows, kind)
+        if m:
+            print(
+                f"  {kind:10} n={m['n']:5}  p50 {m['p50'] * 1000:6.1f} ms  "
+                f"p95 {m['p95'] * 1000:6.1f} ms  p99 {m['p99'] * 1000:6.1f} ms  "
+                f"max {m['max'] * 1000:6.1f} ms"
+            )
+    return cpu_ms / max(console_requests, 1)
+
+
 def run(args) -> int:
     pg = args.pg.rstrip("/")
     name = f"onewindow_bench_queue_{os.getpid()}"
@@ -289,28 +363,45 @@ def run(args) -> int:
             f"{len(setup['stations'])} clerks at counters of {len(setup['offices'])} offices, "
             f"{len(setup['tickets'])} walk-in tickets over {setup['services']} office services"
         )
+        health = measure(server, port, [""] * args.healthz_requests, {}, "healthz", 4, 2)
+        print()
+        print(
+            f"GET /healthz:          {health['requests']} requests, "
+            f"{health['per_second']:.0f}/s; server CPU {health['cpu_ms']:.2f} ms per request"
+        )
+
+        clerks = min(args.open_clerks, len(setup["stations"]))
         cpu = server_cpu_seconds(server.pid)
-        result = morning(port, setup)
-        cpu_ms = (server_cpu_seconds(server.pid) - cpu) * 1000
-        rows = result["latency"]
-        seconds = result["seconds"]
-        called = result["called"]
+        open_loop = morning(port, setup, open_clerks=clerks, seconds=args.open_seconds)
+        open_cpu = (server_cpu_seconds(server.pid) - cpu) * 1000
+        print()
+        print(
+            f"open loop:             {clerks} clerks each acting once a second for "
+            f"{args.open_seconds:.0f} s, {len(setup['offices'])} screens polling each second"
+        )
+        report(open_loop, open_cpu)
+
+        cpu = server_cpu_seconds(server.pid)
+        closed_loop = morning(port, setup)
+        closed_cpu = (server_cpu_seconds(server.pid) - cpu) * 1000
+        print()
+        print(f"closed loop:           {len(setup['stations'])} clerks as fast as answers come, "
+              "until every queue is empty (no screens)")  # fmt: skip
+        per_action = report(closed_loop, closed_cpu)
+
+        rows = open_loop["latency"] + closed_loop["latency"]
+        called = open_loop["called"] + closed_loop["called"]
         statuses = Counter((r[0], r[1]) for r in rows)
         errors = {k: v for k, v in statuses.items() if k[1] != 200}
+        open_p95 = stats(open_loop["latency"], "call-next").get("p95", 0) * 1000
+        closed_p95 = stats(closed_loop["latency"], "call-next").get("p95", 0) * 1000
         print()
-        print(f"calls:                 {len(called)} tickets called, started and finished "
-              f"in {seconds:.2f} s = {len(called) / seconds:.1f} calls/s")  # fmt: skip
-        console_requests = sum(1 for r in rows if r[0] != "screen")
-        print(f"console requests:      {console_requests} = {console_requests / seconds:.1f}/s; "
-              f"server CPU {cpu_ms / max(len(rows), 1):.2f} ms per request")  # fmt: skip
-        for kind in ("call-next", "start", "finish", "screen"):
-            m = stats(rows, kind)
-            if m:
-                print(
-                    f"  {kind:10} n={m['n']:5}  p50 {m['p50'] * 1000:6.1f} ms  "
-                    f"p95 {m['p95'] * 1000:6.1f} ms  p99 {m['p99'] * 1000:6.1f} ms  "
-                    f"max {m['max'] * 1000:6.1f} ms"
-                )
+        print("against the targets:")
+        print(f"  server CPU per console action:     {per_action:.2f} ms = "
+              f"{per_action / health['cpu_ms']:.1f}x /healthz's {health['cpu_ms']:.2f} ms "
+              "(target <= 5x)")  # fmt: skip
+        print(f"  call-next p95, open loop:          {open_p95:.1f} ms (target < 50 ms); "
+              f"closed loop: {closed_p95:.1f} ms")  # fmt: skip
         print(f"answers by (action, status): {dict(sorted(statuses.items()))}")
         if errors:
             log.flush()
@@ -355,6 +446,9 @@ def main() -> int:
     )
     parser.add_argument("--clerks", type=int, default=30, help="counters worked at once")
     parser.add_argument("--tickets", type=int, default=1500, help="walk-in tickets drawn")
+    parser.add_argument("--open-clerks", type=int, default=20, help="clerks in the open loop")
+    parser.add_argument("--open-seconds", type=float, default=30.0, help="open loop's length")
+    parser.add_argument("--healthz-requests", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=cores * 2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--keep-db", action="store_true")

@@ -28,6 +28,7 @@ MODEST = {
     "booking_floor": "--requests 1500 --clients 10,50,200 --workers 2",
     "queue_calls": "--clerks 10 --tickets 300 --workers 2",
     "stats_dashboard": "",
+    "ticket_pdf": "",
 }
 
 

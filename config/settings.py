@@ -305,6 +305,8 @@ BOOKING = {
 }
 QUEUES = {
     "CHECK_IN_BEFORE_MINUTES": env.int("QUEUE_CHECK_IN_BEFORE_MINUTES", default=30),
+    # The kiosk stops giving walk-in tickets this long before each closing time.
+    "WALK_IN_CUTOFF_MINUTES": env.int("QUEUE_WALK_IN_CUTOFF_MINUTES", default=30),
     "CHECK_IN_GRACE_MINUTES": env.int("QUEUE_CHECK_IN_GRACE_MINUTES", default=15),
     "BOOKED_LEAD_MINUTES": env.int("QUEUE_BOOKED_LEAD_MINUTES", default=10),
     "PRIORITY_AGE": env.int("QUEUE_PRIORITY_AGE", default=65),

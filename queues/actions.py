@@ -81,7 +81,9 @@ def _is_senior(id_number: str, today: dt.date) -> bool:
     return age >= _rules()["PRIORITY_AGE"]
 
 
-def _new_ticket(*, office, service, now, band, booking=None, phone="", senior=False) -> Ticket:
+def _new_ticket(*, office, service, now, band, booking=None, phone="", priority="") -> Ticket:
+    """`priority` is its reason: "age" (65 or over by the ID number), "claimed" (at the kiosk,
+    for the clerk to confirm), "" for none."""
     day = timezone.localdate(now)
     letter = service.category.ticket_letter
     ticket = Ticket.objects.create(
@@ -93,8 +95,8 @@ def _new_ticket(*, office, service, now, band, booking=None, phone="", senior=Fa
         booking=booking,
         slot_start=booking.start if booking else None,
         band=band,
-        priority=senior,
-        priority_reason="age" if senior else "",
+        priority=bool(priority),
+        priority_reason=priority,
         arrived_at=now,
         phone=phone,
         follow_token=secrets.token_urlsafe(24),
@@ -152,22 +154,43 @@ def ticket_check_in_booking(*, office: Office, code: str, now: dt.datetime | Non
         band=band,
         booking=booking,
         phone=booking.phone,
-        senior=senior,
+        priority="age" if senior else "",
     )
 
 
 @transaction.atomic
 def ticket_take_walk_in(
-    *, office: Office, service: Service, phone: str = "", now: dt.datetime | None = None
+    *,
+    office: Office,
+    service: Service,
+    phone: str = "",
+    now: dt.datetime | None = None,
+    id_number: str = "",
+    claims_priority: bool = False,
+    in_hours_only: bool = False,
 ) -> Ticket:
+    """A walk-in ticket. `id_number` (optional, already validated) gives priority from 65 on;
+    it is read for the birth date only and never stored. `claims_priority` ("65 or older / I
+    need assistance") gives priority for the clerk to confirm at the counter. The kiosk passes
+    `in_hours_only`: no ticket outside the opening hours or after the walk-in cut-off."""
     now = now or timezone.now()
+    if in_hours_only and (refusal := selectors.walk_in_refusal(office, now=now)) is not None:
+        raise refusal
     if not office.services.filter(pk=service.pk, is_active=True).exists():
         raise ServiceNotOffered()
-    return _new_ticket(office=office, service=service, now=now, band=Band.WALK_IN, phone=phone)
+    priority = ""
+    if id_number and _is_senior(id_number, timezone.localdate(now)):
+        priority = "age"
+    elif claims_priority:
+        priority = "claimed"
+    return _new_ticket(
+        office=office, service=service, now=now, band=Band.WALK_IN, phone=phone, priority=priority
+    )
 
 
-def _counter_state(counter: Counter) -> CounterState:
-    state, _created = CounterState.objects.get_or_create(counter=counter)
+def _counter_state(counter: Counter, *, lock: bool = False) -> CounterState:
+    rows = CounterState.objects.select_for_update() if lock else CounterState.objects
+    state, _created = rows.get_or_create(counter=counter)
     return state
 
 
@@ -202,7 +225,9 @@ def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Tic
     candidates = selectors.counter_waiting(counter, now=now)
     if ticket_id is not None:
         candidates = candidates.filter(pk=ticket_id)
-    ticket = candidates.select_for_update(skip_locked=True, of=("self",)).first()
+    # With its service and booking: the console shows them at once (no query per relation).
+    locked = candidates.select_for_update(skip_locked=True, of=("self",))
+    ticket = locked.select_related("service", "booking").first()
     if ticket is None:
         raise QueueEmpty()
     return ticket
@@ -214,7 +239,10 @@ def ticket_call_next(
 ) -> Ticket:
     """Call the first waiting ticket for this counter (or a specific one by id)."""
     now = now or timezone.now()
-    state = _counter_state(counter)
+    # The counter's row lock serialises two presses at the same counter: the second one waits,
+    # then finds the first one's ticket at the counter ("counter busy"), instead of calling a
+    # second ticket that the one-active-ticket constraint would refuse with an IntegrityError.
+    state = _counter_state(counter, lock=True)
     if state.is_paused:
         raise CounterPaused()
     if selectors.counter_current(counter) is not None:
@@ -230,7 +258,8 @@ def ticket_call_next(
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    rows = Ticket.objects.select_for_update(of=("self",)).select_related("service", "booking")
+    return rows.get(pk=ticket.pk)
 
 
 def _change(
@@ -297,10 +326,15 @@ def ticket_finish(
 
 @transaction.atomic
 def ticket_no_show(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+    """The resident did not come; a booked ticket makes its booking a no-show (statistics and
+    the rule on repeated no-shows count it)."""
     now = now or timezone.now()
-    return _change(
+    ticket = _change(
         ticket, TicketStatus.NO_SHOW, EventKind.NO_SHOW, clerk=clerk, now=now, finished_at=now
     )
+    if ticket.booking_id:
+        booking_actions.booking_no_show(booking=ticket.booking)
+    return ticket
 
 
 @transaction.atomic
@@ -363,6 +397,23 @@ def ticket_set_priority(*, ticket: Ticket, clerk, now: dt.datetime | None = None
     ticket.priority, ticket.priority_reason = True, "clerk"
     ticket.save(update_fields=["priority", "priority_reason"])
     _event(ticket, EventKind.PRIORITY, actor=clerk, now=now or timezone.now())
+    return ticket
+
+
+@transaction.atomic
+def ticket_priority_check(
+    *, ticket: Ticket, clerk, confirmed: bool, now: dt.datetime | None = None
+) -> Ticket:
+    """The clerk checks a priority claimed at the kiosk: confirmed, or withdrawn (the ticket
+    keeps its arrival time and goes on in walk-in order)."""
+    ticket = _locked(ticket)
+    if ticket.priority_reason != "claimed":
+        raise IllegalTransition()
+    ticket.priority = confirmed
+    ticket.priority_reason = "confirmed" if confirmed else "withdrawn"
+    ticket.save(update_fields=["priority", "priority_reason"])
+    if confirmed:
+        _event(ticket, EventKind.PRIORITY, actor=clerk, now=now or timezone.now())
     return ticket
 
 

@@ -42,7 +42,7 @@ class QueueEmpty(DomainError):
 class CounterBusy(DomainError):
     code = "counter_busy"
     status = 409
-    message = _("Finish the current ticket first.")
+    message = _("Counter busy: a ticket is already at this counter. Finish it first.")
 
 
 class CounterPaused(DomainError):
@@ -61,3 +61,24 @@ class UnknownBooking(DomainError):
     code = "not_found"
     status = 404
     message = _("No booking has this code. Please check it, or take a walk-in ticket.")
+
+
+class OfficeClosed(DomainError):
+    code = "office_closed"
+    status = 409
+    message = _("The office is closed now. It opens %(when)s; walk-in tickets are given from then.")
+
+
+class WalkInsEnded(DomainError):
+    code = "walk_ins_ended"
+    status = 409
+    message = _(
+        "Walk-in tickets end %(minutes)s minutes before closing time. The office opens again "
+        "%(when)s."
+    )
+
+
+class NoWalkInHours(DomainError):
+    code = "no_walk_in_hours"
+    status = 409
+    message = _("This office has no opening hours for walk-ins. Please ask at the reception desk.")

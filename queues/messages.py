@@ -13,10 +13,15 @@ from . import actions, selectors
 def near_front_send(*, office_id: int, service_id: int) -> int:
     office = Office.objects.get(pk=office_id)
     ahead = settings.QUEUES["SMS_WHEN_AHEAD"]
+    # A ticket's place among its own service is a lower bound of its place at the counters that
+    # can serve it (selectors.ticket_position, what its page shows): only these can be near.
     queue = list(selectors.office_waiting(office).filter(service_id=service_id)[: ahead + 1])
     sent = 0
-    for position, ticket in enumerate(queue):
-        if not ticket.phone or ticket.near_front_sms_sent or position > ahead:
+    for ticket in queue:
+        if not ticket.phone or ticket.near_front_sms_sent:
+            continue
+        position = selectors.ticket_position(ticket)
+        if position > ahead:
             continue
         if not actions.ticket_mark_near_front_sent(ticket_id=ticket.pk):
             continue

@@ -6,7 +6,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from core.pdf import render_to_pdf
-from core.qr import qr_data_uri
+from core.qr import qr_png_data_uri
 
 from . import selectors
 from .constants import TicketStatus
@@ -50,6 +50,7 @@ def ticket_pdf(ticket: Ticket) -> bytes:
         "t": _both(),
         "ahead": ahead,
         "arrived": timezone.localtime(ticket.arrived_at).strftime("%Y-%m-%d %H:%M"),
-        "qr": qr_data_uri(ticket_follow_url(ticket), scale=3, border=1),
+        # A PNG, not SVG: the kiosk's resident waits for this PDF (bench/ticket_pdf.py).
+        "qr": qr_png_data_uri(ticket_follow_url(ticket), scale=1, border=1),
     }
     return render_to_pdf("queues/ticket_pdf.html", context, language="zh-hans")

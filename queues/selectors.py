@@ -5,15 +5,27 @@ import hashlib
 import statistics
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.utils import timezone
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from accounts.selectors import resident_verified_contacts
-from appointments.selectors import booking_list_for_account
+from appointments.selectors import booking_list_for_account, closures_between
 from services.models import Channel, Counter, Office, Service
-from services.selectors import counter_services
+from services.selectors import counter_service_ids, counter_services, office_open_state
 
 from .constants import OPEN, Band, TicketStatus
+from .errors import NoWalkInHours, OfficeClosed, WalkInsEnded
 from .models import Kiosk, Ticket, TicketEvent
 
 
@@ -36,14 +48,23 @@ def waiting_order(queryset: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[T
     ).order_by("effective_band", "booked_key", "arrived_at", "id")
 
 
-def counter_waiting(counter: Counter, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
+def _waiting_for(counter: Counter, now: dt.datetime) -> QuerySet[Ticket]:
     """Waiting tickets this counter may call: its services, or transferred to it by name."""
-    now = now or timezone.now()
-    services = [s.pk for s in counter_services(counter)]
-    queryset = Ticket.objects.filter(
+    services = counter_service_ids(counter)
+    return Ticket.objects.filter(
         office_id=counter.office_id, day=timezone.localdate(now), status=TicketStatus.WAITING
     ).filter(Q(target_counter=counter) | Q(target_counter__isnull=True, service_id__in=services))
-    return waiting_order(queryset, now=now)
+
+
+def counter_waiting(counter: Counter, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
+    """The counter's waiting tickets in calling order."""
+    now = now or timezone.now()
+    return waiting_order(_waiting_for(counter, now), now=now)
+
+
+def counter_waiting_count(counter: Counter, *, now: dt.datetime | None = None) -> int:
+    """How many tickets wait for this counter (one COUNT, without the ordering)."""
+    return _waiting_for(counter, now or timezone.now()).count()
 
 
 def office_waiting(office: Office, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
@@ -54,14 +75,56 @@ def office_waiting(office: Office, *, now: dt.datetime | None = None) -> QuerySe
     return waiting_order(queryset, now=now)
 
 
-def ticket_position(ticket: Ticket, *, now: dt.datetime | None = None) -> int:
-    """How many waiting tickets of the same service come before this one (0 = next)."""
-    if ticket.status != TicketStatus.WAITING:
-        return 0
-    now = now or timezone.now()
-    queue = office_waiting(ticket.office, now=now).filter(service_id=ticket.service_id)
+def _counters_for(ticket: Ticket) -> list[Counter]:
+    """The active counters that may call `ticket`: the one it was sent to, else every counter
+    serving its service."""
+    counters = (
+        Counter.objects.filter(office_id=ticket.office_id, is_active=True)
+        .select_related("state")
+        .prefetch_related("services", "office__services")
+    )
+    if ticket.target_counter_id:
+        return [c for c in counters if c.pk == ticket.target_counter_id]
+    return [c for c in counters if any(s.pk == ticket.service_id for s in counter_services(c))]
+
+
+def _is_calling(counter: Counter) -> bool:
+    state = getattr(counter, "state", None)  # select_related leaves None when it has no state
+    return bool(state and state.is_open and not state.is_paused)
+
+
+def _ahead(ticket: Ticket, counters: list[Counter], now: dt.datetime) -> int:
+    """Waiting tickets that one of `counters` would call before `ticket`, whatever their
+    service: a counter serving A and B calls the B tickets that came first too."""
+    if not counters:
+        callable_there = Q(service_id=ticket.service_id)
+    else:
+        services = {s.pk for c in counters for s in counter_services(c)}
+        callable_there = Q(target_counter__in=[c.pk for c in counters]) | Q(
+            target_counter__isnull=True, service_id__in=services
+        )
+    queue = office_waiting(ticket.office, now=now).filter(callable_there)
     ids = list(queue.values_list("id", flat=True))
     return ids.index(ticket.pk) if ticket.pk in ids else 0
+
+
+def ticket_position(ticket: Ticket, *, now: dt.datetime | None = None) -> int:
+    """How many waiting tickets come before this one at the counters that can serve it (0 =
+    next)."""
+    return ticket_wait(ticket, now=now)[0]
+
+
+def ticket_wait(ticket: Ticket, *, now: dt.datetime | None = None) -> tuple[int, int]:
+    """(people ahead, estimated minutes) over the counters that can serve the ticket: the
+    tickets they would call first, shared among those of them open and not paused."""
+    if ticket.status != TicketStatus.WAITING:
+        return 0, 0
+    now = now or timezone.now()
+    counters = _counters_for(ticket)
+    ahead = _ahead(ticket, counters, now)
+    per = service_minutes(ticket.office, ticket.service_id, now=now)
+    calling = max(sum(1 for c in counters if _is_calling(c)), 1)
+    return ahead, round((ahead + 1) * per / calling)
 
 
 def service_minutes(office: Office, service_id: int, *, now: dt.datetime | None = None) -> float:
@@ -80,24 +143,6 @@ def service_minutes(office: Office, service_id: int, *, now: dt.datetime | None 
     return float(Service.objects.get(pk=service_id).counter_minutes)
 
 
-def open_counters_for(office: Office, service_id: int) -> int:
-    counters = Counter.objects.filter(
-        office=office, is_active=True, state__is_open=True, state__is_paused=False
-    ).prefetch_related("services", "office__services")
-    return sum(1 for c in counters if any(s.pk == service_id for s in counter_services(c)))
-
-
-def ticket_estimate_minutes(
-    ticket: Ticket, *, now: dt.datetime | None = None, position: int | None = None
-) -> int:
-    """Minutes until served; pass `position` when the caller already has it (one queue read)."""
-    if position is None:
-        position = ticket_position(ticket, now=now)
-    per = service_minutes(ticket.office, ticket.service_id, now=now)
-    counters = max(open_counters_for(ticket.office, ticket.service_id), 1)
-    return round((position + 1) * per / counters)
-
-
 def ticket_get_by_follow_token(token: str) -> Ticket:
     return Ticket.objects.select_related("office", "service", "counter").get(follow_token=token)
 
@@ -107,7 +152,7 @@ def counter_current(counter: Counter) -> Ticket | None:
         Ticket.objects.filter(
             counter=counter, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
         )
-        .select_related("service")
+        .select_related("service", "booking")
         .first()
     )
 
@@ -198,3 +243,72 @@ def ticket_list_for_resident(*, user, id_number_hmac: str = "") -> QuerySet[Tick
         .select_related("office", "service", "counter", "booking")
         .order_by("arrived_at", "id")
     )
+
+
+# --- when the kiosk gives walk-in tickets --------------------------------------------------------
+
+
+def opening_words(moment: dt.datetime, *, now: dt.datetime) -> str:
+    """ "today at 13:30", "tomorrow at 09:00", "on Monday, 9 March, at 09:00", translated."""
+    moment, now = timezone.localtime(moment), timezone.localtime(now)
+    time = formats.time_format(moment, "H:i")
+    days = (moment.date() - now.date()).days
+    if days == 0:
+        return _("today at %(time)s") % {"time": time}
+    if days == 1:
+        return _("tomorrow at %(time)s") % {"time": time}
+    return _("on %(weekday)s, %(date)s, at %(time)s") % {
+        "weekday": formats.date_format(moment, "l"),
+        "date": formats.date_format(moment, "MONTH_DAY_FORMAT"),
+        "time": time,
+    }
+
+
+# How far ahead the kiosk looks for the next opening past closures and public holidays.
+LOOKAHEAD_DAYS = 31
+
+
+def _closed_days(office: Office, first: dt.date) -> set[dt.date]:
+    """Days the whole office is closed (its closures and the public holidays) from `first`."""
+    last = first + dt.timedelta(days=LOOKAHEAD_DAYS)
+    days = set()
+    for closure in closures_between(office=office, service=None, first=first, last=last):
+        day = max(closure.start_date, first)
+        while day <= min(closure.end_date, last):
+            days.add(day)
+            day += dt.timedelta(days=1)
+    return days
+
+
+def _next_opening(office: Office, after: dt.datetime, closed: set[dt.date]) -> dt.datetime | None:
+    """The first opening after `after` (or `after` itself, when open) on a day not `closed`."""
+    moment = after
+    for _day in range(LOOKAHEAD_DAYS):
+        state = office_open_state(office, at=moment)
+        opens = moment if state.is_open else state.next_open
+        if opens is None or timezone.localdate(opens) not in closed:
+            return opens
+        day_end = dt.datetime.combine(timezone.localdate(opens), dt.time.max)
+        moment = timezone.make_aware(day_end, opens.tzinfo)
+    return None
+
+
+def walk_in_refusal(office: Office, *, now: dt.datetime | None = None):
+    """Why the kiosk gives no walk-in ticket now (a DomainError saying when the office opens),
+    or None: outside the opening hours, on a closure or public holiday, and from
+    WALK_IN_CUTOFF_MINUTES before each closing."""
+    now = timezone.localtime(now or timezone.now())
+    prefetch_related_objects([office], "hours")
+    closed = _closed_days(office, now.date())
+    state = office_open_state(office, at=now)
+    if now.date() in closed or not state.is_open:
+        reopens = _next_opening(office, now, closed)
+        return OfficeClosed(when=opening_words(reopens, now=now)) if reopens else NoWalkInHours()
+    minutes = settings.QUEUES["WALK_IN_CUTOFF_MINUTES"]
+    closes = timezone.make_aware(dt.datetime.combine(now.date(), state.closes_at), now.tzinfo)
+    if now < closes - dt.timedelta(minutes=minutes):
+        return None
+    reopens = _next_opening(office, closes, closed)
+    if reopens is None:
+        return NoWalkInHours()
+    return WalkInsEnded(minutes=minutes, when=opening_words(reopens, now=now))

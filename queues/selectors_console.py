@@ -33,19 +33,21 @@ def counter_list_for_console(user) -> QuerySet[Counter]:
     return scope_to_offices(counters, user, *CONSOLE_ROLES).order_by("office__code", "number")
 
 
-def counter_get_for_console(user, counter_id: int) -> Counter:
-    """Raises Counter.DoesNotExist for a counter outside the user's offices."""
-    return (
-        counter_list_for_console(user)
-        .prefetch_related("services", "office__services")
-        .get(pk=counter_id)
+def counter_get_for_console(user, counter_id: int, *, services: bool = True) -> Counter:
+    """Raises Counter.DoesNotExist for a counter outside the user's offices. `services=False`
+    skips loading what it serves (a console action filters on it in SQL instead)."""
+    counters = counter_list_for_console(user)
+    if services:
+        counters = counters.prefetch_related("services", "office__services")
+    return counters.get(pk=counter_id)
+
+
+def ticket_get_for_counter(counter: Counter, ticket_id: int) -> Ticket:
+    """Today's ticket of the counter's office; raises Ticket.DoesNotExist otherwise. The
+    counter comes from counter_get_for_console: already one of the user's offices."""
+    return Ticket.objects.select_related("service").get(
+        pk=ticket_id, office_id=counter.office_id, day=timezone.localdate()
     )
-
-
-def ticket_get_for_counter(user, counter: Counter, ticket_id: int) -> Ticket:
-    """Today's ticket of the counter's office; raises Ticket.DoesNotExist otherwise."""
-    tickets = scope_to_offices(Ticket.objects.select_related("service"), user, *CONSOLE_ROLES)
-    return tickets.get(pk=ticket_id, office_id=counter.office_id, day=timezone.localdate())
 
 
 def office_list_for_live(user) -> QuerySet[Office]:
@@ -139,8 +141,11 @@ def counter_state(counter: Counter) -> CounterState | None:
         return None
 
 
+WAITING_ROWS = 40  # the longest waiting list a console shows
+
+
 def counter_waiting_rows(
-    counter: Counter, *, now: dt.datetime | None = None, limit: int = 40
+    counter: Counter, *, now: dt.datetime | None = None, limit: int = WAITING_ROWS
 ) -> list[WaitingRow]:
     """The counter's queue in calling order, each with its wait and service level colour."""
     now = now or timezone.now()

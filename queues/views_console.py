@@ -8,12 +8,16 @@
                                          (do/open/ opens the counter for you)
     /staff/console/office/<office>/      the manager's live view of one office
 
-Each POST calls exactly one action of queues.actions. With htmx it answers with the refreshed
-board (a partial of the same template); a domain error becomes a role="alert" message on it.
+Each POST calls exactly one action of queues.actions. With htmx, a button of the ticket panel
+(call next, start, finish, recall, no-show, transfer…; hx-target #current) is answered with only
+what changed: the panel, plus the message, the waiting count and the transfer form as htmx
+out-of-band swaps; the queue list follows with its own poll. Other forms get the refreshed board.
+Either way a domain error becomes a role="alert" message.
 Without JavaScript the form posts normally and is redirected back to the console.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
@@ -30,7 +34,7 @@ from services.models import Counter, Office, Service
 
 from . import actions, selectors
 from . import selectors_console as console
-from .constants import Outcome, TicketStatus
+from .constants import ACTIVE, Outcome, TicketStatus
 from .models import Ticket
 
 SESSION_KEY = "console_counter_id"
@@ -43,9 +47,9 @@ def _allowed(request: HttpRequest, perm: str = PERM) -> None:
         raise PermissionDenied
 
 
-def _counter(request: HttpRequest, counter_id: int) -> Counter:
+def _counter(request: HttpRequest, counter_id: int, *, services: bool = True) -> Counter:
     try:
-        return console.counter_get_for_console(request.user, counter_id)
+        return console.counter_get_for_console(request.user, counter_id, services=services)
     except Counter.DoesNotExist:
         raise Http404 from None
 
@@ -54,7 +58,7 @@ def _ticket(request: HttpRequest, counter: Counter, *, here: bool = False) -> Ti
     """The posted ticket, of this counter's office (and at this counter if `here`), else 404."""
     try:
         ticket_id = int(request.POST.get("ticket", ""))
-        ticket = console.ticket_get_for_counter(request.user, counter, ticket_id)
+        ticket = console.ticket_get_for_counter(counter, ticket_id)
     except (ValueError, Ticket.DoesNotExist):
         raise Http404 from None
     if here and ticket.counter_id != counter.pk:
@@ -103,50 +107,74 @@ def console_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
 
 
 def _context(counter: Counter, part: str, **extra) -> dict:
-    """Only what the requested part shows: the polls every 2 s must stay cheap."""
+    """Only what the requested part shows: the polls every 2 s and the answers to the console
+    actions ("answer": the ticket panel, the message, the waiting count) must stay cheap."""
     now = timezone.now()
     state = console.counter_state(counter)
     context = {"counter": counter, "state": state, "now": now, **extra}
     context["paused"] = bool(state and state.is_paused)
-    if part in ("board", "current"):
+    if part in ("board", "current", "answer") and "current" not in extra:
         context["current"] = selectors.counter_current(counter)
     if part in ("board", "queue"):
         context["rows"] = console.counter_waiting_rows(counter, now=now)
         context["set_aside"] = console.counter_set_aside(counter)
+    if part in ("board", "queue") and len(context["rows"]) < console.WAITING_ROWS:
+        context["waiting_count"] = len(context["rows"])  # the whole queue is on the list
+    elif part in ("board", "queue", "answer"):
+        context["waiting_count"] = selectors.counter_waiting_count(counter, now=now)
     if part == "board":
         context["transfer_counters"], context["services"] = console.counter_transfer_targets(
             counter
         )
-        context["outcomes"] = Outcome
+    if part == "answer":
+        context["oob"] = True  # the message, count and transfer slots swap out of band
     return context
 
 
 # --- actions: each calls one queue action and returns what to tell the clerk ----------------------
 
 
+@dataclass(frozen=True)
+class AtCounter:
+    """What to tell the clerk, and the ticket the action moved at this counter: the answer
+    shows it (or nobody) without reading the counter's current ticket again."""
+
+    notice: str
+    ticket: Ticket
+
+    def __str__(self) -> str:
+        return self.notice
+
+    def current(self, counter: Counter) -> Ticket | None:
+        here = self.ticket.counter_id == counter.pk and self.ticket.status in ACTIVE
+        return self.ticket if here else None
+
+
 def _call_next(request, counter):
     ticket = actions.ticket_call_next(counter=counter, clerk=request.user)
-    return _("Called %(ticket)s.") % {"ticket": ticket.display}
+    return AtCounter(_("Called %(ticket)s.") % {"ticket": ticket.display}, ticket)
 
 
 def _call_ticket(request, counter):
     ticket = _ticket(request, counter)
     ticket = actions.ticket_call_next(counter=counter, clerk=request.user, ticket_id=ticket.pk)
-    return _("Called %(ticket)s.") % {"ticket": ticket.display}
+    return AtCounter(_("Called %(ticket)s.") % {"ticket": ticket.display}, ticket)
 
 
 def _recall(request, counter):
     ticket = actions.ticket_recall(ticket=_ticket(request, counter, here=True), clerk=request.user)
     if ticket.status == TicketStatus.MISSED:
-        return _("%(ticket)s did not answer three calls and is now missed.") % {
-            "ticket": ticket.display
-        }
-    return _("Called %(ticket)s again.") % {"ticket": ticket.display}
+        return AtCounter(
+            _("%(ticket)s did not answer three calls and is now missed.")
+            % {"ticket": ticket.display},
+            ticket,
+        )
+    return AtCounter(_("Called %(ticket)s again.") % {"ticket": ticket.display}, ticket)
 
 
 def _start(request, counter):
     ticket = actions.ticket_start(ticket=_ticket(request, counter, here=True), clerk=request.user)
-    return _("Serving %(ticket)s.") % {"ticket": ticket.display}
+    return AtCounter(_("Serving %(ticket)s.") % {"ticket": ticket.display}, ticket)
 
 
 def _finish(request, counter):
@@ -155,15 +183,19 @@ def _finish(request, counter):
         raise BadRequest
     ticket = _ticket(request, counter, here=True)
     ticket = actions.ticket_finish(ticket=ticket, clerk=request.user, outcome=outcome)
-    return _("%(ticket)s finished: %(outcome)s.") % {
-        "ticket": ticket.display,
-        "outcome": ticket.get_outcome_display(),
-    }
+    return AtCounter(
+        _("%(ticket)s finished: %(outcome)s.")
+        % {
+            "ticket": ticket.display,
+            "outcome": ticket.get_outcome_display(),
+        },
+        ticket,
+    )
 
 
 def _no_show(request, counter):
     ticket = actions.ticket_no_show(ticket=_ticket(request, counter, here=True), clerk=request.user)
-    return _("%(ticket)s marked as a no-show.") % {"ticket": ticket.display}
+    return AtCounter(_("%(ticket)s marked as a no-show.") % {"ticket": ticket.display}, ticket)
 
 
 def _transfer_target(request, counter) -> dict:
@@ -185,15 +217,22 @@ def _transfer(request, counter):
     ticket = _ticket(request, counter, here=True)
     ticket = actions.ticket_transfer(ticket=ticket, clerk=request.user, **target)
     where = target.get("to_counter") or target.get("to_service")
-    return _("%(ticket)s transferred to %(where)s; it keeps its place.") % {
-        "ticket": ticket.display,
-        "where": where.name,
-    }
+    return AtCounter(
+        _("%(ticket)s transferred to %(where)s; it keeps its place.")
+        % {
+            "ticket": ticket.display,
+            "where": where.name,
+        },
+        ticket,
+    )
 
 
 def _park(request, counter):
-    ticket = actions.ticket_park(ticket=_ticket(request, counter), clerk=request.user)
-    return _("%(ticket)s set aside (the resident stepped away).") % {"ticket": ticket.display}
+    ticket = _ticket(request, counter)
+    here = ticket.counter_id == counter.pk
+    ticket = actions.ticket_park(ticket=ticket, clerk=request.user)
+    notice = _("%(ticket)s set aside (the resident stepped away).") % {"ticket": ticket.display}
+    return AtCounter(notice, ticket) if here else notice
 
 
 def _unpark(request, counter):
@@ -207,6 +246,15 @@ def _priority(request, counter):
         raise Http404
     ticket = actions.ticket_set_priority(ticket=ticket, clerk=request.user)
     return _("%(ticket)s now has priority.") % {"ticket": ticket.display}
+
+
+def _priority_check(request, counter):
+    confirmed = request.POST.get("confirm") == "1"
+    ticket = _ticket(request, counter, here=True)
+    ticket = actions.ticket_priority_check(ticket=ticket, clerk=request.user, confirmed=confirmed)
+    if confirmed:
+        return AtCounter(_("%(ticket)s: priority confirmed.") % {"ticket": ticket.display}, ticket)
+    return AtCounter(_("%(ticket)s: priority withdrawn.") % {"ticket": ticket.display}, ticket)
 
 
 def _check_in(request, counter):
@@ -253,7 +301,7 @@ def _close(request, counter):
     return _("Counter closed.")
 
 
-ACTIONS: dict[str, Callable[[HttpRequest, Counter], str]] = {
+ACTIONS: dict[str, Callable[[HttpRequest, Counter], "str | AtCounter"]] = {
     "call-next": _call_next,
     "call": _call_ticket,
     "recall": _recall,
@@ -264,6 +312,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, Counter], str]] = {
     "park": _park,
     "unpark": _unpark,
     "priority": _priority,
+    "priority-check": _priority_check,
     "check-in": _check_in,
     "walk-in": _walk_in,
     "open": _open,
@@ -279,7 +328,7 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404
-    counter = _counter(request, counter_id)
+    counter = _counter(request, counter_id, services=False)
     holder = _worked_by_another(request.user, counter) if action != "open" else None
     if holder is not None:
         messages.error(
@@ -288,11 +337,13 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
             % {"number": counter.number, "name": _clerk_name(holder)},
         )
         return _leave(request, reverse("console:counter", args=[counter.pk]))
-    notice, error = "", ""
+    done: str | AtCounter = ""
+    error = ""
     try:
-        notice = handler(request, counter)
+        done = handler(request, counter)
     except DomainError as exc:
         error = str(exc)
+    notice = str(done)
     if action == "close" and not error:
         messages.success(request, notice)
         return _leave(request, reverse("console:pick"))
@@ -302,6 +353,12 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
         else:
             messages.success(request, notice)
         return redirect("console:counter", counter_id=counter.pk)
+    if request.htmx.target == "current":
+        # A button of the ticket panel: answer with what changed (the panel, the message, the
+        # count, the transfer form, the called ticket's row gone); the 2 s polls do the rest.
+        known = {"current": done.current(counter)} if isinstance(done, AtCounter) else {}
+        context = _context(counter, "answer", notice=notice, error=error, **known)
+        return render(request, f"{TEMPLATE}#answer", context)
     counter = _counter(request, counter_id)  # its state may have changed
     context = _context(counter, "board", notice=notice, error=error)
     return render(request, f"{TEMPLATE}#board", context)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from appointments.constants import BOOKING_CODE_ALPHABET
@@ -96,6 +97,26 @@ def kiosk_start(request: HttpRequest, kiosk: Kiosk) -> HttpResponse:
     return render(request, "queues/kiosk_start.html", context, status=status)
 
 
+def _closed(request: HttpRequest, kiosk: Kiosk, refusal: DomainError) -> HttpResponse:
+    """No walk-in ticket now: say why and when the office opens."""
+    context = {"kiosk": kiosk, "refusal": str(refusal)}
+    status = refusal.status if request.method == "POST" else 200
+    return render(request, "queues/kiosk_closed.html", context, status=status)
+
+
+def walk_ins_open(view: Callable) -> Callable:
+    """The walk-in pages of a kiosk show when the office opens instead, outside the hours."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, kiosk: Kiosk, *args, **kwargs) -> HttpResponse:
+        refusal = selectors.walk_in_refusal(kiosk.office)
+        if refusal is not None:
+            return _closed(request, kiosk, refusal)
+        return view(request, kiosk, *args, **kwargs)
+
+    return wrapper
+
+
 def _categories(kiosk: Kiosk) -> list[tuple[Category, list[Service]]]:
     grouped: dict[int, tuple[Category, list[Service]]] = {}
     for service in selectors.office_walk_in_services(kiosk.office):
@@ -105,6 +126,7 @@ def _categories(kiosk: Kiosk) -> list[tuple[Category, list[Service]]]:
 
 @require_GET
 @kiosk_required
+@walk_ins_open
 def kiosk_categories(request: HttpRequest, kiosk: Kiosk) -> HttpResponse:
     context = {"kiosk": kiosk, "categories": _categories(kiosk)}
     return render(request, "queues/kiosk_categories.html", context)
@@ -112,6 +134,7 @@ def kiosk_categories(request: HttpRequest, kiosk: Kiosk) -> HttpResponse:
 
 @require_GET
 @kiosk_required
+@walk_ins_open
 def kiosk_services(request: HttpRequest, kiosk: Kiosk, category: str) -> HttpResponse:
     chosen = [(c, services) for c, services in _categories(kiosk) if c.code == category]
     if not chosen:
@@ -120,17 +143,22 @@ def kiosk_services(request: HttpRequest, kiosk: Kiosk, category: str) -> HttpRes
     return render(request, "queues/kiosk_services.html", context)
 
 
+@sensitive_post_parameters("id_number")
 @require_http_methods(["GET", "POST"])
 @kiosk_required
+@walk_ins_open
 def kiosk_walk_in(request: HttpRequest, kiosk: Kiosk, service: str) -> HttpResponse:
     chosen = selectors.office_walk_in_services(kiosk.office).filter(code=service).first()
     if chosen is None:
         raise Http404
     form = KioskWalkInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ticket = actions.ticket_take_walk_in(
-            office=kiosk.office, service=chosen, phone=form.cleaned_data["phone"]
-        )
+        try:
+            ticket = actions.ticket_take_walk_in(
+                office=kiosk.office, service=chosen, in_hours_only=True, **form.cleaned_data
+            )
+        except DomainError as refusal:
+            return _closed(request, kiosk, refusal)
         return redirect("queues:kiosk_ticket", token=ticket.follow_token)
     context = {"kiosk": kiosk, "service": chosen, "form": form}
     return render(request, "queues/kiosk_walk_in.html", context)
@@ -148,8 +176,7 @@ def _kiosk_ticket(kiosk: Kiosk, token: str) -> Ticket:
 
 def _progress(ticket: Ticket) -> dict:
     waiting = ticket.status == TicketStatus.WAITING
-    ahead = selectors.ticket_position(ticket) if waiting else 0
-    minutes = selectors.ticket_estimate_minutes(ticket, position=ahead) if waiting else 0
+    ahead, minutes = selectors.ticket_wait(ticket)
     return {"ticket": ticket, "waiting": waiting, "ahead": ahead, "minutes": minutes}
 
 
@@ -185,7 +212,8 @@ def ticket_follow(request: HttpRequest, token: str) -> HttpResponse:
         ticket = selectors.ticket_get_by_follow_token(token)
     except Ticket.DoesNotExist:
         raise Http404
-    context = {**_progress(ticket), "live": ticket.status in _LIVE}
+    # Without JavaScript (no htmx poll) the whole page reloads itself while the ticket is live.
+    context = {**_progress(ticket), "live": ticket.status in _LIVE, "refresh_seconds": 15}
     template = "queues/ticket_follow.html"
     if request.htmx:
         template += "#status"

@@ -136,6 +136,16 @@ def counter_services(counter: Counter) -> list[Service]:
     return [s for s in counter.services.all() if s.is_active]
 
 
+def counter_service_ids(counter: Counter) -> QuerySet:
+    """The ids of what `counter_services` lists, as a subquery: a filter on it costs no query
+    of its own and needs nothing prefetched (the console's actions)."""
+    if counter.serves_all:
+        links = Office.services.through.objects.filter(office_id=counter.office_id)
+    else:
+        links = Counter.services.through.objects.filter(counter_id=counter.pk)
+    return links.filter(service__is_active=True).values("service_id")
+
+
 @dataclass(frozen=True)
 class OpenState:
     is_open: bool

@@ -13,7 +13,7 @@ from .booking import (
 from .reminders import booking_mark_reminded
 from .retention import booking_anonymise_before, quota_purge_before, waiting_anonymise_before
 from .slots import closure_apply, closure_save, slot_generate, slot_generate_for_schedule
-from .visits import booking_check_in, booking_complete, booking_mark_no_shows
+from .visits import booking_check_in, booking_complete, booking_mark_no_shows, booking_no_show
 from .waiting import (
     waiting_accept,
     waiting_entry_from_token,
@@ -27,6 +27,7 @@ __all__ = [
     "booking_check_in",
     "booking_complete",
     "booking_mark_no_shows",
+    "booking_no_show",
     "booking_anonymise_before",
     "booking_anonymise_for_resident",
     "quota_purge_before",

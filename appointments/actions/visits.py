@@ -30,6 +30,13 @@ def booking_complete(*, booking: Booking) -> Booking:
     return _move(booking.pk, BookingStatus.COMPLETED)
 
 
+@transaction.atomic
+def booking_no_show(*, booking: Booking) -> Booking:
+    """Checked in, then did not come to the counter when called (the clerk's no-show): counted
+    like a booking never checked in, by the statistics and the rule on repeated no-shows."""
+    return _move(booking.pk, BookingStatus.NO_SHOW)
+
+
 def booking_mark_no_shows(*, day: dt.date | None = None) -> int:
     """Bookings of `day` (default today) never checked in become no-shows, which feed the
     booking rule on repeated no-shows. Run by Celery beat after closing time.

@@ -226,6 +226,33 @@ def test_a_waiting_ticket_cannot_be_finished(hall):
         actions.ticket_finish(ticket=ticket, clerk=None, now=at(9, 1))
 
 
+def test_a_no_show_at_the_counter_makes_the_booking_a_no_show_that_counts(
+    hall, django_capture_on_commit_callbacks
+):
+    """Checked in, called, never came (N then M): the booking is a no-show, so the dashboard
+    counts it and three of them pause the resident's booking like three missed bookings."""
+    from reports.actions import figures_rebuild
+    from reports.models import DailyFigure, Level
+
+    office, service, (counter, _) = hall
+    tickets = []
+    for week in range(3):
+        day = DAY + dt.timedelta(weeks=week)
+        ticket = check_in(office, service, at(10, 0, day), at(9, 50, day), n=9)
+        called = actions.ticket_call_next(counter=counter, clerk=None, now=at(10, 0, day))
+        assert called == ticket
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.ticket_no_show(ticket=ticket, clerk=None, now=at(10, 5, day))
+        ticket.booking.refresh_from_db()
+        assert ticket.booking.status == BookingStatus.NO_SHOW
+        tickets.append(ticket)
+    after = at(18, 0, day=DAY + dt.timedelta(weeks=2))
+    assert person_restricted_until(id_hmac=tickets[0].booking.id_number_hmac, now=after)
+    figures_rebuild(first=DAY, last=DAY, office_ids=[office.pk])
+    row = DailyFigure.objects.get(level=Level.OFFICE_DAY, office=office, day=DAY)
+    assert row.no_shows == 1
+
+
 # --- end of day: bookings never checked in ------
 
 
@@ -274,3 +301,23 @@ def test_a_resident_near_the_front_gets_one_sms(hall, django_capture_on_commit_c
             actions.ticket_call_next(counter=other, clerk=None)
     recipients = list(Message.objects.filter(kind="queue_near").values_list("recipient", flat=True))
     assert sorted(recipients) == [f"1390000000{m}" for m in range(1, 6)]  # nobody twice
+
+
+def test_the_near_front_sms_counts_every_ticket_the_counters_call_first(
+    django_capture_on_commit_callbacks,
+):
+    """The counter serves A and B: a resident of A with five B tickets before them is not
+    'near the front', although nobody of A is."""
+    service_a = new_service(category=CategoryFactory(ticket_letter="A"))
+    service_b = new_service(category=CategoryFactory(ticket_letter="B"))
+    office, (counter,) = office_with(service_a, service_b)
+    actions.counter_open(counter=counter, clerk=None)
+    walk_in(office, service_a, at(9, 0), phone="13900000001")
+    for minute in range(1, 6):
+        walk_in(office, service_b, at(9, minute))
+    walk_in(office, service_a, at(9, 6), phone="13900000002")
+    with time_machine.travel(at(9, 10), tick=False), django_capture_on_commit_callbacks(
+        execute=True
+    ):
+        assert actions.ticket_call_next(counter=counter, clerk=None).service == service_a
+    assert not Message.objects.filter(kind="queue_near").exists()

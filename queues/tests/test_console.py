@@ -320,3 +320,67 @@ def test_the_manager_sees_the_live_view_of_their_office_only(verified_client, ha
     assert manager.get(reverse("console:office_live", args=[elsewhere.pk])).status_code == 404
     clerk = verified_client(staff("clerk", office=office))
     assert clerk.get(reverse("console:office_live", args=[office.pk])).status_code == 404
+
+
+def test_the_clerk_confirms_or_withdraws_a_priority_claimed_at_the_kiosk(client, hall):
+    office, service_a, _b, counter, _other = hall
+    walk_in(office, service_a, at(9, 0))
+    claimed = walk_in(office, service_a, at(9, 30), claims_priority=True)
+    also = walk_in(office, service_a, at(9, 40), claims_priority=True)
+    page = act(client, counter, "call-next").content.decode()
+    assert claimed.display in page and 'id="btn-priority-confirm"' in page
+    act(client, counter, "priority-check", ticket=claimed.pk, confirm="1")
+    claimed.refresh_from_db()
+    assert (claimed.priority, claimed.priority_reason) == (True, "confirmed")
+    act(client, counter, "finish", ticket=claimed.pk, outcome="done")
+    act(client, counter, "call-next")
+    act(client, counter, "priority-check", ticket=also.pk, confirm="0")
+    also.refresh_from_db()
+    assert (also.priority, also.priority_reason) == (False, "withdrawn")
+
+
+def test_a_ticket_panel_button_is_answered_with_only_what_changed(client, hall):
+    """Call next from the panel (hx-target #current): the new panel, the message, the waiting
+    count and the transfer form out of band, and the called ticket's row removed; not the
+    queue list, the desk or the header."""
+    office, service_a, _b, counter, _other = hall
+    first = walk_in(office, service_a, at(9, 0))
+    walk_in(office, service_a, at(9, 5))
+    url = reverse("console:action", args=[counter.pk, "call-next"])
+    answer = client.post(url, HTTP_HX_TARGET="current", **HX).content.decode()
+    assert answer.lstrip().startswith('<section id="current"')
+    assert 'class="ticket-number">A001<' in answer
+    message = re.search(r'id="console-message" hx-swap-oob="true">(.*?)</div>', answer, re.S)
+    assert message and 'role="status"' in message.group(1) and "A001" in message.group(1)
+    assert re.search(r'id="queue-count" hx-swap-oob="true">1<', answer)
+    assert f'<tr id="q-{first.pk}" hx-swap-oob="delete">' in answer
+    assert f'id="transfer-ticket" value="{first.pk}" hx-swap-oob="true"' in answer
+    for elsewhere in ('class="queue-table"', 'id="checkin-code"', 'id="btn-pause"', 'id="board"'):
+        assert elsewhere not in answer
+    finish = reverse("console:action", args=[counter.pk, "finish"])
+    done = client.post(
+        finish, {"ticket": first.pk, "outcome": "done"}, HTTP_HX_TARGET="current", **HX
+    ).content.decode()
+    assert 'class="ticket-number"' not in done
+    assert 'id="transfer-ticket" value="" hx-swap-oob="true"' in done
+    assert re.search(r'id="btn-close"[^>]*hx-swap-oob="true"', done)
+    assert "disabled" not in re.search(r'<button[^>]*id="btn-close"[^>]*>', done).group(0)
+
+
+def test_a_refusal_from_the_panel_is_said_in_the_answer(client, hall):
+    counter = hall[3]
+    url = reverse("console:action", args=[counter.pk, "call-next"])
+    answer = client.post(url, HTTP_HX_TARGET="current", **HX).content.decode()
+    with translation.override("zh-hans"):
+        assert str(QueueEmpty()) in answer
+    assert 'role="alert"' in answer and 'id="queue-count" hx-swap-oob="true">0<' in answer
+
+
+def test_the_waiting_count_is_the_whole_queue_beyond_the_listed_rows(client, hall):
+    office, service_a, _b, counter, _other = hall
+    for minute in range(42):
+        walk_in(office, service_a, at(8, minute))
+    url = reverse("console:counter", args=[counter.pk])
+    queue = client.get(url, {"part": "queue"}, **HX).content.decode()
+    assert len(tickets_in(queue)) == 40
+    assert re.search(r'id="queue-count">42<', queue)

@@ -96,3 +96,37 @@ def test_a_ticket_called_three_times_without_an_answer_is_missed(client, setup):
 def test_an_unknown_token_is_not_found(client, setup):
     response = client.get(reverse("queues:ticket_follow", args=["x" * 32]))
     assert response.status_code == 404
+
+
+def test_people_ahead_count_every_ticket_the_serving_counters_call_first(client):
+    """The counter serves A and B: four B tickets that came first are ahead of an A ticket,
+    and the estimate shares them among the counters that can serve it (open ones only)."""
+    service_a = service_with_letter("A", counter_minutes=5)
+    service_b = service_with_letter("B", counter_minutes=5)
+    office, (counter, other) = office_with(service_a, service_b, counters=2)
+    for n in range(4):
+        walk_in(office, service_b, at(9, 30 + n))
+    mine = walk_in(office, service_a, at(9, 40))
+    assert status_text(follow(client, mine)).startswith("4 people before you about 25 minutes")
+    actions.counter_open(counter=counter, clerk=None)
+    actions.counter_open(counter=other, clerk=None)
+    # Two counters open for it: 5 people's worth of 5 minutes shared by two, about 12 minutes.
+    assert status_text(follow(client, mine)).startswith("4 people before you about 12 minutes")
+    # A ticket only a third counter serves is not ahead of it.
+    service_c = service_with_letter("C", counter_minutes=5)
+    office.services.add(service_c)
+    from services.tests.factories import CounterFactory
+
+    CounterFactory(office=office, services=[service_c])
+    walk_in(office, service_c, at(9, 0))
+    assert status_text(follow(client, mine)).startswith("4 people before you")
+
+
+def test_without_javascript_the_page_refreshes_itself_while_the_ticket_is_live(client, setup):
+    _office, counter, tickets = setup
+    refresh = re.compile(r'<noscript><meta http-equiv="refresh" content="\d+"></noscript>')
+    head = follow(client, tickets[0]).content.decode().split("</head>", 1)[0]
+    assert refresh.search(head)
+    ticket = actions.ticket_call_next(counter=counter, clerk=None)
+    actions.ticket_finish(ticket=ticket, clerk=None)
+    assert not refresh.search(follow(client, tickets[0]).content.decode())

@@ -288,3 +288,135 @@ def test_the_kiosk_prints_the_ticket_as_a_pdf(client, clock, office, service):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+# --- opening hours (the office is open Mon–Fri 09:00–12:00 and 13:30–17:30) --------------------
+
+
+def take(client, service, **data):
+    return client.post(reverse("queues:kiosk_walk_in", args=[service.code]), {"phone": "", **data})
+
+
+def test_no_walk_in_ticket_while_the_office_is_closed_and_it_says_when_it_opens(
+    client, office, service
+):
+    kiosk_client(client, office)
+    saturday_night = at(3, 23, day=DAY.replace(day=7))
+    with time_machine.travel(saturday_night, tick=False):
+        page = client.get(reverse("queues:kiosk_categories"))
+        assert page.status_code == 200
+        expected = (
+            "The office is closed now. It opens on Monday, March 9, at 09:00; walk-in tickets "
+            "are given from then."
+        )
+        assert alert(page) == expected
+        refused = take(client, service)
+        assert refused.status_code == 409
+        assert alert(refused) == expected
+    with time_machine.travel(at(8, 40), tick=False):
+        assert "It opens today at 09:00" in alert(take(client, service))
+    assert not Ticket.objects.exists()
+
+
+def test_walk_ins_end_before_closing_time_and_the_cut_off_is_a_setting(
+    client, office, service, settings
+):
+    kiosk_client(client, office)
+    with time_machine.travel(at(11, 29), tick=False):
+        assert take(client, service).status_code == 302
+    with time_machine.travel(at(11, 30), tick=False):
+        refused = take(client, service)
+        assert refused.status_code == 409
+        assert alert(refused) == (
+            "Walk-in tickets end 30 minutes before closing time. The office opens again "
+            "today at 13:30."
+        )
+    settings.QUEUES = {**settings.QUEUES, "WALK_IN_CUTOFF_MINUTES": 60}
+    with time_machine.travel(at(16, 45), tick=False):
+        assert "opens again tomorrow at 09:00" in alert(take(client, service))
+    assert Ticket.objects.count() == 1
+
+
+def test_a_booked_resident_checks_in_before_opening_from_the_configured_time(
+    client, office, service, settings
+):
+    kiosk_client(client, office)
+    early = booking(office, service, at(9, 0), n=1)
+    with time_machine.travel(at(8, 35), tick=False):
+        assert "It opens today at 09:00" in alert(take(client, service))
+        assert ticket_number(client.get(scan(client, early.code).url)) == "A001"
+    settings.QUEUES = {**settings.QUEUES, "CHECK_IN_BEFORE_MINUTES": 10}
+    later = booking(office, service, at(9, 0), n=2)
+    with time_machine.travel(at(8, 45), tick=False):
+        assert refused(client, later.code) == (
+            "Too early: check-in for this booking opens at 08:50."
+        )
+
+
+# --- priority for walk-ins --------------------------------------------------------------------
+
+
+def test_a_walk_in_aged_65_gives_the_id_number_and_goes_first_without_it_being_kept(
+    client, clock, office, service
+):
+    from core.tests.factories import id_number
+
+    kiosk_client(client, office)
+    first = walk_in(office, service, at(9, 0))
+    senior_id = id_number(5, born=SENIOR)
+    page = client.get(take(client, service, id_number=senior_id).url).content.decode()
+    assert "aged 65 or over" in page and re.search(r'data-testid="ahead">0<', page)
+    ticket = Ticket.objects.exclude(pk=first.pk).get()
+    assert (ticket.priority, ticket.priority_reason) == (True, "age")
+    row = Ticket.objects.filter(pk=ticket.pk).values().get()
+    assert not [k for k, v in row.items() if senior_id[-8:] in str(v)], "the ID number is kept"
+    assert senior_id not in page
+
+
+def test_a_wrong_id_number_is_refused_and_not_shown_again(client, clock, office, service):
+    from core.tests.factories import id_number
+
+    kiosk_client(client, office)
+    right = id_number(5, born=SENIOR)
+    typed = right[:17] + ("1" if right[17] != "1" else "2")  # a wrong check character
+    response = take(client, service, id_number=typed)
+    assert response.status_code == 200
+    assert "check character" in alert(response)
+    assert typed not in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_a_walk_in_under_65_gets_no_priority_from_the_id_number(client, clock, office, service):
+    from core.tests.factories import id_number
+
+    kiosk_client(client, office)
+    take(client, service, id_number=id_number(6))
+    assert Ticket.objects.get().priority is False
+
+
+def test_claiming_priority_puts_the_ticket_first_for_the_clerk_to_check(
+    client, clock, office, service
+):
+    kiosk_client(client, office)
+    walk_in(office, service, at(9, 0))
+    page = client.get(take(client, service, claims_priority="1").url).content.decode()
+    assert "the clerk checks it at the counter" in page
+    assert re.search(r'data-testid="ahead">0<', page)
+    assert Ticket.objects.get(priority=True).priority_reason == "claimed"
+
+
+def test_no_walk_in_ticket_on_a_public_holiday_or_an_office_closure(client, office, service):
+    from appointments.models import Closure
+
+    kiosk_client(client, office)
+    Closure.objects.create(office=None, start_date=DAY, end_date=DAY, reason_zh="节日")
+    tuesday = DAY.replace(day=DAY.day + 1)
+    Closure.objects.create(
+        office=office, start_date=tuesday, end_date=tuesday.replace(day=tuesday.day + 1),
+        reason_zh="内部培训",
+    )  # fmt: skip
+    with time_machine.travel(at(10), tick=False):
+        refused = take(client, service)
+        assert refused.status_code == 409
+        assert "It opens on Thursday, March 5, at 09:00" in alert(refused)
+    assert not Ticket.objects.exists()

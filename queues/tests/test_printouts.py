@@ -74,3 +74,19 @@ def test_the_qr_leads_to_the_public_follow_page(settings):
     url = ticket_follow_url(ticket)
     assert url.startswith("https://onewindow.example/")
     assert url.endswith(f"/queue/t/{ticket.follow_token}/")
+
+
+def test_the_printed_qr_decodes_to_the_follow_page():
+    """Read as a thermal printer prints it (203 dpi), the QR code gives the follow page."""
+    import pypdfium2
+    import zxingcpp
+
+    service = service_with_letter("A")
+    office, _counters = office_with(service)
+    ticket = walk_in(office, service, at(9, 45))
+    document = pypdfium2.PdfDocument(io.BytesIO(ticket_pdf(ticket)))
+    try:
+        image = document[0].render(scale=203 / 72).to_pil()
+    finally:
+        document.close()
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [ticket_follow_url(ticket)]

@@ -102,3 +102,62 @@ def test_until_the_queue_is_empty_every_ticket_is_called_exactly_once(hall):
     assert set(tickets.values_list("status", flat=True)) == {TicketStatus.DONE}
     calls = TicketEvent.objects.filter(office=office, kind="called")
     assert calls.count() == TICKETS
+
+
+# --- one counter, two presses: the console answers "counter busy", never a 500 ----------------
+
+ROUNDS = 10
+
+
+def _press_together(clients, url) -> list:
+    """Every client posts `url` (htmx) at the same instant; their responses or exceptions."""
+    barrier = threading.Barrier(len(clients))
+    answers: list = [None] * len(clients)
+
+    def press(n, client):
+        try:
+            barrier.wait(timeout=30)
+            answers[n] = client.post(url, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+        except BaseException as exc:  # noqa: BLE001 - an IntegrityError is what the test looks for
+            answers[n] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=press, args=pair) for pair in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def test_two_call_next_presses_at_one_counter_call_one_ticket_and_say_counter_busy():
+    """A double press (two tabs, a bouncing key): one ticket is called, the other press is told
+    the counter is busy, in the clerk's language, in every round; never a server error."""
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import translation
+
+    from accounts.tests.factories import staff, verify_session
+    from queues.errors import CounterBusy
+
+    service = new_service()
+    office, (counter,) = office_with(service)
+    clerk = staff("clerk", office=office)
+    actions.counter_open(counter=counter, clerk=clerk)
+    for _ in range(ROUNDS * 2):
+        actions.ticket_take_walk_in(office=office, service=service)
+    clients = [verify_session(Client(), clerk) for _ in range(2)]
+    with translation.override("en"):
+        url = reverse("console:action", args=[counter.pk, "call-next"])
+        busy = str(CounterBusy())
+    for _ in range(ROUNDS):
+        answers = _press_together(clients, url)
+        assert all(not isinstance(a, BaseException) for a in answers), answers
+        assert [a.status_code for a in answers] == [200, 200]
+        told_busy = [busy in a.content.decode() for a in answers]
+        assert sorted(told_busy) == [False, True]
+        current = Ticket.objects.get(counter=counter, status=TicketStatus.CALLED)
+        actions.ticket_finish(ticket=current, clerk=clerk)
+    assert Ticket.objects.filter(status=TicketStatus.DONE).count() == ROUNDS
+    assert TicketEvent.objects.filter(kind="called").count() == ROUNDS
