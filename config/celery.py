@@ -14,6 +14,12 @@ app.autodiscover_tasks()
 
 # The static beat schedule: every periodic job of OneWindow, in one place.
 app.conf.beat_schedule = {
+    # The transactional outbox (core/outbox.py): side effects written with their change go to
+    # the workers; rows whose worker died go again once their lease expires.
+    "core-outbox-relay": {
+        "task": "core.tasks.outbox_relay",
+        "schedule": 5.0,
+    },
     # Slots for the booking window, generated ahead of the 08:00 release.
     "appointments-generate-slots": {
         "task": "appointments.tasks.slots_generate",
@@ -33,11 +39,6 @@ app.conf.beat_schedule = {
     "queues-service-levels": {
         "task": "queues.tasks.queue_service_level_check",
         "schedule": 60.0,
-    },
-    # Certificate PDFs whose task was lost (documents/): made and issued, exactly once.
-    "documents-certificates-missing": {
-        "task": "documents.tasks.certificates_generate_missing",
-        "schedule": 600.0,
     },
     # Document requests near or past their time limit: one digest per office to its managers.
     "documents-escalate-requests": {
@@ -77,6 +78,11 @@ app.conf.beat_schedule = {
     "core-task-deliveries-prune": {
         "task": "core.tasks.task_deliveries_prune",
         "schedule": crontab(minute=40, hour=3),
+    },
+    # Done outbox rows after a day, failed ones after 30 days.
+    "core-outbox-prune": {
+        "task": "core.tasks.outbox_prune",
+        "schedule": crontab(minute=45, hour=3),
     },
     # Uploaded files no row names (a rolled-back transaction, a crash), older than an hour.
     "core-private-orphans-sweep": {
