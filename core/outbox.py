@@ -100,9 +100,17 @@ def _hand_over(row_id: int) -> None:
 
 
 def _dispatch(row_id: int, attempts: int) -> None:
+    """Send the row to the workers, failing within a second when the broker is unreachable
+    (kombu's default would retry for about 6 s, inside the resident's request)."""
     from .tasks import outbox_deliver
 
-    outbox_deliver.apply_async((row_id, attempts), retry=False)
+    app = outbox_deliver.app
+    if app.conf.task_always_eager:  # the embedded default: run it here and now
+        outbox_deliver.apply_async((row_id, attempts))
+        return
+    with app.pool.acquire(block=True, timeout=1) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
+        outbox_deliver.apply_async((row_id, attempts), connection=conn, retry=False)
 
 
 # --- the relay: beat, every few seconds --------------------------------------------------------
