@@ -5,13 +5,16 @@ test PostgreSQL database and Redis (the worker harness of tests/test_worker_kill
   201 at once, the confirmation waits in the outbox, and once the relay runs against the real
   Redis (the broker is back) it is sent exactly once, however often its row is handed out;
 - a worker SIGKILLed in the middle of a certificate: after the lease (shortened here) the row is
-  handed out again, and there is exactly one certificate, one PDF and one SMS.
+  handed out again, and there is exactly one certificate, one PDF and one SMS;
+- a consumer failing every time is retried with growing pauses, then stops as failed, which
+  `manage.py outbox_status` shows.
 
 The in-process behaviour (back-off, failed rows, outbox_status, /readyz): core/tests/test_outbox.py.
 """
 
 import datetime as dt
 import http.client
+import io
 import json
 import os
 import signal
@@ -20,6 +23,7 @@ import sys
 import time
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction  # noqa: F401 - the skipif conditions read it
 from django.utils import timezone
 
@@ -56,6 +60,8 @@ def worker_env(tmp_path) -> dict:
     return {
         "OUTBOX_LEASE_SECONDS": str(LEASE),
         "OUTBOX_DISPATCH_GRACE_SECONDS": "1",
+        "OUTBOX_MAX_ATTEMPTS": "3",
+        "OUTBOX_BACKOFF_SECONDS": "1",
         "PRIVATE_MEDIA_ROOT": str(private),
         "SIGNING_DEMO_DIR": str(tmp_path / "signing"),
     }
@@ -193,3 +199,32 @@ def test_a_worker_killed_in_the_middle_of_a_certificate_makes_exactly_one(
         ("documents.tasks.certificate_generate", "done", 2),  # the killed attempt, then this one
         ("documents.tasks.certificate_notify", "done", 1),
     ]
+
+
+def test_a_consumer_that_keeps_failing_backs_off_then_stops_as_failed(
+    worker, monkeypatch  # noqa: F811 - the harness's fixture, imported above
+):
+    gate, send = worker
+    monkeypatch.setattr(
+        outbox, "_dispatch", lambda pk, attempts: send("core.tasks.outbox_deliver", [pk, attempts])
+    )
+    with transaction.atomic():
+        row = outbox.outbox_enqueue("tests.worker_hooks.gateway_down")
+    deadline = time.monotonic() + 60
+    while not OutboxMessage.objects.filter(pk=row.pk, status="failed").exists():
+        assert time.monotonic() < deadline, _read(gate / "worker.log")[-3000:]
+        send("core.tasks.outbox_relay", [])
+        time.sleep(0.5)  # beat's period, not a synchronisation
+    row.refresh_from_db()
+    runs = len(_read(gate / "gateway.log").splitlines())
+    assert (row.attempts, runs) == (3, 3)  # OUTBOX_MAX_ATTEMPTS in the worker, then no more
+    assert "OSError: gateway refused" in row.last_error and "110101" not in row.last_error
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("outbox_status", stdout=out)
+    assert "failed 1" in out.getvalue()
+    assert f"failed #{row.pk} tests.worker_hooks.gateway_down after 3" in out.getvalue()
+    send("core.tasks.outbox_relay", [])
+    send("core.tasks.outbox_deliver", [row.pk, 3])  # a stray hand-out: failed stays failed
+    wait_for(lambda: _read(gate / "worker.log").count("'skipped'") >= 1, 20, "the stray")
+    assert len(_read(gate / "gateway.log").splitlines()) == 3

@@ -52,6 +52,14 @@ def _gate_certificate_pdf(**_kwargs) -> None:
 
 
 @shared_task
+def gateway_down() -> None:
+    """An outbox consumer whose gateway refuses every time (and names a holder's ID number)."""
+    with open(_gate() / "gateway.log", "a", encoding="utf-8") as log:
+        log.write(f"{os.getpid()}\n")
+    raise OSError("gateway refused the holder 110101199003077777")
+
+
+@shared_task
 def poison() -> None:
     with open(_gate() / "poison.log", "a", encoding="utf-8") as log:
         log.write(f"{os.getpid()}\n")
