@@ -1,6 +1,7 @@
 """The transactional outbox (core/outbox.py) in one process: rows written with their change,
 handed out at least once, run once per hand-out, retried with back-off then failed, and seen by
-the operator. Real worker processes, a dead broker and a SIGKILL: tests/test_outbox_faults.py."""
+the operator. A booking's confirmation run twice: tests/test_outbox_consumers.py; real worker
+processes, a dead broker and a SIGKILL: tests/test_outbox_faults.py."""
 
 import datetime as dt
 import io
@@ -12,8 +13,6 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
-from appointments import actions as booking_actions
-from appointments.tests.factories import SlotFactory
 from core.models import OutboxMessage
 from core.outbox import (
     NotInTransaction,
@@ -23,9 +22,6 @@ from core.outbox import (
     outbox_relay,
     outbox_run,
 )
-from core.tests.factories import id_number
-from notifications.backends import LocmemSMSBackend
-from notifications.models import Message
 
 pytestmark = pytest.mark.django_db
 LATER = dt.timedelta(minutes=1)
@@ -45,21 +41,11 @@ def fails() -> None:
 @pytest.fixture(autouse=True)
 def _clean():
     RAN.clear()
-    LocmemSMSBackend.outbox.clear()
 
 
 def enqueue(task, *args, **kwargs) -> OutboxMessage | None:
     with transaction.atomic():
         return outbox_enqueue(task, *args, **kwargs)
-
-
-def book() -> int:
-    """A resident books; the confirmation's row is written but not handed over (no commit)."""
-    slot = SlotFactory(start=timezone.now() + dt.timedelta(days=1))
-    return booking_actions.booking_create(
-        slot_id=slot.pk, service=slot.schedule.services.first(), name="张三",
-        id_number=id_number(1), phone="13800138000",
-    ).pk  # fmt: skip
 
 
 @pytest.mark.django_db(transaction=True)
@@ -90,25 +76,6 @@ def test_a_row_handed_out_twice_runs_once():
     assert [outbox_run(row_id=row.pk, attempts=0) for _ in range(2)] == ["done", "skipped"]
     assert outbox_relay(now=timezone.now() + LATER) == 0  # done: nothing due
     assert RAN == ["once"]
-
-
-def test_a_booking_confirmation_delivered_twice_is_sent_once():
-    booking_id = book()
-    [row] = OutboxMessage.objects.filter(task="appointments.tasks.booking_notify")
-    assert outbox_run(row_id=row.pk, attempts=0) == "done"
-    assert outbox_run(row_id=row.pk, attempts=0) == "skipped"
-    # A worker killed after the SMS left and before the row was marked done: the lease expires
-    # and the relay hands the row out again; the message's dedupe key stops a second SMS.
-    OutboxMessage.objects.filter(pk=row.pk).update(
-        status="running", locked_until=timezone.now() - dt.timedelta(seconds=1)
-    )
-    assert outbox_relay(now=timezone.now()) == 1  # eager: run again right here
-    row.refresh_from_db()
-    assert (row.status, row.attempts) == ("done", 2)
-    assert len(LocmemSMSBackend.outbox) == 1
-    [message] = Message.objects.filter(kind="confirmed")
-    assert message.status == "sent" and len(message.dedupe_key) == 64
-    assert booking_id
 
 
 def test_a_worker_lost_on_every_attempt_ends_as_failed(settings):
