@@ -39,7 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from .crypto import decrypt_text, encrypt_text
@@ -127,12 +127,12 @@ def outbox_relay(*, now: dt.datetime | None = None, dispatch: Dispatch | None = 
             .order_by("available_at")
             .values_list("pk", "attempts")[: settings.OUTBOX_RELAY_BATCH]
         )
-        worn = [pk for pk, attempts in due if attempts >= settings.OUTBOX_MAX_ATTEMPTS]
+        worn = {pk for pk, attempts in due if attempts >= settings.OUTBOX_MAX_ATTEMPTS}
         OutboxMessage.objects.filter(pk__in=worn).update(
             status=Status.FAILED, locked_until=None, updated_at=now,
             last_error=f"the worker was lost on each of {settings.OUTBOX_MAX_ATTEMPTS} attempts",
         )  # fmt: skip
-        handed = [(pk, attempts) for pk, attempts in due if pk not in set(worn)]
+        handed = [(pk, attempts) for pk, attempts in due if pk not in worn]
         OutboxMessage.objects.filter(pk__in=[pk for pk, _a in handed]).update(
             status=Status.PENDING, locked_until=None, updated_at=now,
             available_at=now + _seconds("OUTBOX_DISPATCH_GRACE_SECONDS"),
@@ -213,7 +213,7 @@ def _secrets(row: OutboxMessage) -> list:
     return json.loads(decrypt_text(row.secret_args)) if row.secret_args else []
 
 
-def _record_failure(mine, row: OutboxMessage, exc: Exception) -> str:
+def _record_failure(mine: QuerySet, row: OutboxMessage, exc: Exception) -> str:
     error = mask_id_numbers_in_text(f"{type(exc).__name__}: {exc}")[:300]
     now = timezone.now()
     attempts = row.attempts

@@ -12,7 +12,7 @@ def tell_resident(kind: str, object_id: int, secret: str = "") -> None:
     a mailbox code, rests encrypted until it is sent)."""
     from .. import tasks
 
-    outbox_enqueue(tasks.resident_notify, kind, object_id, secret_args=[secret])
+    outbox_enqueue(tasks.resident_notify, kind, object_id, secret_args=[secret] if secret else ())
 
 
 def tell_staff(kind: str, object_id: int) -> None:
