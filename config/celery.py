@@ -16,9 +16,11 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # The transactional outbox (core/outbox.py): side effects written with their change go to
     # the workers; rows whose worker died go again once their lease expires.
+    # A run that waited for a busy worker longer than the period is dropped: the next one relays.
     "core-outbox-relay": {
         "task": "core.tasks.outbox_relay",
         "schedule": 5.0,
+        "options": {"expires": 5},
     },
     # Slots for the booking window, generated ahead of the 08:00 release.
     "appointments-generate-slots": {
