@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.crypto import pii_hmac
 from core.idnumbers import mask_id_number, validate_id_number
-from notifications.actions import message_send
+from notifications.actions import message_enqueue
 
 from .audit import (  # noqa: F401  (the audit writer, for every app)
     audit_export,
@@ -166,16 +166,10 @@ def _resident_message(*, destination: str, kind: str, language: str, **params: s
         body = str(texts[kind]) % params
         subject = str(_("Your OneWindow account"))
 
-    def send() -> None:
-        message_send(
-            channel=contact_channel(destination),
-            to=destination,
-            subject=subject,
-            body=body,
-            kind=kind,
-        )
-
-    transaction.on_commit(send, robust=True)
+    message_enqueue(
+        channel=contact_channel(destination), to=destination, subject=subject, body=body,
+        kind=kind,
+    )  # fmt: skip
 
 
 def _signin_url(language: str) -> str:

@@ -68,10 +68,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     # Manages people and machines: users, their roles, API clients, sign-in locks, lost
     # authenticators (deleting a device makes its owner enrol again at the next sign-in), and
-    # the Celery tasks in flight or failed for good (read-only).
+    # the Celery tasks in flight or failed for good and the outbox of side effects (read-only).
     "sysadmin": frozenset(
         _crud("accounts", "user", *_ALL)
         | _crud("core", "taskdelivery", *_VIEW)
+        | _crud("core", "outboxmessage", *_VIEW)
         | _crud("accounts", "staffrole", *_ALL)
         | _crud("accounts", "apiclient", "view", "change")
         | _crud("axes", "accessattempt", "view", "delete")

@@ -10,7 +10,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.outbox import outbox_enqueue
 from notifications.actions import DeliveryFailed, message_send
 from notifications.models import Channel, Message, MessageStatus
 
@@ -222,12 +222,11 @@ def booking_reminders_send(*, now: dt.datetime | None = None) -> int:
     ).values_list("pk", flat=True)
     reminded = 0
     for booking_id in list(due):
-        if not booking_mark_reminded(booking_id=booking_id, now=now):
-            continue  # another run got there first
+        with transaction.atomic():  # the mark and its outbox row commit together
+            if not booking_mark_reminded(booking_id=booking_id, now=now):
+                continue  # another run got there first
+            outbox_enqueue(
+                tasks.booking_notify, booking_id, "reminder", key=f"{booking_id}:reminder"
+            )
         reminded += 1
-        # Sent once the mark is committed (at once outside a transaction); robust: in eager
-        # mode one failed delivery is logged and does not stop the others.
-        transaction.on_commit(
-            partial(tasks.booking_notify.delay, booking_id, "reminder"), robust=True
-        )
     return reminded

@@ -46,6 +46,14 @@ app.conf.beat_schedule = {
         "schedule": 5.0,
         "options": {"expires": 5},
     },
+    # The transactional outbox (core/outbox.py): side effects written with their change go to
+    # the workers; rows whose worker died go again once their lease expires.
+    # A run that waited for a busy worker longer than the period is dropped: the next one relays.
+    "core-outbox-relay": {
+        "task": "core.tasks.outbox_relay",
+        "schedule": 5.0,
+        "options": {"expires": 5},
+    },
     # Slots for the booking window, generated ahead of the 08:00 release.
     "appointments-generate-slots": {
         "task": "appointments.tasks.slots_generate",
@@ -65,11 +73,6 @@ app.conf.beat_schedule = {
     "queues-service-levels": {
         "task": "queues.tasks.queue_service_level_check",
         "schedule": 60.0,
-    },
-    # Certificate PDFs whose task was lost (documents/): made and issued, exactly once.
-    "documents-certificates-missing": {
-        "task": "documents.tasks.certificates_generate_missing",
-        "schedule": 600.0,
     },
     # Document requests near or past their time limit: one digest per office to its managers.
     "documents-escalate-requests": {
@@ -109,6 +112,11 @@ app.conf.beat_schedule = {
     "core-task-deliveries-prune": {
         "task": "core.tasks.task_deliveries_prune",
         "schedule": crontab(minute=40, hour=3),
+    },
+    # Done outbox rows after a day, failed ones after 30 days.
+    "core-outbox-prune": {
+        "task": "core.tasks.outbox_prune",
+        "schedule": crontab(minute=45, hour=3),
     },
     # Uploaded files no row names (a rolled-back transaction, a crash), older than an hour.
     "core-private-orphans-sweep": {

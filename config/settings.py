@@ -228,6 +228,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker died under it this many times is a poison message: recorded as failed
 # in core.TaskDelivery, never run again (core/tasks.py).
 CELERY_TASK_MAX_DELIVERIES = env.int("CELERY_TASK_MAX_DELIVERIES", default=3)
+# The transactional outbox (core/outbox.py, docs/deploy.md "The outbox"). A row whose worker
+# died is handed out again when its lease expires: the lease outlasts the soft time limit
+# (240 s, the task stops itself) and, with the relay's 5 s period, stays under 5 minutes.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=270)
+OUTBOX_RELAY_BATCH = env.int("OUTBOX_RELAY_BATCH", default=200)
+# After the commit's fast path or a relay hand-over, how long a row waits for a worker before
+# the relay hands it out again.
+OUTBOX_DISPATCH_GRACE_SECONDS = env.int("OUTBOX_DISPATCH_GRACE_SECONDS", default=30)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=10)  # 10 s, 20 s, 40 s …
+OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=600)
+# /readyz lists a warning (it stays 200) when an unfinished row is older than this.
+OUTBOX_WARN_AGE_SECONDS = env.int("OUTBOX_WARN_AGE_SECONDS", default=900)
+OUTBOX_KEEP_DONE_HOURS = env.int("OUTBOX_KEEP_DONE_HOURS", default=24)
+OUTBOX_KEEP_FAILED_DAYS = env.int("OUTBOX_KEEP_FAILED_DAYS", default=30)
 CELERY_TIMEZONE = TIME_ZONE
 # Workers keep LOGGING below (its handlers mask ID numbers) instead of installing their own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

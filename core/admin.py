@@ -1,11 +1,12 @@
 """The Celery tasks in flight and the dead letters (core/tasks.py, `TaskDelivery`) for the
 operator: superusers and system administrators (permission `core.view_taskdelivery`).
 Read-only: the task machinery writes the rows, a task's success removes its row and failed ones
-are pruned after 30 days (beat); a failed task is run again from its own app, not from here."""
+are pruned after 30 days (beat); a failed task is run again from its own app, not from here.
+The outbox entries (core/outbox.py) likewise, `core.view_outboxmessage`."""
 
 from django.contrib import admin
 
-from .models import TaskDelivery
+from .models import OutboxMessage, TaskDelivery
 
 
 @admin.register(TaskDelivery)
@@ -18,6 +19,33 @@ class TaskDeliveryAdmin(admin.ModelAdmin):
     ordering = ("-last_seen",)
     fields = readonly_fields = (
         "name", "task_id", "state", "deliveries", "retries", "error", "first_seen", "last_seen",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The transactional outbox (core/outbox.py), read-only: pending and running side effects,
+    and failed ones with their last error (ID numbers masked). Arguments are ids; encrypted
+    arguments are never shown. Done rows leave after a day, failed ones after 30 days."""
+
+    list_display = (
+        "task", "status", "attempts", "available_at", "locked_until", "last_error", "created_at",
+    )
+    list_filter = ("status", "task")
+    search_fields = ("task", "=key")
+    ordering = ("-created_at",)
+    fields = readonly_fields = (
+        "task", "key", "args", "status", "attempts", "available_at", "locked_until",
+        "last_error", "created_at", "updated_at",
     )
 
     def has_add_permission(self, request) -> bool:

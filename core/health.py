@@ -6,6 +6,11 @@ work: a trivial query on the database, a ping of the Celery broker and a write a
 the cache (where rate limits count), each with a timeout of about a second. It answers 200 when
 all pass and 503 naming the check that failed (the exception's type only: no addresses, no
 personal data). Both are exempt from the HTTPS redirect (load balancers probe over http).
+
+`/readyz` also lists warnings that do not make the node unready: an outbox row unfinished for
+longer than OUTBOX_WARN_AGE_SECONDS (core/outbox.py) means side effects are late — workers or
+the relay are down, or a gateway keeps failing — which a 503 would not cure (taking web nodes
+out of the load balancer sends nothing); it is for the operator's monitoring, not the balancer.
 """
 
 import uuid
@@ -74,3 +79,16 @@ def readiness() -> tuple[bool, dict[str, str]]:
         else:
             results[name] = "ok"
     return all(v == "ok" for v in results.values()), results
+
+
+def warnings() -> dict[str, str]:
+    """Problems to report that leave the node ready (see above)."""
+    from .outbox import outbox_summary
+
+    try:
+        age = outbox_summary()["oldest_age"]
+    except Exception as exc:  # noqa: BLE001 - the database check reports the real failure
+        return {"outbox": f"unknown: {type(exc).__name__}"}
+    if age is not None and age > settings.OUTBOX_WARN_AGE_SECONDS:
+        return {"outbox": f"oldest unfinished side effect is {age} s old"}
+    return {}

@@ -55,3 +55,48 @@ class TaskDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.task_id} ({self.state}, {self.deliveries} deliveries)"
+
+
+class OutboxMessage(models.Model):
+    """A side effect of a write (an SMS, a PDF, an offer …), recorded in the same transaction as
+    the write and carried out afterwards by a worker, at least once (core/outbox.py).
+
+    `task` names the Celery task that does the work and `args` its arguments (ids, never
+    objects); arguments that must not rest in clear (a token, a code) are in `secret_args`,
+    encrypted, and dropped once the work is done. `key` is unique: writing the same side effect
+    twice (two runs of a job, a retried request) keeps one row. A row handed to a worker is
+    `running` until `locked_until`; a worker that dies leaves the lease to expire and the relay
+    hands the row out again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("outbox", "Pending")
+        RUNNING = "running", pgettext_lazy("outbox", "Running")
+        DONE = "done", pgettext_lazy("outbox", "Done")
+        FAILED = "failed", pgettext_lazy("outbox", "Failed")
+
+    task = models.CharField(_("task"), max_length=200)
+    key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    args = models.JSONField(_("arguments"), default=list)
+    secret_args = models.TextField(_("encrypted arguments"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(pgettext_lazy("task", "attempts"), default=0)
+    available_at = models.DateTimeField(_("due at"))
+    locked_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    encrypted_fields = {"secret_args": None}  # manage.py rotate_keys
+
+    class Meta:
+        verbose_name = _("outbox entry")
+        verbose_name_plural = _("outbox entries")
+        indexes = [
+            models.Index(fields=["status", "available_at"]),
+            models.Index(fields=["status", "locked_until"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk} ({self.status}, {self.attempts} attempts)"

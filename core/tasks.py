@@ -113,3 +113,31 @@ def private_orphans_sweep() -> int:
     from .uploads import private_orphans_sweep as sweep
 
     return sweep()
+
+
+# --- the transactional outbox (core/outbox.py) -------------------------------------------------
+
+
+@shared_task
+def outbox_deliver(row_id: int, attempts: int) -> str:
+    """Run one outbox row, handed out for its attempt number `attempts` (the fast path after
+    commit or the relay): a second hand-over of the same attempt finds it claimed."""
+    from .outbox import outbox_run
+
+    return outbox_run(row_id=row_id, attempts=attempts)
+
+
+@shared_task(ignore_result=True)
+def outbox_relay() -> int:
+    """Every few seconds (config/celery.py): due rows to the workers, lost ones again."""
+    from .outbox import outbox_relay as relay
+
+    return relay()
+
+
+@shared_task
+def outbox_prune() -> int:
+    """Nightly (config/celery.py): done rows after a day, failed ones after 30 days."""
+    from .outbox import outbox_prune as prune
+
+    return prune()

@@ -4,7 +4,7 @@ from django.views.decorators.cache import never_cache
 
 from services import selectors as catalogue
 
-from .health import readiness
+from .health import readiness, warnings
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -32,9 +32,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Readiness: the database, the broker and the shared cache answer (core/health.py)."""
+    """Readiness: the database, the broker and the shared cache answer (core/health.py);
+    warnings (a late outbox) are listed without making the node unready."""
     ready, checks = readiness()
+    body: dict = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if notes := warnings():
+        body["warnings"] = notes
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
+        body,
         status=200 if ready else 503,
     )

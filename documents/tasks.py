@@ -33,7 +33,9 @@ def requests_escalation_digest(office_id: int, request_ids: list[int]) -> int:
 
 # --- certificates (documents/actions/certificates.py) -------------------------------------------
 # Exactly once even when retried, run twice or killed mid-way: the action stores the PDF with a
-# conditional UPDATE and issues in the same transaction; a repeated run finds it done.
+# conditional UPDATE and issues in the same transaction; a repeated run finds it done. Both are
+# outbox rows written with the approval (core/outbox.py): a lost task is handed out again by
+# the outbox relay, no repair job of its own.
 
 
 @shared_task(acks_late=True, max_retries=8, default_retry_delay=20, retry_backoff=True,
@@ -50,17 +52,6 @@ def certificate_notify(certificate_id: int) -> None:
     from .actions.certificates import certificate_notify as notify
 
     notify(certificate_id=certificate_id)
-
-
-@shared_task
-def certificates_generate_missing() -> int:
-    """Every 10 minutes (config/celery.py): PDFs whose task was lost (broker down at approval)."""
-    from .actions.certificates import certificates_generate_missing as missing
-
-    ids = missing()
-    for certificate_id in ids:
-        certificate_generate.delay_on_commit(certificate_id)
-    return len(ids)
 
 
 @shared_task

@@ -16,6 +16,7 @@ from accounts.actions import audit_record
 from accounts.models import AuditAction
 from accounts.selectors import office_ids_with_perm
 from core.errors import IllegalTransition
+from core.outbox import outbox_enqueue
 from feedback.actions import evaluation_invite, request_subject_ref
 
 from . import deadlines
@@ -187,6 +188,4 @@ def _record(req: DocumentRequest, transition: str, previous: str, actor, message
 def _notify_after_commit(request_id: int, transition: str) -> None:
     from . import tasks
 
-    transaction.on_commit(
-        lambda: tasks.request_notify.delay(request_id, transition), robust=True
-    )
+    outbox_enqueue(tasks.request_notify, request_id, transition)

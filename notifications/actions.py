@@ -3,13 +3,15 @@ backend, then marked sent or failed. A failure is recorded, never raised, so one
 outage does not stop the other; callers that want a retry look at the returned status."""
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Iterable
 
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.outbox import outbox_current_key, outbox_enqueue
 from core.retention import apply_in_batches
 
 from .backends import get_sms_backend
@@ -43,21 +45,53 @@ def message_send(
     kind: str,
     ref: str = "",
     attachments: Iterable[Attachment] = (),
+    dedupe_key: str = "",
 ) -> Message:
+    """Write the message and hand it to the backend. With a dedupe key (given, or derived from
+    the outbox row being run) a message already sent under that key is not sent again."""
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
+    fields = {
+        "channel": channel, "recipient": to, "recipient_masked": recipient_mask(channel, to),
+        "subject": subject[:200], "body": body, "kind": kind, "ref": ref,
+    }  # fmt: skip
+    dedupe_key = dedupe_key or _outbox_dedupe_key(channel=channel, to=to, kind=kind, ref=ref)
+    if dedupe_key:
+        return _send_once(dedupe_key, fields, attachments)
     message = _left_unfinished(channel=channel, to=to, kind=kind, ref=ref)
     if message is not None:  # a worker died while delivering it: this is the retry
         return message_deliver(message=message, attachments=attachments)
-    message = Message.objects.create(
-        channel=channel,
-        recipient=to,
-        recipient_masked=recipient_mask(channel, to),
-        subject=subject[:200],
-        body=body,
-        kind=kind,
-        ref=ref,
-    )
+    message = Message.objects.create(**fields)
+    return message_deliver(message=message, attachments=attachments)
+
+
+def message_enqueue(*, channel: str, to: str, subject: str = "", body: str, kind: str) -> None:
+    """message_send once the caller's transaction commits (an outbox row, core/outbox.py): a
+    rolled-back request leaves no code in anyone's inbox. The address and the text travel as
+    encrypted outbox arguments."""
+    from .tasks import message_send_later
+
+    outbox_enqueue(message_send_later, channel, kind, secret_args=[to, subject, body])
+
+
+def _outbox_dedupe_key(*, channel: str, to: str, kind: str, ref: str) -> str:
+    """While an outbox row runs: this message of that row (a digest: no address in the key)."""
+    row_key = outbox_current_key()
+    if row_key is None:
+        return ""
+    return hashlib.sha256("|".join((row_key, channel, kind, ref, to)).encode()).hexdigest()
+
+
+def _send_once(dedupe_key: str, fields: dict, attachments: Iterable[Attachment]) -> Message:
+    message = Message.objects.filter(dedupe_key=dedupe_key).first()
+    if message is None:
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(dedupe_key=dedupe_key, **fields)
+        except IntegrityError:  # written at this instant by another run, which sends it
+            return Message.objects.get(dedupe_key=dedupe_key)
+    elif message.status == MessageStatus.SENT:
+        return message  # the row ran before and sent it: once is enough
     return message_deliver(message=message, attachments=attachments)
 
 

@@ -32,6 +32,11 @@ class Message(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.CharField(_("last error"), max_length=200, blank=True)
+    # One message per side effect: derived from the outbox row that sends it (core/outbox.py), so
+    # a row run twice finds its message here instead of sending it again.
+    dedupe_key = models.CharField(
+        _("deduplication key"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 

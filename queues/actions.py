@@ -6,7 +6,6 @@ instead of waiting; on SQLite the whole write transaction is serialised (IMMEDIA
 
 import datetime as dt
 import secrets
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +19,7 @@ from appointments.constants import BookingStatus
 from appointments.models import Booking
 from core.errors import IllegalTransition
 from core.idnumbers import id_birth_date
+from core.outbox import outbox_enqueue
 from core.retention import apply_in_batches
 from services.models import Counter, Office, Service
 
@@ -421,9 +421,7 @@ def _after_call(office_id: int, service_id: int, now: dt.datetime) -> None:
     """Tell residents who are now close to the front (SMS once per ticket), after commit."""
     from . import tasks
 
-    transaction.on_commit(
-        lambda: tasks.queue_notify_near_front.delay(office_id, service_id), robust=True
-    )
+    outbox_enqueue(tasks.queue_notify_near_front, office_id, service_id)
 
 
 @transaction.atomic
@@ -486,7 +484,7 @@ def service_level_check(*, now: dt.datetime | None = None) -> int:
     """Alert an office's managers when a service's longest wait passes its target; each service
     level alerts at most once per SERVICE_LEVEL_ALERT_EVERY_MINUTES (a conditional update, so two
     workers never both send). Returns how many breaches were reported."""
-    from . import messages
+    from . import tasks
     from .selectors_console import service_level_breaches
 
     now = now or timezone.now()
@@ -504,10 +502,10 @@ def service_level_check(*, now: dt.datetime | None = None) -> int:
         if stamped[row.pk]:
             due.setdefault(breach.office_id, []).append(breach)
     for office_id, breaches in due.items():
-        transaction.on_commit(
-            partial(messages.service_level_alert_send, office_id=office_id, breaches=breaches),
-            robust=True,
-        )
+        outbox_enqueue(tasks.service_level_alert, office_id, [
+            {"service_id": b.service_id, "longest": b.longest, "target": b.target}
+            for b in breaches
+        ])  # fmt: skip
     return sum(len(breaches) for breaches in due.values())
 
 

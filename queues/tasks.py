@@ -12,6 +12,18 @@ def queue_notify_near_front(office_id: int, service_id: int) -> int:
 
 
 @shared_task
+def service_level_alert(office_id: int, breaches: list[dict]) -> int:
+    """E-mail to the office's managers (an outbox row written by service_level_check)."""
+    from types import SimpleNamespace
+
+    from .messages import service_level_alert_send
+
+    return service_level_alert_send(
+        office_id=office_id, breaches=[SimpleNamespace(**b) for b in breaches]
+    )
+
+
+@shared_task
 def bookings_mark_no_shows() -> int:
     from appointments.actions import booking_mark_no_shows
 

@@ -1,5 +1,7 @@
-"""Tasks leave for the broker only after their transaction commits (docs/deploy.md "Celery").
-The static check that every `.delay()` sits in `on_commit`: core/tests/test_celery.py."""
+"""Side effects are outbox rows written in their change's transaction (core/outbox.py): a
+rolled-back change leaves no row and hands nothing to the broker; a committed one leaves its row
+and hands it over after the commit. The static check that nothing else sends tasks:
+core/tests/test_celery.py."""
 
 import contextlib
 
@@ -8,6 +10,7 @@ from django.db import transaction
 
 from appointments import actions
 from appointments.tests.factories import SlotFactory
+from core.models import OutboxMessage
 from core.tasks import ReliableTask
 from core.tests.factories import id_number
 
@@ -43,8 +46,11 @@ def test_no_task_is_enqueued_from_a_rolled_back_transaction(enqueued):
     slot = SlotFactory()
     with contextlib.suppress(Rollback), transaction.atomic():
         book(slot, 1)
-        assert enqueued == []  # not while the transaction is open
+        assert OutboxMessage.objects.count() == 1  # written with the booking …
+        assert enqueued == []  # … handed over only after the commit
         raise Rollback
-    assert enqueued == []
-    book(slot, 2)  # committed: the confirmation goes out
-    assert enqueued == ["appointments.tasks.booking_notify"]
+    assert enqueued == [] and not OutboxMessage.objects.exists()
+    booking = book(slot, 2)  # committed: the confirmation's row, and it is handed over
+    [row] = OutboxMessage.objects.all()
+    assert (row.task, row.args) == ("appointments.tasks.booking_notify", [booking.pk, "confirmed"])
+    assert enqueued == ["core.tasks.outbox_deliver"]

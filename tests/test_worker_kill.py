@@ -58,8 +58,15 @@ def wait_for(condition, timeout: float, what: str):
 
 
 @pytest.fixture
-def worker(tmp_path):
-    """Starts a worker on a queue of its own; yields (gate dir, send(name, args))."""
+def worker_env() -> dict:
+    """More environment for the worker (a test module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def worker(tmp_path, worker_env):
+    """Starts a worker on a queue of its own; yields (gate dir, send(name, args)). Tasks the
+    worker sends itself (an outbox row's fast path) go to that queue too."""
     queue = f"killtest-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
@@ -71,6 +78,8 @@ def worker(tmp_path):
         "SMS_BACKEND": "tests.worker_hooks.GatedSMSBackend",
         "ONEWINDOW_TEST_GATE_DIR": str(tmp_path),
         "CONN_MAX_AGE": "0",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **worker_env,
     }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - open while the worker runs
     process = subprocess.Popen(

@@ -80,7 +80,7 @@ EXPECTED_LISTS = {
         "axes.accessfailurelog",
         "otp_totp.totpdevice",
         "otp_static.staticdevice",
-        "core.taskdelivery",
+        "core.taskdelivery", "core.outboxmessage",
     },
 }
 

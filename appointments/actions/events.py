@@ -1,6 +1,7 @@
-"""Side effects of booking changes, run only after the transaction commits."""
+"""Side effects of booking changes: outbox rows written in the change's transaction, carried
+out after it commits (core/outbox.py)."""
 
-from django.db import transaction
+from core.outbox import outbox_enqueue
 
 from ..models import Booking
 
@@ -9,11 +10,11 @@ def booking_event(booking: Booking, kind: str) -> None:
     """Tell the resident (SMS, e-mail with PDF and .ics) once the change is committed."""
     from .. import tasks
 
-    booking_id = booking.pk
-    transaction.on_commit(lambda: tasks.booking_notify.delay(booking_id, kind), robust=True)
+    # One message of each kind per booking, however often the change is replayed.
+    outbox_enqueue(tasks.booking_notify, booking.pk, kind, key=f"{booking.pk}:{kind}")
 
 
 def waiting_event(entry_id: int, kind: str) -> None:
     from .. import tasks
 
-    transaction.on_commit(lambda: tasks.waiting_notify.delay(entry_id, kind), robust=True)
+    outbox_enqueue(tasks.waiting_notify, entry_id, kind)

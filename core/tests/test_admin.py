@@ -50,3 +50,44 @@ def test_staff_without_the_permission_cannot_see_it(verified_client, deliveries)
     client = verified_client(member)
     assert client.get(LIST).status_code == 403
     assert "taskdelivery" not in client.get(reverse("admin:index")).content.decode()
+
+
+OUTBOX = reverse("admin:core_outboxmessage_changelist")
+
+
+@pytest.fixture
+def outbox_rows():
+    from django.utils import timezone
+
+    from core.models import OutboxMessage
+
+    now = timezone.now()
+    failed = OutboxMessage.objects.create(
+        task="feedback.tasks.staff_notify", key="k1", args=["case_late", 7], status="failed",
+        attempts=8, available_at=now, last_error="OSError: smtp down", secret_args="ow1:x:y",
+    )
+    pending = OutboxMessage.objects.create(
+        task="appointments.tasks.booking_notify", key="k2", args=[3, "confirmed"],
+        available_at=now,
+    )
+    return failed, pending
+
+
+def test_the_operator_sees_the_outbox_read_only(admin_client, outbox_rows):
+    failed, pending = outbox_rows
+    page = admin_client.get(OUTBOX, {"status__exact": "failed"}).content.decode()
+    detail = reverse("admin:core_outboxmessage_change", args=[failed.pk])
+    assert detail in page and "OSError: smtp down" in page
+    assert reverse("admin:core_outboxmessage_change", args=[pending.pk]) not in page
+    shown = admin_client.get(detail).content.decode()
+    assert "case_late" in shown and "ow1:x:y" not in shown  # encrypted arguments never shown
+    assert admin_client.post(detail, {"status": "pending"}).status_code == 403
+    delete = reverse("admin:core_outboxmessage_delete", args=[failed.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_staff_without_the_permission_cannot_see_the_outbox(verified_client, outbox_rows):
+    member = get_user_model().objects.create_user(
+        username="staff-no-role-2", password="x-long-password-1", is_staff=True
+    )
+    assert verified_client(member).get(OUTBOX).status_code == 403

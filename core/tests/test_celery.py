@@ -1,4 +1,4 @@
-"""Celery reliability: tasks leave only after their transaction commits, and a task that keeps
+"""Celery reliability: tasks leave only through the outbox (core/outbox.py), and a task that keeps
 killing its worker stops after CELERY_TASK_MAX_DELIVERIES deliveries (core/tasks.py). The same,
 with a real worker process, in tests/test_worker_kill.py; a task sent from a rolled-back
 transaction in tests/test_on_commit.py."""
@@ -43,38 +43,33 @@ def test_tasks_that_talk_to_the_outside_retry_a_bounded_number_of_times_with_bac
     assert timeout > settings.CELERY_TASK_TIME_LIMIT + 600
 
 
-def _enqueue_calls_outside_on_commit(path: Path) -> list[str]:
+SENDERS = ("delay", "apply_async", "delay_on_commit", "apply_async_on_commit", "send_task")
+
+
+def _enqueue_calls(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    found = []
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Attribute) and node.attr in ("delay", "apply_async")):
-            continue
-        ancestor, inside = parents.get(node), False
-        while ancestor is not None and not inside:
-            func = getattr(ancestor, "func", None) if isinstance(ancestor, ast.Call) else None
-            inside = getattr(func, "attr", getattr(func, "id", "")) == "on_commit"
-            ancestor = parents.get(ancestor)
-        if not inside:
-            found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    return found
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in SENDERS
+    ]
 
 
-def test_every_delay_in_the_code_base_waits_for_the_commit():
-    """`.delay()`/`.apply_async()` only inside `transaction.on_commit(...)` (or use Celery's
-    `delay_on_commit`): a task sent before the commit may run before the row exists, or for a
-    change that is then rolled back."""
+def test_every_task_is_sent_through_the_outbox():
+    """No `.delay()`/`.apply_async()` (nor on_commit around them) outside core/outbox.py: a
+    side effect is an outbox row written in its change's transaction (`outbox_enqueue`), or a
+    broker down at commit time loses it for good."""
     sources = [
         p for p in ROOT.rglob("*.py")
         if not SKIP_DIRS & set(p.relative_to(ROOT).parts) and "tests" not in p.parts
         and p.parts[len(ROOT.parts)] not in ("bench", "e2e", "deploy")
     ]  # fmt: skip
     assert len(sources) > 50
-    offenders = [hit for path in sources for hit in _enqueue_calls_outside_on_commit(path)]
-    assert offenders == []
+    offenders = [hit for path in sources for hit in _enqueue_calls(path)]
+    assert {hit.partition(":")[0] for hit in offenders} == {"core/outbox.py"}, offenders
 
 
-def test_the_checker_finds_a_delay_outside_on_commit(tmp_path, monkeypatch):
+def test_the_checker_finds_a_delay(tmp_path, monkeypatch):
     bad = tmp_path / "bad.py"
     bad.write_text(
         "from django.db import transaction\n"
@@ -83,7 +78,7 @@ def test_the_checker_finds_a_delay_outside_on_commit(tmp_path, monkeypatch):
         "    transaction.on_commit(lambda: t.delay(2))\n"
     )
     monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
-    assert _enqueue_calls_outside_on_commit(bad) == ["bad.py:3"]
+    assert _enqueue_calls(bad) == ["bad.py:3", "bad.py:4"]
 
 
 @pytest.mark.django_db

@@ -52,6 +52,7 @@ from accounts.models import AuditAction
 from core import signing
 from core.codes import random_code
 from core.crypto import decrypt_text, encrypt_text
+from core.outbox import outbox_enqueue
 from core.uploads import private_storage
 from notifications.actions import DeliveryFailed, message_send
 from notifications.models import Channel, Message, MessageStatus
@@ -176,11 +177,8 @@ def certificate_prepare(*, request: DocumentRequest) -> Certificate:
 def _generate_after_commit(certificate_id: int) -> None:
     from .. import tasks
 
-    # robust: a broker outage must not undo the approval; certificates_generate_missing (beat)
-    # picks up any certificate whose PDF is still missing.
-    transaction.on_commit(
-        lambda: tasks.certificate_generate.delay(certificate_id), robust=True
-    )
+    # An outbox row in the approval's transaction: a broker outage delays the PDF, never loses it.
+    outbox_enqueue(tasks.certificate_generate, certificate_id, key=str(certificate_id))
 
 
 # --- issuing: the PDF, exactly once --------------------------------------------------------------
@@ -236,22 +234,14 @@ def _issue(certificate: Certificate, *, name: str, pdf: bytes) -> bool:
     return True
 
 
-def certificates_generate_missing(*, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> list:
-    """Certificates whose PDF task never ran or kept failing: the ids to run it again for."""
-    cutoff = timezone.now() - older_than
-    return list(
-        Certificate.objects.filter(pdf="", created_at__lt=cutoff, status=CertificateStatus.VALID)
-        .values_list("pk", flat=True)
-    )
-
-
 # --- telling the holder ----------------------------------------------------------------------
 
 
 def _notify_after_commit(certificate_id: int) -> None:
     from .. import tasks
 
-    transaction.on_commit(lambda: tasks.certificate_notify.delay(certificate_id), robust=True)
+    # Keyed by certificate: issued twice or re-run, the holder is told once.
+    outbox_enqueue(tasks.certificate_notify, certificate_id, key=str(certificate_id))
 
 
 def _notify_unless_done(certificate: Certificate) -> None:

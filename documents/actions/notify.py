@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from core.outbox import outbox_enqueue
 from notifications.actions import DeliveryFailed, message_send
 from notifications.models import Channel, Message, MessageStatus
 
@@ -120,6 +121,8 @@ def requests_escalate(*, now: dt.datetime | None = None) -> int:
     """E-mail each office's managers one digest of its requests near or past their limit, and
     mark them escalated. The conditional update decides who sends: overlapping runs never
     escalate a request twice."""
+    from .. import tasks
+
     now = now or timezone.now()
     today = timezone.localdate(now)
     by_office: dict[int, list[DocumentRequest]] = {}
@@ -130,15 +133,8 @@ def requests_escalate(*, now: dt.datetime | None = None) -> int:
         if marked:
             by_office.setdefault(req.office_id, []).append(req)
     for office_id, reqs in by_office.items():
-        ids = [r.pk for r in reqs]
-        transaction.on_commit(lambda o=office_id, i=ids: _digest_later(o, i), robust=True)
+        outbox_enqueue(tasks.requests_escalation_digest, office_id, [r.pk for r in reqs])
     return sum(len(r) for r in by_office.values())
-
-
-def _digest_later(office_id: int, request_ids: list[int]) -> None:
-    from .. import tasks
-
-    tasks.requests_escalation_digest.delay_on_commit(office_id, request_ids)
 
 
 def escalation_digest_send(*, office_id: int, request_ids: list[int], today: dt.date) -> int:

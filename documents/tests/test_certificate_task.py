@@ -7,7 +7,10 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from core.models import OutboxMessage
+from core.outbox import outbox_relay
 from core.uploads import private_storage
 from documents import certificate_pdf as pdf_module
 from documents import tasks
@@ -115,17 +118,20 @@ def test_a_failed_delivery_is_retried_without_sending_twice(
 
 
 @pytest.mark.django_db
-def test_certificates_whose_task_was_lost_are_made_later(
+def test_a_certificate_whose_task_was_lost_is_made_by_the_outbox_relay(
     django_capture_on_commit_callbacks
 ):
-    certificate, _code = prepared(django_capture_on_commit_callbacks)
-    assert actions.certificates_generate_missing() == []  # too recent: its task may be running
-    assert actions.certificates_generate_missing(older_than=dt.timedelta(0)) == [certificate.pk]
+    """The approval committed but its task never reached a worker (broker down): the outbox
+    row waits, and the relay hands it out, with no repair job of the certificates' own."""
+    certificate, _code = prepared(django_capture_on_commit_callbacks)  # nothing handed over
+    [row] = OutboxMessage.objects.filter(task="documents.tasks.certificate_generate")
+    assert (row.status, row.args) == ("pending", [certificate.pk])
+    assert outbox_relay() == 0  # not due yet: the fast path may still be on its way
+    later = timezone.now() + dt.timedelta(minutes=1)
     with django_capture_on_commit_callbacks(execute=True):
-        for certificate_id in actions.certificates_generate_missing(older_than=dt.timedelta(0)):
-            tasks.certificate_generate.delay(certificate_id)
-    assert actions.certificates_generate_missing(older_than=dt.timedelta(0)) == []
+        assert outbox_relay(now=later) == 1
     assert _outcome(certificate) == ONCE
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"done"}
 
 
 @on_postgres

@@ -2,24 +2,24 @@
 
 import datetime as dt
 
-from django.db import transaction
 from django.db.models import QuerySet
+
+from core.outbox import outbox_enqueue
 
 
 def tell_resident(kind: str, object_id: int, secret: str = "") -> None:
-    """SMS and e-mail to the resident once the transaction commits (a Celery task)."""
+    """SMS and e-mail to the resident once the transaction commits (an outbox row; the secret,
+    a mailbox code, rests encrypted until it is sent)."""
     from .. import tasks
 
-    transaction.on_commit(
-        lambda: tasks.resident_notify.delay(kind, object_id, secret), robust=True
-    )
+    outbox_enqueue(tasks.resident_notify, kind, object_id, secret_args=[secret] if secret else ())
 
 
 def tell_staff(kind: str, object_id: int) -> None:
     """E-mail to the office's managers (and bureau managers for escalations), after commit."""
     from .. import tasks
 
-    transaction.on_commit(lambda: tasks.staff_notify.delay(kind, object_id), robust=True)
+    outbox_enqueue(tasks.staff_notify, kind, object_id)
 
 
 def escalate_once(queryset: QuerySet, *, kind: str, now: dt.datetime) -> int:

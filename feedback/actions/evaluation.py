@@ -10,6 +10,7 @@ from accounts.actions import audit_record
 from accounts.models import AuditAction
 from appointments.selectors import working_days_after
 from core.crypto import encrypt_text
+from core.outbox import outbox_enqueue
 from queues.constants import TicketStatus
 from queues.models import Ticket
 from services.models import Counter, Office, Service
@@ -91,9 +92,9 @@ def evaluation_invite(
 def _send_invitation(invitation_id: int, token: str) -> None:
     from .. import tasks
 
-    # The token exists only here and in the message: the database keeps its hash.
-    transaction.on_commit(
-        lambda: tasks.invitation_send.delay(invitation_id, token), robust=True
+    # The database keeps the token's hash; the outbox holds it encrypted until it is sent.
+    outbox_enqueue(
+        tasks.invitation_send, invitation_id, key=str(invitation_id), secret_args=[token]
     )
 
 
