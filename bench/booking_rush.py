@@ -7,12 +7,15 @@ What it does, end to end:
 3. starts gunicorn (gthread workers) on a free port of 127.0.0.1, production settings (DEBUG=0),
    Celery tasks queued to Redis when it runs (no worker: notifications are not the web tier's
    work), otherwise kept in memory;
-4. measures requests per second on the trivial /healthz view with the same client;
+4. measures requests per second and server CPU on the trivial /healthz view and on the floor
+   booking (bench/_floor_urls.py: one conditional UPDATE and one INSERT, served by the same
+   gunicorn from floor tables in the same database) with the same client;
 5. the rush: `--clients` concurrent clients (threads over `--procs` processes, each with a
    keep-alive connection), each booking for new residents with unique valid ID numbers at a
    random slot of that day, until `--residents` attempts were made;
 6. prints bookings committed per second, p50/p95/p99 latency, answers by status, the ratio to
-   /healthz, and the SQL check that no slot holds more bookings than its capacity;
+   /healthz, the server CPU per request of /healthz, the floor and the booking with the ratio
+   booking ÷ floor (issue 13: at most 2), and the SQL check that no slot holds more bookings than its capacity;
 7. stops the server and drops the database (unless --keep-db).
 
 Every request goes to 127.0.0.1.
@@ -327,7 +330,12 @@ def run(args) -> int:
     pg = args.pg.rstrip("/")
     name = f"onewindow_bench_{os.getpid()}"
     dsn = f"{pg}/{name}"
-    env = server_env(dsn)
+    # The production settings plus the floor view's URL (bench/_floor_settings.py).
+    env = server_env(
+        dsn,
+        DJANGO_SETTINGS_MODULE="_floor_settings",
+        PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
+    )
     if port_open(6379):
         env["CELERY_BROKER_URL"] = f"redis://{HOST}:6379/{REDIS_DB}"
         broker = f"Redis db {REDIS_DB} (queued, no worker)"
@@ -358,6 +366,7 @@ def run(args) -> int:
                 text=True,
             ).stdout.splitlines()[-1]
         )
+        floor_reset = _floor_tables(dsn, args.seed)
         server, port, log = start_gunicorn(env, args.workers, args.threads, args.server_log)
         report(args, setup, broker, port)
 
@@ -390,6 +399,8 @@ def run(args) -> int:
             server, port, [""] * args.healthz_requests, headers, "healthz", args.clients, args.procs
         )
         show("GET /healthz", health)
+        floor = _measure_floor(server, port, args, floor_reset)
+        show("POST /bench/floor/ (the floor booking)", floor)
 
         rng = random.Random(args.seed)
         jobs = []
@@ -421,6 +432,13 @@ def run(args) -> int:
             f"ratio of server CPU cost:  {cpu_ratio:.3f}  (healthz CPU / booking CPU per request)"
         )
         print(f"p99 booking latency:       {rush['p99'] * 1000:.0f} ms  (target < 250 ms)")
+        print(
+            f"server CPU per request:    /healthz {health['cpu_ms']:.2f} ms, floor "
+            f"{floor['cpu_ms']:.2f} ms, booking {rush['cpu_ms']:.2f} ms"
+        )
+        print(
+            f"ratio booking / floor CPU: {rush['cpu_ms'] / floor['cpu_ms']:.2f}  (target <= 2)"
+        )
         print(f"server errors (5xx):       {server_errors}")
         print(f"connection errors:         {rush['statuses'].get(0, 0)}")
 
@@ -458,6 +476,32 @@ def run(args) -> int:
         else:
             say(f"kept database {name}")
         say(f"server log: {args.server_log}")
+
+
+def _floor_tables(dsn: str, seed: int):
+    """The floor view's two tables (bench/booking_floor.py) beside the project's; returns the
+    function that fills them anew."""
+    import psycopg
+    from booking_floor import SCHEMA, reset
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for statement in SCHEMA:
+            conn.execute(statement)
+    return lambda: reset(dsn, seed)
+
+
+def _measure_floor(server, port: int, args, floor_reset) -> dict:
+    """The floor booking with the rush's own client, as many attempts as the rush."""
+    from booking_floor import FLOOR, SLOTS
+
+    posting = {"Accept-Language": "en", "Content-Type": "application/json"}
+    floor_reset()
+    warm = [json.dumps({"slot": n % SLOTS + 1}) for n in range(400)]
+    hammer(port, warm, posting, "floor", args.clients, args.procs, path=FLOOR)
+    floor_reset()
+    rng = random.Random(args.seed)
+    jobs = [json.dumps({"slot": rng.randint(1, SLOTS), "name": "张三"}) for _ in range(args.residents)]
+    return measure(server, port, jobs, posting, "floor", args.clients, args.procs, path=FLOOR)
 
 
 def purge_redis_queue() -> None:

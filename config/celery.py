@@ -12,14 +12,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("onewindow", task_cls="core.tasks:ReliableTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# celery-redbeat (the beat lock, config/settings.py) looks its settings up by their bare names.
-app.conf.update(
-    {
-        name.removeprefix("CELERY_").lower(): value
-        for name, value in app.conf.items()
-        if name.startswith("CELERY_REDBEAT_")
-    }
-)
+
+
+@app.on_after_configure.connect
+def _redbeat_settings(sender, **kwargs) -> None:
+    """celery-redbeat (the beat lock, config/settings.py) looks its settings up by their bare
+    names. Copied once the configuration is read, not at import: reading Django's settings here
+    would import them while a settings module that imports config.settings is half loaded."""
+    sender.conf.update(
+        {
+            name.removeprefix("CELERY_").lower(): value
+            for name, value in sender.conf.items()
+            if name.startswith("CELERY_REDBEAT_")
+        }
+    )
 
 
 @worker_init.connect
