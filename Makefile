@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= config.settings
 SYS_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext python3-venv
 TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
+# `make run HOST=… PORT=…`: links in SMS, e-mail, PDFs and QR codes follow them (SITE_URL).
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -19,7 +20,7 @@ run: sysdeps $(VENV)/.installed compilemessages
 	@echo "  Admin: http://$(HOST):$(PORT)/zh-hans/admin/  user: admin  password: onewindow-admin"
 	@echo "  Staff: http://$(HOST):$(PORT)/zh-hans/staff/  demo staff and their TOTP secrets: see the table above"
 	@echo ""
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The production stack here: gunicorn + Celery worker + Celery beat (honcho, Procfile) against
 # PostgreSQL and Redis, DEBUG=0 (deploy/prod.sh; docs/deploy.md for many machines).

@@ -8,13 +8,11 @@ import math
 import secrets
 
 from auditlog.context import disable_auditlog
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -22,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.crypto import pii_hmac
 from core.idnumbers import mask_id_number, validate_id_number
+from core.links import site_reverse
 from notifications.actions import message_send
 
 from .audit import (  # noqa: F401  (the audit writer, for every app)
@@ -179,8 +178,7 @@ def _resident_message(*, destination: str, kind: str, language: str, **params: s
 
 
 def _signin_url(language: str) -> str:
-    with translation.override(language):
-        return settings.SITE_URL + reverse("account:signin")
+    return site_reverse("account:signin", language=language)
 
 
 def verification_code_use(

@@ -1,5 +1,7 @@
 """Deployment checks of our own, run by `manage.py check --deploy`."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
@@ -48,3 +50,22 @@ def signing_keys(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register(Tags.security)
+def site_url(app_configs, **kwargs):
+    """Links in SMS, e-mail, PDFs and QR codes are built on SITE_URL (core/links.py): production
+    has no address to guess it from, and a wrong one sends residents elsewhere."""
+    if settings.DEBUG:
+        return []
+    parts = urlsplit(settings.SITE_URL)
+    if parts.scheme in ("http", "https") and parts.netloc and parts.path in ("", "/"):
+        return []
+    return [
+        Error(
+            f"SITE_URL is {'not set' if not settings.SITE_URL else repr(settings.SITE_URL)}: "
+            "links in SMS, e-mail, PDFs, calendar files and QR codes need the public address.",
+            hint="Set SITE_URL to the address residents use, e.g. https://onewindow.example.gov.cn",
+            id="onewindow.E017",
+        )
+    ]

@@ -1,10 +1,10 @@
 """The queue ticket as an 80 mm thermal-receipt PDF, bilingual (Chinese first, then English)."""
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from core.links import site_link
 from core.pdf import render_to_pdf
 from core.qr import qr_data_uri
 
@@ -17,7 +17,7 @@ LANGUAGES = ("zh-hans", "en")
 
 def ticket_follow_url(ticket: Ticket) -> str:
     """The public page a phone opens from the ticket's QR code."""
-    return settings.SITE_URL + reverse("queues:ticket_follow", args=[ticket.follow_token])
+    return site_link(reverse("queues:ticket_follow", args=[ticket.follow_token]))
 
 
 def _labels() -> dict[str, str]:

@@ -33,6 +33,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "onewindow.example.org",
+    "SITE_URL": "https://onewindow.example.org",
     "DATABASE_URL": "sqlite:////tmp/onewindow-deploy-check.sqlite3",
     "FIELD_ENCRYPTION_KEYS": base64.b64encode(os.urandom(32)).decode(),
     "PII_HMAC_KEY": base64.b64encode(os.urandom(32)).decode(),
