@@ -142,7 +142,7 @@ def booking_pdf(booking: Booking) -> bytes:
             "t": texts,
             "lang": "zh-Hans" if booking.language.lower().startswith("zh") else booking.language,
             "code_spaced": f"{booking.code[:4]} {booking.code[4:]}",
-            "qr": qr_data_uri(booking.code, scale=5, border=1),
+            "qr": qr_data_uri(booking.code, scale=5),
             "times": f"{start:%H:%M}–{end:%H:%M}",
             "is_active": booking.status == BookingStatus.BOOKED,
             "is_cancelled": booking.status == BookingStatus.CANCELLED,

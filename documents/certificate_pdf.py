@@ -67,7 +67,7 @@ def certificate_pdf(certificate: Certificate, *, code: str) -> bytes:
         "office_name": (certificate.office.name_zh, certificate.office.name_en),
         "code_grouped": code_format(code),
         "qr": qr_data_uri(
-            certificate_verify_url(certificate, code=code, language=MAIN), scale=4, border=1
+            certificate_verify_url(certificate, code=code, language=MAIN), scale=4
         ),
         "verify_url": site_reverse("verify:form", language=MAIN),
     }

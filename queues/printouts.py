@@ -50,6 +50,6 @@ def ticket_pdf(ticket: Ticket) -> bytes:
         "t": _both(),
         "ahead": ahead,
         "arrived": timezone.localtime(ticket.arrived_at).strftime("%Y-%m-%d %H:%M"),
-        "qr": qr_data_uri(ticket_follow_url(ticket), scale=3, border=1),
+        "qr": qr_data_uri(ticket_follow_url(ticket), scale=3),
     }
     return render_to_pdf("queues/ticket_pdf.html", context, language="zh-hans")
