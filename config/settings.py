@@ -34,6 +34,8 @@ SECRET_KEY = env(
 )
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
+# A form posted after its cookie expired gets a page saying to reload it (core/views_errors.py).
+CSRF_FAILURE_VIEW = "core.views_errors.csrf_failure"
 
 INSTALLED_APPS = [
     # The admin's default site requires the second factor (accounts/admin_site.py).
