@@ -257,17 +257,24 @@ def resident_signup_confirm(
     code: str,
     password_hash: str,
     language: str = "zh-hans",
+    privacy_notice_version: str = "",
     now: dt.datetime | None = None,
 ):
     """Check the code, then create the active account with the password chosen when the code
-    was asked for (`password_hash`, from `make_password`); returns the user to sign in."""
+    was asked for (`password_hash`, from `make_password`) and the privacy notice agreed to then;
+    returns the user to sign in."""
     identify_hasher(password_hash)  # a hash, never a raw password
     verification_code_use(purpose=CodePurpose.SIGNUP, destination=destination, code=code, now=now)
-    return _resident_create(destination=destination, password_hash=password_hash, language=language)
+    return _resident_create(
+        destination=destination, password_hash=password_hash, language=language,
+        privacy_notice_version=privacy_notice_version,
+    )  # fmt: skip
 
 
 @transaction.atomic
-def _resident_create(*, destination: str, password_hash: str, language: str):
+def _resident_create(
+    *, destination: str, password_hash: str, language: str, privacy_notice_version: str
+):
     email = contact_channel(destination) == "email"
     user = get_user_model()(
         username=destination,
@@ -279,6 +286,7 @@ def _resident_create(*, destination: str, password_hash: str, language: str):
         verified_email=destination if email else "",
         verified_phone="" if email else destination,
         language=language,
+        privacy_notice_version=privacy_notice_version,
     )
     try:
         with transaction.atomic():
