@@ -273,7 +273,7 @@ def resident_signup_confirm(
 
 @transaction.atomic
 def _resident_create(
-    *, destination: str, password_hash: str, language: str, privacy_notice_version: str
+    *, destination: str, password_hash: str, language: str, privacy_notice_version: str = ""
 ):
     email = contact_channel(destination) == "email"
     user = get_user_model()(
