@@ -19,8 +19,10 @@ run: sysdeps $(VENV)/.installed compilemessages
 	@echo "  OneWindow is running at http://$(HOST):$(PORT)/"
 	@echo "  Admin: http://$(HOST):$(PORT)/zh-hans/admin/  user: admin  password: onewindow-admin"
 	@echo "  Staff: http://$(HOST):$(PORT)/zh-hans/staff/  demo staff and their TOTP secrets: see the table above"
+	@echo "  SMS and e-mail are printed below ([SMS to 139****5678] …) and listed in the admin: Notifications > Outbox."
+	@echo "  The periodic jobs of config/celery.py (waiting-list offers, reminders, no-shows, ratings) run in this process."
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py devserver $(HOST):$(PORT)
 
 # The production stack here: gunicorn + Celery worker + Celery beat (honcho, Procfile) against
 # PostgreSQL and Redis, DEBUG=0 (deploy/prod.sh; docs/deploy.md for many machines).

@@ -48,7 +48,7 @@ def test_make_run_passes_its_host_and_port_to_the_server():
         ["make", "-n", "run", "HOST=127.0.0.3", "PORT=8123"],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    [serve] = [line for line in dry.stdout.splitlines() if "runserver" in line]
+    [serve] = [line for line in dry.stdout.splitlines() if "devserver" in line]
     assert "HOST=127.0.0.3" in serve and "PORT=8123" in serve
 
 
