@@ -22,6 +22,9 @@ from core.tests.factories import id_number
 from documents.tests.factories import DocumentTypeFactory, office_for, resident
 from feedback.tests.factories import invite, office_setup
 from notifications.models import Message
+from queues.tests.factories import kiosk_for, service_with_letter
+from queues.tests.queue_setup import office_with
+from queues.views_kiosk import KIOSK_COOKIE
 from services.tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +81,18 @@ def test_every_form_that_asks_for_personal_data_links_the_notice(client, slot):
         page = client.get(url)
         assert page.status_code == 200, url
         assert NOTICE in page.content.decode(), url
+
+
+def test_the_kiosk_s_walk_in_form_shows_the_notice_s_address(client):
+    service = service_with_letter("A")
+    office, _counters = office_with(service)
+    _kiosk, token = kiosk_for(office)
+    client.cookies[KIOSK_COOKIE] = token
+
+    page = client.get(reverse("queues:kiosk_walk_in", args=[service.code]))
+
+    assert page.status_code == 200
+    assert "隐私声明：http://127.0.0.1:8000/zh-hans/privacy/" in page.content.decode()
 
 
 def test_the_booking_records_the_notice_version_the_form_showed(client, slot):

@@ -32,3 +32,13 @@ def query_with(context: template.Context, **changes: object) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def site_url(viewname: str) -> str:
+    """A page's public address (SITE_URL), for text read off a screen rather than clicked."""
+    from django.urls import reverse
+
+    from core.links import site_link
+
+    return site_link(reverse(viewname))
