@@ -1,10 +1,10 @@
 """The periodic jobs of the dev server (`make run`): Celery beat's own scheduler over the static
 schedule of config/celery.py, in a thread of the serving process, with nothing to install or
 start besides. The embedded defaults run every task eagerly, so each due job runs in that
-thread, as a worker would run it in production (Procfile: one `celery beat`, workers).
+thread, as a worker runs it in production (one Celery beat and the workers, docs/deploy.md).
 
 In memory only: a restart starts the intervals afresh and skips a crontab time it slept
-through, which is what a laptop wants; production's beat keeps its schedule in a file."""
+through, which is what a laptop wants; production's beat keeps its schedule."""
 
 import logging
 import threading

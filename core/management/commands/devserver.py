@@ -1,7 +1,7 @@
 """`python manage.py devserver [addrport]`: the dev server of `make run` — runserver, plus the
 periodic jobs of config/celery.py run in the same process (core/dev_beat.py), so that waiting-
 list offers, reminders, no-shows, rating invitations and escalations happen in the demo as in
-production. Development only: production runs gunicorn, workers and one beat (Procfile)."""
+production. Development only: production runs gunicorn, workers and one beat (docs/deploy.md)."""
 
 from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
@@ -21,7 +21,7 @@ class Command(RunserverCommand):
         if not settings.DEBUG:
             raise CommandError(
                 "devserver is for development (DEBUG=1). Production runs celery beat and "
-                "workers: see the Procfile and docs/deploy.md."
+                "workers: see docs/deploy.md."
             )
         self.with_beat = not options["no_beat"]
         super().handle(*args, **options)
