@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= config.settings
 SYS_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext python3-venv
 TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
+# `make run HOST=… PORT=…`: links in SMS, e-mail, PDFs and QR codes follow them (SITE_URL).
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -18,8 +19,10 @@ run: sysdeps $(VENV)/.installed compilemessages
 	@echo "  OneWindow is running at http://$(HOST):$(PORT)/"
 	@echo "  Admin: http://$(HOST):$(PORT)/zh-hans/admin/  user: admin  password: onewindow-admin"
 	@echo "  Staff: http://$(HOST):$(PORT)/zh-hans/staff/  demo staff and their TOTP secrets: see the table above"
+	@echo "  SMS and e-mail are printed below ([SMS to 139****5678] …) and listed in the admin: Notifications > Outbox."
+	@echo "  The periodic jobs of config/celery.py (waiting-list offers, reminders, no-shows, ratings) run in this process."
 	@echo ""
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py devserver $(HOST):$(PORT)
 
 # The production stack here: gunicorn + Celery worker(s) + Celery beat under supervisor against
 # PostgreSQL and Redis, DEBUG=0 (deploy/prod.sh; docs/deploy.md for many machines).

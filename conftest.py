@@ -23,6 +23,8 @@ def _test_settings(settings, tmp_path_factory, tmp_path):
     settings.AUDIT_HEAD_EXPORT_DIR = tmp_path / "audit-heads"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+    # Links in messages and printouts, whatever HOST and PORT the shell running the tests has.
+    settings.SITE_URL = "http://127.0.0.1:8000"
 
 
 @pytest.fixture

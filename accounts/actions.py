@@ -7,13 +7,11 @@ import hmac
 import math
 import secrets
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -21,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.crypto import pii_hmac
 from core.idnumbers import mask_id_number, validate_id_number
+from core.links import site_reverse
 from notifications.actions import message_enqueue
 
 from .audit import (  # noqa: F401  (the audit writer, for every app)
@@ -173,8 +172,7 @@ def _resident_message(*, destination: str, kind: str, language: str, **params: s
 
 
 def _signin_url(language: str) -> str:
-    with translation.override(language):
-        return settings.SITE_URL + reverse("account:signin")
+    return site_reverse("account:signin", language=language)
 
 
 def verification_code_use(
@@ -253,17 +251,24 @@ def resident_signup_confirm(
     code: str,
     password_hash: str,
     language: str = "zh-hans",
+    privacy_notice_version: str = "",
     now: dt.datetime | None = None,
 ):
     """Check the code, then create the active account with the password chosen when the code
-    was asked for (`password_hash`, from `make_password`); returns the user to sign in."""
+    was asked for (`password_hash`, from `make_password`) and the privacy notice agreed to then;
+    returns the user to sign in."""
     identify_hasher(password_hash)  # a hash, never a raw password
     verification_code_use(purpose=CodePurpose.SIGNUP, destination=destination, code=code, now=now)
-    return _resident_create(destination=destination, password_hash=password_hash, language=language)
+    return _resident_create(
+        destination=destination, password_hash=password_hash, language=language,
+        privacy_notice_version=privacy_notice_version,
+    )  # fmt: skip
 
 
 @transaction.atomic
-def _resident_create(*, destination: str, password_hash: str, language: str):
+def _resident_create(
+    *, destination: str, password_hash: str, language: str, privacy_notice_version: str = ""
+):
     email = contact_channel(destination) == "email"
     user = get_user_model()(
         username=destination,
@@ -275,6 +280,7 @@ def _resident_create(*, destination: str, password_hash: str, language: str):
         verified_email=destination if email else "",
         verified_phone="" if email else destination,
         language=language,
+        privacy_notice_version=privacy_notice_version,
     )
     try:
         with transaction.atomic():

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from core.privacy import NoticeVersionField, check_notice_version
+
 from .models import User
 
 _PHONE = re.compile(r"1[0-9]{10}")
@@ -106,16 +108,19 @@ class SignupForm(NewPasswordMixin, Form):
             "delete it."
         ),
         error_messages={"required": _("Please agree so that we can keep your account.")},
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "privacy-note"}),
     )
+    notice_version = NoticeVersionField()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._new_password_fields()
-        self.order_fields(["contact", "password1", "password2", "consent"])
+        self.order_fields(["contact", "password1", "password2", "consent", "notice_version"])
 
     def clean(self) -> dict:
         cleaned = super().clean()
         self._check_passwords(cleaned, cleaned.get("contact"))
+        check_notice_version(self)
         return cleaned
 
 

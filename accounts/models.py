@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from core.privacy import notice_version_model_field
 
 
 class User(AbstractUser):
@@ -127,6 +128,7 @@ class ResidentProfile(models.Model):
     id_number_hmac = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     id_masked = models.CharField(_("ID number"), max_length=18, blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    privacy_notice_version = notice_version_model_field()
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

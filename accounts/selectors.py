@@ -120,6 +120,7 @@ def resident_data(user: User) -> dict:
             "id_number_masked": profile.id_masked,
             "language": profile.language,
             "created_at": profile.created_at.isoformat(),
+            "privacy_notice_agreed": profile.privacy_notice_version,
             "last_sign_in": user.last_login.isoformat() if user.last_login else None,
         },
     }

@@ -117,6 +117,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 "purpose": CodePurpose.SIGNUP,
                 "destination": destination,
                 "password_hash": make_password(form.cleaned_data["password1"]),
+                "notice_version": form.cleaned_data["notice_version"],
             }
             return redirect("account:signup_verify")
     status = 429 if error else 200
@@ -138,6 +139,7 @@ def signup_verify(request: HttpRequest) -> HttpResponse:
                 code=form.cleaned_data["code"],
                 password_hash=pending["password_hash"],
                 language=request.LANGUAGE_CODE,
+                privacy_notice_version=pending.get("notice_version", ""),
             )
         except DomainError as refusal:
             error = str(refusal)

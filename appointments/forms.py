@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.idnumbers import validate_id_number
+from core.privacy import NoticeVersionField, check_notice_version
 from services.models import District
 
 mobile_validator = RegexValidator(
@@ -81,7 +82,9 @@ class PersonForm(Form):
             "and kept as the law requires."
         ),
         error_messages={"required": _("Please agree so that we can keep your appointment.")},
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "privacy-note"}),
     )
+    notice_version = NoticeVersionField()
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
@@ -95,6 +98,11 @@ class PersonForm(Form):
     def clean_phone(self) -> str:
         return self.cleaned_data["phone"].strip()
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        check_notice_version(self)
+        return cleaned
+
 
 class BookingDetailsForm(PersonForm):
     # A fresh token per rendered form: a double submit replays the first answer.
@@ -102,7 +110,9 @@ class BookingDetailsForm(PersonForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.order_fields(["name", "id_number", "phone", "email", "consent", "token"])
+        self.order_fields(
+            ["name", "id_number", "phone", "email", "consent", "notice_version", "token"]
+        )
 
 
 class WaitingJoinForm(PersonForm):

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.links import site_reverse
 from core.outbox import outbox_enqueue
 from notifications.actions import DeliveryFailed, message_send
 from notifications.models import Channel, Message, MessageStatus
@@ -83,7 +84,9 @@ def _booking_context(booking: Booking) -> dict:
         "checkin": booking_checkin_from(start),
         "materials": [m.name for m in booking.service.materials.all()],
         "manage_url": booking_manage_url(booking),
-        "rebook_url": f"{settings.SITE_URL}/{lang}/book/{booking.service.code}/",
+        "rebook_url": site_reverse(
+            "appointments:book_office", args=[booking.service.code], language=lang
+        ),
         "rescheduled": booking.rescheduled_from_id is not None,
         "old_code": booking.rescheduled_from.code if booking.rescheduled_from_id else "",
         "reason": _cancel_reason(booking, start.date()),
@@ -180,7 +183,9 @@ def _offer_context(entry: WaitingListEntry) -> dict:
         "times": f"{start:%H:%M}–{end:%H:%M}",
         "when": f"{day} {start:%H:%M}",
         "expires": f"{expires_day}{expires:%H:%M}",
-        "offer_url": f"{settings.SITE_URL}/{entry.language}/book/offer/{token}/",
+        "offer_url": site_reverse(
+            "appointments:offer_accept", args=[token], language=entry.language
+        ),
     }
 
 

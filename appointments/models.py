@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import Localized
+from core.privacy import notice_version_model_field
 from services.models import Office, Service, Weekday
 
 from .constants import BookingStatus, CancelledBy, WaitStatus
@@ -205,6 +206,7 @@ class Booking(models.Model):
         verbose_name=_("account"),
     )
     api_client = models.CharField(max_length=100, blank=True)
+    privacy_notice_version = notice_version_model_field()
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = models.CharField(
@@ -263,6 +265,7 @@ class WaitingListEntry(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=WaitStatus.choices, default=WaitStatus.WAITING
     )
+    privacy_notice_version = notice_version_model_field()
     created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
     offered_slot = models.ForeignKey(
         Slot, on_delete=models.SET_NULL, null=True, blank=True, related_name="offers"

@@ -13,6 +13,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 from icalendar import Alarm, Calendar, Event
 
+from core.links import site_reverse
 from core.pdf import render_to_pdf
 from core.qr import qr_data_uri
 
@@ -23,7 +24,7 @@ ARRIVAL_MINUTES = 30  # residents may check in this long before their time
 
 
 def booking_manage_url(booking: Booking) -> str:
-    return f"{settings.SITE_URL}/{booking.language}/book/manage/"
+    return site_reverse("appointments:booking_lookup", language=booking.language)
 
 
 def booking_local_times(booking: Booking) -> tuple[dt.datetime, dt.datetime]:
@@ -141,7 +142,7 @@ def booking_pdf(booking: Booking) -> bytes:
             "t": texts,
             "lang": "zh-Hans" if booking.language.lower().startswith("zh") else booking.language,
             "code_spaced": f"{booking.code[:4]} {booking.code[4:]}",
-            "qr": qr_data_uri(booking.code, scale=5, border=1),
+            "qr": qr_data_uri(booking.code, scale=5),
             "times": f"{start:%H:%M}–{end:%H:%M}",
             "is_active": booking.status == BookingStatus.BOOKED,
             "is_cancelled": booking.status == BookingStatus.CANCELLED,

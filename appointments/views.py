@@ -321,6 +321,7 @@ def _booking_submit(request: HttpRequest, data: dict, slot: Slot, service: Servi
             email=data["email"],
             language=request.LANGUAGE_CODE,
             user=signed_in_resident(request),
+            privacy_notice_version=data["notice_version"],
         )
         return 201, {"code": booking.code}
 
@@ -503,6 +504,7 @@ def waiting_join(request: HttpRequest, service_code: str, office_code: str) -> H
                 service=service,
                 day=day,
                 language=request.LANGUAGE_CODE,
+                privacy_notice_version=form.cleaned_data["notice_version"],
                 **{k: form.cleaned_data[k] for k in ("name", "id_number", "phone", "email")},
             )
         except DomainError as refusal:

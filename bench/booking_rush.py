@@ -15,7 +15,8 @@ What it does, end to end:
    random slot of that day, until `--residents` attempts were made;
 6. prints bookings committed per second, p50/p95/p99 latency, answers by status, the ratio to
    /healthz, the server CPU per request of /healthz, the floor and the booking with the ratio
-   booking ÷ floor (issue 13: at most 2), and the SQL check that no slot holds more bookings than its capacity;
+   booking ÷ floor (issue 13: at most 2), and the SQL check that no slot holds more bookings
+   than its capacity;
 7. stops the server and drops the database (unless --keep-db).
 
 Every request goes to 127.0.0.1.
@@ -500,7 +501,9 @@ def _measure_floor(server, port: int, args, floor_reset) -> dict:
     hammer(port, warm, posting, "floor", args.clients, args.procs, path=FLOOR)
     floor_reset()
     rng = random.Random(args.seed)
-    jobs = [json.dumps({"slot": rng.randint(1, SLOTS), "name": "张三"}) for _ in range(args.residents)]
+    jobs = [
+        json.dumps({"slot": rng.randint(1, SLOTS), "name": "张三"}) for _ in range(args.residents)
+    ]
     return measure(server, port, jobs, posting, "floor", args.clients, args.procs, path=FLOOR)
 
 

@@ -88,6 +88,7 @@ def server_env(dsn: str, **extra: str) -> dict:
         "DEBUG": "0",
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": HOST,
+        "SITE_URL": f"http://{HOST}",  # production settings require it (core/checks.py)
         "LOG_LEVEL": "WARNING",
         "CONN_MAX_AGE": "600",
         "PYTHONWARNINGS": "ignore",

@@ -36,6 +36,8 @@ SECRET_KEY = env(
 )
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
+# A form posted after its cookie expired gets a page saying to reload it (core/views_errors.py).
+CSRF_FAILURE_VIEW = "core.views_errors.csrf_failure"
 
 INSTALLED_APPS = [
     # The admin's default site requires the second factor (accounts/admin_site.py).
@@ -335,7 +337,21 @@ DOCUMENTS = {
     "FRESH_SECOND_FACTOR_MINUTES": env.int("DOCUMENTS_FRESH_SECOND_FACTOR_MINUTES", default=5),
     "API_MATERIAL_MAX_BYTES": env.int("DOCUMENTS_API_MATERIAL_MAX_BYTES", default=5 * 1024 * 1024),
 }
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+
+def _dev_site_url() -> str:
+    """Where `make run` serves (it passes HOST and PORT): a wildcard address is reached locally."""
+    host = env("HOST", default="127.0.0.1")
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", "[::]") else host  # noqa: S104
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{env('PORT', default='8000')}"
+
+
+# The public address in every link that leaves the site: SMS, e-mail, PDFs, calendar files and
+# QR codes (core/links.py). Production must set it (a system check fails without it); the dev
+# server's links follow the address it is served on.
+SITE_URL = env("SITE_URL", default="").rstrip("/") or (_dev_site_url() if DEBUG else "")
 # Evaluations (好差评) and the director's mailbox (局长信箱), feedback/.
 FEEDBACK = {
     "INVITATION_DAYS": env.int("FEEDBACK_INVITATION_DAYS", default=7),

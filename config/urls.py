@@ -10,6 +10,12 @@ from core.views import healthz, readyz
 from documents.api_verify import CertificateVerifyView
 from documents.views_certificates import published_keys
 
+# The site's own error pages (core/views_errors.py); CSRF failures: settings.CSRF_FAILURE_VIEW.
+handler400 = "core.views_errors.bad_request"
+handler403 = "core.views_errors.permission_denied"
+handler404 = "core.views_errors.page_not_found"
+handler500 = "core.views_errors.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -10,6 +10,7 @@ personal-data keys are errors, so a production process never starts with them. D
 import base64
 import binascii
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register, run_checks
@@ -172,4 +173,23 @@ def keys_outside_the_media(app_configs, **kwargs):
         )
         for name, path in places.items()
         if _inside(Path(path), roots)
+    ]
+
+
+@register(Tags.security)
+def site_url(app_configs, **kwargs):
+    """Links in SMS, e-mail, PDFs and QR codes are built on SITE_URL (core/links.py): production
+    has no address to guess it from, and a wrong one sends residents elsewhere."""
+    if settings.DEBUG:
+        return []
+    parts = urlsplit(settings.SITE_URL)
+    if parts.scheme in ("http", "https") and parts.netloc and parts.path in ("", "/"):
+        return []
+    return [
+        Error(
+            f"SITE_URL is {'not set' if not settings.SITE_URL else repr(settings.SITE_URL)}: "
+            "links in SMS, e-mail, PDFs, calendar files and QR codes need the public address.",
+            hint="Set SITE_URL to the address residents use, e.g. https://onewindow.example.gov.cn",
+            id="onewindow.E017",
+        )
     ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -5,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from services import selectors as catalogue
 
 from .health import readiness, warnings
+from .privacy import PRIVACY_NOTICE_VERSION, notice_effective_date, retention_periods
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -23,6 +25,17 @@ def home(request: HttpRequest) -> HttpResponse:
         "districts": catalogue.district_list(),
     }
     return render(request, "core/home.html", context)
+
+
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    """What is collected and why, for how long, who sees it, and the resident's rights."""
+    context = {
+        "version": PRIVACY_NOTICE_VERSION,
+        "effective": notice_effective_date(),
+        "periods": retention_periods(),
+        "mailbox_days": settings.FEEDBACK["MAILBOX_WORKING_DAYS"],
+    }
+    return render(request, "core/privacy_notice.html", context)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -6,11 +6,10 @@ the issuer's PAdES key (core/signing.py).
 Called by documents.actions.certificates.certificate_generate_pdf only, with the code in transit.
 """
 
-from django.conf import settings
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from core.links import site_reverse
 from core.pdf import render_to_pdf
 from core.qr import qr_data_uri
 from core.signing import pades_sign
@@ -60,8 +59,6 @@ def _pairs(build) -> dict:
 
 def certificate_pdf(certificate: Certificate, *, code: str) -> bytes:
     doc_type = certificate.doc_type
-    with translation.override(MAIN):
-        verify_path = reverse("verify:form")
     context = {
         "c": certificate,
         "t": _pairs(_labels),
@@ -70,9 +67,9 @@ def certificate_pdf(certificate: Certificate, *, code: str) -> bytes:
         "office_name": (certificate.office.name_zh, certificate.office.name_en),
         "code_grouped": code_format(code),
         "qr": qr_data_uri(
-            certificate_verify_url(certificate, code=code, language=MAIN), scale=4, border=1
+            certificate_verify_url(certificate, code=code, language=MAIN), scale=4
         ),
-        "verify_url": f"{settings.SITE_URL}{verify_path}",
+        "verify_url": site_reverse("verify:form", language=MAIN),
     }
     pdf = render_to_pdf("documents/certificate_pdf.html", context, language=MAIN)
     with translation.override(MAIN):

@@ -24,6 +24,7 @@ from accounts.selectors import user_is_resident
 from core import signing
 from core.client_ip import client_ip
 from core.uploads import private_storage
+from core.views_errors import too_many_requests
 
 from . import selectors
 from .actions import request_read_record
@@ -86,7 +87,9 @@ def _noindex(response: HttpResponse) -> HttpResponse:
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
-    return _noindex(render(request, "documents/verify_limited.html", status=429))
+    return _noindex(
+        too_many_requests(request, template="documents/verify_limited.html", retry_after_seconds=60)
+    )
 
 
 def _result_page(request: HttpRequest, result: Verification, channel: str) -> HttpResponse:

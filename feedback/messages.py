@@ -8,10 +8,10 @@ sent again, so a retried task repeats only what failed.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from core.links import site_reverse
 from notifications.actions import DeliveryFailed, message_send
 from notifications.models import Channel, Message, MessageStatus
 
@@ -28,8 +28,7 @@ class Outgoing:
 
 
 def _url(name: str, *args, language: str) -> str:
-    with translation.override(language):
-        return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
+    return site_reverse(name, args=args, language=language)
 
 
 def _day(value) -> str:

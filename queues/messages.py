@@ -1,9 +1,11 @@
 """SMS to residents whose ticket is close to the front."""
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.links import site_link
 from notifications.actions import message_send
 from services.models import Office
 
@@ -53,7 +55,6 @@ def _office_managers(office_id: int) -> list:
 
 def service_level_alert_send(*, office_id: int, breaches: list) -> int:
     """E-mail the office's managers which services wait past their target (one mail each)."""
-    from django.urls import reverse
 
     from services.models import Service
 
@@ -66,7 +67,7 @@ def service_level_alert_send(*, office_id: int, breaches: list) -> int:
             % {"service": names[b.service_id].name, "longest": b.longest, "target": b.target}
             for b in breaches
         ]
-        url = settings.SITE_URL.rstrip("/") + reverse("console:office_live", args=[office.pk])
+        url = site_link(reverse("console:office_live", args=[office.pk]))
         body = "\n".join([*lines, "", _("Live office view: %(url)s") % {"url": url}])
     managers = _office_managers(office_id)
     for manager in managers:

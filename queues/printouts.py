@@ -1,10 +1,10 @@
 """The queue ticket as an 80 mm thermal-receipt PDF, bilingual (Chinese first, then English)."""
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from core.links import site_link
 from core.pdf import render_to_pdf
 from core.qr import qr_png_data_uri
 
@@ -17,7 +17,7 @@ LANGUAGES = ("zh-hans", "en")
 
 def ticket_follow_url(ticket: Ticket) -> str:
     """The public page a phone opens from the ticket's QR code."""
-    return settings.SITE_URL + reverse("queues:ticket_follow", args=[ticket.follow_token])
+    return site_link(reverse("queues:ticket_follow", args=[ticket.follow_token]))
 
 
 def _labels() -> dict[str, str]:
@@ -51,6 +51,6 @@ def ticket_pdf(ticket: Ticket) -> bytes:
         "ahead": ahead,
         "arrived": timezone.localtime(ticket.arrived_at).strftime("%Y-%m-%d %H:%M"),
         # A PNG, not SVG: the kiosk's resident waits for this PDF (bench/ticket_pdf.py).
-        "qr": qr_png_data_uri(ticket_follow_url(ticket), scale=1, border=1),
+        "qr": qr_png_data_uri(ticket_follow_url(ticket), scale=1),
     }
     return render_to_pdf("queues/ticket_pdf.html", context, language="zh-hans")

@@ -129,6 +129,7 @@ def booking_create(
     now: dt.datetime | None = None,
     place_already_held: bool = False,
     rescheduled_from: Booking | None = None,
+    privacy_notice_version: str = "",
 ) -> Booking:
     """Book a place, in one transaction. Raises Slot.DoesNotExist for an unknown slot and a
     DomainError for every refusal. The booking's insert has no savepoint of its own (two
@@ -155,6 +156,7 @@ def booking_create(
                 now=now or timezone.now(),
                 place_already_held=place_already_held,
                 rescheduled_from=rescheduled_from,
+                privacy_notice_version=privacy_notice_version,
             )
         except IntegrityError:
             if Booking.objects.filter(code=code).exists():
@@ -248,6 +250,7 @@ def booking_reschedule(
         api_client=old.api_client,
         now=now,
         rescheduled_from=old,
+        privacy_notice_version=old.privacy_notice_version,
     )
 
 

@@ -32,6 +32,7 @@ def waiting_join(
     phone: str,
     email: str = "",
     language: str = "zh-hans",
+    privacy_notice_version: str = "",
 ) -> WaitingListEntry:
     id_number = validate_id_number(id_number)
     try:
@@ -47,6 +48,7 @@ def waiting_join(
                 phone=phone,
                 email=email,
                 language=language,
+                privacy_notice_version=privacy_notice_version,
             )
     except IntegrityError:
         raise AlreadyWaiting()
@@ -132,6 +134,7 @@ def waiting_accept(*, token: str, now: dt.datetime | None = None) -> Booking:
         language=entry.language,
         now=now,
         place_already_held=True,
+        privacy_notice_version=entry.privacy_notice_version,
     )
     entry.status = WaitStatus.BOOKED
     entry.booking = booking

@@ -34,6 +34,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "onewindow.example.org",
+    "SITE_URL": "https://onewindow.example.org",
     "DATABASE_URL": "sqlite:////tmp/onewindow-deploy-check.sqlite3",
     # Checked by its kind only: nothing connects to it.
     "CACHE_URL": "rediscache://127.0.0.1:6379/1",

@@ -41,7 +41,6 @@ import secrets
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -52,6 +51,7 @@ from accounts.models import AuditAction
 from core import signing
 from core.codes import random_code
 from core.crypto import decrypt_text, encrypt_text
+from core.links import site_reverse
 from core.outbox import outbox_enqueue
 from core.uploads import private_storage
 from notifications.actions import DeliveryFailed, message_send
@@ -417,11 +417,8 @@ def certificate_payload(certificate: Certificate, *, code: str) -> str:
 
 
 def certificate_verify_url(certificate: Certificate, *, code: str, language: str) -> str:
-    from django.urls import reverse
-
-    with translation.override(language):
-        path = reverse("verify:qr", args=[certificate_payload(certificate, code=code)])
-    return f"{settings.SITE_URL}{path}"
+    payload = certificate_payload(certificate, code=code)
+    return site_reverse("verify:qr", args=[payload], language=language)
 
 
 def certificate_verify_qr(*, payload: str) -> Verification:

@@ -8,11 +8,11 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from core.links import site_reverse
 from core.outbox import outbox_enqueue
 from notifications.actions import DeliveryFailed, message_send
 from notifications.models import Channel, Message, MessageStatus
@@ -58,9 +58,7 @@ def _texts(kind: str, req: DocumentRequest) -> tuple[str, str]:
 
 
 def request_page_url(req: DocumentRequest) -> str:
-    with translation.override(req.language):
-        path = reverse("documents:request_detail", args=[req.reference])
-    return f"{settings.SITE_URL}{path}"
+    return site_reverse("documents:request_detail", args=[req.reference], language=req.language)
 
 
 def _already_sent(*, channel: str, kind: str, ref: str) -> bool:

@@ -2,11 +2,10 @@
 verification code, read from the code in transit as the PDF task does), issued on demand, and the
 QR code of a PDF decoded from its rendered page."""
 
-import io
-
 import pytest
 
 from core import signing
+from core.tests.qr_scan import scan_pdf
 from documents.actions.certificates import (
     certificate_code_in_transit,
     certificate_generate_pdf,
@@ -50,13 +49,5 @@ def stored_pdf(certificate: Certificate) -> bytes:
 
 
 def qr_texts(pdf: bytes, *, scale: float = 3) -> list[str]:
-    """Render the first page (pypdfium2) and decode every QR code on it (zxing-cpp)."""
-    import pypdfium2
-    import zxingcpp
-
-    document = pypdfium2.PdfDocument(io.BytesIO(pdf))
-    try:
-        image = document[0].render(scale=scale).to_pil()
-    finally:
-        document.close()
-    return [result.text for result in zxingcpp.read_barcodes(image)]
+    """Render the page (pypdfium2) and decode every QR code on it (zxing-cpp)."""
+    return [scan.text for scan in scan_pdf(pdf, scale=scale)]
