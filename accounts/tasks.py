@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from core.retention import retention_cutoff
+from core.tasks import OUTSIDE_RETRY
 
 from . import actions
 
@@ -19,3 +20,11 @@ def retention_apply() -> dict:
             cutoff=retention_cutoff("MESSAGE_DAYS")
         ),
     }
+
+
+# Talks to the SMS gateway: bounded retries, backoff with jitter (as the booking messages).
+@shared_task(**OUTSIDE_RETRY)
+def lookup_lock_notify(lock_id: int) -> None:
+    from .lookup_guard import lookup_lock_message_send
+
+    lookup_lock_message_send(lock_id=lock_id)

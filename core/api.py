@@ -5,16 +5,23 @@ Every error body has `error` (a stable code) and, except field errors (400), `de
 translated message): `{"error": "slot_full", "detail": "…"}`.
 """
 
+import io
+import re
+
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from .client_ip import client_ip
 from .errors import DomainError
 
 
@@ -53,6 +60,11 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):
+    def get_ident(self, request) -> str:
+        """The client by the project's one rule (core.client_ip), never DRF's default, which
+        believes any X-Forwarded-For a client sends."""
+        return client_ip(request)
+
     def get_rate(self) -> str:
         try:
             return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
@@ -111,3 +123,42 @@ class LookupRateThrottle(_SettingsRateThrottle):
         client = _client(request)
         ident = client.pk if client is not None else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+# JSON bodies: a size and a nesting limit, checked before the body is parsed, so a deeply nested
+# body is a clear 400 instead of a RecursionError (500).
+
+
+class LimitedJSONParser(JSONParser):
+    """DRF's JSON parser with API_JSON["MAX_BYTES"] and API_JSON["MAX_DEPTH"] (settings)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limits = settings.API_JSON
+        body = stream.read(limits["MAX_BYTES"] + 1) if stream is not None else b""
+        if len(body) > limits["MAX_BYTES"]:
+            raise exceptions.ParseError(
+                _("The JSON body is too large: at most %(n)s bytes.") % {"n": limits["MAX_BYTES"]}
+            )
+        if json_depth(body) > limits["MAX_DEPTH"]:
+            raise exceptions.ParseError(
+                _("The JSON body is nested too deeply: at most %(n)s levels.")
+                % {"n": limits["MAX_DEPTH"]}
+            )
+        return super().parse(io.BytesIO(body), media_type, parser_context)
+
+
+_BRACKETS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings skipped), without
+    parsing it; a malformed text gives some number and fails later in the parser."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(body):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
