@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.client_ip import client_ip
@@ -43,10 +43,10 @@ def unlock_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 class CounterUnlockForm(forms.Form):
-    kind = forms.ChoiceField(label=_lazy("What"), choices=list(KINDS.items()))
+    kind = forms.ChoiceField(label=gettext_lazy("What"), choices=list(KINDS.items()))
     reference = forms.CharField(
-        label=_lazy("Booking code or message reference"), max_length=64,
-        help_text=_lazy("Check the holder's ID card against the record before unlocking."),
+        label=gettext_lazy("Booking code or message reference"), max_length=64,
+        help_text=gettext_lazy("Check the holder's ID card against the record before unlocking."),
     )
 
     def clean_reference(self) -> str:
