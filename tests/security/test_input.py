@@ -13,7 +13,7 @@ from PIL import Image
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
-from core.uploads import check_upload, download_name
+from core.uploads import check_upload
 from documents.tests.factories import ID_NUMBER, DocumentTypeFactory, office_for, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -54,14 +54,14 @@ def test_strings_with_brackets_do_not_count_as_nesting():
 
 @pytest.fixture
 def doc_type():
-    return DocumentTypeFactory(code="no-criminal-record", max_period_years=10)
+    return DocumentTypeFactory(code="no-criminal-record")  # at most 20 years by default
 
 
 PERIODS = [
     # (from, to, field, words of the message)
     ("0001-01-01", "2020-01-01", "period_from", "date of birth"),
     ("2016-01-01", "9999-12-31", "period_to", "future"),
-    ("1991-01-01", "2020-01-01", "period_to", "at most 10 years"),
+    ("1995-01-01", "2020-01-01", "period_to", "at most 20 years"),
 ]
 
 
@@ -177,6 +177,8 @@ def test_images_over_the_pixel_limit_are_refused_before_decoding(settings):
     ("", "pdf", "attachment.pdf"),
 ])
 def test_served_file_names_are_safe_and_carry_the_checked_extension(given, extension, served):
+    from core.uploads import download_name
+
     assert download_name(given, extension=extension) == served
 
 
