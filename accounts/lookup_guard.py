@@ -75,7 +75,9 @@ def lookup_verify(*, target: Target | None, matches: bool, ip: str | None = None
     if not matches:
         _failure_record(target=target, ip=ip)
     elif lock is not None and lock.failures:
-        LookupLock.objects.filter(pk=lock.pk, locked_at__isnull=True).update(failures=[])
+        LookupLock.objects.filter(pk=lock.pk, locked_at__isnull=True).update(
+            failures=[], updated_at=timezone.now()
+        )
 
 
 @transaction.atomic
@@ -134,7 +136,7 @@ def lookup_lock_from_token(token: str) -> LookupLock:
 def lookup_unlock(*, lock: LookupLock, actor: Any = None, via: str, ip: str | None = None) -> None:
     """Lift the lock and forget the wrong answers; `via` is "sms_link" or "counter"."""
     updated = LookupLock.objects.filter(pk=lock.pk, locked_at__isnull=False).update(
-        locked_at=None, failures=[], phone_encrypted=""
+        locked_at=None, failures=[], phone_encrypted="", updated_at=timezone.now()
     )
     if updated:
         audit_record(
@@ -142,6 +144,16 @@ def lookup_unlock(*, lock: LookupLock, actor: Any = None, via: str, ip: str | No
             object_label=f"{lock.kind} {lock.target}",
             details={"kind": lock.kind, "reference": lock.target, "via": via},
         )
+
+
+def lookup_lock_purge_before(*, cutoff: dt.datetime) -> int:
+    """Nightly: counts of targets left alone for a whole window, and locks older than `cutoff`
+    (the personal-data period: the booking or message itself is anonymised by then)."""
+    quiet = timezone.now() - dt.timedelta(hours=settings.LOOKUP_GUARD["WINDOW_HOURS"])
+    stale = LookupLock.objects.filter(
+        models.Q(locked_at__isnull=True, updated_at__lt=quiet) | models.Q(locked_at__lt=cutoff)
+    )
+    return stale.delete()[0]
 
 
 def lookup_lock_get_locked(*, kind: str, key: str) -> LookupLock | None:

@@ -336,6 +336,7 @@ class LookupLock(models.Model):
     language = models.CharField(max_length=10, blank=True)
     failures = models.JSONField(default=list, blank=True)  # ISO times of recent wrong answers
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("look-up lock")

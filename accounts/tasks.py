@@ -6,18 +6,23 @@ from core.retention import retention_cutoff
 from core.tasks import OUTSIDE_RETRY
 
 from . import actions
+from .lookup_guard import lookup_lock_purge_before
 
 
 @shared_task
 def retention_apply() -> dict:
     """Nightly (config/celery.py): audit entries past RETENTION["AUDIT_DAYS"] are purged, the
-    chain kept verifiable; expired verification codes go after PERSONAL_DATA_DAYS at most."""
+    chain kept verifiable; expired verification codes go after PERSONAL_DATA_DAYS at most; the
+    look-up guard's counts once a target was left alone for a day, its locks with the data."""
     return {
         "audit_entries_purged": actions.audit_purge_before(
             cutoff=retention_cutoff("AUDIT_DAYS")
         ),
         "verification_codes_purged": actions.verification_code_purge_before(
             cutoff=retention_cutoff("MESSAGE_DAYS")
+        ),
+        "lookup_locks_purged": lookup_lock_purge_before(
+            cutoff=retention_cutoff("PERSONAL_DATA_DAYS")
         ),
     }
 

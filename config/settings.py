@@ -7,6 +7,7 @@ and DEBUG=0.
 """
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -362,7 +363,11 @@ AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 # (e.g. TRUSTED_PROXIES=10.0.0.0/8). X-Forwarded-For counts only when the direct peer is one of
 # them; the client is then the rightmost address that is not. AXES_IPWARE_PROXY_COUNT above is
 # the simpler alternative (a count); with neither the header is ignored.
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# A value that is no address or network stops the start-up here, not a request later.
+TRUSTED_PROXIES = [
+    str(ipaddress.ip_network(value, strict=False))
+    for value in env.list("TRUSTED_PROXIES", default=[])
+]
 # Secret look-ups (booking code + ID digits, mailbox reference + follow-up code) are guarded per
 # target (accounts/lookup_guard.py): FAILURE_LIMIT wrong answers in WINDOW_HOURS lock the target
 # for everyone until its holder or a clerk unlocks it. The per-address limit behind it is high:

@@ -111,3 +111,35 @@ def test_wrong_follow_up_codes_lock_a_mailbox_message(
         "/en/feedback/mailbox/follow/", {"reference": item.reference, "code": "123456"})
     assert locked.status_code == 423
     assert any(m["phone"] == WRITER and "/unlock/" in m["text"] for m in _sms_outbox)
+
+
+def test_wrong_answers_count_for_24_hours(booking):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now() - dt.timedelta(hours=25)):
+        for _ in range(4):
+            page_lookup(from_new_address(), booking.code, wrong(booking))
+    for _ in range(4):
+        page_lookup(from_new_address(), booking.code, wrong(booking))
+    assert page_lookup(Client(), booking.code, booking.id_masked[-4:]).status_code == 302
+
+
+def test_the_nightly_retention_drops_quiet_counts_and_keeps_live_locks(booking):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.models import LookupLock
+    from accounts.tasks import retention_apply
+
+    for _ in range(5):
+        page_lookup(from_new_address(), booking.code, wrong(booking))
+    page_lookup(from_new_address(), "ZZZZZZZZ", "0000")  # no such booking: nothing counted
+    other = LookupLock.objects.create(kind="mailbox", target="QUIET123", failures=[])
+    LookupLock.objects.filter(pk=other.pk).update(
+        updated_at=timezone.now() - dt.timedelta(days=2))
+    assert retention_apply()["lookup_locks_purged"] == 1
+    assert list(LookupLock.objects.values_list("target", flat=True)) == [booking.code]
