@@ -303,7 +303,7 @@ FEEDBACK = {
     "CASE_WORKING_DAYS": env.int("FEEDBACK_CASE_WORKING_DAYS", default=5),
     "MAILBOX_WORKING_DAYS": env.int("FEEDBACK_MAILBOX_WORKING_DAYS", default=15),
     "MAILBOX_PER_ADDRESS_PER_HOUR": env.int("FEEDBACK_MAILBOX_PER_ADDRESS_PER_HOUR", default=5),
-    "FOLLOW_PER_ADDRESS_PER_10_MINUTES": env.int("FEEDBACK_FOLLOW_PER_10_MINUTES", default=10),
+    "FOLLOW_PER_ADDRESS_PER_10_MINUTES": env.int("FEEDBACK_FOLLOW_PER_10_MINUTES", default=60),
 }
 # Retention (docs/deploy.md "Retention"): personal data is anonymised, records the law wants
 # kept are purged once their period ends; Celery beat applies it nightly (config/celery.py).
