@@ -221,8 +221,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Counted by core.client_ip (never DRF's default, which believes a forged X-Forwarded-For).
-    "DEFAULT_THROTTLE_CLASSES": ["core.api.AnonIpRateThrottle"],
-    "DEFAULT_PARSER_CLASSES": ["core.api.LimitedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonIpRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_ANON_RATE", default="600/minute"),
         "api_client": env("API_CLIENT_RATE", default="120/minute"),

@@ -94,4 +94,20 @@ def test_every_limit_uses_the_one_rule(settings):
                      VerifyRateThrottle):
         assert throttle().get_ident(request) == "10.0.0.1"
     assert settings.AXES_CLIENT_IP_CALLABLE == "core.client_ip.client_ip"
-    assert "core.api.AnonIpRateThrottle" in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]
+    defaults = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]
+    assert defaults == ["core.throttles.AnonIpRateThrottle"]
+
+
+@pytest.mark.parametrize("first", ["core.api", "core.throttles", "core.parsers", "config.urls"])
+def test_the_api_settings_import_whichever_module_comes_first(first):
+    """DRF's APIView reads the default throttle and parser classes when it is first imported:
+    a fresh process (a gunicorn worker) must start whichever module it imports first."""
+    import os
+    import subprocess
+    import sys
+
+    code = f"import django; django.setup(); import {first}; import rest_framework.views"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+                          timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
