@@ -41,6 +41,9 @@ from .errors import (
     OtpCodeWrong,
     OtpThrottled,
 )
+
+# Secret look-ups guarded per target (booking code + ID digits, mailbox reference + code).
+from .lookup_guard import LookupLocked, Target, lookup_verify  # noqa: F401
 from .models import (
     ApiClient,
     AuditAction,

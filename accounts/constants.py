@@ -18,6 +18,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Works a counter: sees the bookings of the offices where they are a clerk.
     "clerk": frozenset(
         _crud("appointments", "booking", *_VIEW) | _crud("queues", "ticket", "view", "change")
+        # Unlocks a booking or mailbox message locked after wrong answers, holder's ID checked.
+        | _crud("accounts", "lookuplock", "view", "change")
     ),
     # Decides document requests; sees bookings to check a resident's history.
     "reviewer": frozenset(
@@ -41,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("services", "counter", *_EDIT)
         | _crud("accounts", "staffrole", *_VIEW)
         | _crud("queues", "ticket", "view", "change")  # the counter console and live office view
+        | _crud("accounts", "lookuplock", "view", "change")  # unlocking at the counter
         | _crud("queues", "servicelevel", *_EDIT)
         | _crud("queues", "kiosk", *_EDIT)
         | _crud("reports", "dailyfigure", *_VIEW)  # the statistics of their offices

@@ -202,6 +202,8 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Exported")
     LOCKOUT = "lockout", _("Locked out")
     LOCKOUT_LIFTED = "lockout_lifted", _("Lock lifted")
+    LOOKUP_FAILED = "lookup_failed", _("Look-up failed")
+    LOOKUP_LOCKED = "lookup_locked", _("Look-up locked")
     ANONYMISE = "anonymise", _("Anonymised")
     PURGE = "purge", _("Purged")
 
@@ -382,3 +384,30 @@ class AuditBatch(models.Model):
             "key_id": self.key_id,
             "signature": self.signature,
         }
+
+
+class LookupLock(models.Model):
+    """Wrong answers to one secret look-up target (a booking's code + ID digits, a mailbox
+    message's reference + follow-up code), counted per target rather than per address: after
+    LOOKUP_GUARD["FAILURE_LIMIT"] in LOOKUP_GUARD["WINDOW_HOURS"] the target is locked for
+    everyone until its holder unlocks it (the SMS link) or a clerk does at the counter."""
+
+    kind = models.CharField(_("kind"), max_length=20)
+    target = models.CharField(_("reference"), max_length=64)
+    office_id = models.IntegerField(_("office"), null=True, blank=True)
+    # The holder's mobile number (encrypted, core.crypto) and language, for the unlock SMS.
+    phone_encrypted = models.TextField(blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    failures = models.JSONField(default=list, blank=True)  # ISO times of recent wrong answers
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("look-up lock")
+        verbose_name_plural = _("look-up locks")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "target"], name="lookup_lock_per_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_lookup
 
 app_name = "staff"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("sign-in/authenticator/", views.staff_enrol, name="enrol"),
     path("sign-in/backup-codes/", views.staff_backup_codes, name="backup_codes"),
     path("sign-out/", views.staff_signout, name="signout"),
+    path("unlock/", views_lookup.staff_unlock, name="unlock"),
 ]

@@ -169,6 +169,7 @@ STAFF_PAGES = [
     (_lazy("Statistics"), "reports:dashboard", "reports.view_dailyfigure"),
     (_lazy("Follow-up cases"), "feedback_staff:cases", "feedback.change_followupcase"),
     (_lazy("Director's mailbox"), "feedback_staff:mailbox", "feedback.change_mailboxitem"),
+    (_lazy("Unlock a booking or message"), "staff:unlock", "accounts.change_lookuplock"),
 ]
 
 

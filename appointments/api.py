@@ -14,13 +14,19 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiClient
-from core.api import AnonIpRateThrottle, ClientRateThrottle, ErrorSerializer, LookupRateThrottle
+from core.api import (
+    AnonIpRateThrottle,
+    ClientRateThrottle,
+    ErrorSerializer,
+    LimitedJSONParser,
+    LookupRateThrottle,
+)
+from core.client_ip import client_ip
 from core.idempotency import idempotent_run, request_fingerprint
 from core.idnumbers import validate_id_number
 from services import selectors as catalogue
@@ -84,6 +90,11 @@ NOT_AUTHENTICATED = _error(
     "No valid API client token (error `not_authenticated` or `authentication_failed`)."
 )
 NOT_FOUND = _error("No booking matches this code and ID number (error `not_found`).")
+LOCKED = _error(
+    "Too many wrong ID digits for this booking: it is locked for everyone until its holder "
+    "unlocks it with the link sent by SMS, or a clerk does at the counter (error "
+    "`lookup_locked`)."
+)
 
 
 # ---- Signed PDF links: the link carries no personal data and expires.
@@ -286,7 +297,7 @@ class SlotListView(APIView):
 
 class BookingCreateView(APIView):
     permission_classes = [HasApiClient]
-    parser_classes = [JSONParser]
+    parser_classes = [LimitedJSONParser]
     throttle_classes = BOOKING_THROTTLES
 
     @extend_schema(
@@ -363,6 +374,7 @@ class BookingDetailView(APIView):
             400: _field_errors(IdLast4Serializer),
             401: NOT_AUTHENTICATED,
             404: NOT_FOUND,
+            423: LOCKED,
             429: RATE_LIMITED,
         },
         tags=["bookings"],
@@ -370,15 +382,15 @@ class BookingDetailView(APIView):
     def get(self, request: Request, code: str) -> Response:
         query = IdLast4Serializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        booking = selectors.booking_get_for_resident(
-            code=code, id_last4=query.validated_data["id_last4"]
+        booking = actions.booking_lookup(
+            code=code, id_last4=query.validated_data["id_last4"], ip=client_ip(request)
         )
         return Response(BookingSerializer(booking).data)
 
 
 class BookingCancelView(APIView):
     permission_classes = [HasApiClient]
-    parser_classes = [JSONParser]
+    parser_classes = [LimitedJSONParser]
     throttle_classes = LOOKUP_THROTTLES
 
     @extend_schema(
@@ -392,6 +404,7 @@ class BookingCancelView(APIView):
             401: NOT_AUTHENTICATED,
             404: NOT_FOUND,
             409: _error("The booking cannot be cancelled any more (error `illegal_transition`)."),
+            423: LOCKED,
             429: RATE_LIMITED,
         },
         tags=["bookings"],
@@ -399,8 +412,8 @@ class BookingCancelView(APIView):
     def post(self, request: Request, code: str) -> Response:
         data = IdLast4Serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        booking = selectors.booking_get_for_resident(
-            code=code, id_last4=data.validated_data["id_last4"]
+        booking = actions.booking_lookup(
+            code=code, id_last4=data.validated_data["id_last4"], ip=client_ip(request)
         )
         booking = actions.booking_cancel(booking=booking)
         return Response(BookingSerializer(booking).data)

@@ -1,7 +1,6 @@
 """Reads of schedules, slots and bookings; the booking window and the no-show rule live here."""
 
 import datetime as dt
-import hmac as _hmac
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,7 +16,6 @@ from services.models import Office, Service
 
 from .constants import BookingStatus
 from .errors import (
-    BookingNotFound,
     NotYetOpen,
     OutsideWindow,
     SlotClosed,
@@ -267,21 +265,6 @@ def _day_state(day, slots, closure, now) -> DayAvailability:
     if future:
         return DayAvailability(day, "not_yet", 0, opens_at=min(future))
     return DayAvailability(day, "past", 0)
-
-
-def booking_get_for_resident(*, code: str, id_last4: str) -> Booking:
-    """A booking is shown only to someone who knows its code and the ID number's last 4."""
-    code = (code or "").strip().upper().replace(" ", "").replace("-", "")
-    booking = (
-        Booking.objects.select_related("slot__schedule", "service__category", "office__district")
-        .filter(code=code)
-        .first()
-    )
-    given = normalize_id_number(id_last4)[-4:]
-    expected = booking.id_masked[-4:] if booking else "----"
-    if booking is None or not _hmac.compare_digest(given.encode(), expected.encode()):
-        raise BookingNotFound()
-    return booking
 
 
 def booking_list_for_person(*, id_number: str) -> QuerySet[Booking]:

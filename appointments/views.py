@@ -10,8 +10,8 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from core.client_ip import client_ip
 from core.crypto import pii_hmac
 from core.errors import DomainError
 from core.idempotency import IdempotencyKeyReused, idempotent_run, request_fingerprint
+from core.ratelimit import address_hit
 from services import selectors as catalogue
 from services.models import Channel, Office, Service
 
@@ -41,8 +42,6 @@ from .views_account import booking_form_initial, signed_in_resident
 SESSION_KEY = "my_bookings"
 SESSION_MAX = 20
 CALENDAR_DAYS = 14
-LOOKUP_LIMIT = 10
-LOOKUP_WINDOW_SECONDS = 600
 # Refusals about the chosen time: the form is pointless, the resident picks another time.
 SLOT_ERRORS = {"slot_full", "slot_unavailable", "closed", "outside_window", "not_yet_open"}
 
@@ -108,15 +107,12 @@ def _to_lookup(request: HttpRequest) -> HttpResponse:
 
 
 def _lookup_allowed(request: HttpRequest) -> bool:
-    """At most LOOKUP_LIMIT lookups per address in a fixed window (against code guessing)."""
-    key = "booking-lookup:" + client_ip(request)
-    cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
-        count = 1
-    return count <= LOOKUP_LIMIT
+    """A limited number of look-ups per address in a fixed window: a second guard behind the
+    per-booking lock, high enough for many residents behind one carrier (NAT) address."""
+    return address_hit(
+        request, "booking-lookup", limit=settings.LOOKUP_GUARD["PER_ADDRESS_LIMIT"],
+        seconds=settings.LOOKUP_GUARD["PER_ADDRESS_SECONDS"],
+    )
 
 
 # --- the day picker, shared by booking and rescheduling ----------------------------------------
@@ -388,8 +384,9 @@ def booking_lookup(request: HttpRequest) -> HttpResponse:
             status = 429
         elif form.is_valid():
             try:
-                booking = selectors.booking_get_for_resident(
-                    code=form.cleaned_data["code"], id_last4=form.cleaned_data["id_last4"]
+                booking = actions.booking_lookup(
+                    code=form.cleaned_data["code"], id_last4=form.cleaned_data["id_last4"],
+                    ip=client_ip(request),
                 )
             except DomainError as refusal:
                 error, status = str(refusal), refusal.status

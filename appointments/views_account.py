@@ -7,7 +7,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import ResidentProfile
 from accounts.selectors import user_is_resident
 from core.errors import DomainError
+from core.ratelimit import hit
 
 from . import actions, selectors
 from .constants import BookingStatus
@@ -96,12 +96,7 @@ def my_booking_open(request: HttpRequest, code: str) -> HttpResponse:
 def _attach_allowed(request: HttpRequest) -> bool:
     """At most ATTACH_LIMIT tries per account in a fixed window (against ID number guessing)."""
     key = f"booking-attach:{request.user.pk}"
-    cache.add(key, 0, ATTACH_WINDOW_SECONDS)
-    try:
-        return cache.incr(key) <= ATTACH_LIMIT
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, ATTACH_WINDOW_SECONDS)
-        return True
+    return hit(key, limit=ATTACH_LIMIT, seconds=ATTACH_WINDOW_SECONDS)
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,6 +7,7 @@ and DEBUG=0.
 """
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "accounts.middleware.StaffIdleTimeoutMiddleware",
     "accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Cache-Control: private, no-store unless a view says otherwise (core/middleware.py).
+    "core.middleware.PrivateCacheMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -261,7 +264,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # Counted by core.client_ip (never DRF's default, which believes a forged X-Forwarded-For).
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonIpRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_ANON_RATE", default="600/minute"),
         "api_client": env("API_CLIENT_RATE", default="120/minute"),
@@ -358,7 +363,7 @@ FEEDBACK = {
     "CASE_WORKING_DAYS": env.int("FEEDBACK_CASE_WORKING_DAYS", default=5),
     "MAILBOX_WORKING_DAYS": env.int("FEEDBACK_MAILBOX_WORKING_DAYS", default=15),
     "MAILBOX_PER_ADDRESS_PER_HOUR": env.int("FEEDBACK_MAILBOX_PER_ADDRESS_PER_HOUR", default=5),
-    "FOLLOW_PER_ADDRESS_PER_10_MINUTES": env.int("FEEDBACK_FOLLOW_PER_10_MINUTES", default=10),
+    "FOLLOW_PER_ADDRESS_PER_10_MINUTES": env.int("FEEDBACK_FOLLOW_PER_10_MINUTES", default=60),
 }
 # Retention (docs/deploy.md "Retention"): personal data is anonymised, records the law wants
 # kept are purged once their period ends; Celery beat applies it nightly (config/celery.py).
@@ -433,6 +438,36 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.staff_lockout"
 # then the one the outermost trusted proxy appended to X-Forwarded-For (core/client_ip.py).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+
+# ---- Security limits (issue 14): one block -----------------------------------------------------
+# Trusted reverse proxies (core/client_ip.py): their addresses or networks, comma-separated
+# (e.g. TRUSTED_PROXIES=10.0.0.0/8). X-Forwarded-For counts only when the direct peer is one of
+# them; the client is then the rightmost address that is not. AXES_IPWARE_PROXY_COUNT above is
+# the simpler alternative (a count); with neither the header is ignored.
+# A value that is no address or network stops the start-up here, not a request later.
+TRUSTED_PROXIES = [
+    str(ipaddress.ip_network(value, strict=False))
+    for value in env.list("TRUSTED_PROXIES", default=[])
+]
+# Secret look-ups (booking code + ID digits, mailbox reference + follow-up code) are guarded per
+# target (accounts/lookup_guard.py): FAILURE_LIMIT wrong answers in WINDOW_HOURS lock the target
+# for everyone until its holder or a clerk unlocks it. The per-address limit behind it is high:
+# many residents share one carrier-grade NAT address.
+LOOKUP_GUARD = {
+    "FAILURE_LIMIT": env.int("LOOKUP_FAILURE_LIMIT", default=5),
+    "WINDOW_HOURS": env.int("LOOKUP_WINDOW_HOURS", default=24),
+    "PER_ADDRESS_LIMIT": env.int("LOOKUP_PER_ADDRESS_LIMIT", default=100),
+    "PER_ADDRESS_SECONDS": env.int("LOOKUP_PER_ADDRESS_SECONDS", default=600),
+}
+# API JSON bodies (core/api.py): larger or deeper bodies are refused with 400. The applications
+# API carries its materials as base64, hence the size.
+API_JSON = {
+    "MAX_BYTES": env.int("API_JSON_MAX_BYTES", default=25 * 1024 * 1024),
+    "MAX_DEPTH": env.int("API_JSON_MAX_DEPTH", default=32),
+}
+# Uploaded images (core/uploads.py): refused above this many pixels before they are decoded.
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=25_000_000)
+# ---- end of the security limits ----------------------------------------------------------------
 
 # Every handler masks ID numbers (core/logging.py). Django's own loggers are routed here too:
 # their default handlers would print records unfiltered.

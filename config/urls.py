@@ -52,6 +52,7 @@ urlpatterns += i18n_patterns(
     path("queue/screen/", include("queues.urls_screen")),
     path("queue/", include("queues.urls")),
     path("feedback/", include("feedback.urls")),
+    path("unlock/", include("accounts.urls_unlock")),
     prefix_default_language=True,
 )
 

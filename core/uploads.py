@@ -34,7 +34,6 @@ from PIL import Image, UnidentifiedImageError
 ALLOWED_KINDS = ("pdf", "jpeg", "png")
 CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 EXTENSIONS = {"pdf": "pdf", "jpeg": "jpg", "png": "png"}
-MAX_IMAGE_PIXELS = 40_000_000  # a 40-megapixel photo; bigger is a decompression bomb
 # The last part of every name store_private gives: nothing else under PRIVATE_MEDIA_ROOT (the demo
 # signing keys in private/signing/, certificates, whatever an operator keeps there) looks like it.
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(?:pdf|jpg|png)$")
@@ -104,6 +103,10 @@ def _too_big(limit: int) -> ValidationError:
 
 
 def _check_pdf(content: bytes) -> None:
+    """A PDF that opens, has a page, and carries nothing that acts or hides (JavaScript, launch
+    actions, embedded files, a second format inside). Refused rather than rewritten clean: staff
+    must see what the resident sent, and the resident can simply export the file again."""
+    _refuse_polyglot(content)
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -117,18 +120,88 @@ def _check_pdf(content: bytes) -> None:
             )
         if len(reader.pages) == 0:
             raise broken
+        _refuse_active_content(reader)
     except ValidationError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError):
         raise broken
 
 
+# Names that make a PDF act or carry another file. pypdf resolves names written with #xx escapes
+# and objects inside compressed object streams, which a byte search would miss.
+ACTIVE_NAMES = frozenset({
+    "/JS", "/JavaScript", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia",
+    "/XFA", "/SubmitForm", "/ImportData", "/GoToE",
+})
+PDF_OBJECT_BUDGET = 200_000  # objects visited at most; a larger graph is refused as damaged
+# Markers of another format inside the file: HTML (a page a browser would render), a ZIP
+# archive's directory (which ZIP readers look for in the last 64 KiB), and anything appended
+# after the PDF's last end-of-file marker.
+HTML_MARKERS = re.compile(rb"<\s*(?:html|script|body|iframe|svg|!doctype)\b", re.IGNORECASE)
+ZIP_DIRECTORY_END = b"PK\x05\x06"
+TRAILING_ALLOWED = re.compile(rb"[\s\x00]*")
+
+
+def _refuse_polyglot(content: bytes) -> None:
+    last_eof = content.rfind(b"%%EOF")
+    trailing = content[last_eof + 5:] if last_eof >= 0 else b""
+    zip_inside = ZIP_DIRECTORY_END in content[-(65_536 + 22):]
+    if HTML_MARKERS.search(content) or zip_inside or not TRAILING_ALLOWED.fullmatch(trailing):
+        raise ValidationError(
+            _("This PDF file also contains another kind of file. Save it again as a plain PDF "
+              "(print to PDF) and upload that."),
+            code="pdf_polyglot",
+        )
+
+
+def _refuse_active_content(reader) -> None:
+    """Walk every object reachable from the trailer; refuse any of ACTIVE_NAMES as a key or an
+    action type (/S /JavaScript)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    seen: set[tuple[int, int]] = set()
+    stack: list = [reader.trailer]
+    visited = 0
+    while stack:
+        node = stack.pop()
+        visited += 1
+        if visited > PDF_OBJECT_BUDGET:
+            raise ValueError("too many objects")
+        if isinstance(node, IndirectObject):
+            ref = (node.idnum, node.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):
+            for key, value in node.items():
+                if key in ACTIVE_NAMES or (isinstance(value, NameObject) and value in ACTIVE_NAMES):
+                    raise _active_content()
+                stack.append(value)
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+
+
+def _active_content() -> ValidationError:
+    return ValidationError(
+        _("This PDF file contains scripts, actions or attached files, which are not accepted. "
+          "Save it again as a plain PDF (print to PDF) and upload that."),
+        code="pdf_active",
+    )
+
+
 def _reencode_image(content: bytes, kind: str) -> bytes:
     broken = ValidationError(_("The image is damaged and cannot be opened."), code="broken")
     try:
         with Image.open(io.BytesIO(content)) as image:
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise ValidationError(_("The image has too many pixels."), code="pixels")
+            # Read from the header, before any pixel is decoded (a decompression bomb).
+            if image.width * image.height > settings.UPLOAD_MAX_IMAGE_PIXELS:
+                raise ValidationError(
+                    _("The image has too many pixels: at most %(mp)s megapixels. Take the photo "
+                      "at a lower resolution or scan at 300 dpi."),
+                    code="pixels",
+                    params={"mp": settings.UPLOAD_MAX_IMAGE_PIXELS // 1_000_000},
+                )
             image.load()
             out = io.BytesIO()
             if kind == "jpeg":
@@ -140,6 +213,15 @@ def _reencode_image(content: bytes, kind: str) -> bytes:
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise broken
     return out.getvalue()
+
+
+def download_name(name: str | None, *, extension: str, fallback: str = "attachment") -> str:
+    """A name to serve a stored file under: the resident's name without any of its own
+    extensions (`evil.pdf.exe` → `evil`), only letters, digits, `-` and `_`, then the extension
+    of the type the content was checked to be."""
+    stem = _safe_name(name).split(".", 1)[0]
+    stem = re.sub(r"[^\w-]+", "_", stem).strip("_-")[:60] or fallback
+    return f"{stem}.{extension}"
 
 
 def _safe_name(name: str | None) -> str:

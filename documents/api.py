@@ -16,13 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiClient
-from core.api import ClientRateThrottle, ErrorSerializer
+from core.api import ClientRateThrottle, ErrorSerializer, LimitedJSONParser
 from core.idempotency import idempotent_run, request_fingerprint
 from core.idnumbers import validate_id_number
 from core.uploads import check_upload
@@ -30,6 +29,7 @@ from core.uploads import check_upload
 from . import actions, selectors
 from .constants import MaterialKind, Purpose, RequestStatus
 from .models import DocumentRequest, DocumentType
+from .periods import period_errors
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
@@ -121,8 +121,11 @@ class ApplicationCreateSerializer(serializers.Serializer):
             first, last = attrs["period_from"], attrs["period_to"]
             if first is None or last is None:
                 errors["period_to"] = [_("Please enter the start and end of the period.")]
-            elif last < first:
-                errors["period_to"] = [_("The end of the period must not be before its start.")]
+            else:
+                holder = attrs["holder_id_number"] if attrs["on_behalf"] else (
+                    attrs["applicant_id_number"])
+                found = period_errors(doc_type=doc_type, first=first, last=last, holder_id=holder)
+                errors.update({field: [message] for field, message in found.items()})
         kinds = {m["kind"] for m in attrs["materials"]}
         needed = {MaterialKind.ID_FRONT, MaterialKind.ID_BACK}
         if attrs["on_behalf"]:
@@ -194,7 +197,7 @@ def _create(client: ApiClient, data: dict) -> dict:
 
 class ApplicationCreateView(APIView):
     permission_classes = [HasApiClient]
-    parser_classes = [JSONParser]
+    parser_classes = [LimitedJSONParser]
     throttle_classes = [ClientRateThrottle]
 
     @extend_schema(

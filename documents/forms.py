@@ -12,6 +12,7 @@ from core.idnumbers import validate_id_number
 from core.uploads import check_upload
 
 from .constants import MaterialKind, Purpose
+from .periods import period_errors
 
 mobile_validator = RegexValidator(
     r"^1\d{10}$", _("A mobile number has 11 digits and starts with 1."), code="phone"
@@ -150,8 +151,13 @@ class ApplicationForm(Form):
             self.add_error("period_from", _("Please enter the start of the period."))
         if last is None and "period_to" not in self.errors:
             self.add_error("period_to", _("Please enter the end of the period."))
-        if first and last and last < first:
-            self.add_error("period_to", _("The end of the period must not be before its start."))
+        if first and last:
+            holder = data.get("holder_id") if data.get("on_behalf") else data.get("applicant_id")
+            found = period_errors(doc_type=self.doc_type, first=first, last=last,
+                                  holder_id=holder or "")
+            for field, message in found.items():
+                if field not in self.errors:
+                    self.add_error(field, message)
 
     def _clean_files(self, data: dict, on_behalf: bool) -> None:
         required = ["id_front", "id_back"] + (["authorisation"] if on_behalf else [])

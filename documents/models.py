@@ -53,6 +53,12 @@ class DocumentType(models.Model):
     )
     asks_receiving_org = models.BooleanField(_("asks for the receiving organisation"), default=True)
     asks_period = models.BooleanField(_("asks for the period to be covered"), default=True)
+    max_period_years = models.PositiveSmallIntegerField(
+        _("longest period (years)"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("The longest period a certificate of this type may cover."),
+    )
     statement_zh = models.TextField(
         _("certificate text (Chinese)"),
         help_text=_("The finding printed on the certificate."),

@@ -13,7 +13,6 @@ page that search engines list, or that answers without limit, becomes a harvesti
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import user_is_resident
 from core import signing
-from core.client_ip import client_ip
+from core.ratelimit import address_hit
 from core.uploads import private_storage
 from core.views_errors import too_many_requests
 
@@ -71,14 +70,8 @@ class VerifyForm(forms.Form):
 
 def verify_allowed(request: HttpRequest) -> bool:
     """At most CERTIFICATES["VERIFY_PER_MINUTE"] checks per address and minute."""
-    key = "certificate-verify:" + client_ip(request)
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_SECONDS)
-        count = 1
-    return count <= settings.CERTIFICATES["VERIFY_PER_MINUTE"]
+    limit = settings.CERTIFICATES["VERIFY_PER_MINUTE"]
+    return address_hit(request, "certificate-verify", limit=limit, seconds=WINDOW_SECONDS)
 
 
 def _noindex(response: HttpResponse) -> HttpResponse:

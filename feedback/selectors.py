@@ -1,7 +1,6 @@
 """Reads of feedback, scoped to the staff member's offices (accounts.selectors)."""
 
 import datetime as dt
-import hmac
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -11,9 +10,8 @@ from accounts.selectors import export_time, office_ids_with_perm, resident_verif
 from core.crypto import pii_hmac
 from queues.selectors import ticket_list_for_resident
 
-from .codes import follow_digest, normalize_reference, ticket_subject_ref
-from .constants import LOW_RATINGS, REFERENCE_ALPHABET, REFERENCE_LENGTH, CaseStatus
-from .errors import MailboxNotFound
+from .codes import ticket_subject_ref
+from .constants import LOW_RATINGS, CaseStatus
 from .models import Evaluation, FollowUpCase, Invitation, MailboxItem
 
 CASE_PERM = "feedback.change_followupcase"
@@ -82,20 +80,6 @@ def mailbox_get_for_staff(user, item_id: int) -> MailboxItem:
 
 def is_late(due_on: dt.date, *, today: dt.date | None = None) -> bool:
     return due_on < (today or timezone.localdate())
-
-
-def mailbox_get_for_follow(*, reference: str, code: str) -> MailboxItem:
-    """The resident's message by reference and follow-up code; one answer for a wrong
-    reference and a wrong code, so neither can be probed alone."""
-    reference = normalize_reference(reference)
-    code = "".join(ch for ch in (code or "") if ch.isdigit())
-    item = None
-    if len(reference) == REFERENCE_LENGTH and set(reference) <= set(REFERENCE_ALPHABET):
-        item = MailboxItem.objects.select_related("office").filter(reference=reference).first()
-    digest = follow_digest(reference, code)
-    if item is None or not hmac.compare_digest(digest, item.follow_code_hmac):
-        raise MailboxNotFound()
-    return item
 
 
 def manager_emails(office_id: int, *, bureau: bool = False) -> list[str]:

@@ -8,7 +8,6 @@
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -18,8 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.client_ip import client_ip
 from core.errors import DomainError
+from core.ratelimit import address_hit
 
-from . import actions, selectors
+from . import actions
 from .constants import RATING_LABELS, TAGS
 from .forms import FollowForm, MailboxForm, RatingForm
 
@@ -36,13 +36,7 @@ def _private_link(response: HttpResponse) -> HttpResponse:
 
 def _allowed(request: HttpRequest, name: str, limit: int, seconds: int) -> bool:
     """At most `limit` posts per address in a fixed window (spam, guessing)."""
-    key = f"feedback-{name}:" + client_ip(request)
-    cache.add(key, 0, seconds)
-    try:
-        return cache.incr(key) <= limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, seconds)
-        return True
+    return address_hit(request, f"feedback-{name}", limit=limit, seconds=seconds)
 
 
 @never_cache
@@ -130,8 +124,9 @@ def mailbox_follow(request: HttpRequest) -> HttpResponse:
             error, status = _("Too many attempts from your network. Please wait 10 minutes."), 429
         elif form.is_valid():
             try:
-                item = selectors.mailbox_get_for_follow(
-                    reference=form.cleaned_data["reference"], code=form.cleaned_data["code"]
+                item = actions.mailbox_follow_lookup(
+                    reference=form.cleaned_data["reference"], code=form.cleaned_data["code"],
+                    ip=client_ip(request),
                 )
             except DomainError as refusal:
                 error, status = str(refusal), refusal.status

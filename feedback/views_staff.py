@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.uploads import download_name
 
 from . import actions, selectors
 from .constants import TAGS, CaseStatus, MailboxStatus
@@ -166,8 +167,12 @@ def mailbox_attachment(request: HttpRequest, item_id: int) -> FileResponse:
     if not item.attachment:
         raise Http404
     handle = actions.mailbox_attachment_open(item=item, actor=request.user, request=request)
+    # Served under a safe name with the extension of the checked type: a file sent as
+    # `evil.pdf.exe` reaches the manager as `evil.pdf`.
+    extension = item.attachment.name.rsplit(".", 1)[-1]
+    filename = download_name(item.attachment_name, extension=extension)
     response = FileResponse(
-        handle, as_attachment=True, filename=item.attachment_name, content_type=item.attachment_type
+        handle, as_attachment=True, filename=filename, content_type=item.attachment_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -4,7 +4,8 @@ for. The walk starts signed out with a booking found by code (so the manage, res
 cancel pages are on it), then again signed in as the demo resident.
 
 A crawl, not a list of URLs: a page added later is walked as soon as something links to it.
-Only GET requests; nothing is booked or cancelled."""
+Only GET requests; nothing is booked or cancelled. Every page reached must go out with
+`Cache-Control: private, no-store` (core/middleware.py)."""
 
 import html
 import re
@@ -68,11 +69,18 @@ def walk(client: Client, starts: list[str], *, staff: bool = False) -> tuple[set
         response = client.get(url)
         if response.status_code >= 500:
             failures.append((url, "page", response.status_code))
+        if not _private(response):  # personal data: never kept by a cache (issue 14)
+            failures.append((url, "Cache-Control", response.get("Cache-Control")))
         if response.status_code in (301, 302) and "Location" in response:
             todo.append(response["Location"])
         if "text/html" in response.get("Content-Type", ""):
             todo += links(url, response.content.decode(), staff)
     return seen, failures
+
+
+def _private(response) -> bool:
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    return {"private", "no-store"} <= directives
 
 
 def found_booking(client: Client, office=None) -> str:

@@ -10,6 +10,7 @@ from .booking import (
     slot_release_embargoed_places,
     slot_take_place,
 )
+from .lookup import booking_lookup
 from .reminders import booking_mark_reminded
 from .retention import booking_anonymise_before, quota_purge_before, waiting_anonymise_before
 from .slots import closure_apply, closure_save, slot_generate, slot_generate_for_schedule
@@ -24,6 +25,7 @@ from .waiting import (
 )
 
 __all__ = [
+    "booking_lookup",
     "booking_check_in",
     "booking_complete",
     "booking_mark_no_shows",

@@ -12,6 +12,7 @@ from .evaluation import (
     evaluation_record,
     invitation_check,
 )
+from .follow import mailbox_follow_lookup
 from .mailbox import (
     mailbox_answer,
     mailbox_attachment_open,
@@ -30,6 +31,7 @@ from .retention import (
 )
 
 __all__ = [
+    "mailbox_follow_lookup",
     "case_close",
     "case_contact_reveal",
     "case_escalate_late",
