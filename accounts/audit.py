@@ -18,6 +18,7 @@ from core.client_ip import client_ip
 from core.crypto import pii_hmac
 from core.idnumbers import normalize_id_number
 from core.logging import mask_id_numbers_in_text as mask_text
+from core.rows import row_insert
 
 from .models import AuditAction, AuditEntry
 
@@ -57,8 +58,8 @@ def audit_record(
         details=_clean_details(details or {}),
         **_describe(obj, object_label),
     )
-    entry._written_by_audit = True
-    entry.save(force_insert=True)
+    # One plain INSERT (core.rows): this runs inside every audited change, bookings included.
+    row_insert(entry)
     return entry
 
 

@@ -57,8 +57,8 @@ app.conf.beat_schedule = {
     # A run that waited for a busy worker longer than the period is dropped: the next one relays.
     "core-outbox-relay": {
         "task": "core.tasks.outbox_relay",
-        "schedule": 5.0,
-        "options": {"expires": 5},
+        "schedule": 2.0,
+        "options": {"expires": 2},
     },
     # Slots for the booking window, generated ahead of the 08:00 release.
     "appointments-generate-slots": {

@@ -8,9 +8,10 @@ then carried out by a worker at least once.
 
 - The row commits or rolls back with the change: no side effect of a rolled-back write, no
   write without its side effect.
-- After the commit a fast path hands the row to Celery at once (in the embedded default Celery
-  is eager, so the work is done right there, as before). When the broker is down this fails
-  quietly: the row stays pending.
+- Where Celery is eager (the embedded default, tests) a fast path runs the row right after the
+  commit, as before. In production (OUTBOX_HAND_OVER_AFTER_COMMIT off) the request never talks
+  to the broker: the relay hands the row out within its period (2 s). With the fast path on
+  and the broker down, the hand-over fails quietly: the row stays pending.
 - The relay (`outbox_relay`, beat every few seconds) hands every due row to the workers:
   pending rows past `available_at`, and rows whose worker died (lease expired). On PostgreSQL
   relays running at once skip each other's rows (FOR UPDATE SKIP LOCKED).
@@ -38,13 +39,14 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from .crypto import decrypt_text, encrypt_text
 from .logging import mask_id_numbers_in_text
 from .models import OutboxMessage
+from .rows import row_insert
 
 logger = logging.getLogger(__name__)
 Status = OutboxMessage.Status
@@ -72,22 +74,21 @@ def outbox_enqueue(
     if not transaction.get_connection().in_atomic_block:
         raise NotInTransaction("outbox_enqueue() belongs inside the change's transaction.atomic()")
     name = getattr(task, "name", task)
+    hand_over = settings.OUTBOX_HAND_OVER_AFTER_COMMIT
     row = OutboxMessage(
         task=name,
         key=f"{name}|{key}" if key else f"{name}|{uuid.uuid4().hex}",
         args=json.loads(json.dumps(list(args))),  # fails here, not in the worker
         secret_args=encrypt_text(json.dumps(list(secret_args))) if secret_args else "",
-        available_at=timezone.now() + _seconds("OUTBOX_DISPATCH_GRACE_SECONDS"),
+        # Handed over at commit: not due for the relay before the grace; else due at once.
+        available_at=timezone.now() + (_seconds("OUTBOX_DISPATCH_GRACE_SECONDS") * hand_over),
     )
-    if key:
-        try:
-            with transaction.atomic():  # a savepoint: the duplicate must not spoil the change
-                row.save(force_insert=True)
-        except IntegrityError:
-            return None
-    else:
-        row.save(force_insert=True)
-    transaction.on_commit(partial(_hand_over, row.pk), robust=True)
+    # One plain INSERT … ON CONFLICT DO NOTHING: a duplicate key changes nothing and needs no
+    # savepoint to keep the change's transaction usable (this runs inside every booking).
+    if not row_insert(row, ignore_conflict_on="key"):
+        return None
+    if hand_over:
+        transaction.on_commit(partial(_hand_over, row.pk), robust=True)
     return row
 
 
