@@ -26,7 +26,10 @@ from .audit import (  # noqa: F401  (the audit writer, for every app)
     audit_export,
     audit_record,
 )
-from .audit_registry import audit_changes_off
+from .audit_registry import (
+    audit_changes_off,
+    audit_created,  # noqa: F401  (for actions that insert in plain SQL)
+)
 from .audit_seal import audit_purge_before, audit_seal  # noqa: F401
 from .errors import (
     CodeDead,

@@ -195,6 +195,12 @@ def _saved(sender, instance, created: bool, raw=False, update_fields=None, **kwa
     _record(instance, action, changes)
 
 
+def audit_created(instance) -> None:
+    """The entry of a new tracked record inserted without save() (core.rows.row_insert, on the
+    booking path): exactly the entry post_save would have written, written by the action."""
+    _saved(type(instance), instance, created=True)
+
+
 def _deleted(sender, instance, **kwargs) -> None:
     if _disabled.get():
         return

@@ -1,11 +1,15 @@
-"""One INSERT of one model instance in plain SQL, for the few writes on the busiest path (an
-audit entry, an outbox row): the ORM's insert costs several times the CPU of the statement it
-builds. Values are prepared by the model's own fields, so what lands is what `save()` would
-write. No signals are sent: only for models that nothing listens to."""
+"""Plain SQL for the few statements on the busiest path (a booking, its audit entry, its outbox
+row): the ORM spends several times the CPU of the statement it builds. Values go through the
+models' own fields both ways (prepared for the database on insert, converted back on read), so
+what lands and what comes back is what the ORM would write and read. No signals are sent: a
+caller that inserts a record somebody listens to does their work itself."""
 
+from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from django.db import connection, models
+from django.db.models.expressions import Col
 
 
 @cache
@@ -37,3 +41,39 @@ def row_insert(obj: models.Model, *, ignore_conflict_on: str = "") -> bool:
     obj.pk = row[0]
     obj._state.adding, obj._state.db = False, connection.alias
     return True
+
+
+# --- reading: one joined row into model instances ----------------------------------------------
+
+
+@cache
+def _reader(model: type[models.Model], vendor: str) -> tuple[tuple, tuple]:
+    fields = tuple(model._meta.concrete_fields)
+    converters = []
+    for field in fields:
+        column = Col(model._meta.db_table, field)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        converters.append((column, tuple(found)))
+    return fields, tuple(converters)
+
+
+def row_columns(model: type[models.Model], alias: str) -> str:
+    """The select list of every column of `model`, in the order `row_model` reads them."""
+    quote = connection.ops.quote_name
+    fields, _converters = _reader(model, connection.vendor)
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in fields)
+
+
+def row_width(model: type[models.Model]) -> int:
+    return len(_reader(model, connection.vendor)[0])
+
+
+def row_model(model: type[models.Model], values: Sequence[Any]) -> models.Model:
+    """An instance from the values of `row_columns(model, …)`, converted as the ORM would."""
+    fields, converters = _reader(model, connection.vendor)
+    converted = []
+    for value, (column, functions) in zip(values, converters, strict=True):
+        for function in functions:
+            value = function(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
