@@ -193,15 +193,29 @@ class SlotSerializer(serializers.ModelSerializer):
         return refusal is None
 
 
+class ServiceCodeField(serializers.SlugRelatedField):
+    """An active service by its code, read in one plain statement (every booking parses one);
+    the errors are SlugRelatedField's."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(slug_field="code", queryset=catalogue.service_list_active(), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        service = catalogue.service_get_active(code=data)
+        if service is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return service
+
+
 class BookingCreateSerializer(serializers.Serializer):
     # An id, looked up once by the booking action itself (Slot.DoesNotExist becomes this field's
     # error in BookingCreateView): a related field would read the slot a second time.
     slot = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, help_text="A slot id from /api/v1/slots/."
     )
-    service = serializers.SlugRelatedField(
-        slug_field="code", queryset=catalogue.service_list_active(), help_text="Service code."
-    )
+    service = ServiceCodeField(help_text="Service code.")
     name = serializers.CharField(max_length=50, help_text="The resident's full name.")
     id_number = serializers.CharField(
         max_length=30, help_text="The resident's 18-character national ID number."
@@ -229,6 +243,23 @@ class BookingCreatedSerializer(serializers.Serializer):
 
     def get_pdf_url(self, booking: Booking) -> str:
         return pdf_url(self.context["request"], booking.code)
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _booking_created(booking: Booking, request: Request) -> dict:
+    """BookingCreatedSerializer's answer (it stays the schema), built directly: a serializer
+    instance deep-copies its fields for every booking."""
+    office, service = booking.office, booking.service
+    return {
+        "code": booking.code,
+        "status": booking.status,
+        "start": _DATETIME.to_representation(booking.start),
+        "office": {"code": office.code, "name": str(office.name), "address": str(office.address)},
+        "service": {"code": service.code, "name": str(service.name)},
+        "pdf_url": pdf_url(request, booking.code),
+    }
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -359,7 +390,7 @@ class BookingCreateView(APIView):
             raise exceptions.ValidationError(
                 {"slot": [message.format(pk_value=fields["slot"])]}
             ) from None
-        return dict(BookingCreatedSerializer(booking, context={"request": request}).data)
+        return _booking_created(booking, request)
 
 
 class BookingDetailView(APIView):

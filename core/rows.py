@@ -77,3 +77,16 @@ def row_model(model: type[models.Model], values: Sequence[Any]) -> models.Model:
             value = function(value, column, connection)
         converted.append(value)
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def rows_where(model: type[models.Model], **equals: Any) -> list[models.Model]:
+    """`model.objects.filter(**equals)` for plain column equalities, in one plain statement."""
+    quote = connection.ops.quote_name
+    meta = model._meta
+    names = sorted(equals)
+    where = " AND ".join(f"t.{quote(meta.get_field(n).column)} = %s" for n in names)
+    sql = f"SELECT {row_columns(model, 't')} FROM {quote(meta.db_table)} t WHERE {where}"  # noqa: S608
+    params = [meta.get_field(n).get_db_prep_value(equals[n], connection) for n in names]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row_model(model, row) for row in cursor.fetchall()]

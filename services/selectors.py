@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from core.rows import rows_where
+
 from .models import Category, Channel, Counter, District, Material, Office, OpeningHours, Service
 
 _CHANNEL_MATCHES = {
@@ -66,6 +68,12 @@ def service_list_public() -> QuerySet[Service]:
 def service_list_active() -> QuerySet[Service]:
     """Active services without annotations: for lookups by code on hot paths."""
     return Service.objects.filter(is_active=True)
+
+
+def service_get_active(*, code: str) -> Service | None:
+    """An active service by its code, or None: one plain statement (every booking reads it)."""
+    found = rows_where(Service, code=code, is_active=True)
+    return found[0] if found else None
 
 
 def service_get_public(*, code: str) -> Service:

@@ -63,13 +63,19 @@ def _check_person(id_hmac: str, service: Service, now: dt.datetime) -> None:
         raise DuplicateBooking()
 
 
+# The capacity guard, plain SQL (on every booking; the ORM's UPDATE costs more CPU to build).
+_PLACE_TAKE_SQL = (
+    'UPDATE "appointments_slot" SET "booked" = "booked" + 1 '
+    'WHERE "id" = %s AND "booked" < "bookable" AND "is_closed" = %s'
+)
+
+
 def slot_take_place(*, slot_id: int) -> None:
     """Take one place, or raise SlotFull. One statement: no check-then-write race."""
-    taken = Slot.objects.filter(pk=slot_id, booked__lt=F("bookable"), is_closed=False).update(
-        booked=F("booked") + 1
-    )
-    if not taken:
-        raise SlotFull()
+    with connection.cursor() as cursor:
+        cursor.execute(_PLACE_TAKE_SQL, [slot_id, False])
+        if cursor.rowcount != 1:
+            raise SlotFull()
 
 
 def slot_give_back_place(*, slot_id: int) -> None:
