@@ -88,7 +88,7 @@ def slot_refusal(
 # whole office (no service), or that service there. Plain SQL, read on every booking: the ORM
 # would spend more CPU building this query than the database spends answering it.
 _CLOSURES_SQL = (
-    'SELECT * FROM "appointments_closure" '
+    'SELECT {columns} FROM "appointments_closure" c '
     'WHERE ("office_id" IS NULL OR ("office_id" = %s AND ("service_id" IS NULL{service}))) '
     'AND "start_date" <= %s AND "end_date" >= %s '
     'ORDER BY "office_id", "service_id"{limit}'
@@ -98,7 +98,10 @@ _CLOSURES_SQL = (
 def _closures(office: Office, service: Service | None, first: dt.date, last: dt.date, limit=""):
     scope = "" if service is None else ' OR "service_id" = %s'
     params = [office.pk, *([] if service is None else [service.pk]), last, first]
-    return Closure.objects.raw(_CLOSURES_SQL.format(service=scope, limit=limit), params)
+    sql = _CLOSURES_SQL.format(columns=row_columns(Closure, "c"), service=scope, limit=limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row_model(Closure, row) for row in cursor.fetchall()]
 
 
 def closure_for(*, office: Office, service: Service | None, day: dt.date) -> Closure | None:

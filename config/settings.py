@@ -192,6 +192,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # embedded default is per process; with DEBUG=0 the system check refuses a local-memory or dummy
 # cache at start-up (core/checks.py): production sets CACHE_URL=rediscache://host:6379/1.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://onewindow")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, one client object per pool instead of one per call (core/cache.py).
+    CACHES["default"]["BACKEND"] = "core.cache.RedisCache"
 
 # Celery: eager in the embedded default, a real broker when CELERY_BROKER_URL is set.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
