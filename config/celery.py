@@ -37,6 +37,9 @@ def _refuse_to_start(**kwargs) -> None:
 
     from core.checks import refuse_to_start
 
+    if getattr(kwargs.get("sender"), "app", app) is not app:
+        return  # another Celery app of this process (a test's probe): not ours to refuse
+
     try:
         refuse_to_start()
     except ImproperlyConfigured as exc:
