@@ -9,17 +9,9 @@ from django.contrib import admin
 from .models import OutboxMessage, TaskDelivery
 
 
-@admin.register(TaskDelivery)
-class TaskDeliveryAdmin(admin.ModelAdmin):
-    list_display = (
-        "name", "state", "deliveries", "retries", "error", "first_seen", "last_seen",
-    )
-    list_filter = ("state",)
-    search_fields = ("name", "=task_id")
-    ordering = ("-last_seen",)
-    fields = readonly_fields = (
-        "name", "task_id", "state", "deliveries", "retries", "error", "first_seen", "last_seen",
-    )
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the application alone writes: listed and opened, never added, changed or deleted
+    from the admin."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -31,8 +23,21 @@ class TaskDeliveryAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(TaskDelivery)
+class TaskDeliveryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "name", "state", "deliveries", "retries", "error", "first_seen", "last_seen",
+    )
+    list_filter = ("state",)
+    search_fields = ("name", "=task_id")
+    ordering = ("-last_seen",)
+    fields = readonly_fields = (
+        "name", "task_id", "state", "deliveries", "retries", "error", "first_seen", "last_seen",
+    )
+
+
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
     """The transactional outbox (core/outbox.py), read-only: pending and running side effects,
     and failed ones with their last error (ID numbers masked). Arguments are ids; encrypted
     arguments are never shown. Done rows leave after a day, failed ones after 30 days."""
@@ -47,12 +52,3 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "task", "key", "args", "status", "attempts", "available_at", "locked_until",
         "last_error", "created_at", "updated_at",
     )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

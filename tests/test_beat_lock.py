@@ -18,6 +18,8 @@ import pytest
 import redis
 from django.conf import settings
 
+from .processes import wait_for
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 ROOT = Path(settings.BASE_DIR)
 LOCK_TIMEOUT = 4  # seconds: how long a dead holder's lock outlives it
@@ -25,16 +27,6 @@ PERIODS = {"tests.beat_app.every_second": 1.0, "tests.beat_app.every_two_seconds
 pytestmark = pytest.mark.skipif(
     not REDIS_URL, reason="needs REDIS_URL (a Redis for the beats' lock, state and queue)"
 )
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 class Queue(threading.Thread):
@@ -145,10 +137,12 @@ def test_two_beats_send_every_periodic_job_once_per_period(beats):
             # first, +1 for the moment this test noticed the lock), where a second sender
             # would have doubled them.
             assert counts[task] <= held / period + 2, (task, counts[task], held)
-    print(f"holder {dict(sent_by(sent, holder[0].pid))} in {phases[holder[0].pid]:.1f} s, "
-          f"standby {dict(sent_by(sent, standby[0].pid))} in {phases[standby[0].pid]:.1f} s "
-          f"after taking over {taken_at - killed_at:.1f} s after the holder was SIGKILLed "
-          f"(lock timeout {LOCK_TIMEOUT} s)")
+    print(
+        f"holder {dict(sent_by(sent, holder[0].pid))} in {phases[holder[0].pid]:.1f} s, "
+        f"standby {dict(sent_by(sent, standby[0].pid))} in {phases[standby[0].pid]:.1f} s "
+        f"after taking over {taken_at - killed_at:.1f} s after the holder was SIGKILLed "
+        f"(lock timeout {LOCK_TIMEOUT} s)"
+    )
 
 
 def sent_by(sent: list[tuple[str, int]], pid: int) -> Counter:

@@ -5,15 +5,15 @@ by hand. About a minute: the release job runs every 60 s."""
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 from django.conf import settings
+
+from .processes import free_port, wait_for
 
 ROOT = Path(settings.BASE_DIR)
 # Everything a developer's shell or CI may set that `make run` does not.
@@ -37,20 +37,6 @@ actions.waiting_join(office=slot.office, service=service, name="王五", id_numb
 actions.booking_cancel(booking=first)
 print("set up")
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.5)
 
 
 def answers(url: str) -> bool:
@@ -90,7 +76,7 @@ def test_a_cancelled_place_is_offered_to_the_waiting_list_by_the_dev_server_alon
                 rows = db.execute("SELECT status FROM appointments_waitinglistentry").fetchall()
             return rows == [("offered",)]
 
-        wait_for(offered, 150, "the offer")
+        wait_for(offered, 150, "the offer", interval=0.5)
         wait_for(lambda: "[SMS to 137****7000]" in log.read_text(), 30, "the offer's SMS")
         [offer] = [line for line in log.read_text().splitlines() if "137****7000" in line]
         assert f"http://127.0.0.1:{port}/zh-hans/book/offer/" in offer  # to this server

@@ -23,6 +23,8 @@ from celery import Celery
 from django.conf import settings
 from django.db import connection
 
+from .processes import free_port, wait_for
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 ROOT = Path(settings.BASE_DIR)
 BIN = Path(sys.executable).parent
@@ -41,22 +43,6 @@ pytestmark = [
 _spec = importlib.util.spec_from_file_location("prod_setup", ROOT / "deploy" / "prod_setup.py")
 prod_setup = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(prod_setup)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def healthz(port: int) -> int:
