@@ -34,6 +34,10 @@ def dev_beat_start(app: Celery) -> threading.Thread:
     # A worker imports every app's tasks.py at start; beat without them would only send the
     # task by name to the broker, where no eager call and no worker would ever run it.
     app.loader.import_default_modules()
+    # Every 2 and 5 s a relay and a sealing run: their "sending"/"succeeded" lines would bury
+    # the SMS and e-mails the terminal shows. Warnings and failed jobs still appear.
+    for name in ("celery.beat", "celery.app.trace"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     service = beat.EmbeddedService(app, thread=True, scheduler_cls=DevScheduler)
     service.start()
     logger.info("beat: %s periodic jobs run in this process", len(app.conf.beat_schedule))
