@@ -11,7 +11,15 @@ from accounts.admin_scoping import OfficeScopedAdminMixin
 from accounts.models import AuditAction
 
 from . import actions
-from .models import Booking, Closure, Schedule, SchedulePeriod, Slot, WaitingListEntry
+from .models import (
+    Booking,
+    Closure,
+    MakeUpWorkingDay,
+    Schedule,
+    SchedulePeriod,
+    Slot,
+    WaitingListEntry,
+)
 
 
 class SchedulePeriodInline(admin.TabularInline):
@@ -112,6 +120,15 @@ class ClosureAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
                 % {"n": cancelled},
                 messages.WARNING,
             )
+
+
+@admin.register(MakeUpWorkingDay)
+class MakeUpWorkingDayAdmin(admin.ModelAdmin):
+    """Bureau-wide, like public holidays: the Saturdays and Sundays worked in exchange for a
+    holiday that the installed chinesecalendar does not list (a year it does not cover yet)."""
+
+    list_display = ("date", "reason_zh")
+    date_hierarchy = "date"
 
 
 @admin.register(Slot)

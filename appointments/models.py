@@ -133,6 +133,26 @@ class Closure(models.Model):
         return f"{self.start_date}–{self.end_date} {self.reason_zh}"
 
 
+class MakeUpWorkingDay(models.Model):
+    """A Saturday or Sunday worked in exchange for a holiday (调休) that the installed calendar
+    (core.workdays, chinesecalendar) does not know: a year it does not cover yet, or a local
+    arrangement. Counted as a working day for time limits; schedules offer slots on it."""
+
+    date = models.DateField(_("date"), unique=True)
+    reason_zh = models.CharField(_("reason (Chinese)"), max_length=200)
+    reason_en = models.CharField(_("reason (English)"), max_length=250, blank=True)
+
+    reason = Localized("reason")
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("make-up working day")
+        verbose_name_plural = _("make-up working days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.reason_zh}"
+
+
 class Slot(models.Model):
     """An interval at an office with places for the schedule's services."""
 

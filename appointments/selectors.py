@@ -9,11 +9,11 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core import workdays
 from core.crypto import pii_hmac
 from core.errors import DomainError
 from core.idnumbers import normalize_id_number
 from core.rows import row_columns, row_model, row_width
-from core.workdays import add_working_days
 from services.models import Office, Service
 
 from .constants import BookingStatus
@@ -24,7 +24,7 @@ from .errors import (
     SlotFull,
     SlotUnavailable,
 )
-from .models import Booking, Closure, Schedule, Slot
+from .models import Booking, Closure, MakeUpWorkingDay, Schedule, Slot
 
 
 def _rules() -> dict:
@@ -164,17 +164,27 @@ def public_holidays(*, first: dt.date, last: dt.date) -> set[dt.date]:
     return days
 
 
+def make_up_working_days(*, first: dt.date, last: dt.date) -> set[dt.date]:
+    """The make-up working days the administrator declared between two dates."""
+    return set(
+        MakeUpWorkingDay.objects.filter(date__gte=first, date__lte=last).values_list(
+            "date", flat=True
+        )
+    )
+
+
+def calendar_overrides(first: dt.date, last: dt.date) -> workdays.Overrides:
+    """The administrator's part of the working-day calendar, registered with core.workdays from
+    AppointmentsConfig.ready(): public holidays and make-up working days."""
+    return workdays.Overrides(
+        frozenset(public_holidays(first=first, last=last)),
+        frozenset(make_up_working_days(first=first, last=last)),
+    )
+
+
 def working_days_after(*, start: dt.date, days: int) -> dt.date:
-    """The last day of a limit of `days` working days counted from the day after `start`, with
-    the public holidays of the closures calendar skipped (core.workdays). The holidays are read
-    for a stretch ahead, longer if the limit runs past it."""
-    stretch = dt.timedelta(days=2 * days + 30)
-    horizon = start + stretch
-    while True:
-        due = add_working_days(start, days, holidays=public_holidays(first=start, last=horizon))
-        if due <= horizon:
-            return due
-        horizon += stretch
+    """Kept for callers inside appointments; the calendar is core.workdays.working_days_after."""
+    return workdays.working_days_after(start=start, days=days)
 
 
 def _no_shows_since(now: dt.datetime) -> dt.datetime:

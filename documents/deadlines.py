@@ -1,5 +1,6 @@
-"""The time limit of a request, in working days (core.workdays) with the public holidays of the
-closures calendar (appointments.selectors.public_holidays).
+"""The time limit of a request, in working days: core.workdays, i.e. the State Council calendar
+with its make-up working days (chinesecalendar) and the administrator's holidays and make-up days
+(registered by appointments; documents no longer reads them from there).
 
 The limit starts on the day after submission; while the resident is asked for more information
 the clock stands still, and on resubmission the due date moves on by the working days it stood.
@@ -10,15 +11,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from appointments.selectors import public_holidays, working_days_after
-from core.workdays import add_working_days, working_days_between
+from core.workdays import (
+    add_working_days,
+    overrides_between,
+    working_days_after,
+    working_days_from_to,
+)
 
 # Room enough for a 60-day limit plus holidays; read once per computation.
 _HORIZON = dt.timedelta(days=150)
-
-
-def _holidays(first: dt.date, last: dt.date) -> set[dt.date]:
-    return public_holidays(first=first, last=last + _HORIZON)
 
 
 def due_on_submit(*, day: dt.date, limit_days: int) -> dt.date:
@@ -27,15 +28,14 @@ def due_on_submit(*, day: dt.date, limit_days: int) -> dt.date:
 
 def due_after_pause(*, due_on: dt.date, paused_on: dt.date, resumed_on: dt.date) -> dt.date:
     """The due date once the clock runs again: moved by the working days in (paused, resumed]."""
-    holidays = _holidays(min(paused_on, due_on), max(resumed_on, due_on))
-    stood = max(working_days_between(paused_on, resumed_on, holidays=holidays), 0)
-    return add_working_days(due_on, stood, holidays=holidays)
+    found = overrides_between(min(paused_on, due_on), max(resumed_on, due_on) + _HORIZON)
+    stood = max(working_days_from_to(paused_on, resumed_on), 0)
+    return add_working_days(due_on, stood, holidays=found.holidays, workdays=found.workdays)
 
 
 def working_days_left(*, due_on: dt.date, today: dt.date) -> int:
     """Working days from today to the due date: 0 on the last day, negative once late."""
-    holidays = public_holidays(first=min(today, due_on), last=max(today, due_on))
-    return working_days_between(today, due_on, holidays=holidays)
+    return working_days_from_to(today, due_on)
 
 
 def near_days() -> int:

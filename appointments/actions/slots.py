@@ -1,25 +1,44 @@
 """Materialising slots from schedules, and closures that take days out of them."""
 
 import datetime as dt
+from collections.abc import Collection
 
 from django.db import transaction
 from django.db.models import F, PositiveSmallIntegerField, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from core.workdays import is_statutory_holiday, is_working_day
+
 from ..constants import BookingStatus, CancelledBy
-from ..models import Booking, Closure, Schedule, Slot
+from ..models import Booking, Closure, MakeUpWorkingDay, Schedule, Slot
 
 
-def _expected_starts(schedule: Schedule, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+def _timetable_weekday(schedule: Schedule, day: dt.date, make_up: Collection[dt.date]) -> int:
+    """The weekday whose periods apply on `day`. A Saturday or Sunday worked in exchange for a
+    holiday (调休) runs the schedule's first weekday with periods, Monday to Friday: the arrangement
+    says the day is worked, not as which weekday. Any other day runs its own periods."""
+    if day.weekday() < 5 or not is_working_day(day, workdays=make_up):
+        return day.weekday()
+    weekdays = sorted(p.weekday for p in schedule.periods.all() if p.weekday < 5)
+    return weekdays[0] if weekdays else day.weekday()
+
+
+def _expected_starts(
+    schedule: Schedule, day: dt.date, make_up: Collection[dt.date] = ()
+) -> list[tuple[dt.datetime, dt.datetime]]:
     if (schedule.valid_from and day < schedule.valid_from) or (
         schedule.valid_until and day > schedule.valid_until
     ):
         return []
+    # No slots on a statutory holiday, even at an office open on Saturdays (2026-10-03).
+    if is_statutory_holiday(day) and day not in make_up:
+        return []
+    weekday = _timetable_weekday(schedule, day, make_up)
     step = dt.timedelta(minutes=schedule.slot_minutes)
     result = []
     for period in schedule.periods.all():
-        if period.weekday != day.weekday():
+        if period.weekday != weekday:
             continue
         start = timezone.make_aware(dt.datetime.combine(day, period.start))
         end_of_period = timezone.make_aware(dt.datetime.combine(day, period.end))
@@ -50,6 +69,11 @@ def slot_generate_for_schedule(*, schedule: Schedule, first: dt.date, days: int)
             end_date__gte=first,
         )
     )
+    make_up = set(
+        MakeUpWorkingDay.objects.filter(date__gte=first, date__lte=last).values_list(
+            "date", flat=True
+        )
+    )
     existing = {
         s.start: s
         for s in Slot.objects.filter(
@@ -65,7 +89,7 @@ def slot_generate_for_schedule(*, schedule: Schedule, first: dt.date, days: int)
         day = first + dt.timedelta(days=offset)
         if not schedule.is_active or _office_closed(schedule, day, closures):
             continue
-        for start, end in _expected_starts(schedule, day):
+        for start, end in _expected_starts(schedule, day, make_up):
             wanted.add(start)
             slot = existing.get(start)
             if slot is None:

@@ -212,3 +212,26 @@ def test_the_walk_in_share_is_kept_back(schedule):
     generate()
     slot = slot_at(schedule, WED)
     assert (slot.capacity, slot.bookable) == (10, 7)
+
+
+def test_no_slots_on_statutory_holidays_and_slots_on_make_up_working_days():
+    """National Day 2026 from the statutory calendar, with no closure typed by anyone: nothing
+    on 1–7 October, Saturday 10 October (调休) worked with the schedule's weekday periods."""
+    from appointments.models import MakeUpWorkingDay
+
+    schedule = ScheduleFactory(
+        periods=[(0, dt.time(9, 0), dt.time(12, 0)), (5, dt.time(9, 0), dt.time(10, 0))]
+    )  # Mondays 09–12 (6 slots) and Saturdays 09–10 (2 slots)
+    with time_machine.travel(dt.datetime(2026, 9, 28, 7, 0, tzinfo=SHANGHAI), tick=False):
+        actions.slot_generate(days=21)
+    days = slots_by_day(schedule)
+    # Sat 3 October (a holiday) has none, Sat 10 (make-up) runs Monday's six, Sat 17 its two.
+    assert dt.date(2026, 10, 3) not in days and dt.date(2026, 10, 5) not in days
+    assert days[dt.date(2026, 10, 10)] == 6
+    assert days[dt.date(2026, 10, 17)] == 2
+    assert days[dt.date(2026, 10, 12)] == 6
+    # A Sunday the administrator declares worked (a year or local day the package lacks).
+    MakeUpWorkingDay.objects.create(date=dt.date(2026, 10, 18), reason_zh="调休")
+    with time_machine.travel(dt.datetime(2026, 9, 28, 7, 0, tzinfo=SHANGHAI), tick=False):
+        actions.slot_generate(days=21)
+    assert slots_by_day(schedule)[dt.date(2026, 10, 18)] == 6

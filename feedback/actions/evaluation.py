@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from accounts.actions import audit_record
 from accounts.models import AuditAction
-from appointments.selectors import working_days_after
 from core.crypto import encrypt_text
 from core.outbox import outbox_enqueue
+from core.workdays import working_days_after
 from queues.constants import TicketStatus
 from queues.models import Ticket
 from services.models import Counter, Office, Service

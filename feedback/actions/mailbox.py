@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from accounts.actions import audit_record
 from accounts.models import AuditAction
-from appointments.selectors import working_days_after
 from core.crypto import encrypt_text, pii_hmac
 from core.uploads import CheckedUpload, store_private
+from core.workdays import working_days_after
 from notifications.actions import recipient_mask
 from services.models import Office
 
