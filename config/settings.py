@@ -265,6 +265,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="OneWindow <noreply@onewindow.local>")
 SMS_BACKEND = env("SMS_BACKEND")
+# The signature registered with the SMS gateway (短信签名): notifications.actions signs every SMS.
+SMS_SIGNATURE = env("SMS_SIGNATURE", default="【一窗通办】")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -82,7 +82,7 @@ def request_transition(
         if transition in NOTIFIED:
             _notify_after_commit(locked.pk, transition)
         if transition in EVALUATED:
-            _invite_evaluation(locked, now)
+            request_invite_evaluation(locked, now)
     if locked is not request:
         request.refresh_from_db()
     return request
@@ -158,11 +158,13 @@ _EFFECTS = {
 }
 
 
-# A decided request is one the resident can rate (好差评): issued, or refused.
-EVALUATED = frozenset({Transition.ISSUE, Transition.REJECT})
+# A decided request is one the resident can rate (好差评): refused here; issued once the holder
+# has been told the certificate is ready (actions.certificates.certificate_notify), so the
+# invitation never arrives before "证明已签发".
+EVALUATED = frozenset({Transition.REJECT})
 
 
-def _invite_evaluation(req: DocumentRequest, now: dt.datetime) -> None:
+def request_invite_evaluation(req: DocumentRequest, now: dt.datetime) -> None:
     evaluation_invite(
         kind="document", office=req.office, service=req.doc_type.service,
         subject_ref=request_subject_ref(req.pk), phone=req.phone, email=req.email,

@@ -7,6 +7,7 @@ import hashlib
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +25,22 @@ Attachment = tuple[str, bytes, str]  # (filename, content, mimetype)
 
 class DeliveryFailed(OSError):
     """Some message could not be delivered; an OSError, so Celery tasks retry it."""
+
+
+# Texts written before the signature was added here carry one of these; they keep only one.
+_OLD_SIGNATURES = ("【一窗通办】", "[OneWindow]")
+
+
+def sms_signed(text: str) -> str:
+    """The text with the sender's signature (短信签名, registered with the gateway) in front, once,
+    whatever the resident's language: the one place every SMS is signed."""
+    signature = settings.SMS_SIGNATURE
+    body = text.strip()
+    for old in (signature, *_OLD_SIGNATURES):
+        if old and body.startswith(old):
+            body = body[len(old) :].lstrip()
+            break
+    return f"{signature}{body}"
 
 
 def recipient_mask(channel: str, to: str) -> str:
@@ -51,6 +68,8 @@ def message_send(
     the outbox row being run) a message already sent under that key is not sent again."""
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
+    if channel == Channel.SMS:
+        body = sms_signed(body)
     fields = {
         "channel": channel, "recipient": to, "recipient_masked": recipient_mask(channel, to),
         "subject": subject[:200], "body": body, "kind": kind, "ref": ref,

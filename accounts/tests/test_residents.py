@@ -277,7 +277,7 @@ def test_signing_up_with_a_number_that_has_an_account_warns_its_owner_and_change
     assert response.status_code == 302 and response["Location"] == SIGNUP_CODE  # as usual
     notice = sms_to(PHONE)[-1]
     url = settings.SITE_URL + SIGNIN
-    assert notice == gettext(EXISTS_NOTICE) % {"url": url}
+    assert notice == "【一窗通办】" + gettext(EXISTS_NOTICE) % {"url": url}
     for guess in ("000000", "123456"):
         client.post(SIGNUP_CODE, {"code": guess})
     owner.refresh_from_db()

@@ -295,6 +295,9 @@ def test_the_data_export_holds_the_account_and_its_bookings_with_masked_id_numbe
     assert by_code[same_id.code]["service"] == same_id.service.name
     text = response.content.decode()
     assert id_number(1) not in text and id_number(5) not in text
+    # Readable UTF-8, not \\uXXXX escapes: a resident opens it in any text editor.
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert '"name": "孩子"' in text and "\\u" not in text
 
 
 def test_deleting_the_account_keeps_its_bookings_anonymous(client, slot):

@@ -382,7 +382,7 @@ def test_the_outbox_never_shows_a_full_phone_number(admin_client, service, offic
     message = message_send(channel="sms", to=PHONE, body="你好", kind="test", ref="ABCDEFGH")
 
     assert message.status == MessageStatus.SENT
-    assert sms_outbox() == [{"phone": PHONE, "text": "你好"}]  # delivered for real
+    assert sms_outbox() == [{"phone": PHONE, "text": "【一窗通办】你好"}]  # delivered for real
     assert PHONE not in str(message) and "138****5678" in str(message)
     listing = admin_client.get("/zh-hans/admin/notifications/message/")
     detail = admin_client.get(f"/zh-hans/admin/notifications/message/{message.pk}/change/")

@@ -311,7 +311,10 @@ def certificate_notify(*, certificate_id: int) -> list[Message]:
             if message.status == MessageStatus.FAILED:
                 failed.append(channel)
         if not failed:
-            Certificate.objects.filter(pk=certificate.pk).update(notified_at=timezone.now())
+            now = timezone.now()
+            Certificate.objects.filter(pk=certificate.pk).update(notified_at=now)
+            # The rating invitation after the issue notice, never before it (once per request).
+            workflow.request_invite_evaluation(req, now)
     if failed:  # outside the transaction: the outbox keeps what was sent
         raise DeliveryFailed(f"{NOTIFY_KIND} {certificate.number}: {', '.join(failed)}")
     return sent

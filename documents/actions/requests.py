@@ -153,7 +153,24 @@ def material_add(
     except Exception:
         private_storage.delete(name)
         raise
+    if kind in ONE_FILE_KINDS:
+        _drop_replaced(req, material)
     return material
+
+
+# Each ID-card side and the authorisation is one file: a new upload replaces the one before
+# (asked for a clearer photo, the resident sends it again), so it is listed and reviewed once.
+ONE_FILE_KINDS = frozenset(
+    {MaterialKind.ID_FRONT, MaterialKind.ID_BACK, MaterialKind.AUTHORISATION}
+)
+
+
+def _drop_replaced(req: DocumentRequest, material: RequestMaterial) -> None:
+    replaced = req.materials.filter(kind=material.kind).exclude(pk=material.pk)
+    names = list(replaced.values_list("file", flat=True))
+    replaced.delete()
+    for name in names:
+        transaction.on_commit(lambda name=name: private_storage.delete(name), robust=True)
 
 
 @transaction.atomic

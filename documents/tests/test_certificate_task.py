@@ -165,3 +165,20 @@ def test_two_workers_at_once_issue_once(monkeypatch, settings, tmp_path):
         thread.join(timeout=120)
     assert errors == []
     assert _outcome(certificate) == ONCE
+
+
+@pytest.mark.django_db
+def test_the_rating_invitation_comes_after_the_issue_notice(django_capture_on_commit_callbacks):
+    from feedback.models import Invitation
+
+    certificate, _code = prepared(django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.certificate_generate.delay(certificate.pk)
+    kinds = list(
+        Message.objects.filter(channel="sms").order_by("created_at", "pk")
+        .values_list("kind", flat=True)
+    )
+    assert kinds[0] == actions.NOTIFY_KIND and len(kinds) == 2, kinds
+    invitation = Invitation.objects.get(subject_ref=f"request:{certificate.request_id}")
+    certificate.refresh_from_db()
+    assert invitation.created_at >= certificate.notified_at

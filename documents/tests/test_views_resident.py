@@ -168,6 +168,21 @@ def test_the_status_page_shows_the_question_and_takes_a_reply_with_a_file(
     assert req.status == S.RESUBMITTED and req.materials.filter(kind="id_back").exists()
 
 
+def test_a_replaced_photo_is_listed_once(signed_in, user):
+    from core.uploads import check_upload
+    from documents.actions import material_add
+
+    req = request_in(S.NEEDS_INFO, user=user, info_request="请上传清晰的身份证反面照片")
+    url = reverse("documents:request_detail", args=[req.reference])
+    checked = check_upload(png_upload())
+    first = material_add(request=req, actor=user, kind="id_back", checked=checked)
+    signed_in.post(url, {"reply": "再传一张更清晰的", "kind": "id_back", "file": png_upload()})
+    assert not RequestMaterial.objects.filter(pk=first.pk).exists()
+    assert req.materials.filter(kind="id_back").count() == 1
+    page = signed_in.get(url).content.decode()
+    assert page.count("身份证国徽面") == 1
+
+
 def test_withdrawing_asks_first(signed_in, user):
     req = request_in(S.SUBMITTED, user=user)
     url = reverse("documents:request_withdraw", args=[req.reference])
@@ -175,6 +190,13 @@ def test_withdrawing_asks_first(signed_in, user):
     assert DocumentRequest.objects.get(pk=req.pk).status == S.SUBMITTED
     signed_in.post(url)
     assert DocumentRequest.objects.get(pk=req.pk).status == S.WITHDRAWN
+
+
+def test_the_withdraw_pages_keep_button_speaks_of_the_request_not_a_booking(signed_in, user):
+    req = request_in(S.SUBMITTED, user=user)
+    page = signed_in.get(reverse("documents:request_withdraw", args=[req.reference]))
+    text = page.content.decode()
+    assert "不撤回，保留申请" in text and "保留预约" not in text
 
 
 def test_the_list_shows_my_requests_only(signed_in, user, doc_type):

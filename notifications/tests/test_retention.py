@@ -34,7 +34,7 @@ def test_old_messages_lose_address_and_text_and_keep_their_delivery_record(setti
     assert (old.recipient, old.recipient_masked, old.body, old.subject) == ("", "", "", "")
     assert (old.channel, old.kind, old.ref, old.status) == ("sms", "signup", "r1", "sent")
     assert old.sent_at is not None and old.attempts == 1
-    assert recent.body == "验证码 654321" and recent.recipient == "13900139000"
+    assert recent.body == "【一窗通办】验证码 654321" and recent.recipient == "13900139000"
 
 
 def test_a_message_left_queued_by_a_dead_worker_is_delivered_on_the_same_row():
