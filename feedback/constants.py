@@ -32,7 +32,26 @@ TAGS: dict[str, str] = {
     "repeat_visits": _("Had to come more than once"),
     "clear_guidance": _("Clear explanations"),
     "hard_to_find": _("Hard to find the office or counter"),
+    "easy_to_apply": _("Easy to apply online"),
+    "slow_decision": _("Took long to decide"),
+    "asked_again": _("Asked for more materials more than once"),
 }
+# What a resident may say about each kind of visit: no waiting room or counter in an online
+# request, no online form at a counter.
+TAGS_BY_KIND: dict[str, tuple[str, ...]] = {
+    InvitationKind.COUNTER: (
+        "long_wait", "friendly", "efficient", "unclear_materials", "rude", "repeat_visits",
+        "clear_guidance", "hard_to_find",
+    ),
+    InvitationKind.DOCUMENT: (
+        "easy_to_apply", "efficient", "clear_guidance", "unclear_materials", "slow_decision",
+        "asked_again",
+    ),
+}  # fmt: skip
+
+
+def tags_for(kind: str) -> dict[str, str]:
+    return {code: TAGS[code] for code in TAGS_BY_KIND[kind]}
 COMMENT_MAX = 500
 ACTION_MAX = 2000
 

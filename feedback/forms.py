@@ -16,6 +16,7 @@ from .constants import (
     RATING_LABELS,
     TAGS,
     MailboxCategory,
+    tags_for,
 )
 
 mobile_validator = RegexValidator(
@@ -50,8 +51,10 @@ class RatingForm(Form):
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": str(COMMENT_MAX)}),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, kind: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if kind is not None:  # only the tags that fit a counter visit or an online request
+            self.fields["tags"].choices = list(tags_for(kind).items())
         self.fields["comment"].help_text = _(
             "At most %(max)s characters. Please do not write your ID number here."
         ) % {"max": COMMENT_MAX}

@@ -20,7 +20,7 @@ from core.errors import DomainError
 from core.ratelimit import address_hit
 
 from . import actions
-from .constants import RATING_LABELS, TAGS
+from .constants import RATING_LABELS, tags_for
 from .forms import FollowForm, MailboxForm, RatingForm
 
 SENT_KEY = "feedback_mailbox_sent"
@@ -46,7 +46,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         invitation = actions.invitation_check(token=token)
     except DomainError as refusal:
         return _refused(request, refusal)
-    form = RatingForm(request.POST or None)
+    form = RatingForm(request.POST or None, kind=invitation.kind)
     if request.method == "POST" and form.is_valid():
         try:
             actions.evaluation_record(
@@ -58,7 +58,10 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as refusal:
             return _refused(request, refusal)
         return redirect("feedback:rate_thanks")
-    context = {"invitation": invitation, "form": form, "labels": RATING_LABELS, "tags": TAGS}
+    context = {
+        "invitation": invitation, "form": form, "labels": RATING_LABELS,
+        "tags": tags_for(invitation.kind),
+    }  # fmt: skip
     status = 400 if form.errors else 200
     return _private_link(render(request, "feedback/evaluation_rate.html", context, status=status))
 

@@ -22,6 +22,7 @@ from ..constants import (
     COMMENT_MAX,
     LOW_RATINGS,
     TAGS,
+    TAGS_BY_KIND,
     CaseStatus,
     InvitationKind,
 )
@@ -161,7 +162,8 @@ def evaluation_record(
     now = now or timezone.now()
     invitation = _usable_invitation(token, now, lock=True)
     comment = (comment or "").strip()
-    if rating not in range(1, 6) or len(comment) > COMMENT_MAX or set(tags) - set(TAGS):
+    allowed = TAGS_BY_KIND[invitation.kind]
+    if rating not in range(1, 6) or len(comment) > COMMENT_MAX or set(tags) - set(allowed):
         raise RatingInvalid()
     # The conditional update is the guard even where the row lock is a no-op (SQLite).
     if not Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=now):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback import actions
-from feedback.errors import InvitationExpired, InvitationInvalid, InvitationUsed
+from feedback.errors import InvitationExpired, InvitationInvalid, InvitationUsed, RatingInvalid
 from feedback.models import Evaluation, Invitation
 from feedback.tests.factories import EMAIL, PHONE, invite
 from notifications.models import Message
@@ -167,3 +167,18 @@ def test_link_never_carries_an_id_number(place):
     office, service, counter = place
     _invitation, token = invite(office, service, counter)
     assert not re.search(r"\d{17}[\dXx]", token)
+
+
+def test_a_document_request_is_rated_with_its_own_tags_not_a_counters(client, place):
+    office, service, counter = place
+    _invitation, token = invite(office, service, kind="document", ref="request:NCR-43")
+    html = client.get(_rate_url(token)).content.decode()
+    assert "网上申请方便" in html
+    assert "等候时间长" not in html and "窗口难找" not in html
+    refused = client.post(_rate_url(token), {"rating": "2", "tags": ["long_wait"]})
+    assert refused.status_code == 400 and not Evaluation.objects.exists()
+    with pytest.raises(RatingInvalid):
+        actions.evaluation_record(token=token, rating=2, tags=["hard_to_find"])
+    _invitation, counter_token = invite(office, service, counter, ref="ticket:44")
+    counter_page = client.get(_rate_url(counter_token)).content.decode()
+    assert "等候时间长" in counter_page and "网上申请方便" not in counter_page
