@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import Form
 from core.privacy import NoticeVersionField, check_notice_version
 
 from .models import User
@@ -42,14 +43,6 @@ def normalize_contact(value: str) -> str:
             code="contact",
         )
     return digits
-
-
-class Form(forms.Form):
-    """Labels without a trailing colon: the pages put each label on its own line."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class ContactField(forms.CharField):

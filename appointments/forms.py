@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import Form
 from core.idnumbers import validate_id_number
 from core.privacy import NoticeVersionField, check_notice_version
 from services.models import District
@@ -22,14 +23,6 @@ last4_validator = RegexValidator(
 
 def _text(autocomplete: str, **attrs: str) -> dict[str, str]:
     return {"autocomplete": autocomplete, **attrs}
-
-
-class Form(forms.Form):
-    """Labels without a trailing colon: the pages put each label on its own line."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class ServiceSearchForm(Form):

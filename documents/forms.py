@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import Form
 from core.idnumbers import validate_id_number
 from core.uploads import check_upload
 
@@ -19,12 +20,6 @@ mobile_validator = RegexValidator(
 )
 ACCEPT = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
 FILE_HELP = _("PDF, JPEG or PNG, at most 5 MB.")
-
-
-class Form(forms.Form):
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class UploadField(forms.FileField):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import Form
 from core.uploads import check_upload
 from services.models import Office
 
@@ -22,12 +23,6 @@ from .constants import (
 mobile_validator = RegexValidator(
     r"^1\d{10}$", _("A mobile number has 11 digits and starts with 1."), code="phone"
 )
-
-
-class Form(forms.Form):
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class RatingForm(Form):

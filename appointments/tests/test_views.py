@@ -423,3 +423,11 @@ def test_the_waiting_list_is_only_for_full_days(client, slot):
     response = client.get(f"{time_url(slot)}wait/?date={TOMORROW}")
     assert response.status_code == 302
     assert response["Location"] == time_url(slot)
+
+
+def test_the_booking_forms_missing_answer_says_which_field():
+    from appointments.forms import BookingDetailsForm
+
+    form = BookingDetailsForm({})
+    assert "请填写“姓名”。" in form.errors["name"]
+    assert not any("这个字段是必填项" in e for errors in form.errors.values() for e in errors)
