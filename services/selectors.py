@@ -60,7 +60,7 @@ def service_search(queryset: QuerySet[Service], text: str) -> QuerySet[Service]:
 def service_search_scores(queryset: QuerySet[Service], query: str) -> list[int]:
     """Primary keys of the matching services, best first; ties keep the catalogue order."""
     rows = list(
-        queryset.order_by().values_list(
+        queryset.values_list(
             "pk",
             "code",
             "name_zh",
