@@ -1,6 +1,9 @@
 """Search as residents type it, on the demo catalogue: colloquial names, words, pinyin, typos."""
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from django.core.cache import cache
@@ -152,3 +155,15 @@ def test_one_wrong_character_is_the_last_resort():
     assert search.score("无犯罪记录正明", ["无", "犯罪", "记录", "正明"], keys) > search.FUZZY
     assert search.score("crimnal", [], keys) == search.FUZZY
     assert search.score("无犯罪正正正", [], keys) == 0
+
+
+def test_starting_the_site_loads_neither_dictionary():
+    # jieba's and pypinyin's dictionaries cost ~0.4 s and ~50 MB: only a query that needs them
+    # pays, once per process.
+    code = (
+        "import django, sys; django.setup(); import config.urls, services.views, services.api; "
+        "print(sorted({'jieba', 'pypinyin', 'rapidfuzz'} & set(sys.modules)))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr
