@@ -70,3 +70,18 @@ def test_page_fits_a_phone_without_horizontal_scrolling(site, page):
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on {page.form_factor}"
+
+
+def test_resident_finds_a_service_by_its_everyday_name(site, page):
+    page.goto(site + "/zh-hans/services/")
+    page.get_by_label("中文或英文搜索").fill("良民证")
+    first = page.locator(".service-list .service-item h2 a").first
+    expect(first).to_have_text("无犯罪记录证明")
+    expect(page).to_have_url(re.compile(r"q=%E8%89%AF%E6%B0%91%E8%AF%81"))
+
+    page.get_by_label("中文或英文搜索").fill("宇宙飞船")
+    expect(page.locator("#results-count")).to_contain_text("0")
+    suggestion = page.locator(".suggestions").get_by_role("link", name="良民证")
+    expect(suggestion).to_be_visible()
+    suggestion.click()
+    expect(page.locator(".service-list .service-item h2 a").first).to_have_text("无犯罪记录证明")

@@ -13,6 +13,9 @@ PAGES = {
     "office": "/zh-hans/offices/{office}/",
     "service-en": "/en/services/za-no-criminal-record/",
     "offices-en": "/en/offices/",
+    "search-colloquial": "/zh-hans/services/?q=良民证",
+    "search-none": "/zh-hans/services/?q=宇宙飞船",
+    "search-none-en": "/en/services/?q=spaceship",
 }
 
 

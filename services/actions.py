@@ -119,6 +119,13 @@ def service_upsert(*, data: Data, category: Category, position: int) -> Service:
     return service
 
 
+def service_aliases_set(*, service: Service, terms: Sequence[str]) -> bool:
+    """Replace the search terms residents use for `service` (blank and repeated ones dropped)."""
+    cleaned = list(dict.fromkeys(term.strip() for term in terms if term.strip()))
+    rows = [{"term": term, "position": index} for index, term in enumerate(cleaned, start=1)]
+    return _replace_if_different(service.aliases, rows, order=("position", "id"))
+
+
 def office_hours_set(*, office: Office, hours: Iterable[tuple[int, str, str]]) -> bool:
     """Replace the weekly hours, given as (weekday, "HH:MM", "HH:MM"), when they differ."""
     rows = [
@@ -175,6 +182,8 @@ def catalogue_load(*, data: Data) -> dict[str, int]:
         services[item["code"]] = service_upsert(
             data=item, category=categories[item["category"]], position=positions[item["category"]]
         )
+    for code, terms in data.get("aliases", {}).items():
+        service_aliases_set(service=services[code], terms=terms)
     districts = {item["code"]: district_upsert(data=item) for item in data["districts"]}
     for item in data["offices"]:
         office_upsert(data=item, district=districts[item["district"]], services=services)
@@ -183,6 +192,7 @@ def catalogue_load(*, data: Data) -> dict[str, int]:
         "categories": len(categories),
         "services": len(services),
         "materials": sum(len(item["materials"]) for item in data["services"]),
+        "search_terms": sum(len(terms) for terms in data.get("aliases", {}).values()),
         "districts": len(districts),
         "offices": len(offices),
         "opening_hours": sum(len(item["hours"]) for item in offices),

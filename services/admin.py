@@ -3,7 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scoping import OfficeScopedAdminMixin
 
-from .models import Category, Counter, District, Material, Office, OpeningHours, Service
+from .models import (
+    Category,
+    Counter,
+    District,
+    Material,
+    Office,
+    OpeningHours,
+    Service,
+    ServiceAlias,
+)
 
 
 class MaterialInline(admin.TabularInline):
@@ -19,6 +28,13 @@ class MaterialInline(admin.TabularInline):
         "copies",
         "is_optional",
     )
+
+
+class ServiceAliasInline(admin.TabularInline):
+    model = ServiceAlias
+    extra = 1
+    fields = ("position", "term")
+    verbose_name_plural = _("Search terms residents use")
 
 
 @admin.register(Category)
@@ -42,9 +58,16 @@ class ServiceAdmin(admin.ModelAdmin):
         "is_active",
     )
     list_filter = ("category", "channel", "is_active")
-    search_fields = ("code", "name_zh", "name_en", "description_zh", "description_en")
+    search_fields = (
+        "code",
+        "name_zh",
+        "name_en",
+        "description_zh",
+        "description_en",
+        "aliases__term",
+    )
     list_editable = ("is_active",)
-    inlines = [MaterialInline]
+    inlines = [ServiceAliasInline, MaterialInline]
     fieldsets = (
         (None, {"fields": ("code", "category", "position", "is_active")}),
         (_("Names"), {"fields": ("name_zh", "name_en", "description_zh", "description_en")}),

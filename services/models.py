@@ -121,6 +121,32 @@ class Service(models.Model):
         return self.channel in (Channel.ONLINE, Channel.BOTH)
 
 
+class ServiceAlias(models.Model):
+    """A name residents use for a service (良民证 for 无犯罪记录证明, "lost ID card"): search
+    finds the service by it. Edited in the admin with the service."""
+
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("service")
+    )
+    term = models.CharField(
+        _("search term"),
+        max_length=50,
+        help_text=_("A colloquial name, old name or common phrase, in Chinese or English."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "term"], name="service_alias_unique_term")
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+
 class Material(models.Model):
     """One item of a service's checklist of what to bring or upload."""
 

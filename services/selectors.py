@@ -2,13 +2,25 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import zip_longest
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from core.rows import rows_where
 
-from .models import Category, Channel, Counter, District, Material, Office, OpeningHours, Service
+from . import search
+from .models import (
+    Category,
+    Channel,
+    Counter,
+    District,
+    Material,
+    Office,
+    OpeningHours,
+    Service,
+    ServiceAlias,
+)
 
 _CHANNEL_MATCHES = {
     Channel.COUNTER: (Channel.COUNTER, Channel.BOTH),
@@ -30,23 +42,68 @@ def district_list() -> QuerySet[District]:
 
 
 def service_search(queryset: QuerySet[Service], text: str) -> QuerySet[Service]:
-    """Text search in either language: name, description, code and category. Materials are
-    left out on purpose: "card" must not list every service that asks for an ID card."""
-    text = (text or "").strip()
-    if not text:
+    """The services of `queryset` that match what a resident typed, best match first (see
+    services/search.py for the tiers). Materials are left out on purpose: "card" must not list
+    every service that asks for an ID card. One selector for the pages and the API."""
+    if not (text or "").strip():
         return queryset
-    terms = text.split()
-    for term in terms:
-        queryset = queryset.filter(
-            Q(name_zh__icontains=term)
-            | Q(name_en__icontains=term)
-            | Q(description_zh__icontains=term)
-            | Q(description_en__icontains=term)
-            | Q(code__icontains=term)
-            | Q(category__name_zh__icontains=term)
-            | Q(category__name_en__icontains=term)
+    query = search.normalise(text)
+    if not query:  # only punctuation or wildcards: nothing to look for
+        return queryset.none()
+    ranked = service_search_scores(queryset, query)
+    if not ranked:
+        return queryset.none()
+    order = Case(*(When(pk=pk, then=Value(rank)) for rank, pk in enumerate(ranked)))
+    return queryset.filter(pk__in=ranked).order_by(order)
+
+
+def service_search_scores(queryset: QuerySet[Service], query: str) -> list[int]:
+    """Primary keys of the matching services, best first; ties keep the catalogue order."""
+    rows = list(
+        queryset.values_list(
+            "pk",
+            "code",
+            "name_zh",
+            "name_en",
+            "description_zh",
+            "description_en",
+            "category__name_zh",
+            "category__name_en",
         )
-    return queryset
+    )
+    terms: dict[int, list[str]] = {}
+    for service_id, term in ServiceAlias.objects.filter(
+        service__in=[row[0] for row in rows]
+    ).values_list("service_id", "term"):
+        terms.setdefault(service_id, []).append(search.normalise(term))
+    query_words = search.words(query)
+    scored = []
+    for index, (pk, code, name_zh, name_en, *text) in enumerate(rows):
+        keys = search.Keys(
+            names=tuple(search.normalise(v) for v in (name_zh, name_en, code)),
+            terms=tuple(terms.get(pk, ())),
+            text=" ".join(search.normalise(v) for v in text),
+        )
+        points = search.score(query, query_words, keys)
+        if points:
+            scored.append((-points, index, pk))
+    if scored and -min(scored)[0] >= search.ALL_WORDS_TEXT:
+        # Something matched in full: services sharing only some words would be noise.
+        scored = [row for row in scored if -row[0] >= search.ALL_WORDS_TEXT]
+    return [pk for *_, pk in sorted(scored)]
+
+
+def service_search_suggestions(*, limit: int = 8) -> list[str]:
+    """Search terms to offer when nothing matched: each service's first one, taken from the
+    categories in turn so that every business line shows up."""
+    by_category: dict[int, list[str]] = {}
+    rows = ServiceAlias.objects.filter(service__is_active=True, position=1).order_by(
+        "service__category__position", "service__position"
+    )
+    for category_id, term in rows.values_list("service__category_id", "term"):
+        by_category.setdefault(category_id, []).append(term)
+    interleaved = [term for group in zip_longest(*by_category.values()) for term in group if term]
+    return interleaved[:limit]
 
 
 def service_filter_channel(queryset: QuerySet[Service], channel: str) -> QuerySet[Service]:

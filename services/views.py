@@ -17,6 +17,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "categories": selectors.category_list(),
+        "suggestions": [] if page.object_list else selectors.service_search_suggestions(),
     }
     template = "services/service_list.html"
     if request.htmx:

@@ -20,6 +20,7 @@ from services.models import (
     Office,
     OpeningHours,
     Service,
+    ServiceAlias,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def seeded(db) -> str:
 
 def snapshot() -> dict[str, list[dict]]:
     """Every row the loader can write, primary keys included."""
-    models = [Category, Service, Material, District, Office, OpeningHours, Counter,
+    models = [Category, Service, ServiceAlias, Material, District, Office, OpeningHours, Counter,
               Office.services.through, Counter.services.through, get_user_model()]
     return {m._meta.label: list(m._default_manager.order_by("pk").values()) for m in models}
 

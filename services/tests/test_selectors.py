@@ -171,7 +171,11 @@ def test_search_in_english_ignores_case(catalogue):
 def test_search_with_several_words_needs_every_word(catalogue):
     assert search("passport renewal") == {"crj-passport-renewal"}
     assert search("护照 换发") == {"crj-passport-renewal"}
-    assert search("passport 驾驶证") == set()
+
+
+def test_search_falls_back_to_some_of_the_words_when_no_service_has_them_all(catalogue):
+    expected = {"crj-passport", "crj-passport-renewal", "jg-licence-renewal"}
+    assert search("passport 驾驶证") == expected
 
 
 def test_search_mixing_languages_and_extra_spaces(catalogue):
