@@ -51,3 +51,32 @@ def test_join_see_the_reference_and_leave(live_server, transactional_db, page):
     assert entry.status == WaitStatus.CANCELLED
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/waiting-left-{page.form_factor}.png", full_page=True)
+
+
+def test_an_offer_says_until_when_the_place_is_held(live_server, transactional_db, page):
+    from django.db import transaction
+    from django.utils import formats, timezone, translation
+
+    from appointments import actions
+    from appointments.tests.factories import SlotFactory
+
+    slot = SlotFactory(bookable=1)
+    service = slot.schedule.services.first()
+    booking = actions.booking_create(slot_id=slot.pk, service=service, name="李四",
+                                     id_number=id_number(1), phone="13900139000")
+    entry = actions.waiting_join(office=slot.office, service=service,
+                                 day=timezone.localtime(slot.start).date(), name="王五",
+                                 id_number=id_number(2), phone="13700137000")
+    actions.booking_cancel(booking=booking)
+    with transaction.atomic():  # what the release job does after the embargo
+        assert actions.waiting_offer_place(slot_id=slot.pk)
+    entry.refresh_from_db()
+    with translation.override("zh-hans"):
+        until = formats.date_format(timezone.localtime(entry.offer_expires_at), "DATETIME_FORMAT")
+
+    page.goto(f"{live_server.url}/zh-hans/book/waiting/{actions.waiting_manage_token(entry)}/")
+    expect(page.locator(".lead")).to_contain_text(until)
+    page.locator(f"a[href$='/book/offer/{actions.waiting_offer_token(entry)}/']").click()
+    expect(page.locator(".summary")).to_contain_text(until)
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/waiting-offer-{page.form_factor}.png", full_page=True)
