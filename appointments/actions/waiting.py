@@ -64,13 +64,14 @@ def waiting_join(
 def waiting_manage_token(entry: WaitingListEntry) -> str:
     """The resident's link to their place on the list: signed, so it cannot be guessed from the
     reference, and it names no ID number."""
-    return signing.dumps({"r": entry.reference}, salt=_MANAGE_SALT)
+    # No timestamp (Signer, not dumps): the page and the SMS give the same link.
+    return signing.Signer(salt=_MANAGE_SALT).sign(entry.reference or "")
 
 
 def waiting_entry_from_manage_token(token: str) -> WaitingListEntry:
     try:
-        reference = signing.loads(token, salt=_MANAGE_SALT)["r"]
-    except (signing.BadSignature, KeyError, TypeError):
+        reference = signing.Signer(salt=_MANAGE_SALT).unsign(token)
+    except signing.BadSignature:
         raise WaitingEntryNotFound()
     entry = (
         WaitingListEntry.objects.select_related("service", "office", "offered_slot")
