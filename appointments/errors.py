@@ -48,6 +48,12 @@ class Restricted(DomainError):
     message = _("After repeated missed appointments, online booking is paused until %(until)s.")
 
 
+class WaitingEntryNotFound(DomainError):
+    code = "waiting_not_found"
+    status = 404
+    message = _("This waiting-list link is not valid. Use the link in your SMS.")
+
+
 class BookingNotFound(DomainError):
     code = "not_found"
     status = 404

@@ -23,7 +23,7 @@ from notifications.actions import DeliveryFailed, message_send
 from notifications.models import Channel, Message, MessageStatus
 
 from . import selectors
-from .actions import booking_mark_reminded, waiting_offer_token
+from .actions import booking_mark_reminded, waiting_manage_token, waiting_offer_token
 from .constants import BookingStatus, CancelledBy, WaitStatus
 from .models import Booking, WaitingListEntry
 from .printouts import (
@@ -38,7 +38,7 @@ from .printouts import (
 logger = logging.getLogger(__name__)
 
 BOOKING_KINDS = ("confirmed", "rescheduled", "cancelled", "cancelled_by_office", "reminder")
-WAITING_KINDS = ("offered",)
+WAITING_KINDS = ("joined", "offered")
 # The printouts go with the messages that lead to a visit; a cancellation carries the .ics that
 # removes the calendar entry.
 WITH_PRINTOUTS = ("confirmed", "reminder")
@@ -189,24 +189,46 @@ def _offer_context(entry: WaitingListEntry) -> dict:
     }
 
 
+def _joined_context(entry: WaitingListEntry) -> dict:
+    return {
+        "name": entry.name,
+        "reference": entry.reference,
+        "position": selectors.waiting_position(entry),
+        "service": entry.service.name,
+        "office": entry.office.name,
+        "day": booking_day_label(entry.date),
+        "manage_url": site_reverse(
+            "appointments:waiting_manage", args=[waiting_manage_token(entry)],
+            language=entry.language,
+        ),
+    }
+
+
 def waiting_message_send(*, entry_id: int, kind: str) -> list[Message]:
-    """Offer a freed place to the person waiting for it, with a link valid until it expires."""
+    """Confirm a place on the list ("joined", with the reference, the position and the link to
+    leave), or offer a freed place with a link valid until it expires ("offered")."""
     if kind not in WAITING_KINDS:
         raise ValueError(f"unknown waiting-list message {kind!r}")
     entry = WaitingListEntry.objects.select_related("service", "office", "offered_slot").get(
         pk=entry_id
     )
-    if entry.status != WaitStatus.OFFERED or entry.offered_slot is None:
+    if kind == "joined":
+        if entry.status != WaitStatus.WAITING:
+            return []  # left or already offered a place before this went out
+        make_context, ref = _joined_context, f"wait-{entry.pk}-joined"
+    elif entry.status != WaitStatus.OFFERED or entry.offered_slot is None:
         return []  # taken, expired or withdrawn before this went out
+    else:
+        make_context, ref = _offer_context, f"wait-{entry.pk}-{entry.offered_slot_id}"
     with translation.override(entry.language), timezone.override(_local_zone()):
-        sms, subject, body = _render(kind, _offer_context(entry))
+        sms, subject, body = _render(kind, make_context(entry))
     return _send_all(
         [
             Outgoing(Channel.SMS, entry.phone, "", sms),
             Outgoing(Channel.EMAIL, entry.email, subject, body),
         ],
         kind=kind,
-        ref=f"wait-{entry.pk}-{entry.offered_slot_id}",
+        ref=ref,
     )
 
 

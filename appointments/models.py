@@ -275,6 +275,10 @@ class WaitingListEntry(models.Model):
         Service, on_delete=models.CASCADE, related_name="waiting_list", verbose_name=_("service")
     )
     date = models.DateField(_("day"))
+    # Read out on the phone and printed in the SMS; entries made before it existed have none.
+    reference = models.CharField(
+        _("reference"), max_length=12, unique=True, null=True, blank=True, editable=False
+    )
     name = models.CharField(_("name"), max_length=50)
     id_number_enc = models.TextField()
     id_number_hmac = models.CharField(max_length=64, db_index=True, editable=False)
@@ -295,6 +299,7 @@ class WaitingListEntry(models.Model):
         Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="waiting_entry"
     )
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]

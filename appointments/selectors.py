@@ -16,7 +16,7 @@ from core.idnumbers import normalize_id_number
 from core.rows import row_columns, row_model, row_width
 from services.models import Office, Service
 
-from .constants import BookingStatus
+from .constants import BookingStatus, WaitStatus
 from .errors import (
     NotYetOpen,
     OutsideWindow,
@@ -24,7 +24,7 @@ from .errors import (
     SlotFull,
     SlotUnavailable,
 )
-from .models import Booking, Closure, MakeUpWorkingDay, Schedule, Slot
+from .models import Booking, Closure, MakeUpWorkingDay, Schedule, Slot, WaitingListEntry
 
 
 def _rules() -> dict:
@@ -340,3 +340,17 @@ def booking_list_for_account(*, user, id_number_hmac: str = "") -> QuerySet[Book
         .select_related("service__category", "office")
         .order_by("-start", "-id")
     )
+
+
+def waiting_position(entry: WaitingListEntry) -> int | None:
+    """1 for the next person to be offered a place on that day; None once no longer waiting."""
+    if entry.status != WaitStatus.WAITING:
+        return None
+    ahead = WaitingListEntry.objects.filter(
+        Q(created_at__lt=entry.created_at) | Q(created_at=entry.created_at, id__lt=entry.id),
+        office_id=entry.office_id,
+        service_id=entry.service_id,
+        date=entry.date,
+        status=WaitStatus.WAITING,
+    )
+    return ahead.count() + 1

@@ -15,17 +15,13 @@ urlpatterns = [
     path("manage/<slug:code>/pdf/", views.booking_pdf, name="booking_pdf"),
     path("manage/<slug:code>/ics/", views.booking_ics, name="booking_ics"),
     path("offer/<str:token>/", views.offer_accept, name="offer_accept"),
+    path("waiting/<str:token>/", views.waiting_manage, name="waiting_manage"),
     path("mine/", views_account.my_bookings, name="my_bookings"),
     path("mine/attach/", views_account.booking_attach, name="booking_attach"),
     path("mine/<slug:code>/", views_account.my_booking_open, name="my_booking_open"),
     path("<slug:service_code>/", views.office_choose, name="book_office"),
     path("<slug:service_code>/<slug:office_code>/", views.slot_choose, name="book_time"),
     path("<slug:service_code>/<slug:office_code>/wait/", views.waiting_join, name="waiting_join"),
-    path(
-        "<slug:service_code>/<slug:office_code>/wait/done/",
-        views.waiting_done,
-        name="waiting_done",
-    ),
     path(
         "<slug:service_code>/<slug:office_code>/<int:slot_id>/",
         views.booking_create,

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -28,7 +27,7 @@ from services import selectors as catalogue
 from services.models import Channel, Office, Service
 
 from . import actions, selectors
-from .constants import BookingStatus
+from .constants import BookingStatus, WaitStatus
 from .forms import (
     BookingDetailsForm,
     BookingLookupForm,
@@ -496,7 +495,7 @@ def waiting_join(request: HttpRequest, service_code: str, office_code: str) -> H
     error = None
     if request.method == "POST" and form.is_valid():
         try:
-            actions.waiting_join(
+            entry = actions.waiting_join(
                 office=office,
                 service=service,
                 day=day,
@@ -507,8 +506,8 @@ def waiting_join(request: HttpRequest, service_code: str, office_code: str) -> H
         except DomainError as refusal:
             error = str(refusal)
         else:
-            url = reverse("appointments:waiting_done", args=[service.code, office.code])
-            return redirect(f"{url}?date={day.isoformat()}")
+            token = actions.waiting_manage_token(entry)
+            return redirect("appointments:waiting_manage", token=token)
     context = {"service": service, "office": office, "day": day, "form": form, "error": error}
     return render(request, "appointments/waiting_join.html", context, status=409 if error else 200)
 
@@ -522,13 +521,21 @@ def _full_day(request: HttpRequest, service: Service, office: Office) -> dt.date
     return wanted if any(d.day == wanted and d.state == "full" for d in days) else None
 
 
-def waiting_done(request: HttpRequest, service_code: str, office_code: str) -> HttpResponse:
-    service = _service_or_404(service_code)
-    office = _office_or_none(service, office_code)
-    day = _parse_day(request.GET.get("date"))
-    if office is None or day is None:
-        raise Http404
-    context = {"service": service, "office": office, "day": day}
+@require_http_methods(["GET", "POST"])
+def waiting_manage(request: HttpRequest, token: str) -> HttpResponse:
+    """The resident's place on the list, reached from the confirmation or its SMS: reference,
+    position, and a button to leave (POST, so a link preview never takes anyone off)."""
+    try:
+        if request.method == "POST":
+            actions.waiting_leave(token=token)
+            return redirect("appointments:waiting_manage", token=token)
+        entry = actions.waiting_entry_from_manage_token(token)
+    except DomainError as refusal:
+        context = {"error": str(refusal)}
+        return render(request, "appointments/waiting_done.html", context, status=refusal.status)
+    context = {"entry": entry, "position": selectors.waiting_position(entry)}
+    if entry.status == WaitStatus.OFFERED:
+        context["offer_token"] = actions.waiting_offer_token(entry)
     return render(request, "appointments/waiting_done.html", context)
 
 

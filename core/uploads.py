@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
@@ -303,3 +304,55 @@ def private_orphans_sweep(
     if deleted:
         logger.info("deleted %d stored files that no row names", deleted)
     return deleted
+
+
+# Pending uploads: files a form accepted while another field was wrong. They are stored like any
+# upload (so `private_orphans_sweep` removes them once ORPHAN_GRACE has passed without a row naming
+# them) and named in a signed token the form carries in a hidden field: the resident need not
+# choose the ID-card photos again. The token is bound to its owner and read back only from that
+# owner's folder, and the content is checked again when it is used.
+_PENDING_SALT = "core.uploads.pending"
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    name: str  # the storage name
+    checked: CheckedUpload
+
+
+def pending_upload_store(checked: CheckedUpload, *, owner: str) -> PendingUpload:
+    return PendingUpload(store_private(checked, folder=_pending_folder(owner)), checked)
+
+
+def pending_uploads_token(files: dict[str, PendingUpload], *, owner: str) -> str:
+    named = {field: [p.name, p.checked.original_name] for field, p in files.items()}
+    return signing.dumps({"o": owner, "f": named}, salt=_PENDING_SALT, compress=True)
+
+
+def pending_uploads_load(token: str, *, owner: str) -> dict[str, PendingUpload]:
+    """The files a token names, checked again; {} for a token that is forged, too old (its files
+    may be swept) or someone else's. A file gone or no longer acceptable is left out."""
+    try:
+        data = signing.loads(token, salt=_PENDING_SALT, max_age=ORPHAN_GRACE)
+    except signing.BadSignature:
+        return {}
+    if not token or data.get("o") != owner:
+        return {}
+    folder = _pending_folder(owner) + "/"
+    found = {}
+    for field, (name, original) in data.get("f", {}).items():
+        inside = name.startswith(folder) and STORED_NAME.match(name.removeprefix(folder))
+        if not inside or not private_storage.exists(name):
+            continue
+        with private_storage.open(name, "rb") as stored:
+            upload = ContentFile(stored.read(), name=original)
+        try:
+            found[field] = PendingUpload(name, check_upload(upload))
+        except ValidationError:
+            continue
+    return found
+
+
+def _pending_folder(owner: str) -> str:
+    # The owner (e.g. "user-12") never reaches the path as typed: a keyed digest of it does.
+    return "pending/" + signing.Signer(salt=_PENDING_SALT).signature(owner)[:16].replace("-", "_")

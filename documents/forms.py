@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import Form
 from core.idnumbers import validate_id_number
-from core.uploads import check_upload
+from core.uploads import CheckedUpload, PendingUpload, check_upload, pending_uploads_load
 
 from .constants import MaterialKind, Purpose
 from .periods import period_errors
@@ -49,6 +49,8 @@ def _id_field(label) -> forms.CharField:
 
 class ApplicationForm(Form):
     token = forms.CharField(widget=forms.HiddenInput, required=False)
+    # A signed token naming the files kept from an earlier attempt (core.uploads.pending_*).
+    pending = forms.CharField(widget=forms.HiddenInput, required=False)
     office = forms.ModelChoiceField(
         label=_("Reviewing office"), queryset=None, to_field_name="code",
         empty_label=_("Choose an office"),
@@ -81,10 +83,13 @@ class ApplicationForm(Form):
         label=_("Receiving organisation"), max_length=100, required=False,
         help_text=_("The employer, school, embassy or agency that asks for the certificate."),
     )
+    # Checked in clean() (only some document types ask for it), yet required where asked.
     period_from = forms.DateField(label=_("Period from"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+                                  widget=forms.DateInput(attrs={"type": "date",
+                                                                "aria-required": "true"}))
     period_to = forms.DateField(label=_("Period until"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=forms.DateInput(attrs={"type": "date",
+                                                              "aria-required": "true"}))
     id_front = UploadField(label=_("ID card, front"), required=False)
     id_back = UploadField(label=_("ID card, back"), required=False)
     authorisation = UploadField(
@@ -98,10 +103,13 @@ class ApplicationForm(Form):
         "authorisation": MaterialKind.AUTHORISATION, "other": MaterialKind.OTHER,
     }
 
-    def __init__(self, *args, doc_type, offices, have_kinds=frozenset(), **kwargs) -> None:
+    def __init__(self, *args, doc_type, offices, have_kinds=frozenset(), owner: str = "",
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.doc_type = doc_type
         self.have_kinds = set(have_kinds)
+        self.owner = owner
+        self.pending: dict[str, PendingUpload] = {}
         self.fields["office"].queryset = offices
         if not self.is_bound and not self.initial.get("token"):
             self.initial["token"] = uuid.uuid4().hex
@@ -135,8 +143,27 @@ class ApplicationForm(Form):
         if self.doc_type.asks_receiving_org and not data.get("receiving_org", "").strip():
             self.add_error("receiving_org", _("Please enter the receiving organisation."))
         self._clean_period(data)
+        self._use_pending(data)
         self._clean_files(data, on_behalf)
         return data
+
+    def _use_pending(self, data: dict) -> None:
+        """Files kept from an earlier attempt stand in for those not chosen again."""
+        if not (self.owner and data.get("pending")):
+            return
+        kept = pending_uploads_load(data["pending"], owner=self.owner)
+        self.pending = {name: p for name, p in kept.items()
+                        if name in self.FILE_KINDS and name not in self.errors}
+        for name, kept_file in self.pending.items():
+            if not data.get(name):
+                data[name] = kept_file.checked
+
+    def files_to_keep(self) -> dict[str, CheckedUpload]:
+        """After a refusal: the files that passed their checks (kept ones included)."""
+        if not hasattr(self, "cleaned_data"):
+            return {}
+        return {name: self.cleaned_data[name] for name in self.FILE_KINDS
+                if isinstance(self.cleaned_data.get(name), CheckedUpload)}
 
     def _clean_period(self, data: dict) -> None:
         if not self.doc_type.asks_period:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<str:reference>/", views.review_detail, name="detail"),
     path("<str:reference>/do/<slug:action>/", views.review_action, name="action"),
     path("<str:reference>/materials/<int:material_id>/", views.review_material, name="material"),
+    path("<str:reference>/certificate.pdf", views.review_certificate, name="certificate"),
 ]

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.selectors import user_is_resident
 from core.errors import DomainError
 from core.idempotency import idempotent_run
+from core.uploads import PendingUpload, pending_upload_store, pending_uploads_token
 
 from . import actions, selectors
 from .constants import RequestStatus
@@ -93,9 +94,12 @@ def _apply(request: HttpRequest, doc_type: DocumentType, draft: DocumentRequest 
     have = set(draft.materials.values_list("kind", flat=True)) if draft else set()
     initial = _initial(request, draft, offices)
     form = ApplicationForm(request.POST or None, request.FILES or None, doc_type=doc_type,
-                           offices=offices, have_kinds=have, initial=initial)
+                           offices=offices, have_kinds=have, initial=initial,
+                           owner=_upload_owner(request))
     error = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        _keep_uploads(request, form)
+    elif request.method == "POST":
         token = form.cleaned_data.get("token") or ""
         try:
             if draft is None and token:
@@ -114,9 +118,30 @@ def _apply(request: HttpRequest, doc_type: DocumentType, draft: DocumentRequest 
             return redirect("documents:request_review", reference)
         form.data = form.data.copy()
         form.data["token"] = uuid.uuid4().hex  # the refused attempt keeps its key
+        _keep_uploads(request, form)
     context = {"form": form, "doc_type": doc_type, "draft": draft, "error": error,
                "materials": draft.materials.all() if draft else []}
     return render(request, "documents/request_apply.html", context)
+
+
+def _upload_owner(request: HttpRequest) -> str:
+    return f"user-{request.user.pk}"
+
+
+def _keep_uploads(request: HttpRequest, form: ApplicationForm) -> None:
+    """A refused form keeps the files that passed their checks: stored as pending uploads and
+    named in a signed hidden field, so the resident need not choose them again."""
+    owner = _upload_owner(request)
+    kept: dict[str, PendingUpload] = {}
+    for name, checked in form.files_to_keep().items():
+        earlier = form.pending.get(name)
+        if earlier is not None and earlier.checked is checked:
+            kept[name] = earlier  # already stored: no second copy
+        else:
+            kept[name] = pending_upload_store(checked, owner=owner)
+    form.data = form.data.copy()
+    form.data["pending"] = pending_uploads_token(kept, owner=owner) if kept else ""
+    form.kept = [(form.fields[name].label, p.checked.original_name) for name, p in kept.items()]
 
 
 def _initial(request: HttpRequest, draft: DocumentRequest | None, offices) -> dict:

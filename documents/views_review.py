@@ -15,7 +15,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.actions import staff_otp_verify
 from core.errors import DomainError
+from core.uploads import private_storage
 
 from . import actions, selectors
 from .constants import RequestStatus, Transition
@@ -213,3 +214,23 @@ def review_material(request: HttpRequest, reference: str, material_id: int) -> H
                                 http_request=request, what=f"material {material.pk}")
     inline = material.content_type.startswith("image/") and request.GET.get("inline") == "1"
     return material_response(material, inline=inline)
+
+
+@never_cache
+@require_GET
+def review_certificate(request: HttpRequest, reference: str) -> HttpResponse:
+    """The issued certificate's PDF, opened in the browser or (?download=1) saved: audited."""
+    _allowed(request)
+    req = _request(request, reference)
+    certificate = getattr(req, "certificate", None)
+    if certificate is None or not certificate.pdf:
+        raise Http404
+    download = request.GET.get("download") == "1"
+    actions.request_read_record(request=req, actor=request.user, http_request=request,
+                                what="certificate download" if download else "certificate")
+    response = FileResponse(
+        private_storage.open(certificate.pdf.name, "rb"), content_type="application/pdf",
+        as_attachment=download, filename=f"{certificate.number}.pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -7,6 +7,7 @@ PDF, and a third party verifies it at /verify/ by number and code (valid) and wi
 Locators use ids and URLs rather than texts, so the test holds before and after translation."""
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from e2e.otp import code_for, next_code
 pytestmark = pytest.mark.e2e
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 REVIEWER = ("reviewer1", "onewindow-demo", "ONEWINDOWREVIEW2")
+SHOTS = os.environ.get("E2E_SHOTS_DIR")  # set it to look at the pages the test walks through
 
 
 def _png(path: Path) -> Path:
@@ -48,10 +50,16 @@ def _apply_as_resident(page, site: str, tmp_path: Path) -> str:
     page.locator("#id_phone").fill("13800000001")
     page.locator("input[name=purpose][value=employment]").check()
     page.locator("#id_receiving_org").fill("星城市第一中学")
-    page.locator("#id_period_from").fill("2020-01-01")
-    page.locator("#id_period_to").fill("2026-01-01")
     page.locator("#id_id_front").set_input_files(str(_png(tmp_path / "front.png")))
     page.locator("#id_id_back").set_input_files(str(_png(tmp_path / "back.png")))
+    _submit(page)  # the period forgotten: refused, the ID photos are kept
+    expect(page.locator("#period-label .required-mark")).to_be_visible()
+    expect(page.locator(".doc-kept")).to_contain_text("front.png")
+    expect(page.locator(".doc-kept")).to_contain_text("back.png")
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/apply-refused-kept.png", full_page=True)
+    page.locator("#id_period_from").fill("2020-01-01")
+    page.locator("#id_period_to").fill("2026-01-01")
     _submit(page)
     expect(page).to_have_url(re.compile(r"/zh-hans/documents/r/[^/]+/review/$"))
     reference = page.url.rstrip("/").split("/")[-2]
@@ -78,6 +86,17 @@ def _approve_as_reviewer(page, site: str, reference: str) -> None:
         otp.fill(next_code(secret, after=used))  # the sign-in used the current one
     form.locator("button[type=submit]").click()
     expect(page.locator(".doc-status-issued")).to_be_visible(timeout=60_000)
+    pdf_link = page.locator(f"a[href$='/staff/documents/{reference}/certificate.pdf?download=1']")
+    for _attempt in range(30):  # the PDF is made by a task after the approval
+        if pdf_link.count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    with page.expect_download() as download:
+        pdf_link.click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/review-certificate.png", full_page=True)
 
 
 def _code_and_link(pdf: bytes) -> tuple[str, str]:

@@ -1,6 +1,7 @@
 """Public read-only API of the catalogue: /api/v1/services/ and /api/v1/offices/."""
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -58,6 +59,12 @@ class ServiceSerializer(serializers.ModelSerializer):
     channel_display = serializers.CharField(source="get_channel_display", read_only=True)
     materials = MaterialSerializer(many=True, read_only=True)
     offices = serializers.SerializerMethodField()
+    fully_online = serializers.SerializerMethodField(
+        help_text="True when the whole service can be done online (全程网办), with no visit."
+    )
+    apply_url = serializers.SerializerMethodField(
+        help_text="Where a resident applies online; null for a counter-only service."
+    )
 
     class Meta:
         model = Service
@@ -73,7 +80,20 @@ class ServiceSerializer(serializers.ModelSerializer):
             "counter_minutes",
             "materials",
             "offices",
+            "fully_online",
+            "apply_url",
         ]
+
+    def get_fully_online(self, service: Service) -> bool:
+        return bool(getattr(service, "online_apply_code", ""))
+
+    def get_apply_url(self, service: Service) -> str | None:
+        code = getattr(service, "online_apply_code", "")
+        if not code:
+            return None
+        path = reverse("documents:request_apply", args=[code])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
     def get_offices(self, service: Service) -> list[str]:
         return [o.code for o in service.offices.all() if o.is_active]
@@ -144,7 +164,9 @@ class ServiceViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
 
     def get_queryset(self):
-        return selectors.service_list_public().prefetch_related("materials", "offices")
+        return selectors.service_with_online_application(
+            selectors.service_list_public()
+        ).prefetch_related("materials", "offices")
 
 
 @extend_schema_view(

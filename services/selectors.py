@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from itertools import zip_longest
 
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from core.rows import rows_where
@@ -134,9 +134,9 @@ def service_get_active(*, code: str) -> Service | None:
 
 
 def service_get_public(*, code: str) -> Service:
-    """One active service with its checklist and the active offices that offer it."""
+    """One active service with its checklist, the active offices that offer it and its form."""
     return (
-        Service.objects.filter(is_active=True)
+        service_with_online_application(Service.objects.filter(is_active=True))
         .select_related("category")
         .prefetch_related(
             Prefetch("materials", queryset=Material.objects.order_by("position", "id")),
@@ -255,3 +255,19 @@ def office_week_hours(office: Office) -> list[tuple[int, str, list[OpeningHours]
         )
         for day in Weekday
     ]
+
+
+def service_with_online_application(services: QuerySet[Service]) -> QuerySet[Service]:
+    """Annotate `online_apply_code`: the code of the service's active online application form.
+
+    The forms belong to the documents app, above this one; the catalogue reads them only through
+    the reverse relation's name, so it never imports documents. A service with such a code can be
+    done fully online (全程网办).
+    """
+    return services.annotate(
+        online_apply_code=Case(
+            When(document_type__is_active=True, then=F("document_type__code")),
+            default=Value(""),
+            output_field=CharField(),
+        )
+    )

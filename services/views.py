@@ -11,7 +11,10 @@ PAGE_SIZE = 12
 
 
 def service_list(request: HttpRequest) -> HttpResponse:
-    filterset = ServiceFilter(request.GET, queryset=selectors.service_list_public())
+    filterset = ServiceFilter(
+        request.GET,
+        queryset=selectors.service_with_online_application(selectors.service_list_public()),
+    )
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,

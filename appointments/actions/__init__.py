@@ -17,9 +17,12 @@ from .slots import closure_apply, closure_save, slot_generate, slot_generate_for
 from .visits import booking_check_in, booking_complete, booking_mark_no_shows, booking_no_show
 from .waiting import (
     waiting_accept,
+    waiting_entry_from_manage_token,
     waiting_entry_from_token,
     waiting_expire_offers,
     waiting_join,
+    waiting_leave,
+    waiting_manage_token,
     waiting_offer_place,
     waiting_offer_token,
 )
@@ -48,9 +51,12 @@ __all__ = [
     "slot_generate",
     "slot_generate_for_schedule",
     "waiting_accept",
+    "waiting_entry_from_manage_token",
     "waiting_entry_from_token",
     "waiting_expire_offers",
     "waiting_join",
+    "waiting_leave",
+    "waiting_manage_token",
     "waiting_offer_place",
     "waiting_offer_token",
 ]

@@ -9,17 +9,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number, validate_id_number
 from services.models import Office, Service
 
 from .. import selectors
 from ..constants import BookingStatus, WaitStatus
-from ..errors import AlreadyWaiting, OfferExpired
+from ..errors import AlreadyWaiting, OfferExpired, WaitingEntryNotFound
 from ..models import Booking, Slot, WaitingListEntry
 from .events import waiting_event
 
 _SALT = "appointments.waiting-offer"
+_MANAGE_SALT = "appointments.waiting-entry"
+REFERENCE_LENGTH = 7
 
 
 def waiting_join(
@@ -37,7 +40,9 @@ def waiting_join(
     id_number = validate_id_number(id_number)
     try:
         with transaction.atomic():
-            return WaitingListEntry.objects.create(
+            entry = WaitingListEntry.objects.create(
+                # 31^7 ≈ 2.7e10 codes: a clash is as unlikely as for booking codes.
+                reference="W" + random_code(REFERENCE_LENGTH),
                 office=office,
                 service=service,
                 date=day,
@@ -50,8 +55,54 @@ def waiting_join(
                 language=language,
                 privacy_notice_version=privacy_notice_version,
             )
+            waiting_event(entry.pk, "joined")  # the confirmation SMS, sent once this commits
+            return entry
     except IntegrityError:
         raise AlreadyWaiting()
+
+
+def waiting_manage_token(entry: WaitingListEntry) -> str:
+    """The resident's link to their place on the list: signed, so it cannot be guessed from the
+    reference, and it names no ID number."""
+    # No timestamp (Signer, not dumps): the page and the SMS give the same link.
+    return signing.Signer(salt=_MANAGE_SALT).sign(entry.reference or "")
+
+
+def waiting_entry_from_manage_token(token: str) -> WaitingListEntry:
+    try:
+        reference = signing.Signer(salt=_MANAGE_SALT).unsign(token)
+    except signing.BadSignature:
+        raise WaitingEntryNotFound()
+    entry = (
+        WaitingListEntry.objects.select_related("service", "office", "offered_slot")
+        .filter(reference=reference, anonymised_at__isnull=True)
+        .first()
+    )
+    if entry is None or not reference:
+        raise WaitingEntryNotFound()
+    return entry
+
+
+@transaction.atomic
+def waiting_leave(*, token: str, now: dt.datetime | None = None) -> WaitingListEntry:
+    """The resident gives up their place on the list (or the place held for them, which passes
+    to the next person). Leaving twice is harmless. The status change is audited by the
+    registry (accounts/audit_registry.py), like every booking change."""
+    from .booking import slot_give_back_place
+
+    now = now or timezone.now()
+    entry = WaitingListEntry.objects.select_for_update().get(
+        pk=waiting_entry_from_manage_token(token).pk
+    )
+    if entry.status not in (WaitStatus.WAITING, WaitStatus.OFFERED):
+        return entry
+    held_slot_id = entry.offered_slot_id if entry.status == WaitStatus.OFFERED else None
+    entry.status = WaitStatus.CANCELLED
+    entry.left_at = now
+    entry.save(update_fields=["status", "left_at"])
+    if held_slot_id and not waiting_offer_place(slot_id=held_slot_id, now=now):
+        slot_give_back_place(slot_id=held_slot_id)
+    return entry
 
 
 def waiting_offer_token(entry: WaitingListEntry) -> str:

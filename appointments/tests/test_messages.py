@@ -415,3 +415,22 @@ class BrokenSMSBackend:
 def test_unknown_kinds_are_refused():
     with pytest.raises(ValueError):
         booking_message_send(booking_id=1, kind="birthday")
+
+
+@pytest.mark.django_db
+def test_joining_the_waiting_list_is_confirmed_by_sms_with_reference_position_and_leave_link(
+    service, office, django_capture_on_commit_callbacks
+):
+    book(slot_at(service, office, bookable=1), service)
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = actions.waiting_join(
+            office=office, service=service, day=TOMORROW_10.date(), name="李四",
+            id_number=id_number(2), phone="13900001111", email="wait@example.com",
+        )
+    (sms,) = [m["text"] for m in sms_outbox() if m["phone"] == "13900001111"]
+    link = f"{settings.SITE_URL}/zh-hans/book/waiting/{actions.waiting_manage_token(entry)}/"
+    assert sms.startswith("【一窗通办】") and entry.reference in sms and link in sms
+    assert "第 1 位" in sms and id_number(2) not in sms
+    (email,) = [e for e in mail.outbox if e.to == ["wait@example.com"]]
+    assert entry.reference in email.body and link in email.body
+    assert Message.objects.get(channel="sms", kind="joined").ref == f"wait-{entry.pk}-joined"

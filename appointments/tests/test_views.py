@@ -397,6 +397,28 @@ def test_join_the_waiting_list_and_accept_the_offered_place(client, clock):
     assert translated("en", OfferExpired()) in html(gone)
 
 
+def test_joining_shows_the_reference_and_position_and_the_link_lets_the_resident_leave(
+    client, clock
+):
+    slot = SlotFactory(bookable=1)
+    book_directly(slot, 1)
+    wait_url = f"{time_url(slot, 'en')}wait/?date={TOMORROW}"
+    client.post(wait_url, person(2, name="王五"))
+    joined = client.post(wait_url, person(3, name="赵六"))
+    entry = WaitingListEntry.objects.get(name="赵六")
+    assert id_number(3) not in joined["Location"]
+    page = html(client.get(joined["Location"]))
+    assert entry.reference in page and "You are number 2 on the waiting list" in page
+
+    left = Client().post(joined["Location"])  # the SMS link works on any phone, no session
+    assert left["Location"] == joined["Location"]
+    entry.refresh_from_db()
+    assert entry.status == WaitStatus.CANCELLED
+    page = html(client.get(joined["Location"]))
+    assert "You have left the waiting list" in page and "Leave the waiting list" not in page
+    assert client.get("/en/book/waiting/forged/").status_code == 404
+
+
 def test_an_expired_offer_says_so(client, clock):
     slot = SlotFactory(bookable=1)
     first = book_directly(slot, 1)

@@ -1,6 +1,7 @@
 """The waiting list: first come, first served, a held place, a link valid for a limited time."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,9 +9,10 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from appointments import actions
+from accounts.models import AuditAction, AuditEntry
+from appointments import actions, selectors
 from appointments.constants import BookingStatus, WaitStatus
-from appointments.errors import AlreadyWaiting, OfferExpired, SlotFull
+from appointments.errors import AlreadyWaiting, OfferExpired, SlotFull, WaitingEntryNotFound
 from appointments.models import Booking, Slot, WaitingListEntry
 from appointments.tests.factories import SlotFactory
 from core.tests.factories import id_number
@@ -227,3 +229,54 @@ def test_a_closed_slot_is_not_offered(full_slot):
 
     entry.refresh_from_db()
     assert entry.status == WaitStatus.WAITING
+
+
+def test_joining_gives_a_reference_a_position_and_a_link_without_the_id_number(full_slot):
+    first, second = wait(full_slot, 2), wait(full_slot, 3)
+    assert re.fullmatch(r"W[2-9A-HJ-NP-Z]{7}", first.reference)
+    assert first.reference != second.reference
+    assert [selectors.waiting_position(e) for e in (first, second)] == [1, 2]
+    token = actions.waiting_manage_token(second)
+    assert id_number(3) not in token and id_number(3)[-6:] not in token
+    assert actions.waiting_entry_from_manage_token(token) == second
+
+
+def test_a_forged_or_offer_token_does_not_open_anybody_s_place(full_slot):
+    entry = wait(full_slot, 2)
+    for token in ("forged", entry.reference, actions.waiting_offer_token(entry)):
+        with pytest.raises(WaitingEntryNotFound):
+            actions.waiting_entry_from_manage_token(token)
+        with pytest.raises(WaitingEntryNotFound):
+            actions.waiting_leave(token=token)
+    entry.refresh_from_db()
+    assert entry.status == WaitStatus.WAITING
+
+
+def test_leaving_moves_the_others_up_is_audited_and_harmless_twice(full_slot):
+    first, second = wait(full_slot, 2), wait(full_slot, 3)
+    token = actions.waiting_manage_token(first)
+    actions.waiting_leave(token=token)
+    actions.waiting_leave(token=token)
+    first.refresh_from_db()
+    assert first.status == WaitStatus.CANCELLED and first.left_at == NOW
+    assert selectors.waiting_position(first) is None
+    assert selectors.waiting_position(second) == 1
+    (audit,) = AuditEntry.objects.filter(
+        object_type="appointments.waitinglistentry", object_id=str(first.pk),
+        action=AuditAction.STATUS_CHANGE,
+    )
+    assert audit.details["changes"]["status"] == ["waiting", "cancelled"]
+    free_the_place(full_slot)  # the place goes to the person still waiting
+    second.refresh_from_db()
+    assert second.status == WaitStatus.OFFERED
+
+
+def test_leaving_while_a_place_is_held_passes_it_on_or_back_to_the_pool(full_slot):
+    first, second = wait(full_slot, 2), wait(full_slot, 3)
+    free_the_place(full_slot)
+    actions.waiting_leave(token=actions.waiting_manage_token(first))
+    second.refresh_from_db()
+    assert second.status == WaitStatus.OFFERED and second.offered_slot == full_slot
+    actions.waiting_leave(token=actions.waiting_manage_token(second))
+    assert booked(full_slot) == 0  # nobody else waits: the place is bookable again
+    book(full_slot, 9)

@@ -1,10 +1,15 @@
 """The resident's pages: apply with uploads, check, submit once, follow, reply, withdraw; files
 checked by content and served to their owner only."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone, translation
 
+from core.uploads import private_orphans_sweep
 from documents.constants import MaterialKind, RequestStatus
 from documents.models import DocumentRequest, RequestMaterial
 from notifications.models import Message
@@ -112,7 +117,9 @@ def test_a_bad_file_gets_its_message_and_nothing_is_stored(signed_in, doc_type, 
     assert response.status_code == 200
     assert message in response.content.decode()  # English page on purpose
     assert not DocumentRequest.objects.exists() and not RequestMaterial.objects.exists()
-    assert private_files(settings) == []
+    # Only the good back photo is kept (as a pending upload); the refused file is never stored.
+    (kept,) = private_files(settings)
+    assert kept.parent.parent.name == "pending" and kept.read_bytes().startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize(
@@ -219,3 +226,70 @@ def test_the_authorisation_is_accepted_as_a_pdf(signed_in, doc_type, office):
     assert signed_in.post(apply_url(doc_type), data).status_code == 302
     req = DocumentRequest.objects.get()
     assert req.on_behalf and req.materials.filter(kind="authorisation").exists()
+
+
+def refused_with_both_photos(client, doc_type, office):
+    """A first attempt with both ID photos and a missing name: the photos are kept."""
+    response = client.post(apply_url(doc_type), form_data(office, applicant_name=""))
+    assert response.status_code == 200 and "applicant_name" in response.context["form"].errors
+    return response
+
+
+def test_the_id_photos_survive_a_validation_error(signed_in, doc_type, office, settings):
+    refused = refused_with_both_photos(signed_in, doc_type, office)
+    page = refused.content.decode()
+    assert "id-front.png" in page and "b.png" in page and 'name="pending"' in page
+    token = refused.context["form"].data["pending"]
+    assert ID_NUMBER not in token
+    again = signed_in.post(apply_url(doc_type), form_data(
+        office, id_front=None, id_back=None, pending=token))
+    req = DocumentRequest.objects.get()
+    assert again["Location"].endswith(f"/{req.reference}/review/")
+    kinds = sorted(req.materials.values_list("kind", flat=True))
+    assert kinds == sorted([MaterialKind.ID_FRONT, MaterialKind.ID_BACK])
+    for material in req.materials.all():
+        with material.file.open("rb") as stored:
+            assert stored.read().startswith(b"\x89PNG")
+
+
+def test_a_second_error_keeps_the_photos_without_storing_them_twice(signed_in, doc_type, office,
+                                                                   settings):
+    token = refused_with_both_photos(signed_in, doc_type, office).context["form"].data["pending"]
+    second = signed_in.post(apply_url(doc_type), form_data(
+        office, applicant_name="", id_front=None, id_back=None, pending=token))
+    assert "id-front.png" in second.content.decode()
+    assert len(private_files(settings)) == 2
+
+
+def test_someone_else_s_or_a_forged_token_brings_no_files(client, doc_type, office):
+    client.force_login(resident())
+    token = refused_with_both_photos(client, doc_type, office).context["form"].data["pending"]
+    other = Client()
+    other.force_login(resident(phone="13900139000"))
+    for pending in (token, token[:-2] + "xx"):
+        response = other.post(apply_url(doc_type), form_data(
+            office, id_front=None, id_back=None, pending=pending))
+        assert response.status_code == 200 and "id_front" in response.context["form"].errors
+    assert not DocumentRequest.objects.exists()
+
+
+def test_kept_photos_not_used_are_swept_and_then_asked_for_again(signed_in, doc_type, office,
+                                                                settings):
+    token = refused_with_both_photos(signed_in, doc_type, office).context["form"].data["pending"]
+    assert private_orphans_sweep() == 0  # within the hour they stay
+    assert private_orphans_sweep(now=timezone.now() + dt.timedelta(hours=2)) == 2
+    assert private_files(settings) == []
+    response = signed_in.post(apply_url(doc_type), form_data(
+        office, id_front=None, id_back=None, pending=token))
+    assert "id_front" in response.context["form"].errors
+
+
+def test_the_period_is_explained_and_marked_required(signed_in, doc_type, office):
+    signed_in.cookies["django_language"] = "en"
+    page = signed_in.get("/en" + apply_url(doc_type)[8:]).content.decode()
+    assert "Period to be covered" in page and "required" in page
+    assert "covers at most 20 years" in page
+    assert page.count('aria-required="true"') >= 2
+    with translation.override("zh-hans"):
+        zh = signed_in.get(apply_url(doc_type)).content.decode()
+    assert "查询期间" in zh and "必填" in zh

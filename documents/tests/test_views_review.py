@@ -12,6 +12,7 @@ from accounts.tests.factories import staff, totp_device, totp_now
 from documents.constants import MaterialKind, RequestStatus
 from documents.models import Certificate, DocumentRequest, PendingDecision
 
+from .certificate_helpers import issued, signing_keys, stored_pdf  # noqa: F401
 from .factories import add_material, request_in, resident
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +144,36 @@ def test_a_refusal_is_proposed_by_one_and_confirmed_by_another(verified_client, 
 
 def test_a_clerk_cannot_use_the_console(verified_client, req):
     assert verified_client(staff("clerk", req.office)).get(QUEUE).status_code == 403
+
+
+@pytest.mark.usefixtures("signing_keys")
+def test_the_reviewer_opens_and_downloads_the_issued_certificate_and_both_are_audited(
+    verified_client, django_capture_on_commit_callbacks
+):
+    certificate, _code = issued(django_capture_on_commit_callbacks, user=resident())
+    req = certificate.request
+    reviewer = staff("reviewer", req.office)
+    console = verified_client(reviewer)
+    url = reverse("review:certificate", args=[req.reference])
+    page = console.get(detail(req)).content.decode()
+    assert f'href="{url}"' in page and f'href="{url}?download=1"' in page
+    assert certificate.number in page
+
+    opened = console.get(url)
+    assert opened.status_code == 200 and opened["Content-Type"] == "application/pdf"
+    assert opened["Content-Disposition"].startswith("inline")
+    assert b"".join(opened.streaming_content) == stored_pdf(certificate)
+    saved = console.get(url + "?download=1")
+    assert saved["Content-Disposition"].startswith("attachment")
+    assert f"{certificate.number}.pdf" in saved["Content-Disposition"]
+    assert b"".join(saved.streaming_content).startswith(b"%PDF")
+    pages = [e.details["page"] for e in AuditEntry.objects.filter(
+        action="view", object_id=str(req.pk), actor=reviewer).order_by("id")]
+    assert pages[-2:] == ["certificate", "certificate download"]
+
+
+def test_no_certificate_pdf_for_another_office_or_before_issue(verified_client, req, reviewer):
+    url = reverse("review:certificate", args=[req.reference])
+    assert verified_client(reviewer).get(url).status_code == 404  # not issued yet
+    other = staff("reviewer", request_in(S.SUBMITTED, user=resident("13900139000")).office)
+    assert verified_client(other).get(url).status_code == 404
