@@ -14,6 +14,7 @@ the pinyin of each name is memoised per process by its text, so an edit is never
 jieba loads its dictionary once per process, on the first Chinese query.
 """
 
+import logging
 import os
 import re
 import tempfile
@@ -112,20 +113,28 @@ def tokenizer():
     if _tokenizer is None:
         with _jieba_lock:
             if _tokenizer is None:
-                import jieba
-
-                jieba.setLogLevel(60)
+                jieba = _jieba()
                 instance = jieba.Tokenizer(_common_words())
                 instance.initialize()
                 _tokenizer = instance
     return _tokenizer
 
 
+def _jieba():
+    """jieba, without the handler to stderr it adds to its logger at import: its lines go
+    through the project's handlers, which mask ID numbers (LOGGING in config/settings.py)."""
+    import jieba
+
+    jieba.default_logger.removeHandler(jieba.log_console)
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
 def _common_words() -> str:
     """jieba's dictionary without its rarest words (frequency under 20: 80k of 349k entries
     kept): a quarter of the load time and memory, and the same cuts for what residents type.
     Written once per machine beside jieba's own cache; a half-written file is never used."""
-    import jieba
+    jieba = _jieba()
 
     path = Path(tempfile.gettempdir()) / f"onewindow-jieba-{jieba.__version__}-common.txt"
     if not path.exists():

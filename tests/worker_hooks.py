@@ -27,7 +27,7 @@ class GatedSMSBackend:
             (gate / "reached").write_text(str(os.getpid()))
             time.sleep(60)
         with open(gate / "sent.log", "a", encoding="utf-8") as log:
-            log.write(f"{os.getpid()} {phone} {text[:40]}\n")
+            log.write(f"{os.getpid()} {phone} {' '.join(text.split())}\n")
 
 
 @worker_process_init.connect
