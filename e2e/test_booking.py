@@ -60,7 +60,8 @@ def test_book_then_find_reschedule_and_cancel_on_a_phone(request, site, page):
     expect(page).to_have_url(re.compile(r"\?date=\d{4}-\d{2}-\d{2}$"))
     step("03-time")
 
-    page.locator("ul.slot-list a.slot").first.click()
+    with page.expect_navigation():  # the next step reads the new page
+        page.locator("ul.slot-list a.slot").first.click()
     step("04-details")
     page.locator("form.form-stack button[type=submit]").click()  # nothing filled in
     expect(page.locator("#form-errors")).to_be_focused()
@@ -98,12 +99,14 @@ def test_book_then_find_reschedule_and_cancel_on_a_phone(request, site, page):
     step("08-manage")
 
     first_start = Booking.objects.get(code=code).start
-    page.locator(f"a[href='/zh-hans/book/manage/{code}/reschedule/']").click()
+    with page.expect_navigation():  # the next step reads the new page
+        page.locator(f"a[href='/zh-hans/book/manage/{code}/reschedule/']").click()
     step("09-reschedule")
     other_day = page.locator("a.day-open").nth(2)
     other_day.click()
     expect(other_day).to_have_attribute("aria-current", "true")
-    page.locator("ul.slot-list a.slot").first.click()
+    with page.expect_navigation():  # the next step reads the new page
+        page.locator("ul.slot-list a.slot").first.click()
     step("10-reschedule-confirm")
     page.locator("form.button-row button[type=submit]").click()
 
@@ -118,7 +121,8 @@ def test_book_then_find_reschedule_and_cancel_on_a_phone(request, site, page):
     step("11-rescheduled")
 
     page.goto(f"{site}/zh-hans/book/manage/{new_code}/")
-    page.locator(f"a[href='/zh-hans/book/manage/{new_code}/cancel/']").click()
+    with page.expect_navigation():  # the next step reads the new page
+        page.locator(f"a[href='/zh-hans/book/manage/{new_code}/cancel/']").click()
     step("12-cancel")
     page.locator("form button.button-danger").click()
 
