@@ -3,12 +3,14 @@ itself recorded, as on the auditors' search page (/staff/audit/)."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
+
 from .audit import audit_record
 from .models import AuditAction, AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "timestamp",
@@ -36,15 +38,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "user_agent",
         "details",
     )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

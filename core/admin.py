@@ -9,9 +9,9 @@ from django.contrib import admin
 from .models import OutboxMessage, TaskDelivery
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the application alone writes: listed and opened, never added, changed or deleted
-    from the admin."""
+class ReadOnlyAdminMixin:
+    """For rows the application alone writes: listed and opened, never added, changed or deleted
+    from the admin. Put it first among a ModelAdmin's bases."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -24,7 +24,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(TaskDelivery)
-class TaskDeliveryAdmin(ReadOnlyAdmin):
+class TaskDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "name", "state", "deliveries", "retries", "error", "first_seen", "last_seen",
     )
@@ -37,7 +37,7 @@ class TaskDeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdmin):
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The transactional outbox (core/outbox.py), read-only: pending and running side effects,
     and failed ones with their last error (ID numbers masked). Arguments are ids; encrypted
     arguments are never shown. Done rows leave after a day, failed ones after 30 days."""

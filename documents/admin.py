@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.actions import audit_record
 from accounts.admin_scoping import OfficeScopedAdminMixin
 from accounts.models import AuditAction
+from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
 
 from . import actions
@@ -108,7 +109,7 @@ class DocumentRequestAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PendingDecision)
-class PendingDecisionAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+class PendingDecisionAdmin(ReadOnlyAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     office_field = "request__office"
     list_display = ["request", "transition", "proposed_by", "proposed_at", "confirmed_by",
                     "outcome"]
@@ -116,18 +117,9 @@ class PendingDecisionAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
     fields = readonly_fields = ["request", "transition", "reason", "proposed_by", "proposed_at",
                                 "confirmed_by", "closed_at", "outcome"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Certificate)
-class CertificateAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     """Read-only: certificates are issued by the PDF task and revoked in the reviewer console
     (a second officer and a fresh second factor); the verification code is never stored."""
 
@@ -141,12 +133,3 @@ class CertificateAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
         "purpose_text", "receiving_org", "issued_on", "valid_until", "status", "pdf_sha256",
         "pdf_generated_at", "notified_at", "revoked_at", "revoked_reason",
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scoping import OfficeScopedAdminMixin
+from core.admin import ReadOnlyAdminMixin
 
 from . import actions
 from .models import Kiosk, ServiceLevel, Ticket
@@ -65,7 +66,7 @@ class ServiceLevelAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     """Read-only: tickets change only at the counter. No phone number, no follow link."""
 
     office_field = "office"
@@ -97,12 +98,3 @@ class TicketAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("booking"))
     def booking_masked(self, obj: Ticket) -> str:
         return f"{obj.booking.code} · {obj.booking.id_masked}" if obj.booking_id else "—"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
