@@ -1,6 +1,10 @@
-"""What the tests that start real processes share: a free port and a poll with a deadline."""
+"""What the tests that start real processes share: a free port, a poll with a deadline and
+stopping a process group."""
 
+import os
+import signal
 import socket
+import subprocess
 import time
 
 
@@ -19,3 +23,14 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def stop_group(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Stop a process started in a session of its own, and its children: SIGTERM to the group,
+    SIGKILL if it has not ended within `timeout` seconds."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -18,7 +18,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from .processes import wait_for
+from .processes import stop_group, wait_for
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 ROOT = Path(settings.BASE_DIR)
@@ -85,12 +85,7 @@ def beats(tmp_path):
     finally:
         for process, _log in started:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+                stop_group(process)
         client.delete(name, *client.keys(f"{name}:*"), *client.keys(f"_kombu.*.{name}"))
         client.close()
 

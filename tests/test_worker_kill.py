@@ -23,7 +23,7 @@ from core.models import TaskDelivery
 from core.tests.factories import id_number
 from notifications.models import Message, MessageStatus
 
-from .processes import wait_for
+from .processes import stop_group, wait_for
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 pytestmark = [
@@ -90,12 +90,7 @@ def worker(tmp_path, worker_env):
         wait_for(lambda: "ready" in (tmp_path / "worker.log").read_text(), 25, "the worker")
         yield tmp_path, send
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_group(process)
         log.close()
         with sender.connection_for_write() as conn:
             conn.default_channel.client.delete(queue)
