@@ -197,8 +197,11 @@ class ServiceCodeField(serializers.SlugRelatedField):
     """An active service by its code, read in one plain statement (every booking parses one);
     the errors are SlugRelatedField's."""
 
+    # Built once: DRF re-runs __init__ when it copies the field for every serializer instance.
+    _ACTIVE = catalogue.service_list_active()
+
     def __init__(self, **kwargs) -> None:
-        super().__init__(slug_field="code", queryset=catalogue.service_list_active(), **kwargs)
+        super().__init__(slug_field="code", queryset=self._ACTIVE, **kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
