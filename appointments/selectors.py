@@ -13,7 +13,7 @@ from core import workdays
 from core.crypto import pii_hmac
 from core.errors import DomainError
 from core.idnumbers import normalize_id_number
-from core.rows import row_columns, row_model, row_width
+from core.rows import row_columns, row_model, row_width, value_from_db
 from services.models import Office, Service
 
 from .constants import BookingStatus, WaitStatus
@@ -208,14 +208,6 @@ _OBSTACLES_SQL = (
 )
 
 
-def _from_db(field, value):
-    """A value read by plain SQL, converted as the ORM converts it (SQLite's text dates)."""
-    column = field.get_col(field.model._meta.db_table)
-    for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
-        value = convert(value, column, connection)
-    return value
-
-
 def person_booking_obstacles(
     *, id_hmac: str, service: Service, now: dt.datetime
 ) -> tuple[dt.datetime | None, bool]:
@@ -231,7 +223,7 @@ def person_booking_obstacles(
     ]
     with connection.cursor() as cursor:
         cursor.execute(_OBSTACLES_SQL, params)
-        rows = [(status, _from_db(start, value)) for status, value in cursor.fetchall()]
+        rows = [(status, value_from_db(start, value)) for status, value in cursor.fetchall()]
     no_shows, active = [], False
     for status, start in rows:
         if status == BookingStatus.NO_SHOW:

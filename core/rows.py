@@ -47,14 +47,26 @@ def row_insert(obj: models.Model, *, ignore_conflict_on: str = "") -> bool:
 
 
 @cache
+def _converters(field: models.Field, vendor: str) -> tuple[Col, tuple]:
+    """The column of `field` and the functions the ORM runs on a value read from it."""
+    column = Col(field.model._meta.db_table, field)
+    found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    return column, tuple(found)
+
+
+@cache
 def _reader(model: type[models.Model], vendor: str) -> tuple[tuple, tuple]:
     fields = tuple(model._meta.concrete_fields)
-    converters = []
-    for field in fields:
-        column = Col(model._meta.db_table, field)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        converters.append((column, tuple(found)))
-    return fields, tuple(converters)
+    return fields, tuple(_converters(field, vendor) for field in fields)
+
+
+def value_from_db(field: models.Field, value: Any) -> Any:
+    """One value read by plain SQL from `field`'s column, converted as the ORM would (SQLite's
+    text dates become aware datetimes, and so on)."""
+    column, functions = _converters(field, connection.vendor)
+    for function in functions:
+        value = function(value, column, connection)
+    return value
 
 
 def row_columns(model: type[models.Model], alias: str) -> str:
