@@ -10,7 +10,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf
+.PHONY: lock run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -58,14 +58,20 @@ $(VENV)/bin/python:
 	$(VENV)/bin/pip install -q --upgrade pip
 
 $(VENV)/.installed: $(VENV)/bin/python requirements.txt
-	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	$(VENV)/bin/pip install -q --require-hashes -r requirements-dev.txt
 	touch $@
 
 # .po files are committed; the compiled .mo files are built here and never committed.
+# Pin every package, with its hashes, from requirements.in and requirements-dev.in (pip-tools).
+# Installs then run in pip's hash-checking mode. Add a package to a .in file, then `make lock`.
+lock: $(VENV)/.installed-dev
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
+
 compilemessages: $(VENV)/.installed
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 

@@ -2,9 +2,9 @@
 permission check (admin, pages, API); office scoping then narrows each permission to the offices
 where the user holds a role that grants it (`accounts.selectors.office_ids_with_perm`).
 
-Permissions are named as strings ("app_label.codename") and compared as strings, so a name whose
-model lands later (the audit trail, queues, documents) simply starts to matter once it exists;
-nothing looks them up in the database. Keys are `accounts.models.Role` values.
+Permissions are named as strings ("app_label.codename") and compared as strings, so the table can
+name the models of the apps above accounts (queues, documents, feedback, reports) without
+importing them; nothing looks them up in the database. Keys are `accounts.models.Role` values.
 """
 
 

@@ -183,6 +183,29 @@ STORAGES = {
         )
     },
 }
+# Residents' uploads and the certificate PDFs (core.uploads.private_storage): never served by URL,
+# streamed only by views that check who asks. The file system under PRIVATE_MEDIA_ROOT by default
+# (several web nodes share it over NFS); an S3-compatible bucket (S3, MinIO, Aliyun OSS, Tencent
+# COS) through django-storages when PRIVATE_STORAGE_BUCKET is set (docs/deploy.md "Shared files").
+PRIVATE_STORAGE_BUCKET = env.str("PRIVATE_STORAGE_BUCKET", default="")
+STORAGES["private"] = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PRIVATE_STORAGE_BUCKET,
+            "endpoint_url": env.str("PRIVATE_STORAGE_ENDPOINT", default="") or None,
+            "region_name": env.str("PRIVATE_STORAGE_REGION", default="") or None,
+            "access_key": env.str("PRIVATE_STORAGE_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("PRIVATE_STORAGE_SECRET_KEY", default="") or None,
+            "location": env.str("PRIVATE_STORAGE_PREFIX", default="private"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+    if PRIVATE_STORAGE_BUCKET
+    else {"BACKEND": "core.uploads.PrivateStorage"}
+)
 
 # The dev server and tests find static files through the finders; production serves collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG

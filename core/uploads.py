@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -245,8 +245,11 @@ class PrivateStorage(FileSystemStorage):
 
 
 class _LazyPrivateStorage(LazyObject):
+    """The backend `STORAGES["private"]` names, built when first used (and again after a test
+    resets it): the file system by default, an S3-compatible bucket by configuration."""
+
     def _setup(self):
-        self._wrapped = PrivateStorage()
+        self._wrapped = storages.create_storage(settings.STORAGES["private"])
 
 
 private_storage = _LazyPrivateStorage()
