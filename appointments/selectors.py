@@ -1,5 +1,6 @@
 """Reads of schedules, slots and bookings; the booking window and the no-show rule live here."""
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
@@ -14,7 +15,8 @@ from core.crypto import pii_hmac
 from core.errors import DomainError
 from core.idnumbers import normalize_id_number
 from core.rows import row_columns, row_model, row_width, value_from_db
-from services.models import Office, Service
+from services import selectors as catalogue
+from services.models import Channel, Office, Service
 
 from .constants import BookingStatus, WaitStatus
 from .errors import (
@@ -346,3 +348,106 @@ def waiting_position(entry: WaitingListEntry) -> int | None:
         status=WaitStatus.WAITING,
     )
     return ahead.count() + 1
+
+
+# --- the resident's booking pages: what can be booked, the day picker, the release rule ---------
+
+
+def service_list_bookable(*, query: str = "") -> QuerySet[Service]:
+    """Public services bookable at a counter with an active schedule at an active office,
+    narrowed by the resident's search."""
+    services = catalogue.service_filter_channel(catalogue.service_list_public(), Channel.COUNTER)
+    scheduled = Schedule.objects.filter(is_active=True, office__is_active=True).values("services")
+    return catalogue.service_search(services.filter(pk__in=scheduled), query)
+
+
+def office_list_bookable(*, service: Service) -> QuerySet[Office]:
+    """Active offices offering `service` with an active appointment schedule for it."""
+    scheduled = Schedule.objects.filter(is_active=True, services=service).values("office_id")
+    return catalogue.office_list_public().filter(services=service, pk__in=scheduled)
+
+
+def slot_get_bookable(*, slot_id: int, office: Office, service: Service) -> Slot | None:
+    """The slot, if it belongs to `office` and an active schedule of `service`."""
+    return (
+        Slot.objects.select_related("schedule", "office")
+        .filter(pk=slot_id, office=office, schedule__services=service, schedule__is_active=True)
+        .first()
+    )
+
+
+def booking_get_by_code(*, code: str) -> Booking | None:
+    return (
+        Booking.objects.select_related("service__category", "office__district", "slot__schedule")
+        .filter(code=code)
+        .first()
+    )
+
+
+def booking_moved_to(*, booking: Booking) -> Booking | None:
+    """The booking this one was rescheduled into, if any."""
+    return Booking.objects.filter(rescheduled_from=booking).only("code").first()
+
+
+@dataclass
+class SlotRow:
+    slot: Slot
+    state: str  # open, full, closed, current
+    remaining: int
+
+
+def slot_rows_for_day(
+    *, office: Office, service: Service, day: dt.date, now: dt.datetime, current: int | None
+) -> list[SlotRow]:
+    """The day's future times as the picker shows them: open, full, closed or the booking's own."""
+    rows = []
+    for slot in slots_for(office=office, service=service, day=day):
+        if slot.start <= now:
+            continue
+        if slot.pk == current:
+            state = "current"
+        elif slot.is_closed or slot_window(slot).state(now) != "open":
+            state = "closed"
+        else:
+            state = "open" if slot.remaining else "full"
+        rows.append(SlotRow(slot, state, slot.remaining))
+    return rows
+
+
+def calendar_days(
+    *, office: Office, service: Service, first: dt.date, days: int, now: dt.datetime
+) -> list[DayAvailability]:
+    """The picker's calendar, with the release rule applied to days not yet released."""
+    found = availability_calendar(office=office, service=service, first=first, days=days, now=now)
+    return days_mark_unreleased(found, office=office, service=service, now=now)
+
+
+def days_mark_unreleased(
+    days: list[DayAvailability], *, office: Office, service: Service, now: dt.datetime
+) -> list[DayAvailability]:
+    """The release rule: slots exist only as far ahead as they have been generated; a later day
+    on which the schedule takes appointments is shown as "opens <release time>" (the release
+    days ahead, at the release time) rather than as empty."""
+    schedules = Schedule.objects.filter(
+        office=office, services=service, is_active=True
+    ).prefetch_related("periods")
+    result = []
+    for day in days:
+        if day.state == "none":
+            future = [o for o in _release_times(schedules, day.day) if o > now]
+            if future:
+                day = dataclasses.replace(day, state="not_yet", opens_at=min(future))
+        result.append(day)
+    return result
+
+
+def _release_times(schedules, day: dt.date) -> list[dt.datetime]:
+    return [
+        timezone.make_aware(
+            dt.datetime.combine(day - dt.timedelta(days=s.release_days_ahead), s.release_time)
+        )
+        for s in schedules
+        if (s.valid_from is None or s.valid_from <= day)
+        and (s.valid_until is None or day <= s.valid_until)
+        and any(p.weekday == day.weekday() for p in s.periods.all())
+    ]

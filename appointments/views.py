@@ -4,11 +4,9 @@ browser session that made (or looked up) it, never to someone who merely has its
 
 Every page works without JavaScript; htmx only swaps the day's times in place."""
 
-import dataclasses
 import datetime as dt
 import hashlib
 import uuid
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,7 +22,7 @@ from core.errors import DomainError
 from core.idempotency import IdempotencyKeyReused, idempotent_run, request_fingerprint
 from core.ratelimit import address_hit
 from services import selectors as catalogue
-from services.models import Channel, Office, Service
+from services.models import Office, Service
 
 from . import actions, selectors
 from .constants import BookingStatus, WaitStatus
@@ -35,7 +33,7 @@ from .forms import (
     ServiceSearchForm,
     WaitingJoinForm,
 )
-from .models import Booking, Schedule, Slot
+from .models import Booking, Slot
 from .views_account import booking_form_initial, signed_in_resident
 
 SESSION_KEY = "my_bookings"
@@ -46,12 +44,6 @@ SLOT_ERRORS = {"slot_full", "slot_unavailable", "closed", "outside_window", "not
 
 
 # --- helpers: the catalogue entries a booking page is about ------------------------------------
-
-
-def _bookable_offices(service: Service):
-    """Active offices offering `service` with an active appointment schedule for it."""
-    scheduled = Schedule.objects.filter(is_active=True, services=service).values("office_id")
-    return catalogue.office_list_public().filter(services=service, pk__in=scheduled)
 
 
 def _service_or_404(code: str) -> Service:
@@ -65,15 +57,11 @@ def _service_or_404(code: str) -> Service:
 
 
 def _office_or_none(service: Service, code: str) -> Office | None:
-    return _bookable_offices(service).filter(code=code).first()
+    return selectors.office_list_bookable(service=service).filter(code=code).first()
 
 
 def _slot_or_404(*, slot_id: int, office: Office, service: Service) -> Slot:
-    slot = (
-        Slot.objects.select_related("schedule", "office")
-        .filter(pk=slot_id, office=office, schedule__services=service, schedule__is_active=True)
-        .first()
-    )
+    slot = selectors.slot_get_bookable(slot_id=slot_id, office=office, service=service)
     if slot is None:
         raise Http404
     return slot
@@ -90,11 +78,7 @@ def _remember(request: HttpRequest, code: str) -> None:
 def _booking_in_session(request: HttpRequest, code: str) -> Booking | None:
     if code not in request.session.get(SESSION_KEY, []):
         return None
-    return (
-        Booking.objects.select_related("service__category", "office__district", "slot__schedule")
-        .filter(code=code)
-        .first()
-    )
+    return selectors.booking_get_by_code(code=code)
 
 
 def _to_lookup(request: HttpRequest) -> HttpResponse:
@@ -117,11 +101,11 @@ def _lookup_allowed(request: HttpRequest) -> bool:
 # --- the day picker, shared by booking and rescheduling ----------------------------------------
 
 
-@dataclass
-class SlotRow:
-    slot: Slot
-    state: str  # open, full, closed, current
-    remaining: int
+def _calendar(*, office: Office, service: Service, now: dt.datetime | None = None) -> list:
+    return selectors.calendar_days(
+        office=office, service=service, first=timezone.localdate(), days=CALENDAR_DAYS,
+        now=now or timezone.now(),
+    )
 
 
 def _parse_day(value: str | None) -> dt.date | None:
@@ -129,57 +113,6 @@ def _parse_day(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value or "")
     except ValueError:
         return None
-
-
-def _slot_rows(
-    *, office: Office, service: Service, day: dt.date, now: dt.datetime, current: int | None
-) -> list[SlotRow]:
-    rows = []
-    for slot in selectors.slots_for(office=office, service=service, day=day):
-        if slot.start <= now:
-            continue
-        if slot.pk == current:
-            state = "current"
-        elif slot.is_closed or selectors.slot_window(slot).state(now) != "open":
-            state = "closed"
-        else:
-            state = "open" if slot.remaining else "full"
-        rows.append(SlotRow(slot, state, slot.remaining))
-    return rows
-
-
-def _calendar(*, office: Office, service: Service, now: dt.datetime) -> list:
-    days = selectors.availability_calendar(
-        office=office, service=service, first=timezone.localdate(), days=CALENDAR_DAYS, now=now
-    )
-    return _mark_unreleased(days, office=office, service=service, now=now)
-
-
-def _mark_unreleased(days: list, *, office: Office, service: Service, now: dt.datetime) -> list:
-    """Slots exist only as far ahead as they have been generated; a later day on which the
-    schedule takes appointments is shown as "opens <release time>" rather than as empty."""
-    schedules = Schedule.objects.filter(
-        office=office, services=service, is_active=True
-    ).prefetch_related("periods")
-    result = []
-    for day in days:
-        if day.state == "none":
-            opens = [
-                timezone.make_aware(
-                    dt.datetime.combine(
-                        day.day - dt.timedelta(days=s.release_days_ahead), s.release_time
-                    )
-                )
-                for s in schedules
-                if (s.valid_from is None or s.valid_from <= day.day)
-                and (s.valid_until is None or day.day <= s.valid_until)
-                and any(p.weekday == day.day.weekday() for p in s.periods.all())
-            ]
-            future = [o for o in opens if o > now]
-            if future:
-                day = dataclasses.replace(day, state="not_yet", opens_at=min(future))
-        result.append(day)
-    return result
 
 
 def _picker_context(
@@ -197,7 +130,9 @@ def _picker_context(
     rows = []
     if chosen is not None and chosen.state in ("open", "full"):
         current = booking.slot_id if booking else None
-        rows = _slot_rows(office=office, service=service, day=chosen.day, now=now, current=current)
+        rows = selectors.slot_rows_for_day(
+            office=office, service=service, day=chosen.day, now=now, current=current
+        )
     return {
         "service": service,
         "office": office,
@@ -223,9 +158,7 @@ def _render_picker(request: HttpRequest, template: str, context: dict) -> HttpRe
 def service_choose(request: HttpRequest) -> HttpResponse:
     form = ServiceSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    services = catalogue.service_filter_channel(catalogue.service_list_public(), Channel.COUNTER)
-    scheduled = Schedule.objects.filter(is_active=True, office__is_active=True).values("services")
-    services = catalogue.service_search(services.filter(pk__in=scheduled), query)
+    services = selectors.service_list_bookable(query=query)
     template = "appointments/service_choose.html"
     if request.htmx:
         template += "#results"
@@ -235,7 +168,7 @@ def service_choose(request: HttpRequest) -> HttpResponse:
 def office_choose(request: HttpRequest, service_code: str) -> HttpResponse:
     service = _service_or_404(service_code)
     form = OfficeFilterForm(request.GET or None)
-    offices = _bookable_offices(service)
+    offices = selectors.office_list_bookable(service=service)
     if form.is_valid() and form.cleaned_data["district"]:
         offices = offices.filter(district=form.cleaned_data["district"])
     template = "appointments/office_choose.html"
@@ -404,7 +337,7 @@ def booking_manage(request: HttpRequest, code: str) -> HttpResponse:
     booking = _booking_in_session(request, code)
     if booking is None:
         return _to_lookup(request)
-    moved_to = Booking.objects.filter(rescheduled_from=booking).only("code").first()
+    moved_to = selectors.booking_moved_to(booking=booking)
     context = {"booking": booking, "changeable": _changeable(booking), "moved_to": moved_to}
     return render(request, "appointments/booking_manage.html", context)
 
@@ -436,7 +369,7 @@ def booking_reschedule(request: HttpRequest, code: str) -> HttpResponse:
     booking = _booking_in_session(request, code)
     if booking is None:
         return _to_lookup(request)
-    moved_to = Booking.objects.filter(rescheduled_from=booking).only("code").first()
+    moved_to = selectors.booking_moved_to(booking=booking)
     if moved_to is not None:  # a repeated submit: the move already happened
         return redirect("appointments:booking_done", code=moved_to.code)
     if not _changeable(booking):
@@ -517,7 +450,7 @@ def _full_day(request: HttpRequest, service: Service, office: Office) -> dt.date
     wanted = _parse_day(request.GET.get("date"))
     if wanted is None:
         return None
-    days = _calendar(office=office, service=service, now=timezone.now())
+    days = _calendar(office=office, service=service)
     return wanted if any(d.day == wanted and d.state == "full" for d in days) else None
 
 
