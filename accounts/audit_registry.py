@@ -15,7 +15,6 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.apps import apps
-from django.contrib.auth import signals as auth_signals
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
@@ -57,22 +56,14 @@ TRACKED: dict[str, dict[str, Any]] = {
     "services.Counter": {},
     "services.OpeningHours": {},
     "services.Service": {},
-    "accounts.StaffRole": {},
-    # last_login changes at every sign-in, which has its own entry.
-    "accounts.User": {
-        "exclude_fields": ["password", "last_login"],
-        # A resident's username is their phone number or e-mail address.
-        "mask_fields": ["username", "email", "phone"],
-        "m2m_fields": {"groups", "user_permissions"},
-    },
-    "accounts.ApiClient": {"exclude_fields": ["token_hash"]},
 }
 
 # User fields whose change is a change of what the person may do.
 _ROLE_FIELDS = {"is_staff", "is_superuser", "groups", "user_permissions"}
 
 # The request being served (AuditContextMiddleware) or the actor named by audit_actor().
-_request: ContextVar[Any] = ContextVar("audit_request", default=None)
+from .audit_changes import _request  # noqa: E402  (set by its middleware)
+
 _actor: ContextVar[Any] = ContextVar("audit_actor", default=None)
 _disabled: ContextVar[bool] = ContextVar("audit_disabled", default=False)
 
@@ -124,10 +115,6 @@ def connect() -> None:
         for name in options.get("m2m_fields", ()):
             through = model._meta.get_field(name).remote_field.through
             m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"{uid}_{name}")
-    auth_signals.user_logged_in.connect(_signed_in, dispatch_uid="audit_signed_in")
-    auth_signals.user_login_failed.connect(_sign_in_failed, dispatch_uid="audit_sign_in_failed")
-    auth_signals.user_logged_out.connect(_signed_out, dispatch_uid="audit_signed_out")
-    _connect_axes()
 
 
 # --- changes -------------------------------------------------------------------------------------
