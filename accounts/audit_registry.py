@@ -24,34 +24,6 @@ from .models import AuditAction
 # label -> which fields are recorded and which are masked. ID numbers exist only as
 # ciphertext and HMAC: both are excluded.
 TRACKED: dict[str, dict[str, Any]] = {
-    # An explicit list: reverse one-to-one links (ticket, waiting entry, rescheduled_to) would
-    # cost a query each on every booking, and the encrypted ID never belongs in the trail.
-    "appointments.Booking": {
-        "include_fields": [
-            "code",
-            "status",
-            "slot",
-            "service",
-            "office",
-            "start",
-            "name",
-            "phone",
-            "email",
-            "user",
-            "cancelled_at",
-            "cancelled_by",
-            "cancel_reason",
-        ],
-        "mask_fields": ["phone", "email", "name"],
-    },
-    "appointments.WaitingListEntry": {
-        "exclude_fields": ["id_number_enc", "id_number_hmac"],
-        "mask_fields": ["phone", "email"],
-    },
-    "appointments.Schedule": {"m2m_fields": {"services"}},
-    "appointments.SchedulePeriod": {},
-    "appointments.Closure": {},
-    "appointments.Slot": {},
     "services.Office": {"m2m_fields": {"services"}},
     "services.Counter": {},
     "services.OpeningHours": {},
