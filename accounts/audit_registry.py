@@ -24,10 +24,6 @@ from .models import AuditAction
 # label -> which fields are recorded and which are masked. ID numbers exist only as
 # ciphertext and HMAC: both are excluded.
 TRACKED: dict[str, dict[str, Any]] = {
-    "services.Office": {"m2m_fields": {"services"}},
-    "services.Counter": {},
-    "services.OpeningHours": {},
-    "services.Service": {},
 }
 
 # User fields whose change is a change of what the person may do.
