@@ -54,7 +54,7 @@ AUDITED: dict[str, dict[str, Any]] = {
     },
     "appointments.WaitingListEntry": {
         "exclude_fields": ["id_number_enc", "id_number_hmac"],
-        "mask_fields": ["phone", "email"],
+        "mask_fields": ["phone", "email", "name"],
     },
     "appointments.Schedule": {"m2m_fields": {"services"}},
     "appointments.SchedulePeriod": {},
