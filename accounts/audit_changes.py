@@ -73,6 +73,8 @@ AUDITED: dict[str, dict[str, Any]] = {
         "m2m_fields": {"groups", "user_permissions"},
     },
     "accounts.ApiClient": {"exclude_fields": ["token_hash"]},
+    # A kiosk's device token, like an API client's, is a credential: never recorded.
+    "queues.Kiosk": {"exclude_fields": ["token_hash", "last_seen_at"]},
 }
 
 # User fields whose change is a change of what the person may do.
@@ -128,12 +130,19 @@ def audit_created(obj: models.Model, *, actor: Any = FROM_REQUEST, request: Any 
 
 
 def audit_changed(
-    obj: models.Model, before: dict[str, str], *, actor: Any = FROM_REQUEST, request: Any = None
+    obj: models.Model,
+    before: dict[str, str],
+    *,
+    actor: Any = FROM_REQUEST,
+    request: Any = None,
+    also: dict[str, list[str]] | None = None,
 ) -> bool:
     """One entry with the fields that differ from `before` ("status changed" when the status
-    did), or none when nothing did. Returns whether an entry was written."""
+    did), or none when nothing did. `also`: changes the recorded fields cannot show (a secret
+    replaced). Returns whether an entry was written."""
     after = audit_values(obj)
     changes = {k: [before[k], v] for k, v in after.items() if k in before and before[k] != v}
+    changes |= also or {}
     if not changes:
         return False
     action = AuditAction.STATUS_CHANGE if "status" in changes else AuditAction.CHANGE

@@ -33,6 +33,7 @@ from appointments.models import Booking, Closure, Schedule, Slot, WaitingListEnt
 from appointments.tests.factories import ScheduleFactory, SlotFactory
 from core.tests.factories import id_number
 from notifications.models import Message
+from queues.tests import queue_setup
 from services import actions as catalogue
 from services.models import Office
 from services.tests.factories import (
@@ -321,6 +322,128 @@ def api_client_revoked_in_the_admin(admin, **_):
     return lambda: _post(admin, url, {"rate": ""}), admin
 
 
+# --- tickets at the counter, kiosks ---------------------------------------------------------------
+
+T = "queues.ticket"
+
+
+def _clerk_at_counter(admin, status: str = "called"):
+    """A walk-in ticket at a counter, called (or started), and the clerk working it."""
+    from queues import actions as queue
+
+    service = queue_setup.new_service()
+    office, [counter] = queue_setup.office_with(service)
+    queue.counter_open(counter=counter, clerk=admin)
+    ticket = queue_setup.walk_in(office, service, queue_setup.at(9), phone=PHONE)
+    queue.ticket_call_next(counter=counter, clerk=admin, now=queue_setup.at(9, 5))
+    if status == "serving":
+        queue.ticket_start(ticket=ticket, clerk=admin, now=queue_setup.at(9, 6))
+    return queue, ticket, counter
+
+
+@case((T, "create"))
+def ticket_take_walk_in(**_):
+    service = queue_setup.new_service()
+    office, _counters = queue_setup.office_with(service)
+    return lambda: queue_setup.walk_in(office, service, queue_setup.at(9), phone=PHONE), None
+
+
+@case((B, "status_change"), (T, "create"))
+def ticket_check_in_booking(**_):
+    from queues import actions as queue
+
+    service = queue_setup.new_service()
+    office, _counters = queue_setup.office_with(service)
+    booked = queue_setup.booking(office, service, queue_setup.at(10))
+    now = queue_setup.at(9, 50)
+    return lambda: queue.ticket_check_in_booking(office=office, code=booked.code, now=now), None
+
+
+@case((T, "status_change"))
+def ticket_call_next(admin, **_):
+    from queues import actions as queue
+
+    service = queue_setup.new_service()
+    office, [counter] = queue_setup.office_with(service)
+    queue.counter_open(counter=counter, clerk=admin)
+    queue_setup.walk_in(office, service, queue_setup.at(9))
+    now = queue_setup.at(9, 5)
+    return lambda: queue.ticket_call_next(counter=counter, clerk=admin, now=now), admin
+
+
+@case((T, "change"))
+def ticket_recall(admin, **_):
+    queue, ticket, _counter = _clerk_at_counter(admin)
+    return lambda: queue.ticket_recall(ticket=ticket, clerk=admin), admin
+
+
+@case((T, "status_change"))
+def ticket_start(admin, **_):
+    queue, ticket, _counter = _clerk_at_counter(admin)
+    return lambda: queue.ticket_start(ticket=ticket, clerk=admin), admin
+
+
+@case((T, "status_change"))
+def ticket_finish(admin, **_):
+    queue, ticket, _counter = _clerk_at_counter(admin, "serving")
+    return lambda: queue.ticket_finish(ticket=ticket, clerk=admin), admin
+
+
+@case((T, "status_change"))
+def ticket_no_show(admin, **_):
+    queue, ticket, _counter = _clerk_at_counter(admin)
+    return lambda: queue.ticket_no_show(ticket=ticket, clerk=admin), admin
+
+
+@case((T, "status_change"))
+def ticket_transfer(admin, **_):
+    queue, ticket, counter = _clerk_at_counter(admin, "serving")
+    return lambda: queue.ticket_transfer(ticket=ticket, clerk=admin, to_counter=counter), admin
+
+
+@case((T, "status_change"), (T, "status_change"))
+def ticket_park_and_unpark(admin, **_):
+    queue, ticket, _counter = _clerk_at_counter(admin)
+
+    def run():
+        queue.ticket_park(ticket=ticket, clerk=admin)
+        queue.ticket_unpark(ticket=ticket, clerk=admin)
+
+    return run, admin
+
+
+@case((T, "change"))
+def ticket_set_priority(admin, **_):
+    queue, ticket, _counter = _clerk_at_counter(admin)
+    return lambda: queue.ticket_set_priority(ticket=ticket, clerk=admin), admin
+
+
+@case((T, "change"))
+def ticket_priority_withdrawn(admin, **_):
+    from queues import actions as queue
+
+    service = queue_setup.new_service()
+    office, _counters = queue_setup.office_with(service)
+    ticket = queue_setup.walk_in(office, service, queue_setup.at(9), claims_priority=True)
+    run = lambda: queue.ticket_priority_check(ticket=ticket, clerk=admin, confirmed=False)  # noqa: E731
+    return run, admin
+
+
+@case(("queues.kiosk", "create"))
+def kiosk_create(slot, **_):
+    from queues import actions as queue
+
+    return lambda: queue.kiosk_create(office=slot.office, name="大厅 1"), None
+
+
+@case(("queues.kiosk", "change"))
+def kiosk_reset_token(slot, **_):
+    from queues import actions as queue
+
+    kiosk, _token = queue.kiosk_create(office=slot.office, name="大厅 1")
+    return lambda: queue.kiosk_reset_token(kiosk=kiosk), None
+
+
 def _post(user: User, url: str, data: dict):
     response = verify_session(Client(), user).post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -373,7 +496,9 @@ def test_each_write_leaves_exactly_its_entries(
         text = str(entry.details) + entry.object_label
         assert ID not in text and PHONE not in text and NAME not in text  # masked
         assert "token_hash" not in text and "password" not in text
-        if entry.action in ("create", "change", "status_change", "delete"):
+        if entry.object_type == T:  # a ticket's entry names its event and the new status
+            assert entry.details["event"] and entry.details["status"]
+        elif entry.action in ("create", "change", "status_change", "delete"):
             assert entry.details["changes"]  # what changed, not just that something did
     if actor is not None:
         assert all(e.ip == "127.0.0.1" for e in written if "admin" in name)
