@@ -91,13 +91,14 @@ def _by_pk(objects: set) -> list:
 
 
 def _audit_deletion(request, obj) -> None:
-    """The record and the audited records deleted with it (an office's opening hours)."""
-    who = {"actor": request.user, "request": request}
+    """The record and the audited records deleted with it (an office's opening hours, its
+    schedules and their periods), those first."""
     for rel in obj._meta.related_objects:
-        if rel.on_delete is models.CASCADE and not rel.many_to_many and audited(rel.related_model):
+        if rel.on_delete is models.CASCADE and not rel.many_to_many:
             for child in rel.related_model._base_manager.filter(**{rel.field.name: obj}):
-                audit_deleted(child, **who)
-    audit_deleted(obj, **who)
+                _audit_deletion(request, child)
+    if audited(obj):
+        audit_deleted(obj, actor=request.user, request=request)
 
 
 @admin.register(AuditEntry)
