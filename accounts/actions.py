@@ -26,9 +26,13 @@ from .audit import (  # noqa: F401  (the audit writer, for every app)
     audit_export,
     audit_record,
 )
-from .audit_registry import (
-    audit_changes_off,
-    audit_created,  # noqa: F401  (for actions that insert in plain SQL)
+from .audit_changes import (  # noqa: F401  (the entries of changes, for every app's actions)
+    audit_changed,
+    audit_created,
+    audit_deleted,
+    audit_related,
+    audit_values,
+    audited,
 )
 from .audit_seal import audit_purge_before, audit_seal  # noqa: F401
 from .errors import (
@@ -69,7 +73,10 @@ def user_ensure_superuser(*, username: str, email: str, password: str) -> bool:
     user_model = get_user_model()
     if user_model._default_manager.filter(username=username).exists():
         return False
-    user_model._default_manager.create_superuser(username=username, email=email, password=password)
+    user = user_model._default_manager.create_superuser(
+        username=username, email=email, password=password
+    )
+    audit_created(user, actor=None)
     return True
 
 
@@ -87,6 +94,7 @@ def api_client_create(*, name: str, rate: str = "") -> tuple[ApiClient, str]:
         client.rate = rate
     client.full_clean()
     client.save()
+    audit_created(client)
     return client, token
 
 
@@ -295,6 +303,7 @@ def _resident_create(
             profile.save()
     except IntegrityError:
         raise ContactTaken()
+    audit_created(user)
     return user
 
 
@@ -368,8 +377,8 @@ def resident_data_export(*, user, ip: str | None = None) -> dict:
 def resident_delete(*, user, ip: str | None = None) -> None:
     """Delete a resident's account. Records the law requires to be kept (bookings) stay, made
     anonymous by their own app through `accounts.signals.resident_deleting`; a receiver that
-    fails rolls the whole deletion back. The deletion is recorded once, by the audit entry here:
-    the automatic change entries would repeat the account's details."""
+    fails rolls the whole deletion back. The deletion is recorded once, by the audit entry here,
+    which repeats none of the account's details."""
     try:
         profile = ResidentProfile.objects.select_for_update().get(user=user)
     except ResidentProfile.DoesNotExist:
@@ -389,8 +398,7 @@ def resident_delete(*, user, ip: str | None = None) -> None:
     VerificationCode.objects.filter(
         destination_hmac__in=[contact_digest(c) for c in contacts]
     ).delete()
-    with audit_changes_off():
-        user.delete()  # the profile goes with it; foreign keys to the user are SET_NULL
+    user.delete()  # the profile goes with it; foreign keys to the user are SET_NULL
 
 
 @transaction.atomic
@@ -410,17 +418,19 @@ def verification_code_purge_before(*, cutoff: dt.datetime) -> int:
 
 # --- staff: roles by post, second factor ---------------------------------------------------------
 # Roles are granted and revoked only here: a role makes its holder staff (is_staff), the last
-# role revoked makes them a plain account again. The audit trail records both (StaffRole is
-# tracked by accounts/audit_registry.py).
+# role revoked makes them a plain account again. The audit trail records both: the role's own
+# entry and a "roles changed" entry on the person (accounts/audit_changes.py).
 
 BACKUP_CODE_COUNT = 10
 
 
-def _staff_flag_sync(user) -> None:
+def _staff_flag_sync(user, actor) -> None:
     wanted = user.is_superuser or StaffRole.objects.filter(user=user).exists()
     if user.is_staff != wanted:
+        before = audit_values(user)
         user.is_staff = wanted
         user.save(update_fields=["is_staff"])
+        audit_changed(user, before, actor=actor)
 
 
 def _may(actor, perm: str) -> None:
@@ -439,7 +449,8 @@ def staff_role_grant(*, user, role: str, office=None, granted_by=None) -> StaffR
     grant = StaffRole.objects.filter(user=user, role=role, office=office).first()
     if grant is None:
         grant = StaffRole.objects.create(user=user, role=role, office=office)
-    _staff_flag_sync(user)
+        audit_created(grant, actor=granted_by)
+    _staff_flag_sync(user, granted_by)
     return grant
 
 
@@ -447,8 +458,9 @@ def staff_role_grant(*, user, role: str, office=None, granted_by=None) -> StaffR
 def staff_role_revoke(*, staff_role: StaffRole, revoked_by=None) -> None:
     _may(revoked_by, "accounts.delete_staffrole")
     user = staff_role.user
+    audit_deleted(staff_role, actor=revoked_by)
     staff_role.delete()
-    _staff_flag_sync(user)
+    _staff_flag_sync(user, revoked_by)
 
 
 def _throttle_wait(device) -> int | None:
@@ -530,13 +542,15 @@ def staff_member_create(
     *, username: str, password: str, first_name: str = "", last_name: str = "", email: str = ""
 ):
     """A staff account without a role yet (grant one with `staff_role_grant`)."""
-    return get_user_model()._default_manager.create_user(
+    user = get_user_model()._default_manager.create_user(
         username=username,
         password=password,
         first_name=first_name,
         last_name=last_name,
         email=email,
     )
+    audit_created(user)
+    return user
 
 
 @transaction.atomic

@@ -1,17 +1,18 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import (
-    actions,
-    admin_audit,  # noqa: F401  (registers the read-only audit trail)
-)
+from . import actions
+from .admin_audit import AuditedAdminMixin  # (importing it registers the read-only audit trail)
 from .admin_scoping import OfficeScopedAdminMixin
-from .models import ApiClient, StaffRole, User
+from .audit import audit_record
+from .models import ApiClient, AuditAction, StaffRole, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + ((_("Contact"), {"fields": ("phone",)}),)
     list_display = ("username", "email", "phone", "is_staff", "is_active")
 
@@ -37,7 +38,8 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(StaffRole)
 class StaffRoleAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
     """System administrators grant and revoke roles here (office managers see their offices').
-    A role is never edited: revoke it and grant another, so that the trail shows both."""
+    A role is never edited: revoke it and grant another, so that the trail shows both (the
+    actions write the entries)."""
 
     list_display = ("user", "role", "office", "granted_at")
     list_filter = ("role", "office")
@@ -65,7 +67,7 @@ class StaffRoleAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Tokens are created with `manage.py create_api_client NAME` (shown once); here they are
     inspected and revoked (untick "active")."""
 
@@ -85,3 +87,41 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+def _lock_lifting_admin():
+    """django-axes' own admin of sign-in locks, with each lock a system administrator lifts
+    (deletes) in the trail. Attempts that expire or that a successful sign-in clears are not a
+    person's act and have no entry."""
+    from axes.admin import AccessAttemptAdmin
+    from axes.models import AccessAttempt
+
+    class LockLiftingAdmin(AccessAttemptAdmin):
+        def delete_model(self, request, obj) -> None:
+            with transaction.atomic():
+                _lock_lifted(request, obj)
+                super().delete_model(request, obj)
+
+        def delete_queryset(self, request, queryset) -> None:
+            with transaction.atomic():
+                for attempt in queryset:
+                    _lock_lifted(request, attempt)
+                super().delete_queryset(request, queryset)
+
+    if admin.site.is_registered(AccessAttempt):
+        admin.site.unregister(AccessAttempt)
+        admin.site.register(AccessAttempt, LockLiftingAdmin)
+
+
+def _lock_lifted(request, attempt) -> None:
+    audit_record(
+        actor=request.user,
+        action=AuditAction.LOCKOUT_LIFTED,
+        request=request,
+        object_label=str(attempt.username or ""),
+        details={"username": attempt.username, "ip_address": attempt.ip_address},
+    )
+
+
+if apps.is_installed("axes"):
+    _lock_lifting_admin()

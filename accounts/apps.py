@@ -7,6 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import audit_registry
+        from . import receivers
 
-        audit_registry.connect()
+        receivers.connect()

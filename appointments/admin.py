@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.actions import audit_record
+from accounts.admin_audit import AuditedAdminMixin
 from accounts.admin_scoping import OfficeScopedAdminMixin
 from accounts.models import AuditAction
 
@@ -28,7 +29,7 @@ class SchedulePeriodInline(admin.TabularInline):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+class ScheduleAdmin(AuditedAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "office",
@@ -99,7 +100,7 @@ class ClosureForm(forms.ModelForm):
 
 
 @admin.register(Closure)
-class ClosureAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+class ClosureAdmin(AuditedAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     form = ClosureForm
     rows_without_office_visible = True  # public holidays: seen by every manager, set bureau-wide
     list_display = ("start_date", "end_date", "office", "service", "reason_zh")
@@ -108,6 +109,7 @@ class ClosureAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "start_date"
 
     def save_model(self, request, obj, form, change):
+        # The action writes the entry (a deletion's is the mixin's).
         cancelled = actions.closure_save(closure=obj)
         if cancelled:
             self.message_user(
@@ -132,7 +134,7 @@ class MakeUpWorkingDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(Slot)
-class SlotAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+class SlotAdmin(AuditedAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "start",
         "end",
@@ -187,7 +189,9 @@ class PersonalDataAuditMixin:
 
 
 @admin.register(Booking)
-class BookingAdmin(PersonalDataAuditMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
+class BookingAdmin(
+    AuditedAdminMixin, PersonalDataAuditMixin, OfficeScopedAdminMixin, admin.ModelAdmin
+):
     """Read-only: the masked ID number only; the encrypted one never leaves the database here."""
 
     list_display = ("code", "start", "office", "service", "name", "id_masked", "status")
@@ -221,7 +225,9 @@ class BookingAdmin(PersonalDataAuditMixin, OfficeScopedAdminMixin, admin.ModelAd
 
 
 @admin.register(WaitingListEntry)
-class WaitingListEntryAdmin(PersonalDataAuditMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
+class WaitingListEntryAdmin(
+    AuditedAdminMixin, PersonalDataAuditMixin, OfficeScopedAdminMixin, admin.ModelAdmin
+):
     list_display = ("date", "office", "service", "name", "id_masked", "status", "created_at")
     list_filter = ("status", "office")
     fields = (

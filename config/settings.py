@@ -81,8 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    # Puts the signed-in user on model changes (accounts/audit_registry.py).
-    "accounts.audit_registry.AuditContextMiddleware",
+    # Who makes the changes the actions record (accounts/audit_changes.py).
+    "accounts.audit_changes.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.StaffIdleTimeoutMiddleware",
     "accounts.middleware.StaffSecondFactorMiddleware",

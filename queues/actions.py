@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.actions import audit_record
+from accounts.actions import audit_changed, audit_created, audit_record, audit_values
 from accounts.models import AuditAction
 from appointments import actions as booking_actions
 from appointments.constants import BookingStatus
@@ -61,6 +61,17 @@ def _event(ticket: Ticket, kind: str, *, counter=None, actor=None, now=None) -> 
         actor=actor,
         at=now or timezone.now(),
     )
+    # Every ticket write passes here: its audit entry, named by the clerk (None: the kiosk).
+    audit_record(actor=actor, action=_AUDITED_AS.get(kind, AuditAction.STATUS_CHANGE), obj=ticket,
+                 details={"event": kind, "status": ticket.status,
+                          "counter_id": getattr(counter, "pk", counter)})  # fmt: skip
+
+
+_AUDITED_AS = {
+    EventKind.CHECKED_IN: AuditAction.CREATE,
+    EventKind.RECALLED: AuditAction.CHANGE,
+    EventKind.PRIORITY: AuditAction.CHANGE,
+}
 
 
 def _move(ticket: Ticket, target: str) -> None:
@@ -414,6 +425,9 @@ def ticket_priority_check(
     ticket.save(update_fields=["priority", "priority_reason"])
     if confirmed:
         _event(ticket, EventKind.PRIORITY, actor=clerk, now=now or timezone.now())
+    else:
+        audit_record(actor=clerk, action=AuditAction.CHANGE, obj=ticket,
+                     details={"event": "priority_withdrawn", "status": ticket.status})  # fmt: skip
     return ticket
 
 
@@ -446,6 +460,7 @@ def kiosk_create(
     kiosk = Kiosk.objects.create(
         office=office, name=name, is_active=is_active, token_hash=selectors.kiosk_token_hash(token)
     )
+    audit_created(kiosk)
     return kiosk, token
 
 
@@ -454,6 +469,7 @@ def kiosk_reset_token(*, kiosk: Kiosk) -> str:
     """A new set-up link (the device lost its cookie or was stolen); the old token stops working."""
     token = secrets.token_urlsafe(32)
     Kiosk.objects.filter(pk=kiosk.pk).update(token_hash=selectors.kiosk_token_hash(token))
+    audit_changed(kiosk, audit_values(kiosk), also={"token": ["replaced", "new"]})
     return token
 
 

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_audit import AuditedAdminMixin
 from accounts.admin_scoping import OfficeScopedAdminMixin
 from core.admin import ReadOnlyAdminMixin
 
@@ -27,7 +28,7 @@ def _setup_link(request, kiosk: Kiosk, token: str) -> str:
 
 
 @admin.register(Kiosk)
-class KioskAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+class KioskAdmin(AuditedAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     office_field = "office"
     list_display = ("name", "office", "is_active", "last_seen_at")
     list_filter = ("is_active",)
@@ -37,7 +38,7 @@ class KioskAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
     actions = ["new_setup_link"]
 
     def save_model(self, request, obj: Kiosk, form, change: bool) -> None:
-        if change:
+        if change:  # audited by the mixin; a new kiosk by the action
             super().save_model(request, obj, form, change)
             return
         kiosk, token = actions.kiosk_create(

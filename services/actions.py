@@ -14,6 +14,15 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 
+from accounts.actions import (
+    audit_changed,
+    audit_created,
+    audit_deleted,
+    audit_related,
+    audit_values,
+    audited,
+)
+
 from .models import Category, Counter, District, Office, Service
 
 ModelT = TypeVar("ModelT", bound=models.Model)
@@ -67,12 +76,18 @@ def _upsert(model: type[ModelT], *, lookup: Data, values: Data) -> ModelT:
     """Like update_or_create, but saves only the fields whose value differs (or nothing)."""
     obj = model._default_manager.filter(**lookup).first()
     if obj is None:
-        return model._default_manager.create(**lookup, **values)
+        obj = model._default_manager.create(**lookup, **values)
+        if audited(model):  # categories and districts are not
+            audit_created(obj)
+        return obj
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     if changed:
+        before = audit_values(obj) if audited(model) else None
         for name in changed:
             setattr(obj, name, values[name])
         obj.save(update_fields=changed)
+        if before is not None:
+            audit_changed(obj, before)
     return obj
 
 
@@ -81,10 +96,19 @@ def _replace_if_different(related: models.Manager, rows: list[dict], order: Sequ
     fields = list(rows[0]) if rows else ["pk"]
     if list(related.order_by(*order).values(*fields)) == rows:
         return False
+    tracked = audited(related.model)  # opening hours are; materials and search terms are not
+    for old in related.all() if tracked else ():
+        audit_deleted(old)
     related.all().delete()
     for row in rows:
-        related.create(**row)
+        new = related.create(**row)
+        if tracked:
+            audit_created(new)
     return True
+
+
+def _pk(obj: models.Model) -> Any:
+    return obj.pk
 
 
 def _decimal(value: Any) -> Decimal:
@@ -164,7 +188,10 @@ def office_upsert(*, data: Data, district: District, services: Mapping[str, Serv
         "longitude": _decimal(data["longitude"]),
     }
     office = _upsert(Office, lookup={"code": data["code"]}, values=values)
-    office.services.set([services[code] for code in data["services"]])
+    before, wanted = set(office.services.all()), {services[code] for code in data["services"]}
+    office.services.set(wanted)
+    audit_related(office, "services", added=sorted(wanted - before, key=_pk),
+                  removed=sorted(before - wanted, key=_pk))  # fmt: skip
     office_hours_set(office=office, hours=data["hours"])
     for counter in data["counters"]:
         counter_upsert(office=office, data=counter, services=services)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_audit import AuditedAdminMixin
 from accounts.admin_scoping import OfficeScopedAdminMixin
 
 from .models import (
@@ -45,7 +46,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "name_zh",
@@ -97,7 +98,7 @@ class CounterInline(admin.TabularInline):
 
 
 @admin.register(Office)
-class OfficeAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+class OfficeAdmin(AuditedAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     office_field = "id"
     list_display = ("code", "name_zh", "kind", "district", "phone", "is_active")
     list_filter = ("kind", "district", "is_active", "services__category")
@@ -126,7 +127,7 @@ class OfficeAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Counter)
-class CounterAdmin(OfficeScopedAdminMixin, admin.ModelAdmin):
+class CounterAdmin(AuditedAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     list_display = ("office", "number", "name_zh", "serves_all", "is_active")
     list_filter = ("serves_all", "is_active", "office__district")
     search_fields = ("office__name_zh", "office__code", "name_zh", "name_en")

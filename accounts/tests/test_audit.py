@@ -6,14 +6,15 @@ import logging
 import re
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.actions import audit_export, audit_record
-from accounts.audit_registry import audit_actor
+from accounts import actions
+from accounts.actions import audit_export, audit_record, staff_role_grant, staff_role_revoke
 from accounts.models import ApiClient, AuditAction, AuditEntry, StaffRole, User
 from appointments.actions import booking_cancel, booking_create
 from appointments.models import Booking, WaitingListEntry
@@ -22,6 +23,7 @@ from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.logging import MaskIdNumbersFilter
 from core.tests.factories import id_number
+from notifications.models import Message
 from services.tests.factories import OfficeFactory
 
 RESIDENT = id_number(7)
@@ -38,7 +40,11 @@ on_postgres = pytest.mark.skipif(
 
 def staff(username: str, *roles: tuple[str, object], superuser: bool = False) -> User:
     user = User.objects.create_user(
-        username, password=PASSWORD, is_staff=True, is_superuser=superuser
+        username,
+        password=PASSWORD,
+        is_staff=True,
+        is_superuser=superuser,
+        date_joined=timezone.now().replace(microsecond=0),
     )
     for role, office in roles:
         StaffRole.objects.create(user=user, role=role, office=office)
@@ -175,7 +181,7 @@ def test_a_refused_look_leaves_no_view_entry(client, booking):
     assert entries(action=AuditAction.VIEW, actor=stranger, object_id=str(booking.pk)) == []
 
 
-# --- changes (accounts/audit_registry.py) ---------------------------------------------------
+# --- changes (written by the actions and the admin: accounts/audit_changes.py) ------------------
 
 
 def test_creating_and_cancelling_a_booking_are_entries_without_the_id_number(
@@ -222,45 +228,101 @@ def test_granting_and_revoking_a_role_are_role_changes_of_the_staff_member(
     admin_user = staff("root", superuser=True)
     clerk = User.objects.create_user("clerk9")
     office = OfficeFactory()
-    with audit_actor(admin_user), django_capture_on_commit_callbacks(execute=True):
-        role = StaffRole.objects.create(user=clerk, role="clerk", office=office)
-        role.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        role = staff_role_grant(user=clerk, role="clerk", office=office, granted_by=admin_user)
+        staff_role_revoke(staff_role=role, revoked_by=admin_user)
 
     changes = entries(action=AuditAction.ROLE_CHANGE, object_id=str(clerk.pk))
-    assert [e.details["operation"] for e in changes] == ["create", "delete"]
+    # The role given and taken; staff standing given and taken with it.
+    assert [e.details.get("operation") for e in changes] == ["create", None, "delete", None]
     for entry in changes:
         assert entry.actor == admin_user
         assert (entry.object_type, entry.object_id) == ("accounts.user", str(clerk.pk))
-        assert entry.office_id == office.pk and entry.details["role"] == "clerk"
+    assert changes[0].office_id == office.pk and changes[0].details["role"] == "clerk"
+    assert changes[1].details["changes"] == {"is_staff": ["False", "True"]}
     assert len(entries(object_type="accounts.staffrole")) == 2  # the changes themselves
 
 
+def _user_form(user: User, **changed) -> dict:
+    """The admin's change form of `user` as the page fills it, with `changed` typed in. (The
+    form shows whole seconds: `staff()` users are made so.)"""
+    local = timezone.localtime(user.date_joined)
+    data = {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "phone": user.phone,
+        "is_active": "on",
+        "date_joined_0": local.date().isoformat(),
+        "date_joined_1": local.time().strftime("%H:%M:%S"),
+        "last_login_0": "",
+        "last_login_1": "",
+    }
+    for flag in ("is_staff", "is_superuser"):
+        if getattr(user, flag):
+            data[flag] = "on"
+    data.update(changed)
+    return {k: v for k, v in data.items() if v is not None}
+
+
 def test_making_someone_a_superuser_is_a_role_change_but_a_new_resident_is_not(
-    db, django_capture_on_commit_callbacks
+    client, db, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        user = User.objects.create_user("13800138000")
+        actions.resident_signup_start(destination="13800138000")
+    code = re.search(r"\b(\d{6})\b", Message.objects.get(recipient="13800138000").body)[1]
+    user = actions.resident_signup_confirm(
+        destination="13800138000", code=code, password_hash=make_password(PASSWORD)
+    )
+    [created] = entries(action=AuditAction.CREATE, object_id=str(user.pk))
+    assert created.details["changes"]["username"] == ["None", "*****138000"]
     assert entries(action=AuditAction.ROLE_CHANGE) == []
-    with django_capture_on_commit_callbacks(execute=True):
-        user.is_superuser = True
-        user.save()
+
+    admin_user = staff("root", superuser=True)
+    verified(client, admin_user)
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    response = client.post(url, _user_form(user, is_superuser="on"))
+    assert response.status_code == 302
 
     [entry] = entries(action=AuditAction.ROLE_CHANGE, object_id=str(user.pk))
     assert entry.details["changes"]["is_superuser"] == ["False", "True"]
+    assert entry.actor == admin_user and entry.ip == "127.0.0.1"
 
 
-def test_a_change_records_the_tracked_fields_that_changed_once(db):
+def test_a_change_in_the_admin_records_the_fields_that_changed_once(client, db):
     user = staff("clerk7")
-    count = AuditEntry.objects.count()
     user.last_login = timezone.now()
-    user.save(update_fields=["last_login"])  # not tracked: nothing recorded
-    assert AuditEntry.objects.count() == count
-    user.first_name = "小"
-    user.save()
+    user.save(update_fields=["last_login"])
+    admin_user = staff("root", superuser=True)
+    verified(client, admin_user)
+    count = AuditEntry.objects.count()
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    response = client.post(url, _user_form(user, first_name="小"))
+    assert response.status_code == 302
 
     [entry] = entries(action=AuditAction.CHANGE, object_id=str(user.pk))
-    assert entry.details == {"changes": {"first_name": ["", "小"]}}
+    assert entry.details == {"changes": {"first_name": ["", "小"]}}  # not last_login
+    assert entry.actor == admin_user
     assert AuditEntry.objects.count() == count + 1
+
+
+def test_a_group_given_in_the_admin_is_a_role_change(client, db):
+    from django.contrib.auth.models import Group
+
+    user = staff("clerk8")
+    group = Group.objects.create(name="counter leads")
+    admin_user = staff("root", superuser=True)
+    verified(client, admin_user)
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    response = client.post(url, _user_form(user, groups=str(group.pk)))
+    assert response.status_code == 302
+
+    [change] = entries(action=AuditAction.CHANGE, object_id=str(user.pk))
+    expected = {"groups": {"type": "m2m", "operation": "add", "objects": ["counter leads"]}}
+    assert change.details["changes"] == expected
+    [role] = entries(action=AuditAction.ROLE_CHANGE, object_id=str(user.pk))
+    assert role.details["changes"] == expected and role.actor == admin_user
 
 
 # --- sign-ins, lockouts, exports -----------------------------------------------------------------

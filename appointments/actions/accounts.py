@@ -6,7 +6,7 @@ import hmac
 from django.db import transaction
 from django.db.models import Q
 
-from accounts.actions import resident_id_number_bind
+from accounts.actions import audit_changed, audit_values, resident_id_number_bind
 from core.crypto import pii_hmac
 from core.idnumbers import normalize_id_number
 
@@ -32,8 +32,10 @@ def booking_attach_to_user(*, booking: Booking, user, id_number: str) -> Booking
     if booking.user_id is not None:
         raise BookingNotFound()
     resident_id_number_bind(user=user, id_number=id_number)
+    before = audit_values(booking)
     booking.user = user
     booking.save(update_fields=["user"])
+    audit_changed(booking, before)
     return booking
 
 

@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.actions import audit_created
+from accounts.actions import audit_changed, audit_created, audit_values
 from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.errors import IllegalTransition
@@ -199,7 +199,7 @@ def _book(
         id_masked=mask_id_number(id_number),
         **fields,
     )
-    # One plain INSERT (core.rows), and the audit entry written here rather than by a signal.
+    # One plain INSERT (core.rows), and its audit entry.
     row_insert(booking)
     audit_created(booking)
     booking_event(booking, "confirmed")
@@ -222,11 +222,13 @@ def booking_cancel(
     _check_transition(booking, BookingStatus.CANCELLED)
     if by == CancelledBy.RESIDENT and booking.start <= now:
         raise IllegalTransition()
+    before = audit_values(booking)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     booking.cancelled_by = by
     booking.cancel_reason = reason[:200]
     booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    audit_changed(booking, before)
     _release_daily_quota(booking.id_number_hmac, timezone.localtime(booking.start).date())
     if notify:
         booking_event(booking, "cancelled_by_office" if by == CancelledBy.OFFICE else "cancelled")

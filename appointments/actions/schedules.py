@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from accounts.actions import audit_created, audit_deleted, audit_related
 from services.models import Office, Service
 
 from ..models import Schedule, SchedulePeriod
@@ -31,14 +32,25 @@ def schedule_upsert(
             "walkin_percent": walkin_percent,
         },
     )
-    wanted_services = {s.pk for s in services}
-    if set(schedule.services.values_list("pk", flat=True)) != wanted_services:
+    if created:
+        audit_created(schedule)
+    wanted_services, current_services = set(services), set(schedule.services.all())
+    if current_services != wanted_services:
         schedule.services.set(wanted_services)
+        audit_related(schedule, "services", added=_by_pk(wanted_services - current_services),
+                      removed=_by_pk(current_services - wanted_services))  # fmt: skip
     wanted = sorted(periods)
     current = sorted(schedule.periods.values_list("weekday", "start", "end"))
     if current != wanted:
+        for period in schedule.periods.all():
+            audit_deleted(period)
         schedule.periods.all().delete()
-        SchedulePeriod.objects.bulk_create(
+        for period in SchedulePeriod.objects.bulk_create(
             SchedulePeriod(schedule=schedule, weekday=w, start=s, end=e) for w, s, e in wanted
-        )
+        ):
+            audit_created(period)
     return schedule, created
+
+
+def _by_pk(objects: set) -> list:
+    return sorted(objects, key=lambda o: o.pk)

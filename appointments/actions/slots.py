@@ -8,6 +8,7 @@ from django.db.models import F, PositiveSmallIntegerField, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accounts.actions import audit_changed, audit_created, audit_deleted, audit_values
 from core.workdays import is_statutory_holiday, is_working_day
 
 from ..constants import BookingStatus, CancelledBy
@@ -147,6 +148,8 @@ def _delete_unwanted(schedule, existing, wanted, first, last) -> int:
     )
     if not deletable:
         return 0
+    for slot in Slot.objects.filter(pk__in=deletable):
+        audit_deleted(slot)
     return Slot.objects.filter(pk__in=deletable).delete()[1].get(Slot._meta.label, 0)
 
 
@@ -200,5 +203,10 @@ def _give_back_service_closure_place(booking: Booking) -> None:
 @transaction.atomic
 def closure_save(*, closure: Closure) -> int:
     closure.full_clean()
+    stored = Closure.objects.filter(pk=closure.pk).first() if closure.pk else None
     closure.save()
+    if stored is None:
+        audit_created(closure)
+    else:
+        audit_changed(closure, audit_values(stored))
     return closure_apply(closure=closure)

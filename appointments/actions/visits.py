@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actions import audit_changed, audit_values
 from core.errors import IllegalTransition
 
 from ..constants import BOOKING_TRANSITIONS, BookingStatus
@@ -15,8 +16,10 @@ def _move(booking_id: int, target: str) -> Booking:
     booking = Booking.objects.select_for_update().get(pk=booking_id)
     if target not in BOOKING_TRANSITIONS[booking.status]:
         raise IllegalTransition()
+    before = audit_values(booking)
     booking.status = target
     booking.save(update_fields=["status"])
+    audit_changed(booking, before)
     return booking
 
 

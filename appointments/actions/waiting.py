@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accounts.actions import audit_changed, audit_created, audit_values
 from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number, validate_id_number
@@ -55,6 +56,7 @@ def waiting_join(
                 language=language,
                 privacy_notice_version=privacy_notice_version,
             )
+            audit_created(entry)
             waiting_event(entry.pk, "joined")  # the confirmation SMS, sent once this commits
             return entry
     except IntegrityError:
@@ -86,8 +88,7 @@ def waiting_entry_from_manage_token(token: str) -> WaitingListEntry:
 @transaction.atomic
 def waiting_leave(*, token: str, now: dt.datetime | None = None) -> WaitingListEntry:
     """The resident gives up their place on the list (or the place held for them, which passes
-    to the next person). Leaving twice is harmless. The status change is audited by the
-    registry (accounts/audit_registry.py), like every booking change."""
+    to the next person). Leaving twice is harmless."""
     from .booking import slot_give_back_place
 
     now = now or timezone.now()
@@ -97,9 +98,11 @@ def waiting_leave(*, token: str, now: dt.datetime | None = None) -> WaitingListE
     if entry.status not in (WaitStatus.WAITING, WaitStatus.OFFERED):
         return entry
     held_slot_id = entry.offered_slot_id if entry.status == WaitStatus.OFFERED else None
+    before = audit_values(entry)
     entry.status = WaitStatus.CANCELLED
     entry.left_at = now
     entry.save(update_fields=["status", "left_at"])
+    audit_changed(entry, before)
     if held_slot_id and not waiting_offer_place(slot_id=held_slot_id, now=now):
         slot_give_back_place(slot_id=held_slot_id)
     return entry
@@ -138,11 +141,13 @@ def waiting_offer_place(*, slot_id: int, now: dt.datetime | None = None) -> bool
     if entry is None:
         return False
     minutes = settings.BOOKING["WAITLIST_OFFER_MINUTES"]
+    before = audit_values(entry)
     entry.status = WaitStatus.OFFERED
     entry.offered_slot = slot
     # Valid while the slot can still be booked, at most the configured time.
     entry.offer_expires_at = min(now + dt.timedelta(minutes=minutes), closes_at)
     entry.save(update_fields=["status", "offered_slot", "offer_expires_at"])
+    audit_changed(entry, before)
     waiting_event(entry.pk, "offered")
     return True
 
@@ -187,9 +192,11 @@ def waiting_accept(*, token: str, now: dt.datetime | None = None) -> Booking:
         place_already_held=True,
         privacy_notice_version=entry.privacy_notice_version,
     )
+    before = audit_values(entry)
     entry.status = WaitStatus.BOOKED
     entry.booking = booking
     entry.save(update_fields=["status", "booking"])
+    audit_changed(entry, before)
     return booking
 
 
@@ -205,8 +212,10 @@ def waiting_expire_offers(*, now: dt.datetime | None = None) -> int:
         )
     )
     for entry in expired:
+        before = audit_values(entry)
         entry.status = WaitStatus.EXPIRED
         entry.save(update_fields=["status"])
+        audit_changed(entry, before)
         if not waiting_offer_place(slot_id=entry.offered_slot_id, now=now):
             slot_give_back_place(slot_id=entry.offered_slot_id)
     return len(expired)
