@@ -1,6 +1,6 @@
 """The entries of changes to records: every action (and the admin, accounts/admin_audit.py) that
-creates, changes or deletes an audited record writes its entry itself, in its own transaction,
-through these few calls (re-exported by accounts.actions):
+creates, changes or deletes an audited record writes its entry itself, in the transaction of
+the change, through these few calls (re-exported by accounts.actions):
 
     before = audit_values(booking)           # the audited fields before the change
     booking.status = ...; booking.save(...)
