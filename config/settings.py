@@ -133,6 +133,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PgBouncer in transaction pooling mode in front of PostgreSQL (make cluster, docs/deploy.md):
+    # each transaction may get another server connection, so no server-side cursors (they live
+    # across transactions); OneWindow keeps no other session state on the connection.
+    if env.bool("DB_TRANSACTION_POOLING", default=False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
