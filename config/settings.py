@@ -75,14 +75,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The line in front of the booking paths at release time, before sessions and sign-in: a
+    # waiting answer must cost next to nothing (core/waiting_room.py).
+    "core.waiting_room.WaitingRoomMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    # The line in front of the booking paths at release time (core/waiting_room.py).
-    "core.waiting_room.WaitingRoomMiddleware",
     # Puts the signed-in user on model changes (accounts/audit_registry.py).
     "accounts.audit_registry.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -491,7 +492,8 @@ UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=25_000_000)
 # MODE off: never (no Redis call); on: always; auto: during WINDOWS (local times, comma-separated
 # "07:55-08:30") and for STAY_SECONDS after this process measured the booking paths slower than
 # TRIGGER_MS on average. Residents are admitted at RATE per second, lowered towards MIN_RATE while
-# admitted requests are slower than LATENCY_TARGET_MS; an admission lasts ADMISSION_SECONDS.
+# admitted requests are slower than LATENCY_TARGET_MS (and held while MAX_INFLIGHT admitted
+# requests are being served); an admission lasts ADMISSION_SECONDS.
 WAITING_ROOM = {
     "MODE": env.str("WAITING_ROOM", default="auto"),
     "WINDOWS": env.list("WAITING_ROOM_WINDOWS", default=[]),
@@ -503,6 +505,8 @@ WAITING_ROOM = {
     "LATENCY_TARGET_MS": env.float("WAITING_ROOM_LATENCY_TARGET_MS", default=250.0),
     "TRIGGER_MS": env.float("WAITING_ROOM_TRIGGER_MS", default=1000.0),
     "STAY_SECONDS": env.int("WAITING_ROOM_STAY_SECONDS", default=300),
+    # At most this many admitted requests served at once across all nodes (0: no such limit).
+    "MAX_INFLIGHT": env.int("WAITING_ROOM_MAX_INFLIGHT", default=0),
     "ADMISSION_SECONDS": env.int("WAITING_ROOM_ADMISSION_SECONDS", default=600),
     "PLACE_SECONDS": env.int("WAITING_ROOM_PLACE_SECONDS", default=1800),
     "REFRESH_MAX_SECONDS": env.int("WAITING_ROOM_REFRESH_MAX_SECONDS", default=20),

@@ -19,6 +19,9 @@ How it works (all state in Redis, one script call per guarded request while the 
 - A place belongs to a person and device: the key is the signed-in user, otherwise a random
   token in a signed cookie. Refreshing keeps the place (the cookie names it); a client that
   throws its cookies away gets a new place at the back; a forged cookie is no cookie.
+- With `MAX_INFLIGHT` the line also stops moving while that many admitted requests are being
+  served across all nodes (a sorted set; an entry of a node that died expires after 30 s):
+  the measured load holds the door as well as the rate.
 - Once admitted, a pass (`ADMISSION_SECONDS`) replaces the place; when it expires the next
   request takes a new place at the back.
 
@@ -44,7 +47,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -52,18 +56,25 @@ logger = logging.getLogger(__name__)
 COOKIE = "ow_wr"
 _SALT = "onewindow.waiting-room"
 PREFIX = "onewindow:wr:"
+INFLIGHT = PREFIX + "inflight"
 
-# KEYS: seq, admitted, clock, rate, rate clock, place, pass
-# ARGV: max rate, min rate, measured latency ms (-1: none), target ms, admission s, place s
+# KEYS: seq, admitted, clock, rate, rate clock, place, pass, in flight
+# ARGV: max rate, min rate, measured latency ms (-1: none), target ms, admission s, place s,
+#       max in flight (0: no limit), this request's id
 # Returns {admitted (1/0), ticket, boundary, rate x 1000, seconds of the pass left}.
 _SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local max_inflight = tonumber(ARGV[7])
+local function enter()
+  if max_inflight > 0 then redis.call('ZADD', KEYS[8], now + 30, ARGV[8]) end
+end
 local pass = redis.call('GET', KEYS[7])
 if pass then
   local sep = string.find(pass, ':')
   local until_ = tonumber(string.sub(pass, sep + 1))
   if until_ > now then
+    enter()
     return {1, tonumber(string.sub(pass, 1, sep - 1)), 0, 0, math.floor(until_ - now)}
   end
   redis.call('DEL', KEYS[7])
@@ -74,16 +85,25 @@ local rate = tonumber(redis.call('GET', KEYS[4]) or max_rate)
 if rate > max_rate then rate = max_rate end
 local rate_clock = tonumber(redis.call('GET', KEYS[5]) or '0')
 if latency >= 0 and now - rate_clock >= 1 then
-  if latency > target then rate = math.max(min_rate, rate * 0.8)
+  if latency > target then rate = math.max(min_rate, rate * math.max(0.5, 0.8 * target / latency))
   elseif latency < target / 2 then rate = math.min(max_rate, rate * 1.1) end
   redis.call('SET', KEYS[4], tostring(rate))
   redis.call('SET', KEYS[5], tostring(now))
 end
+-- How far the line may run ahead of the arrivals: a second's worth, or with an in-flight
+-- limit the places free under it (none: the line stands still).
+local credit = rate
+if max_inflight > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now)  -- requests of a node that died
+  credit = math.max(0, max_inflight - redis.call('ZCARD', KEYS[8]))
+end
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
 local boundary = tonumber(redis.call('GET', KEYS[2]) or '0')
-local last = tonumber(redis.call('GET', KEYS[3]) or '0')  -- a new room: one second's burst
-boundary = math.min(boundary + math.max(0, now - last) * rate, seq + rate)
-redis.call('SET', KEYS[2], tostring(boundary))
+local last = tonumber(redis.call('GET', KEYS[3]) or '0')  -- a new room: a full credit
+if credit > 0 then
+  boundary = math.max(boundary, math.min(boundary + math.max(0, now - last) * rate, seq + credit))
+  redis.call('SET', KEYS[2], tostring(boundary))
+end
 redis.call('SET', KEYS[3], tostring(now))
 local ticket = tonumber(redis.call('GET', KEYS[6]) or '0')
 if ticket == 0 then ticket = redis.call('INCR', KEYS[1]) end
@@ -91,6 +111,7 @@ if ticket <= boundary then
   local admission = tonumber(ARGV[5])
   redis.call('SET', KEYS[7], ticket .. ':' .. tostring(now + admission), 'EX', admission + 60)
   redis.call('DEL', KEYS[6])
+  enter()
   return {1, ticket, math.floor(boundary), math.floor(rate * 1000), admission}
 end
 redis.call('SET', KEYS[6], ticket, 'EX', tonumber(ARGV[6]))
@@ -194,18 +215,24 @@ def _script():
     return script
 
 
-def place_take(holder: str) -> Place:
+def place_take(holder: str, request_id: str = "") -> Place:
     """The holder's place in line (taken at the back if it has none), admitting it when the line
-    has reached it: one atomic script."""
+    has reached it: one atomic script. With MAX_INFLIGHT the admitted request counts as in
+    flight under `request_id` until `inflight_done` (or 30 s, for a node that died)."""
     cfg = config()
     keys = [PREFIX + name for name in ("seq", "admitted", "clock", "rate", "rate_clock")]
-    keys += [f"{PREFIX}place:{holder}", f"{PREFIX}pass:{holder}"]
+    keys += [f"{PREFIX}place:{holder}", f"{PREFIX}pass:{holder}", INFLIGHT]
     args = [
         cfg["RATE"], cfg["MIN_RATE"], round(meter.mean_ms, 1), cfg["LATENCY_TARGET_MS"],
-        cfg["ADMISSION_SECONDS"], cfg["PLACE_SECONDS"],
+        cfg["ADMISSION_SECONDS"], cfg["PLACE_SECONDS"], cfg["MAX_INFLIGHT"],
+        request_id or secrets.token_hex(8),
     ]  # fmt: skip
     admitted, ticket, boundary, rate, left = _script()(keys=keys, args=args)
     return Place(bool(admitted), int(ticket), int(boundary), int(rate) / 1000, int(left))
+
+
+def inflight_done(request_id: str) -> None:
+    redis_client().zrem(INFLIGHT, request_id)
 
 
 def room_reset(url: str | None = None) -> None:
@@ -220,10 +247,7 @@ def room_reset(url: str | None = None) -> None:
 
 
 def _holder(request: HttpRequest) -> tuple[str, str | None]:
-    """(holder key, cookie value to set or None)."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return f"u{user.pk}", None
+    """(holder key, cookie value to set or None): the device's signed cookie, or a new one."""
     token = request.get_signed_cookie(COOKIE, default=None, salt=_SALT)
     if token and len(token) == 22:
         return f"c{token}", None
@@ -231,59 +255,91 @@ def _holder(request: HttpRequest) -> tuple[str, str | None]:
     return f"c{token}", token
 
 
-def _guarded(request: HttpRequest) -> bool:
-    match = request.resolver_match
-    if match is None or match.view_name not in config()["VIEWS"]:
-        return False
-    return not match.view_name.startswith("api-") or request.method == "POST"
+def _view_name(request: HttpRequest, match=None) -> str:
+    if match is None:
+        # Before LocaleMiddleware: the page URLs resolve under their own language prefix.
+        language = translation.get_language_from_path(request.path_info)
+        try:
+            with translation.override(language or settings.LANGUAGE_CODE):
+                match = resolve(request.path_info)
+        except Resolver404:
+            return ""
+    if match.view_name not in config()["VIEWS"]:
+        return ""
+    if match.view_name.startswith("api-") and request.method != "POST":
+        return ""
+    return match.view_name
 
 
 class WaitingRoomMiddleware:
     """Puts the booking paths (`WAITING_ROOM["VIEWS"]`) behind the line while the room is
-    active, and measures their latency in this process (the auto trigger, the rate)."""
+    active, and measures their latency in this process (the auto trigger, the rate).
+
+    It sits before the sessions, authentication and CSRF middleware, so that a waiting answer
+    costs one URL match and one script call in Redis, not a whole request: at release time most
+    requests are waiting answers. Inactive, it only times the booking paths."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        response = self.get_response(request)
-        if getattr(request, "_waiting_room_measure", False):
-            meter.add((time.perf_counter() - started) * 1000)
-        ticket = getattr(request, "_waiting_room_ticket", None)
-        if ticket is not None:
-            response["X-Waiting-Room-Ticket"] = str(ticket)
-        cookie = getattr(request, "_waiting_room_cookie", None)
-        if cookie:
-            response.set_signed_cookie(
-                COOKIE, cookie, salt=_SALT, max_age=config()["PLACE_SECONDS"],
-                httponly=True, samesite="Lax", secure=not settings.DEBUG,
-            )  # fmt: skip
-        return response
-
-    def process_view(self, request: HttpRequest, view, args, kwargs):
-        if not _guarded(request):
-            return None
-        request._waiting_room_measure = True
-        if not active():
-            return None
-        holder, cookie = _holder(request)
+        cookie, ticket, flight = None, None, ""
+        if active() and _view_name(request):
+            holder, cookie = _holder(request)
+            flight = secrets.token_hex(8) if config()["MAX_INFLIGHT"] else ""
+            try:
+                place = place_take(holder, flight)
+            except Exception:  # noqa: BLE001 - a broken Redis must not close the site
+                logger.warning("waiting room: Redis failed, letting the request through",
+                               exc_info=True)  # fmt: skip
+                place = None
+            if place is not None:
+                ticket = place.ticket
+                if not place.admitted:
+                    return _with_place(waiting_response(request, place), cookie, ticket)
         try:
-            place = place_take(holder)
-        except Exception:  # noqa: BLE001 - a broken Redis must not close the site
-            logger.warning("waiting room: Redis failed, letting the request through", exc_info=True)
-            return None
-        request._waiting_room_cookie = cookie
-        request._waiting_room_ticket = place.ticket
-        if place.admitted:
-            return None
-        request._waiting_room_measure = False  # a waiting answer is not the booking's latency
-        return waiting_response(request, place)
+            response = self.get_response(request)
+        finally:
+            if flight and ticket is not None:
+                _leave(flight)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and _view_name(request, match):
+            meter.add((time.perf_counter() - started) * 1000)
+        return _with_place(response, cookie, ticket)
+
+
+def _leave(flight: str) -> None:
+    try:
+        inflight_done(flight)
+    except Exception:  # noqa: BLE001 - the entry expires by itself within 30 s
+        logger.warning("waiting room: could not end an in-flight entry", exc_info=True)
+
+
+def _with_place(response: HttpResponse, cookie: str | None, ticket: int | None) -> HttpResponse:
+    if ticket is not None:
+        response["X-Waiting-Room-Ticket"] = str(ticket)
+    if cookie:
+        response.set_signed_cookie(
+            COOKIE, cookie, salt=_SALT, max_age=config()["PLACE_SECONDS"],
+            httponly=True, samesite="Lax", secure=not settings.DEBUG,
+        )  # fmt: skip
+    return response
 
 
 def waiting_response(request: HttpRequest, place: Place) -> HttpResponse:
+    """The waiting answer, in the language of the page's URL (the API: Accept-Language)."""
+    api = request.path.startswith("/api/")
+    language = translation.get_language_from_request(request, check_path=not api)
+    with translation.override(language):
+        response = _waiting_response(request, place, api)
+    response["Content-Language"] = language
+    return response
+
+
+def _waiting_response(request: HttpRequest, place: Place, api: bool) -> HttpResponse:
     retry = min(max(place.wait_seconds, 2), config()["REFRESH_MAX_SECONDS"])
-    if request.path.startswith("/api/"):
+    if api:
         response: HttpResponse = JsonResponse(
             {
                 "error": "waiting_room",

@@ -278,8 +278,9 @@ def _unprivileged_user() -> str:
 # --- `make cluster` ------------------------------------------------------------------------------
 
 
-def prepare(database_url: str, env: dict) -> None:
-    """Create, migrate and seed the database (directly, not through PgBouncer); collect static."""
+def prepare(database_url: str, env: dict, static: bool = True) -> None:
+    """Create, migrate and seed the database (directly, not through PgBouncer); with `static`
+    compile the messages and collect the static files (the pages need them, the API does not)."""
     sys.path.insert(0, str(DEPLOY))
     from prod_setup import create_database
 
@@ -287,8 +288,9 @@ def prepare(database_url: str, env: dict) -> None:
     env = {**env, "DATABASE_URL": database_url}
     run = lambda *args: subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: E731,S603
     run("migrate", "--noinput", "-v", "0")
-    run("compilemessages", "--ignore=.venv", "-v", "0")
-    run("collectstatic", "--noinput", "-v", "0")
+    if static:
+        run("compilemessages", "--ignore=.venv", "-v", "0")
+        run("collectstatic", "--noinput", "-v", "0")
     seeded = subprocess.run(  # noqa: S603
         [PY, "manage.py", "shell", "-v", "0", "-c", "import sys; from services.models import "
          "Office; sys.exit(0 if Office.objects.exists() else 3)"],

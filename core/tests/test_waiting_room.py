@@ -139,12 +139,13 @@ def test_the_waiting_page_shows_position_and_wait_and_refreshes_itself(room):
 @needs_redis
 @pytest.mark.django_db
 def test_an_admission_is_valid_for_its_time_then_the_resident_queues_again(room):
-    room.update(ADMISSION_SECONDS=1)
+    # One place in flight at a time and a line that barely moves: the empty room admits the
+    # first arrival at once, and nobody after it for the rest of the test.
+    room.update(ADMISSION_SECONDS=1, RATE=0.001, MAX_INFLIGHT=1)
     resident = Client()
     admitted = post(resident)
-    assert admitted.status_code != 503  # an empty room admits the first arrival at once
+    assert admitted.status_code != 503
     ticket = int(admitted["X-Waiting-Room-Ticket"])
-    room.update(RATE=0.001)  # from now on the line stands still
     assert post(resident).status_code != 503  # within the admission: still in
     started = time.monotonic()
     again = wait_for(lambda: (a := post(resident)).status_code == 503 and a, 5, "the expiry")
@@ -203,5 +204,18 @@ def test_the_rate_drops_while_admitted_requests_are_slower_than_the_target(room)
     for _ in range(5):
         waiting_room.meter.add(2000.0)
     first = waiting_room.place_take("probe-1")
-    assert first.rate == pytest.approx(80.0)  # a fifth less
-    assert waiting_room.place_take("probe-2").rate == pytest.approx(80.0)  # once a second at most
+    assert first.rate == pytest.approx(50.0)  # cut in proportion to the latency, at most by half
+    assert waiting_room.place_take("probe-2").rate == pytest.approx(50.0)  # once a second at most
+
+
+@needs_redis
+def test_the_line_stops_while_the_admitted_requests_in_flight_reach_the_limit(room):
+    room.update(RATE=1e6, MAX_INFLIGHT=2)
+    first = waiting_room.place_take("first", "req-1")
+    second = waiting_room.place_take("second", "req-2")
+    assert first.admitted and second.admitted
+    third = waiting_room.place_take("third", "req-3")
+    assert not third.admitted  # two requests being served: the door holds whatever the rate
+    assert not waiting_room.place_take("third", "req-3b").admitted
+    waiting_room.inflight_done("req-1")
+    assert waiting_room.place_take("third", "req-3c").admitted
