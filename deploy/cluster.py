@@ -104,8 +104,8 @@ class Cluster:
         port: int | None = None,
         web_nodes: int = 3,
         workers: int = 2,
-        web_workers: int = 1,
-        web_threads: int = 8,
+        web_workers: int = 2,
+        web_threads: int = 4,
         worker_concurrency: int = 1,
         pool_size: int = 20,
         check_inter: str = "500ms",
@@ -348,8 +348,8 @@ def run(args) -> int:
         port=port,
         web_nodes=int(os.environ.get("CLUSTER_WEB_NODES", "3")),
         workers=int(os.environ.get("CLUSTER_WORKERS", "2")),
-        web_workers=int(os.environ.get("CLUSTER_WEB_WORKERS", "1")),
-        web_threads=int(os.environ.get("CLUSTER_WEB_THREADS", "8")),
+        web_workers=int(os.environ.get("CLUSTER_WEB_WORKERS", "2")),
+        web_threads=int(os.environ.get("CLUSTER_WEB_THREADS", "4")),
         pool_size=int(os.environ.get("CLUSTER_POOL_SIZE", "20")),
     )  # fmt: skip
     if port_open(cluster.port):
