@@ -275,6 +275,7 @@ def run_phase(args, label: str, room: str, dsn: str, setup: dict, redis_url: str
         web_nodes=3,
         workers=2,
         web_threads=args.threads,
+        worker_concurrency=args.worker_concurrency,
         pool_size=args.pool,
     )
     cluster.env["SITE_URL"] = f"http://{HOST}:{cluster.port}"
@@ -483,6 +484,7 @@ def main() -> int:
         default=6,
         help="the room's limit of admitted requests served at once",
     )
+    parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--pool", type=int, default=20, help="PgBouncer server connections")
     parser.add_argument("--healthz-requests", type=int, default=2000)
@@ -493,7 +495,7 @@ def main() -> int:
         default=240.0,
         help="seconds after which a dead node's answer is final (lost)",
     )
-    parser.add_argument("--drain-timeout", type=float, default=90.0)
+    parser.add_argument("--drain-timeout", type=float, default=300.0)
     parser.add_argument("--full-share", type=float, default=0.15)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--db-name", default=f"onewindow_cluster_bench_{os.getpid()}")
@@ -506,7 +508,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.check:
         args.residents, args.arrival_rate, args.phases = 300, 300.0, "on"
-        args.healthz_requests, args.drain_timeout, args.give_up = 0, 40.0, 40.0
+        args.healthz_requests, args.drain_timeout, args.give_up = 0, 90.0, 40.0
     missing = missing_tools()
     if missing:
         print(
