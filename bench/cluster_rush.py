@@ -263,6 +263,8 @@ def run_phase(args, label: str, room: str, dsn: str, setup: dict, redis_url: str
             # Recycled gunicorn workers would take their CPU time out of the measurement (and
             # a node whose worker reboots stalls for seconds under this machine's load).
             "WEB_MAX_REQUESTS": "0",
+            # The access log with each request's time in the node (microseconds, last field).
+            "GUNICORN_CMD_ARGS": "--access-logformat '%(m)s %(U)s %(s)s %(D)s'",
             "LOG_LEVEL": "WARNING",
             "CONN_MAX_AGE": "600",
         }
@@ -335,11 +337,24 @@ def _phase(args, label, room, dsn, setup, cluster):
     drained = drain_outbox(
         cluster.pooled_url.replace("postgres://", "postgresql://"), args.drain_timeout
     )
+    kill_report["in_node"] = node_times(cluster.run_dir, list(cluster.node_ports))
     pg_after = backend_cpu(dsn, db_name)
     kill_report["pg_cpu"] = sum(cpu - pg_before.get(pid, 0.0) for pid, cpu in pg_after.items())
     return report(
         label, room, residents, seconds, floor, kill_report, drained, dsn, cpu_after - cpu_before
     )
+
+
+def node_times(run_dir: Path, nodes: list[str]) -> list[float]:
+    """Seconds each admitted booking request spent inside its web node (gunicorn's access log):
+    the part of the latency that is the application's, without the balancer's queue."""
+    times = []
+    for node in nodes:
+        for line in (run_dir / f"{node}.log").read_text(errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 4 and parts[0] == "POST" and parts[2] in ("201", "409", "422"):
+                times.append(int(parts[3]) / 1e6)
+    return sorted(times)
 
 
 def backend_cpu(dsn: str, db_name: str) -> dict[int, float]:
@@ -401,6 +416,12 @@ def report(label, room, residents, seconds, floor, kill, drained, dsn, server_cp
         f"(all waiting answers included; {server_cpu:.1f} CPU-s on the web nodes)"
     )
     booked = max(len(created), 1)
+    inside = kill.get("in_node") or [0.0]
+    print(
+        f"inside the web nodes:      p50 {percentile(inside, 50) * 1000:.0f} / p99 "
+        f"{percentile(inside, 99) * 1000:.0f} ms (admitted booking requests, gunicorn's own "
+        "time; the rest of the latency is the balancer's queue and the client)"
+    )
     print(
         f"PostgreSQL CPU:            {kill.get('pg_cpu', 0.0):.1f} CPU-s = "
         f"{kill.get('pg_cpu', 0.0) * 1000 / max(len(done), 1):.1f} ms per admitted request, "
