@@ -297,7 +297,7 @@ class WaitingRoomMiddleware:
             if place is not None:
                 ticket = place.ticket
                 if not place.admitted:
-                    return _with_place(waiting_response(request, place), cookie, ticket)
+                    return _with_place(request, waiting_response(request, place), cookie, ticket)
         try:
             response = self.get_response(request)
         finally:
@@ -306,7 +306,7 @@ class WaitingRoomMiddleware:
         match = getattr(request, "resolver_match", None)
         if match is not None and _view_name(request, match):
             meter.add((time.perf_counter() - started) * 1000)
-        return _with_place(response, cookie, ticket)
+        return _with_place(request, response, cookie, ticket)
 
 
 def _leave(flight: str) -> None:
@@ -316,13 +316,17 @@ def _leave(flight: str) -> None:
         logger.warning("waiting room: could not end an in-flight entry", exc_info=True)
 
 
-def _with_place(response: HttpResponse, cookie: str | None, ticket: int | None) -> HttpResponse:
+def _with_place(
+    request: HttpRequest, response: HttpResponse, cookie: str | None, ticket: int | None
+) -> HttpResponse:
     if ticket is not None:
         response["X-Waiting-Room-Ticket"] = str(ticket)
     if cookie:
         response.set_signed_cookie(
             COOKIE, cookie, salt=_SALT, max_age=config()["PLACE_SECONDS"],
-            httponly=True, samesite="Lax", secure=not settings.DEBUG,
+            # Secure over https only: a browser would not send it back over plain http, and
+            # every refresh would then take a new place at the back.
+            httponly=True, samesite="Lax", secure=request.is_secure(),
         )  # fmt: skip
     return response
 

@@ -92,6 +92,9 @@ def test_refreshing_keeps_the_place_and_throwing_cookies_away_goes_to_the_back(r
     answers += [post(first) for _ in range(3)]
     tickets = {int(a["X-Waiting-Room-Ticket"]) for a in answers}
     assert len(tickets) == 1  # six refreshes, one place
+    place = answers[0].cookies[waiting_room.COOKIE]
+    assert place["httponly"] and place["samesite"] == "Lax"
+    assert not place["secure"]  # plain http here: a secure cookie would not come back
     assert all(a.status_code == 503 for a in answers)
     assert int(behind["X-Waiting-Room-Ticket"]) > tickets.pop()
     assert {a.json()["position"] for a in answers} == {answers[0].json()["position"]}
