@@ -10,7 +10,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: lock run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf
+.PHONY: lock run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf cluster cluster-stop cluster-sysdeps bench-cluster cluster-check
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -108,3 +108,27 @@ screenshots: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-* media
+
+# A real multi-node run on this machine (docs/deploy.md "The cluster"): HAProxy probing /readyz,
+# three gunicorn web nodes, PgBouncer (transaction pooling) before PostgreSQL, two Celery workers
+# and a beat, on the machine's Redis. Foreground; Ctrl-C or `make cluster-stop` stops it all.
+cluster: sysdeps cluster-sysdeps $(VENV)/.installed
+	$(PY) deploy/cluster.py run
+
+cluster-stop:
+	$(PY) deploy/cluster.py stop
+
+cluster-sysdeps:
+	@bash deploy/cluster_sysdeps.sh
+
+# A release rush through the balancer, waiting room on then off, a web node and a worker killed
+# (SIGKILL) midway (bench/cluster_rush.py; a few minutes here; figures in bench/RESULTS.md).
+bench-cluster: cluster-sysdeps $(VENV)/.installed compilemessages
+	$(PY) bench/cluster_rush.py $(BENCH_ARGS)
+
+# The short cluster check of CI (well under a minute): skipped with a message without HAProxy or
+# PgBouncer (not installable here) or PostgreSQL/Redis.
+cluster-check: $(VENV)/.installed compilemessages
+	@bash deploy/cluster_sysdeps.sh; rc=$$?; \
+	if [ $$rc -eq 3 ]; then echo "cluster check skipped: HAProxy/PgBouncer cannot be installed here"; \
+	else $(PY) bench/cluster_rush.py --check $(BENCH_ARGS); fi

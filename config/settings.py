@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The line in front of the booking paths at release time, before sessions and sign-in: a
+    # waiting answer must cost next to nothing (core/waiting_room.py).
+    "core.waiting_room.WaitingRoomMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,6 +134,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PgBouncer in transaction pooling mode in front of PostgreSQL (make cluster, docs/deploy.md):
+    # each transaction may get another server connection, so no server-side cursors (they live
+    # across transactions); OneWindow keeps no other session state on the connection.
+    if env.bool("DB_TRANSACTION_POOLING", default=False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -502,6 +510,40 @@ API_JSON = {
 # Uploaded images (core/uploads.py): refused above this many pixels before they are decoded.
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=25_000_000)
 # ---- end of the security limits ----------------------------------------------------------------
+
+# ---- The waiting room of release time (issue 18, core/waiting_room.py, docs/deploy.md) ---------
+# MODE off: never (no Redis call); on: always; auto: during WINDOWS (local times, comma-separated
+# "07:55-08:30") and for STAY_SECONDS after this process measured the booking paths slower than
+# TRIGGER_MS on average. Residents are admitted at RATE per second, lowered towards MIN_RATE while
+# admitted requests are slower than LATENCY_TARGET_MS (and held while MAX_INFLIGHT admitted
+# requests are being served); an admission lasts ADMISSION_SECONDS.
+WAITING_ROOM = {
+    "MODE": env.str("WAITING_ROOM", default="auto"),
+    "WINDOWS": env.list("WAITING_ROOM_WINDOWS", default=[]),
+    "REDIS_URL": env.str(
+        "WAITING_ROOM_REDIS_URL", default=CELERY_BROKER_URL if _redis_broker else ""
+    ),
+    "RATE": env.float("WAITING_ROOM_RATE", default=100.0),
+    "MIN_RATE": env.float("WAITING_ROOM_MIN_RATE", default=5.0),
+    "LATENCY_TARGET_MS": env.float("WAITING_ROOM_LATENCY_TARGET_MS", default=250.0),
+    "TRIGGER_MS": env.float("WAITING_ROOM_TRIGGER_MS", default=1000.0),
+    "STAY_SECONDS": env.int("WAITING_ROOM_STAY_SECONDS", default=300),
+    # At most this many admitted requests served at once across all nodes (0: no such limit).
+    "MAX_INFLIGHT": env.int("WAITING_ROOM_MAX_INFLIGHT", default=0),
+    "ADMISSION_SECONDS": env.int("WAITING_ROOM_ADMISSION_SECONDS", default=600),
+    "PLACE_SECONDS": env.int("WAITING_ROOM_PLACE_SECONDS", default=1800),
+    "REFRESH_MAX_SECONDS": env.int("WAITING_ROOM_REFRESH_MAX_SECONDS", default=20),
+    # The URL names behind the line (API views: POST only).
+    "VIEWS": env.list(
+        "WAITING_ROOM_VIEWS",
+        default=["appointments:book_time", "appointments:book_details", "api-booking-create"],
+    ),
+}
+if WAITING_ROOM["MODE"] not in ("off", "on", "auto"):
+    raise ValueError("WAITING_ROOM must be off, on or auto")
+for _window in WAITING_ROOM["WINDOWS"]:  # a malformed window stops the start-up, not a request
+    if len([dt.time.fromisoformat(part.strip()) for part in _window.split("-")]) != 2:
+        raise ValueError(f"WAITING_ROOM_WINDOWS: {_window!r} is not HH:MM-HH:MM")
 
 # Every handler masks ID numbers (core/logging.py). Django's own loggers are routed here too:
 # their default handlers would print records unfiltered.

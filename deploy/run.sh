@@ -4,6 +4,7 @@
 # machines: deploy/systemd/) starts it, restarts it when it dies and signals it directly (exec:
 # no shell stays in between). The same command lines everywhere, tuned by the environment:
 #   web     WEB_BIND (127.0.0.1) PORT (8000) WEB_WORKERS (2) WEB_THREADS (4)
+#           WEB_MAX_REQUESTS (2000; 0: never recycle a worker) WEB_MAX_REQUESTS_JITTER (200)
 #   worker  WORKER_CONCURRENCY (2); NAME makes the Celery node name NAME@host (default worker)
 #   beat    as many as you like: one holds the lock in Redis and sends, the others wait
 # With DEBUG=0 each refuses to start on an unsafe configuration (core/checks.py).
@@ -18,7 +19,7 @@ web)
 		--bind "${WEB_BIND:-127.0.0.1}:${PORT:-8000}" \
 		--worker-class gthread --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" \
 		--timeout 30 --graceful-timeout 30 --keep-alive 5 \
-		--max-requests 2000 --max-requests-jitter 200 \
+		--max-requests "${WEB_MAX_REQUESTS:-2000}" --max-requests-jitter "${WEB_MAX_REQUESTS_JITTER:-200}" \
 		--access-logfile - --log-level info
 	;;
 worker)

@@ -1,0 +1,603 @@
+"""Release rush through the balancer of a real cluster (`make bench-cluster`; issue 18).
+
+1. A fresh PostgreSQL database: migrate, the demo city (seed_demo), a share of the release day's
+   slots filled and an API client (bench/booking_rush.py's setup); copied per phase (CREATE
+   DATABASE … TEMPLATE), so each phase starts from the same release morning.
+2. Per phase (the waiting room on, then off): `deploy/cluster.py`'s cluster — HAProxy probing
+   /readyz, three gunicorn web nodes, PgBouncer (transaction pooling), two Celery workers and a
+   beat — on that database and a Redis database of the benchmark's own.
+3. The floor in the same run: GET /healthz through the balancer (phase 1).
+4. The rush: `--residents` residents arrive at `--arrival-rate` per second (open loop: each
+   arrives when due whatever the site does), each with a cookie jar of its own and an
+   Idempotency-Key, and POSTs its booking to /api/v1/bookings/. A waiting-room answer (503 with
+   a position) is retried after its Retry-After, with the cookie; a dead node's answer (502/503
+   from the balancer, a broken connection) after 0.2 s with the same Idempotency-Key. Midway one
+   web node and one Celery worker get SIGKILL; the balancer's view is polled every 20 ms.
+5. It prints the admitted requests' p50/p95/p99 (the request that got through, from when it was
+   sent), throughput, how long the balancer took to drop the dead node, the server CPU per
+   booking, and checks: no slot over capacity, every 201 has its booking, every confirmation
+   (SMS) sent exactly once once the outbox drained, nobody waiting without a position, nobody
+   admitted while someone ahead was still told to wait (first come, first served), 0 lost.
+
+`--check` is the short version for CI: a smaller crowd, the waiting room on only.
+Every request goes to 127.0.0.1. The default crowd (1,000 residents in 2 s per phase) takes about
+4-5 minutes in all on this shared 2-core machine (most of it the database set-up and the two
+cluster starts); --residents sets a bigger one.
+"""
+# ruff: noqa: S311, S603
+
+import argparse
+import asyncio
+import bisect
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "deploy"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from booking_rush import booking_job, resident_id  # noqa: E402,F401
+from cluster import Cluster, base_env, missing_tools, prepare  # noqa: E402
+from common import (  # noqa: E402
+    BENCH_KEYS,
+    HOST,
+    PY,
+    ROOT,
+    admin_sql,
+    appending,
+    percentile,
+    port_open,
+    say,
+    server_cpu_seconds,
+)
+
+RUSH_NAME = "张三"
+
+
+# --- one resident -----------------------------------------------------------------------------
+
+
+@dataclass
+class Resident:
+    n: int
+    due: float
+    body: str
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    cookie: str = ""
+    ticket: int | None = None
+    first_ticket: int | None = None
+    waits: list = field(default_factory=list)  # (ticket, position, sent, received)
+    faults: int = 0  # answers of a dead node, retried
+    status: int = 0
+    error: str = ""
+    code: str = ""
+    latency: float = 0.0
+    sent: float = 0.0
+    received: float = 0.0
+    no_position: int = 0
+
+
+async def resident_run(r: Resident, session, url: str, headers: dict, t0: float, deadline: float):
+    import aiohttp
+
+    await asyncio.sleep(max(0.0, t0 + r.due - time.perf_counter()))
+    while True:
+        sent = time.perf_counter()
+        extra = {"Idempotency-Key": r.key}
+        if r.cookie:
+            extra["Cookie"] = f"ow_wr={r.cookie}"
+        try:
+            async with session.post(url, data=r.body, headers={**headers, **extra}) as answer:
+                body = await answer.read()
+                status, got = answer.status, answer.headers
+                if "ow_wr" in answer.cookies:
+                    r.cookie = answer.cookies["ow_wr"].value
+        except (TimeoutError, aiohttp.ClientError, OSError):
+            status, body, got = 0, b"", {}
+        received = time.perf_counter()
+        ticket = got.get("X-Waiting-Room-Ticket")
+        if ticket is not None:
+            r.ticket = int(ticket)
+            r.first_ticket = r.first_ticket or r.ticket
+        data = _json(body)
+        if status == 503 and data.get("error") == "waiting_room":
+            if not data.get("position") or not got.get("Retry-After"):
+                r.no_position += 1
+            r.waits.append((r.ticket, data.get("position"), sent - t0, received - t0))
+            await asyncio.sleep(float(got.get("Retry-After", 2)))
+            continue
+        if status in (0, 502, 503, 504) and received < deadline:
+            r.faults += 1  # a dead node or the balancer's queue: again, same Idempotency-Key
+            await asyncio.sleep(0.2)
+            continue
+        r.status, r.error = status, data.get("error", "")
+        r.code = data.get("code", "") if status == 201 else ""
+        r.latency, r.sent, r.received = received - sent, sent - t0, received - t0
+        return
+
+
+def _json(body: bytes) -> dict:
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+async def rush(port: int, residents: list[Resident], token: str, on_midway, t_total: float):
+    import aiohttp
+
+    url = f"http://{HOST}:{port}/api/v1/bookings/"
+    headers = {
+        "Accept-Language": "en",
+        "Authorization": f"Token {token}",
+        "Content-Type": "application/json",
+    }
+    connector = aiohttp.TCPConnector(limit=256, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+    ) as session:
+        t0 = time.perf_counter()
+        deadline = t0 + t_total
+        midway = asyncio.get_running_loop().run_in_executor(None, on_midway, t0)
+        await asyncio.gather(
+            *(resident_run(r, session, url, headers, t0, deadline) for r in residents)
+        )
+        return await midway, time.perf_counter() - t0
+
+
+# --- the floor: /healthz through the balancer ---------------------------------------------------
+
+
+async def healthz(port: int, requests: int, clients: int) -> dict:
+    import aiohttp
+
+    latencies: list[float] = []
+    left = [requests]
+
+    async def client(session):
+        while left[0] > 0:
+            left[0] -= 1
+            sent = time.perf_counter()
+            async with session.get(f"http://{HOST}:{port}/healthz") as answer:
+                await answer.read()
+            latencies.append(time.perf_counter() - sent)
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+        seconds = time.perf_counter() - started
+    latencies.sort()
+    return {"per_second": requests / seconds, "p99": percentile(latencies, 99)}
+
+
+# --- the checks (SQL) ---------------------------------------------------------------------------
+
+OVERBOOKED_SQL = """
+SELECT s.id FROM appointments_slot s
+LEFT JOIN appointments_booking b ON b.slot_id = s.id AND b.status <> 'cancelled'
+GROUP BY s.id HAVING count(b.id) > s.capacity OR count(b.id) > s.bookable OR s.booked <> count(b.id)
+"""
+
+
+def sql(dsn: str, query: str, params=()) -> list:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def drain_outbox(dsn: str, timeout: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        left = sql(
+            dsn, "SELECT count(*) FROM core_outboxmessage WHERE status IN ('pending', 'running')"
+        )[0][0]
+        if not left:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    return -1.0
+
+
+def confirmations(dsn: str, codes: set[str]) -> dict:
+    rows = sql(
+        dsn,
+        "SELECT ref, count(*) FROM notifications_message WHERE status = 'sent' AND "
+        "channel = 'sms' AND kind = 'confirmed' AND ref = ANY(%s) GROUP BY ref",
+        (list(codes),),
+    )
+    counts = dict(rows)
+    return {
+        "once": sum(1 for c in codes if counts.get(c) == 1),
+        "missing": sorted(c for c in codes if c not in counts)[:5],
+        "twice": sorted(c for c, k in counts.items() if k > 1)[:5],
+    }
+
+
+def fifo_violations(residents: list[Resident]) -> int:
+    """Answers telling a resident to wait although someone behind them had already been
+    admitted (that admission answered before this request was sent)."""
+    admitted = sorted((r.received, r.ticket) for r in residents if r.ticket and r.status)
+    times = [t for t, _ in admitted]
+    best, running = [], 0
+    for _, ticket in admitted:
+        running = max(running, ticket)
+        best.append(running)
+    bad = 0
+    for r in residents:
+        for ticket, _position, sent, _received in r.waits:
+            i = bisect.bisect_left(times, sent) - 1
+            if i >= 0 and ticket is not None and best[i] > ticket:
+                bad += 1
+    return bad
+
+
+# --- a phase ------------------------------------------------------------------------------------
+
+
+def run_phase(args, label: str, room: str, dsn: str, setup: dict, redis_url: str, run_dir: Path):
+    run_dir.mkdir(parents=True, exist_ok=True)
+    env = base_env(run_dir, 0)
+    env.update(BENCH_KEYS)
+    env.update(
+        {
+            "CELERY_BROKER_URL": redis_url,
+            "CACHE_URL": "rediscache" + redis_url[len("redis") :],
+            "WAITING_ROOM": room,
+            "WAITING_ROOM_RATE": str(args.admit_rate),
+            "WAITING_ROOM_MIN_RATE": str(max(1.0, args.admit_rate / 10)),
+            "WAITING_ROOM_REFRESH_MAX_SECONDS": "10",
+            "WAITING_ROOM_MAX_INFLIGHT": str(args.max_inflight),
+            # A killed worker's outbox row is handed out again after this (production: 270 s).
+            "OUTBOX_LEASE_SECONDS": "15",
+            "OUTBOX_DISPATCH_GRACE_SECONDS": "10",
+            # Recycled gunicorn workers would take their CPU time out of the measurement (and
+            # a node whose worker reboots stalls for seconds under this machine's load).
+            "WEB_MAX_REQUESTS": "0",
+            # The access log with each request's time in the node (microseconds, last field).
+            "GUNICORN_CMD_ARGS": "--access-logformat '%(m)s %(U)s %(s)s %(D)s'",
+            "LOG_LEVEL": "WARNING",
+            "CONN_MAX_AGE": "600",
+        }
+    )
+    _redis_clean(redis_url)
+    cluster = Cluster(
+        run_dir=run_dir,
+        database_url=dsn,
+        env=env,
+        web_nodes=3,
+        workers=2,
+        web_threads=args.threads,
+        worker_concurrency=args.worker_concurrency,
+        pool_size=args.pool,
+    )
+    cluster.env["SITE_URL"] = f"http://{HOST}:{cluster.port}"
+    say(f"{label}: starting the cluster (waiting room {room})")
+    started = time.monotonic()
+    cluster.start()
+    say(f"{label}: cluster up in {time.monotonic() - started:.0f} s\n{cluster.describe()}")
+    try:
+        return _phase(args, label, room, dsn, setup, cluster)
+    finally:
+        cluster.stop()
+        _redis_clean(redis_url)
+
+
+def _phase(args, label, room, dsn, setup, cluster):
+    floor = None
+    if args.healthz_requests:
+        floor = asyncio.run(healthz(cluster.port, args.healthz_requests, 32))
+    rng = random.Random(args.seed)
+    spread = args.residents / args.arrival_rate
+    residents = []
+    for n in range(args.residents):
+        slot_id, services = rng.choice(setup["targets"])
+        body = booking_job(slot_id, rng.choice(services), RUSH_NAME, n, "139")
+        residents.append(Resident(n=n, due=n / args.arrival_rate, body=body))
+    victim_web, victim_worker = "web2", "worker1"
+    masters = [cluster.processes[name].pid for name in cluster.node_ports]
+    cpu_before = sum(server_cpu_seconds(pid) for pid in masters)
+    db_name = dsn.rsplit("/", 1)[1]
+    pg_before = backend_cpu(dsn, db_name)
+    kill_report: dict = {}
+
+    def midway(t0: float) -> dict:
+        time.sleep(max(0.0, t0 + spread / 2 - time.perf_counter()))
+        cpu = server_cpu_seconds(cluster.processes[victim_web].pid)
+        kill_report["victim_cpu"] = cpu
+        killed = time.perf_counter()
+        cluster.kill(victim_web)
+        cluster.kill(victim_worker)
+        kill_report["at"] = killed - t0
+        while time.perf_counter() - killed < 30:
+            status = cluster.haproxy_stat().get(victim_web, "")
+            if status.startswith(("DOWN", "MAINT")):
+                kill_report["dropped_after"] = time.perf_counter() - killed
+                break
+            time.sleep(0.02)
+        return kill_report
+
+    say(
+        f"{label}: {args.residents} residents arriving in {spread:.1f} s; "
+        f"SIGKILL to {victim_web} and {victim_worker} at {spread / 2:.1f} s"
+    )
+    _, seconds = asyncio.run(rush(cluster.port, residents, setup["token"], midway, args.give_up))
+    cpu_after = sum(
+        server_cpu_seconds(pid) for pid in masters if pid != cluster.processes[victim_web].pid
+    ) + kill_report.get("victim_cpu", 0.0)
+    drained = drain_outbox(
+        cluster.pooled_url.replace("postgres://", "postgresql://"), args.drain_timeout
+    )
+    kill_report["in_node"] = node_times(cluster.run_dir, list(cluster.node_ports))
+    pg_after = backend_cpu(dsn, db_name)
+    kill_report["pg_cpu"] = sum(cpu - pg_before.get(pid, 0.0) for pid, cpu in pg_after.items())
+    return report(
+        label, room, residents, seconds, floor, kill_report, drained, dsn, cpu_after - cpu_before
+    )
+
+
+def node_times(run_dir: Path, nodes: list[str]) -> list[float]:
+    """Seconds each admitted booking request spent inside its web node (gunicorn's access log):
+    the part of the latency that is the application's, without the balancer's queue."""
+    times = []
+    for node in nodes:
+        for line in (run_dir / f"{node}.log").read_text(errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 4 and parts[0] == "POST" and parts[2] in ("201", "409", "422"):
+                times.append(int(parts[3]) / 1e6)
+    return sorted(times)
+
+
+def backend_cpu(dsn: str, db_name: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the database (PgBouncer keeps its
+    server connections, so the rush's work is theirs)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [row[0] for row in sql(dsn, "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                                       "AND pid <> pg_backend_pid()", (db_name,))]  # fmt: skip
+    cpu = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return cpu
+
+
+def report(label, room, residents, seconds, floor, kill, drained, dsn, server_cpu) -> bool:
+    done = [r for r in residents if r.status]
+    lost = [r for r in residents if not r.status or r.status in (502, 503, 504)]
+    created = [r for r in done if r.status == 201]
+    codes = {r.code for r in created}
+    latencies = sorted(r.latency for r in done)
+    waited = [r for r in residents if r.waits]
+    first_answer = max((r.received for r in done), default=0.0)
+    statuses = Counter(f"{r.status} {r.error}".strip() for r in done)
+    requests = sum(1 + len(r.waits) + r.faults for r in residents)
+    print(f"\n== {label}: waiting room {room} ==")
+    if floor:
+        print(
+            f"floor: GET /healthz through the balancer  {floor['per_second']:.0f}/s "
+            f"(p99 {floor['p99'] * 1000:.0f} ms)"
+        )
+    print(
+        f"residents:                 {len(residents)} arriving in "
+        f"{residents[-1].due:.1f} s ({len(residents) / max(residents[-1].due, 0.001):.0f}/s)"
+    )
+    print(f"answers:                   {dict(statuses.most_common())}")
+    print(
+        f"admitted p50/p95/p99/max:  {percentile(latencies, 50) * 1000:.0f} / "
+        f"{percentile(latencies, 95) * 1000:.0f} / {percentile(latencies, 99) * 1000:.0f} / "
+        f"{latencies[-1] * 1000:.0f} ms  (target p99 < 250 ms)"
+    )
+    print(
+        f"throughput:                {len(done) / first_answer:.1f} admitted/s, "
+        f"{len(created) / first_answer:.1f} bookings/s over {first_answer:.1f} s; "
+        f"{requests / seconds:.0f} requests/s in all"
+    )
+    if waited:
+        longest = max(r.received - r.due for r in waited)
+        print(
+            f"waited in line:            {len(waited)} residents, longest position "
+            f"{max(w[1] or 0 for r in waited for w in r.waits)}, longest wait "
+            f"{longest:.1f} s, {sum(len(r.waits) for r in waited)} waiting answers"
+        )
+    print(
+        f"server CPU per admitted:   {server_cpu * 1000 / max(len(done), 1):.1f} ms "
+        f"(all waiting answers included; {server_cpu:.1f} CPU-s on the web nodes)"
+    )
+    booked = max(len(created), 1)
+    inside = kill.get("in_node") or [0.0]
+    print(
+        f"inside the web nodes:      p50 {percentile(inside, 50) * 1000:.0f} / p99 "
+        f"{percentile(inside, 99) * 1000:.0f} ms (admitted booking requests, gunicorn's own "
+        "time; the rest of the latency is the balancer's queue and the client)"
+    )
+    print(
+        f"PostgreSQL CPU:            {kill.get('pg_cpu', 0.0):.1f} CPU-s = "
+        f"{kill.get('pg_cpu', 0.0) * 1000 / max(len(done), 1):.1f} ms per admitted request, "
+        f"{kill.get('pg_cpu', 0.0) * 1000 / booked:.1f} ms per booking (outbox work included)"
+    )
+    print(
+        f"node killed at:            {kill.get('at', 0):.1f} s; balancer dropped it after "
+        f"{kill.get('dropped_after', float('nan')) * 1000:.0f} ms; answers of dead nodes "
+        f"retried: {sum(r.faults for r in residents)}"
+    )
+    checks = {}
+    checks["no overbooking"] = not sql(dsn, OVERBOOKED_SQL)
+    stored = {
+        row[0]
+        for row in sql(dsn, "SELECT code FROM appointments_booking WHERE name = %s", (RUSH_NAME,))
+    }
+    checks["every 201 has its booking"] = codes <= stored and len(codes) == len(created)
+    checks["no booking without its 201"] = stored <= codes
+    sent = confirmations(dsn, codes)
+    checks["outbox drained"] = drained >= 0
+    checks["every confirmation sent exactly once"] = (
+        sent["once"] == len(codes) and not sent["twice"]
+    )
+    checks["0 lost"] = not lost
+    checks["nobody waiting without a position"] = sum(r.no_position for r in residents) == 0
+    if room == "on":
+        tickets = [r.first_ticket for r in residents if r.first_ticket]
+        checks["one place each"] = len(tickets) == len(set(tickets)) == len(residents)
+        checks["kept their place to admission"] = all(
+            r.ticket == r.first_ticket for r in done if r.first_ticket
+        )
+        checks["admitted in arrival order (FIFO)"] = fifo_violations(residents) == 0
+    print(
+        f"outbox drained in:         {drained:.1f} s after the rush; confirmations sent once: "
+        f"{sent['once']} of {len(codes)} (missing {sent['missing']}, twice {sent['twice']})"
+    )
+    for name, ok in checks.items():
+        print(f"  {'ok  ' if ok else 'FAIL'} {name}")
+    # The latency target is a figure of the machine as much as of the code (this one is shared):
+    # reported, not a failed check.
+    p99 = percentile(latencies, 99)
+    print(
+        f"  {'MET   ' if p99 < 0.250 else 'MISSED'} target: admitted p99 < 250 ms "
+        f"({p99 * 1000:.0f} ms)"
+    )
+    return all(checks.values())
+
+
+def _redis_clean(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for pattern in ("onewindow:*", "celery*", "_kombu*", "unacked*", ":1:*"):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+
+
+# --- orchestration ------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--pg", default=os.environ.get("BENCH_PG", f"postgres://postgres@{HOST}:5432")
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_CLUSTER_REDIS", f"redis://{HOST}:6379/11")
+    )
+    parser.add_argument("--residents", type=int, default=1000)
+    parser.add_argument("--arrival-rate", type=float, default=500.0, help="residents/s arriving")
+    parser.add_argument(
+        "--admit-rate",
+        type=float,
+        default=60.0,
+        help="the waiting room's admissions/s (it adapts below this)",
+    )
+    parser.add_argument(
+        "--max-inflight",
+        type=int,
+        default=6,
+        help="the room's limit of admitted requests served at once",
+    )
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--pool", type=int, default=20, help="PgBouncer server connections")
+    parser.add_argument("--healthz-requests", type=int, default=2000)
+    parser.add_argument("--phases", default="on,off")
+    parser.add_argument(
+        "--give-up",
+        type=float,
+        default=240.0,
+        help="seconds after which a dead node's answer is final (lost)",
+    )
+    parser.add_argument("--drain-timeout", type=float, default=300.0)
+    parser.add_argument("--full-share", type=float, default=0.15)
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--db-name", default=f"onewindow_cluster_bench_{os.getpid()}")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="the short CI version: 300 residents, waiting room on only",
+    )
+    parser.add_argument("--append", metavar="PATH", help="add the figures to PATH (RESULTS.md)")
+    args = parser.parse_args()
+    if args.check:
+        args.residents, args.arrival_rate, args.phases = 300, 300.0, "on"
+        args.healthz_requests, args.drain_timeout, args.give_up = 0, 90.0, 40.0
+    missing = missing_tools()
+    if missing:
+        print(
+            f"cluster benchmark skipped: {', '.join(missing)} not installed "
+            "(make cluster-sysdeps installs them)"
+        )
+        return 0
+    if not (port_open(5432) and port_open(6379)):
+        print("cluster benchmark skipped: needs PostgreSQL on 127.0.0.1:5432 and Redis on :6379")
+        return 0
+    with appending(args.append, "bench/cluster_rush.py", args.pg):
+        return run(args)
+
+
+def run(args) -> int:
+    pg = args.pg.rstrip("/")
+    base = args.db_name
+    run_dir = Path(tempfile.mkdtemp(prefix="onewindow-cluster-"))
+    env = base_env(run_dir, 0)
+    env.update(BENCH_KEYS)
+    env["SITE_URL"] = f"http://{HOST}"
+    env["CELERY_BROKER_URL"] = args.redis_url
+    env["CACHE_URL"] = "rediscache" + args.redis_url[len("redis") :]
+    made = [base]
+    ok = True
+    try:
+        say(f"database {base}: migrate + seed_demo + the release day")
+        started = time.monotonic()
+        prepare(f"{pg}/{base}", env, static=False)
+        setup = json.loads(
+            subprocess.run(
+                [
+                    PY,
+                    str(ROOT / "bench" / "booking_rush.py"),
+                    "--_setup",
+                    "--full-share",
+                    str(args.full_share),
+                    "--seed",
+                    str(args.seed),
+                ],
+                cwd=ROOT,
+                env={**env, "DATABASE_URL": f"{pg}/{base}"},
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.splitlines()[-1]
+        )
+        say(
+            f"ready in {time.monotonic() - started:.0f} s: {setup['slots']} slots on "
+            f"{setup['day']}, {setup['places_free']} places free"
+        )
+        phases = args.phases.split(",")
+        for k, room in enumerate(phases):
+            name = base if len(phases) == 1 else f"{base}_{room}"
+            if name != base:
+                admin_sql(pg, f'CREATE DATABASE "{name}" TEMPLATE "{base}"')
+                made.append(name)
+            ok &= run_phase(
+                args, f"phase {k + 1}", room, f"{pg}/{name}", setup, args.redis_url, run_dir / room
+            )
+        print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print("ALL CHECKS PASSED" if ok else "SOME CHECKS FAILED")
+        return 0 if ok else 1
+    finally:
+        for name in made:
+            admin_sql(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        say(f"logs in {run_dir}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""The waiting room of release time (core/waiting_room.py): a real Redis (REDIS_URL), real
+threads for the parallel arrivals, the real middleware through Django's test client."""
+
+import os
+import threading
+import time
+
+import pytest
+import time_machine
+from django.test import Client
+
+from core import waiting_room
+from tests.processes import wait_for
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+needs_redis = pytest.mark.skipif(
+    not REDIS_URL, reason="needs REDIS_URL (the waiting room keeps its line in Redis)"
+)
+API = "/api/v1/bookings/"
+PAGE = "/en/book/id-card/office-1/"  # appointments:book_time; the line stands before the view
+
+
+@pytest.fixture
+def room(settings):
+    """The room on, on a clean line in the test's Redis database; returns its settings."""
+    settings.WAITING_ROOM = {
+        **settings.WAITING_ROOM,
+        "MODE": "on",
+        "REDIS_URL": REDIS_URL,
+        "RATE": 1000.0,
+        "MIN_RATE": 0.001,
+        "ADMISSION_SECONDS": 600,
+    }
+    waiting_room.meter.reset()
+    waiting_room.room_reset(REDIS_URL)
+    yield settings.WAITING_ROOM
+    waiting_room.room_reset(REDIS_URL)
+    waiting_room.meter.reset()
+
+
+def post(client: Client):
+    return client.post(API, data="{}", content_type="application/json")
+
+
+@needs_redis
+def test_parallel_arrivals_get_distinct_places_and_are_admitted_first_come_first_served(room):
+    room.update(RATE=25.0, MIN_RATE=25.0)
+    holders = [f"resident-{n}" for n in range(60)]
+    tickets: dict[str, int] = {}
+    barrier = threading.Barrier(len(holders))
+
+    def arrive(holder):
+        barrier.wait()
+        tickets[holder] = waiting_room.place_take(holder).ticket
+
+    threads = [threading.Thread(target=arrive, args=(h,)) for h in holders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(tickets.values()) == list(range(1, len(holders) + 1))  # one place each, no gap
+
+    # Each round asks for every waiting resident, the last in line first (the order that would
+    # expose a later ticket overtaking an earlier one): the round of admission never decreases
+    # along the line.
+    admitted_in: dict[str, int] = {}
+    rounds = 0
+    deadline = time.monotonic() + 30
+    while len(admitted_in) < len(holders):
+        assert time.monotonic() < deadline, "the line did not move"
+        rounds += 1
+        for holder in sorted(set(holders) - set(admitted_in), key=tickets.get, reverse=True):
+            place = waiting_room.place_take(holder)
+            assert place.ticket == tickets[holder]  # asking again keeps the place
+            if place.admitted:
+                admitted_in[holder] = rounds
+            else:
+                assert place.position >= 1 and place.wait_seconds >= 1
+        time.sleep(0.05)  # the line moves with time; the next round looks again
+    order = [admitted_in[h] for h in sorted(holders, key=tickets.get)]
+    assert order == sorted(order)
+    assert rounds > 2  # admitted over time at the rate, not all at once
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_refreshing_keeps_the_place_and_throwing_cookies_away_goes_to_the_back(room):
+    room.update(RATE=0.001)  # nobody behind the first second's burst moves during the test
+    first, second = Client(), Client()
+    answers = [post(first) for _ in range(3)]
+    behind = post(second)
+    answers += [post(first) for _ in range(3)]
+    tickets = {int(a["X-Waiting-Room-Ticket"]) for a in answers}
+    assert len(tickets) == 1  # six refreshes, one place
+    place = answers[0].cookies[waiting_room.COOKIE]
+    assert place["httponly"] and place["samesite"] == "Lax"
+    assert not place["secure"]  # plain http here: a secure cookie would not come back
+    assert all(a.status_code == 503 for a in answers)
+    assert int(behind["X-Waiting-Room-Ticket"]) > tickets.pop()
+    assert {a.json()["position"] for a in answers} == {answers[0].json()["position"]}
+
+    # A script that drops its cookie (a new client each time) lands behind everyone.
+    fresh = [int(post(Client())["X-Waiting-Room-Ticket"]) for _ in range(3)]
+    assert fresh == sorted(fresh) and fresh[0] > int(behind["X-Waiting-Room-Ticket"])
+    # A forged cookie is no cookie: a new place at the back, not someone else's.
+    forger = Client()
+    forger.cookies[waiting_room.COOKIE] = "1:forged:place"
+    assert int(post(forger)["X-Waiting-Room-Ticket"]) > fresh[-1]
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_api_clients_get_503_with_retry_after_and_their_position(room):
+    room.update(RATE=0.001)
+    ahead = Client()
+    post(ahead)
+    answer = post(Client())
+    assert answer.status_code == 503
+    retry = int(answer["Retry-After"])
+    assert 2 <= retry <= room["REFRESH_MAX_SECONDS"]
+    body = answer.json()
+    assert body["error"] == "waiting_room"
+    assert body["position"] >= 1 and body["estimated_wait_seconds"] >= 1
+    assert body["detail"]
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_the_waiting_page_shows_position_and_wait_and_refreshes_itself(room):
+    room.update(RATE=0.001)
+    Client().get(PAGE)
+    page = Client().get(PAGE)
+    assert page.status_code == 503 and int(page["Retry-After"]) >= 2
+    html = page.content.decode()
+    assert "You are in line" in html and "Your place in line" in html
+    assert f'http-equiv="refresh" content="{page["Retry-After"]}"' in html
+    assert "<script" not in html.split("</head>")[1]  # the page works without JavaScript
+    chinese = Client().get(PAGE.replace("/en/", "/zh-hans/")).content.decode()
+    assert "您正在排队" in chinese
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_an_admission_is_valid_for_its_time_then_the_resident_queues_again(room):
+    # One place in flight at a time and a line that barely moves: the empty room admits the
+    # first arrival at once, and nobody after it for the rest of the test.
+    room.update(ADMISSION_SECONDS=1, RATE=0.001, MAX_INFLIGHT=1)
+    resident = Client()
+    admitted = post(resident)
+    assert admitted.status_code != 503
+    ticket = int(admitted["X-Waiting-Room-Ticket"])
+    assert post(resident).status_code != 503  # within the admission: still in
+    started = time.monotonic()
+    again = wait_for(lambda: (a := post(resident)).status_code == 503 and a, 5, "the expiry")
+    assert time.monotonic() - started > 0.5
+    assert int(again["X-Waiting-Room-Ticket"]) > ticket  # a new place, at the back
+
+
+@pytest.mark.django_db
+def test_off_and_auto_outside_the_windows_never_touch_redis(settings):
+    # A Redis URL that nothing serves: any call would show as a client created for it.
+    url = "redis://127.0.0.1:1/0"
+    waiting_room._clients.pop(url, None)
+    waiting_room.meter.reset()
+    for mode in ("off", "auto"):
+        settings.WAITING_ROOM = {
+            **settings.WAITING_ROOM, "MODE": mode, "REDIS_URL": url, "WINDOWS": ["03:00-03:30"],
+        }  # fmt: skip
+        with time_machine.travel("2026-01-05 08:00 +0800", tick=False):
+            for _ in range(3):
+                assert post(Client()).status_code != 503
+                assert Client().get(PAGE).status_code != 503
+    assert url not in waiting_room._clients
+
+
+def test_auto_mode_opens_during_a_release_window(settings):
+    settings.WAITING_ROOM = {
+        **settings.WAITING_ROOM, "MODE": "auto", "REDIS_URL": "redis://x",
+        "WINDOWS": ["07:55-08:30"],
+    }  # fmt: skip
+    with time_machine.travel("2026-01-05 08:10 +0800", tick=False):
+        assert waiting_room.active()
+    with time_machine.travel("2026-01-05 08:31 +0800", tick=False):
+        assert not waiting_room.active()
+
+
+@pytest.mark.django_db
+def test_auto_mode_opens_when_the_booking_paths_get_slow(settings):
+    settings.WAITING_ROOM = {
+        **settings.WAITING_ROOM, "MODE": "auto", "REDIS_URL": "redis://127.0.0.1:1/0",
+        "TRIGGER_MS": 0.0, "WINDOWS": [],
+    }  # fmt: skip
+    waiting_room.meter.reset()
+    try:
+        assert not waiting_room.active()
+        for _ in range(20):
+            post(Client())
+        assert waiting_room.active()  # every request measured slower than 0 ms
+    finally:
+        waiting_room.meter.reset()
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_the_rate_drops_while_admitted_requests_are_slower_than_the_target(room):
+    room.update(RATE=100.0, MIN_RATE=1.0, LATENCY_TARGET_MS=250.0)
+    for _ in range(5):
+        waiting_room.meter.add(2000.0)
+    first = waiting_room.place_take("probe-1")
+    assert first.rate == pytest.approx(50.0)  # cut in proportion to the latency, at most by half
+    assert waiting_room.place_take("probe-2").rate == pytest.approx(50.0)  # once a second at most
+
+
+@needs_redis
+def test_the_line_stops_while_the_admitted_requests_in_flight_reach_the_limit(room):
+    room.update(RATE=1e6, MAX_INFLIGHT=2)
+    first = waiting_room.place_take("first", "req-1")
+    second = waiting_room.place_take("second", "req-2")
+    assert first.admitted and second.admitted
+    third = waiting_room.place_take("third", "req-3")
+    assert not third.admitted  # two requests being served: the door holds whatever the rate
+    assert not waiting_room.place_take("third", "req-3b").admitted
+    waiting_room.inflight_done("req-1")
+    assert waiting_room.place_take("third", "req-3c").admitted
