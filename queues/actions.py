@@ -23,7 +23,7 @@ from core.outbox import outbox_enqueue
 from core.retention import apply_in_batches
 from services.models import Counter, Office, Service
 
-from . import selectors
+from . import selectors, streams
 from .constants import (
     MAX_CALLS,
     SERVICE_LEVEL_ALERT_EVERY_MINUTES,
@@ -61,6 +61,10 @@ def _event(ticket: Ticket, kind: str, *, counter=None, actor=None, now=None) -> 
         actor=actor,
         at=now or timezone.now(),
     )
+    streams.queue_changed(
+        office_id=ticket.office_id, ticket_id=ticket.pk, kind=kind,
+        counter_id=counter.pk if counter is not None else ticket.counter_id,
+    )  # fmt: skip
 
 
 def _move(ticket: Ticket, target: str) -> None:
@@ -199,6 +203,7 @@ def counter_open(*, counter: Counter, clerk) -> CounterState:
     state = _counter_state(counter)
     state.clerk, state.is_open, state.is_paused = clerk, True, False
     state.save()
+    _counter_changed(counter, "opened")
     return state
 
 
@@ -207,6 +212,7 @@ def counter_pause(*, counter: Counter, clerk, paused: bool) -> CounterState:
     state = _counter_state(counter)
     state.is_paused = paused
     state.save(update_fields=["is_paused", "changed_at"])
+    _counter_changed(counter, "paused" if paused else "resumed")
     return state
 
 
@@ -218,7 +224,12 @@ def counter_close(*, counter: Counter, clerk) -> CounterState:
     state = _counter_state(counter)
     state.is_open, state.is_paused, state.clerk = False, False, None
     state.save()
+    _counter_changed(counter, "closed")
     return state
+
+
+def _counter_changed(counter: Counter, kind: str) -> None:
+    streams.queue_changed(office_id=counter.office_id, kind=kind, counter_id=counter.pk)
 
 
 def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Ticket:
@@ -414,6 +425,8 @@ def ticket_priority_check(
     ticket.save(update_fields=["priority", "priority_reason"])
     if confirmed:
         _event(ticket, EventKind.PRIORITY, actor=clerk, now=now or timezone.now())
+    else:  # its place in the order changed all the same
+        streams.queue_changed(office_id=ticket.office_id, ticket_id=ticket.pk, kind="withdrawn")
     return ticket
 
 
