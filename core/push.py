@@ -146,6 +146,7 @@ def stream_url(path: str) -> str:
 
 _open_streams: weakref.WeakSet = weakref.WeakSet()
 _watchdogs: dict = {}
+_redis_answers = True  # the watchdog's last word: new streams are refused while it is False
 
 
 def _allowed_origin(scope) -> str | None:
@@ -217,6 +218,9 @@ class EventStreamConsumer(AsyncConsumer):
             return
         if self.scope.get("method") != "GET":
             await self._refuse(self.base_send, 405, self.scope)
+            raise StopConsumer
+        if not _redis_answers:  # a subscription now might "succeed" on a dead connection
+            await self._refuse(self.base_send, 503, self.scope)
             raise StopConsumer
         answer = await self.authorize()
         if isinstance(answer, int):
@@ -302,6 +306,7 @@ def _ensure_watchdog() -> None:
 
 
 async def _watch_redis():
+    global _redis_answers
     from redis import asyncio as aioredis
 
     client = aioredis.Redis.from_url(
@@ -311,8 +316,14 @@ async def _watch_redis():
         await asyncio.sleep(settings.PUSH_WATCHDOG_SECONDS)
         try:
             await client.ping()
+            if not _redis_answers:
+                logger.warning("push: Redis answers again: streams are served")
+            _redis_answers = True
         except Exception as exc:
             streams = list(_open_streams)
-            logger.warning("push: Redis does not answer (%s): ending %s streams", exc, len(streams))
+            if _redis_answers:
+                logger.warning("push: Redis does not answer (%s): ending %s streams, refusing "
+                               "new ones (pages poll)", exc, len(streams))  # fmt: skip
+            _redis_answers = False
             for stream in streams:
                 await stream.end()
