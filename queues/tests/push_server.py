@@ -199,3 +199,33 @@ async def console_post(server_url: str, session_key: str, counter_id: int, actio
         )
         await response.read()
         return response.status, time.monotonic()
+
+
+def console_post_sync(server_url: str, session_key: str, counter_id: int, action: str) -> int:
+    """console_post without an event loop (beside Playwright's sync API): the status."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+
+    where = urlsplit(server_url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    conn.request("GET", f"/zh-hans/staff/console/{counter_id}/",
+                 headers={"Cookie": f"sessionid={session_key}"})  # fmt: skip
+    page = conn.getresponse()
+    body = page.read().decode()
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", page.getheader("Set-Cookie") or "").group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    conn.request(
+        "POST",
+        f"/zh-hans/staff/console/{counter_id}/do/{action}/",
+        body=urlencode({"csrfmiddlewaretoken": token}),
+        headers={
+            "Cookie": f"sessionid={session_key}; csrftoken={csrf_cookie}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "HX-Request": "true",
+            "HX-Target": "current",
+        },
+    )
+    answer = conn.getresponse()
+    answer.read()
+    conn.close()
+    return answer.status
