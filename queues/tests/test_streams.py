@@ -4,6 +4,7 @@ second factor and the office; a ticket's stream tells nothing about other ticket
 Redis the call still succeeds and the pages poll."""
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import socket
@@ -42,7 +43,10 @@ def server(hall, tmp_path):
 
 
 def run(coroutine):
-    return asyncio.run(coroutine)
+    """asyncio.run in a thread of its own: the browser tests' Playwright (sync API) may hold an
+    event loop in this thread when the whole suite runs in one process."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_a_call_at_the_console_reaches_every_stream_of_the_office_and_the_ticket_page(hall, server):
