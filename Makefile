@@ -10,7 +10,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: lock run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf cluster cluster-stop cluster-sysdeps bench-cluster cluster-check
+.PHONY: lock run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf cluster cluster-stop cluster-sysdeps bench-cluster cluster-check bench-screens
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -91,6 +91,11 @@ bench-floor: $(VENV)/.installed
 # Clerks calling, starting and finishing in parallel through the console (see bench/RESULTS.md).
 bench-queue: $(VENV)/.installed
 	$(PY) bench/queue_calls.py $(BENCH_ARGS)
+
+# 1,000 screens and phones on pushed updates: a call's commit to every stream, idle requests
+# (gunicorn + the uvicorn push server + Redis pub/sub; see bench/RESULTS.md).
+bench-screens: $(VENV)/.installed-dev
+	$(PY) bench/screens_push.py $(BENCH_ARGS)
 
 # The kiosk's 80 mm ticket PDF against a one-line PDF in the same font (see bench/RESULTS.md).
 bench-ticket-pdf: $(VENV)/.installed

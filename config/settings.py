@@ -99,6 +99,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+# The push server (Server-Sent Events under uvicorn; core/push.py, docs/deploy.md "Pushed updates").
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -291,6 +293,33 @@ OUTBOX_KEEP_FAILED_DAYS = env.int("OUTBOX_KEEP_FAILED_DAYS", default=30)
 CELERY_TIMEZONE = TIME_ZONE
 # Workers keep LOGGING below (its handlers mask ID numbers) instead of installing their own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# ---- Pushed updates (core/push.py, queues/streams.py) --------------------------------------------
+# Screens, boards, the live office view and the ticket page listen to /push/… (Server-Sent
+# Events, served by config/asgi.py under uvicorn) and poll only when that fails. With
+# PUSH_REDIS_URL the messages go through Redis pub/sub (channels-redis), so any process may
+# publish and any push server may serve; without it (make run) the dev server does both in one
+# process. Pub/sub channels ignore the Redis database number: PUSH_PREFIX keeps installations
+# sharing one Redis apart.
+PUSH_REDIS_URL = env("PUSH_REDIS_URL", default="")
+PUSH_PREFIX = env("PUSH_PREFIX", default="onewindow")
+# Where pages find the push server: "" when a proxy routes /push/ to it behind the same address
+# (docs/deploy.md); else its origin, e.g. http://127.0.0.1:8001 (make prod without a proxy).
+PUSH_URL = env("PUSH_URL", default="").rstrip("/")
+PUSH_STREAM_SECONDS = env.int("PUSH_STREAM_SECONDS", default=600)  # then the browser reconnects
+PUSH_RETRY_MS = env.int("PUSH_RETRY_MS", default=2000)  # the browser's reconnection delay
+PUSH_WATCHDOG_SECONDS = env.float("PUSH_WATCHDOG_SECONDS", default=3.0)
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": PUSH_REDIS_URL, "socket_connect_timeout": 1}],
+                       "prefix": PUSH_PREFIX},
+        }
+        if PUSH_REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}  # fmt: skip
 
 # E-mail and SMS: console in the embedded default, pluggable through the environment.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -557,7 +586,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF, "'unsafe-inline'"],
         "img-src": [SELF, "data:"],
         "font-src": [SELF, "data:"],
-        "connect-src": [SELF],
+        "connect-src": [SELF, *([PUSH_URL] if PUSH_URL else [])],
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make prod`: the production stack on this machine, in the foreground (Ctrl-C stops it all).
-# gunicorn (gthread) + Celery worker(s) + Celery beat under supervisor (deploy/supervisord.conf),
+# gunicorn (gthread) + the push server (uvicorn) + Celery worker(s) + Celery beat under supervisor (deploy/supervisord.conf),
 # which restarts whatever dies and keeps the rest serving, against DATABASE_URL (PostgreSQL),
 # CELERY_BROKER_URL and CACHE_URL (Redis), DEBUG=0, static files by whitenoise.
 # Every variable of README "Configuration" may be set in the environment; docs/deploy.md
@@ -31,6 +31,11 @@ export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
 export SITE_URL=${SITE_URL:-http://127.0.0.1:$PORT}
 export BEAT_SCHEDULE_FILE=${BEAT_SCHEDULE_FILE:-var/celerybeat-schedule}
 export WORKER_PROCESSES=${WORKER_PROCESSES:-1}
+# Pushed updates (docs/deploy.md "Pushed updates"): the push server on PUSH_PORT; without a proxy
+# in front, pages reach it at PUSH_URL (its own port); Redis pub/sub carries the messages.
+export PUSH_PORT=${PUSH_PORT:-8001}
+export PUSH_REDIS_URL=${PUSH_REDIS_URL:-redis://127.0.0.1:6379/0}
+export PUSH_URL=${PUSH_URL-http://$WEB_BIND:$PUSH_PORT}
 # supervisord's configuration, socket, pid file and log
 # (.venv/bin/supervisorctl -c var/run/supervisord.conf status).
 export ONEWINDOW_RUN_DIR=${ONEWINDOW_RUN_DIR:-$PWD/var/run}
@@ -63,6 +68,7 @@ $PY manage.py check --deploy --fail-level ERROR
 
 echo "[prod] OneWindow (production settings) on http://$WEB_BIND:$PORT/  database ${DATABASE_URL%%\?*}  broker $CELERY_BROKER_URL"
 echo "[prod] health: http://$WEB_BIND:$PORT/healthz  http://$WEB_BIND:$PORT/readyz"
+echo "[prod] push server (screens, boards, ticket pages): http://$WEB_BIND:$PUSH_PORT/push/  pages use ${PUSH_URL:-the same address}"
 $PY deploy/prod_setup.py supervisor "$ONEWINDOW_RUN_DIR/supervisord.conf"
 echo "[prod] processes: .venv/bin/supervisorctl -c $ONEWINDOW_RUN_DIR/supervisord.conf status"
 exec .venv/bin/supervisord -c "$ONEWINDOW_RUN_DIR/supervisord.conf"

@@ -23,7 +23,7 @@ from core.outbox import outbox_enqueue
 from core.retention import apply_in_batches
 from services.models import Counter, Office, Service
 
-from . import selectors
+from . import selectors, streams
 from .constants import (
     MAX_CALLS,
     SERVICE_LEVEL_ALERT_EVERY_MINUTES,
@@ -65,6 +65,10 @@ def _event(ticket: Ticket, kind: str, *, counter=None, actor=None, now=None) -> 
     audit_record(actor=actor, action=_AUDITED_AS.get(kind, AuditAction.STATUS_CHANGE), obj=ticket,
                  details={"event": kind, "status": ticket.status,
                           "counter_id": getattr(counter, "pk", counter)})  # fmt: skip
+    streams.queue_changed(
+        office_id=ticket.office_id, ticket_id=ticket.pk, kind=kind,
+        counter_id=counter.pk if counter is not None else ticket.counter_id,
+    )  # fmt: skip
 
 
 _AUDITED_AS = {
@@ -210,6 +214,7 @@ def counter_open(*, counter: Counter, clerk) -> CounterState:
     state = _counter_state(counter)
     state.clerk, state.is_open, state.is_paused = clerk, True, False
     state.save()
+    _counter_changed(counter, "opened")
     return state
 
 
@@ -218,6 +223,7 @@ def counter_pause(*, counter: Counter, clerk, paused: bool) -> CounterState:
     state = _counter_state(counter)
     state.is_paused = paused
     state.save(update_fields=["is_paused", "changed_at"])
+    _counter_changed(counter, "paused" if paused else "resumed")
     return state
 
 
@@ -229,7 +235,12 @@ def counter_close(*, counter: Counter, clerk) -> CounterState:
     state = _counter_state(counter)
     state.is_open, state.is_paused, state.clerk = False, False, None
     state.save()
+    _counter_changed(counter, "closed")
     return state
+
+
+def _counter_changed(counter: Counter, kind: str) -> None:
+    streams.queue_changed(office_id=counter.office_id, kind=kind, counter_id=counter.pk)
 
 
 def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Ticket:
@@ -425,9 +436,10 @@ def ticket_priority_check(
     ticket.save(update_fields=["priority", "priority_reason"])
     if confirmed:
         _event(ticket, EventKind.PRIORITY, actor=clerk, now=now or timezone.now())
-    else:
+    else:  # its place in the order changed all the same
         audit_record(actor=clerk, action=AuditAction.CHANGE, obj=ticket,
                      details={"event": "priority_withdrawn", "status": ticket.status})  # fmt: skip
+        streams.queue_changed(office_id=ticket.office_id, ticket_id=ticket.pk, kind="withdrawn")
     return ticket
 
 

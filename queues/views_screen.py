@@ -1,4 +1,5 @@
-"""The waiting-room screen: public, full screen, one per office; polls itself every second."""
+"""The waiting-room screen: public, full screen, one per office; refreshed by push
+(queues/streams.py), polling every second only while its stream is down."""
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse

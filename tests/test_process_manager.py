@@ -86,7 +86,7 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         dsn = database_url()
     run_dir = tmp_path_factory.mktemp("supervised")
-    port, name = free_port(), f"supervised-{uuid.uuid4().hex[:8]}"
+    port, push_port, name = free_port(), free_port(), f"supervised-{uuid.uuid4().hex[:8]}"
     key = lambda: base64.b64encode(os.urandom(32)).decode()  # noqa: E731
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
@@ -99,6 +99,8 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
         # A queue and beat state of its own on the shared Redis database.
         CELERY_TASK_DEFAULT_QUEUE=name, CELERY_REDBEAT_KEY_PREFIX=f"{name}:",
         BEAT_SCHEDULE_FILE=str(run_dir / "celerybeat-schedule"),
+        # The push server (deploy/run.sh push) on a port and a pub/sub prefix of its own.
+        PUSH_PORT=str(push_port), PUSH_REDIS_URL=REDIS_URL, PUSH_PREFIX=name,
     )  # fmt: skip
     conf = run_dir / "supervisord.conf"
     prod_setup.render_supervisor(conf, env)
@@ -112,6 +114,7 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     try:
         wait_for(lambda: healthz(port) == 200, 60, "gunicorn under supervisor")
         wait_for(stack.worker_answers, 60, "the Celery worker under supervisor")
+        wait_for(lambda: healthz(push_port) == 200, 60, "the push server under supervisor")
         yield stack
     finally:
         supervisord.send_signal(signal.SIGTERM)  # stops every program, then itself

@@ -42,7 +42,7 @@ def test_supervisor_runs_web_workers_and_one_beat_and_restarts_them(tmp_path):
     conf = configparser.RawConfigParser(inline_comment_prefixes=None)
     conf.read(out)
     programs = {s.split(":", 1)[1]: conf[s] for s in conf.sections() if s.startswith("program:")}
-    assert set(programs) == {"web", "worker", "beat"}
+    assert set(programs) == {"web", "push", "worker", "beat"}
     for name, program in programs.items():
         assert program["autorestart"] == "true"
         assert program["command"].split()[:2] == [f"{settings.BASE_DIR}/deploy/run.sh", name]
@@ -65,7 +65,7 @@ def test_every_systemd_unit_restarts_its_process_with_the_command_line_of_make_p
     import configparser
 
     roles = {"onewindow-web.service": "web", "onewindow-worker@.service": "worker",
-             "onewindow-beat.service": "beat"}  # fmt: skip
+             "onewindow-beat.service": "beat", "onewindow-push.service": "push"}  # fmt: skip
     for unit, role in roles.items():
         conf = configparser.RawConfigParser(strict=False)
         conf.optionxform = str

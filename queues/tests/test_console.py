@@ -163,7 +163,9 @@ def test_every_shortcut_is_on_its_button(client, hall):
     assert re.search(r'data-shortcut="f"[^>]*>[^<]*<kbd>F</kbd>', page)
     full = client.get(reverse("console:counter", args=[counter.pk])).content.decode()
     assert "js/console.js" in full
-    assert 'hx-trigger="every 2s"' in full
+    # The board listens to its counter's stream and polls every 2 s only without it.
+    assert f'sse-connect="/push/counter/{counter.pk}/" data-poll="2000"' in full
+    assert 'hx-trigger="sse:here, ow:poll"' in full
 
 
 def test_calling_an_empty_queue_shows_the_message_in_the_clerks_language(client, hall):
@@ -315,7 +317,7 @@ def test_the_manager_sees_the_live_view_of_their_office_only(verified_client, ha
     manager = verified_client(staff("manager", office=office))
     page = manager.get(reverse("console:office_live", args=[office.pk])).content.decode()
     assert service_a.name in page and "wait-green" in page
-    assert 'hx-trigger="every 5s"' in page
+    assert f'sse-connect="/push/office/{office.pk}/" data-poll="5000"' in page
     elsewhere = office_with(service_a)[0]
     assert manager.get(reverse("console:office_live", args=[elsewhere.pk])).status_code == 404
     clerk = verified_client(staff("clerk", office=office))

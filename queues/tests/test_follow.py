@@ -56,13 +56,16 @@ def test_the_phone_sees_its_place_and_wait_without_signing_in(client, setup):
     assert "You are next" in status_text(follow(client, tickets[0]))
 
 
-def test_htmx_polls_only_the_status_part(client, setup):
+def test_htmx_refreshes_only_the_status_part_by_push_or_poll(client, setup):
     _office, _counter, tickets = setup
     full = follow(client, tickets[2]).content.decode()
-    assert 'hx-trigger="every 5s"' in full
+    # Its own stream (queues/streams.py); every 5 s without it (static/js/push.js).
+    assert f'sse-connect="/push/ticket/{tickets[2].follow_token}/" data-poll="5000"' in full
+    trigger = 'hx-trigger="sse:ticket, sse:queue delay:2s, ow:poll"'
+    assert trigger in full
     part = follow(client, tickets[2], HTTP_HX_REQUEST="true").content.decode()
     assert part.lstrip().startswith('<section id="ticket-status"')
-    assert "<html" not in part and 'hx-trigger="every 5s"' in part
+    assert "<html" not in part and trigger in part
 
 
 def test_the_page_changes_after_a_call_and_stops_polling_when_done(client, setup):
@@ -79,6 +82,7 @@ def test_the_page_changes_after_a_call_and_stops_polling_when_done(client, setup
     done = follow(client, tickets[0])
     assert "Finished" in status_text(done)
     assert "hx-trigger" not in done.content.decode()
+    assert "sse-connect" not in done.content.decode()
 
 
 def test_a_ticket_called_three_times_without_an_answer_is_missed(client, setup):

@@ -1,11 +1,20 @@
-"""`python manage.py devserver [addrport]`: the dev server of `make run` — runserver, plus the
-periodic jobs of config/celery.py run in the same process (core/dev_beat.py), so that waiting-
-list offers, reminders, no-shows, rating invitations and escalations happen in the demo as in
-production. Development only: production runs gunicorn, workers and one beat (docs/deploy.md)."""
+"""`python manage.py devserver [addrport]`: the dev server of `make run` — runserver's checks and
+autoreloader serving the ASGI application (config/asgi.py) with uvicorn, so that the pushed
+updates of screens, boards and ticket pages work here too (core/push.py: pages and streams in
+this one process, Channels' in-memory layer, no Redis), plus the periodic jobs of
+config/celery.py run in the same process (core/dev_beat.py), so that waiting-list offers,
+reminders, no-shows, rating invitations and escalations happen in the demo as in production.
+Development only: production runs gunicorn, the push server, workers and one beat
+(docs/deploy.md)."""
+
+import os
+import sys
 
 from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 from django.core.management.base import CommandError
+from django.db import connections
+from django.utils import autoreload
 
 
 class Command(RunserverCommand):
@@ -38,4 +47,39 @@ class Command(RunserverCommand):
             self.stdout.write(
                 f"Periodic jobs: {len(app.conf.beat_schedule)} from config/celery.py, run {mode}."
             )
-        super().inner_run(*args, **options)
+        self.serve_asgi(options)
+
+    def serve_asgi(self, options):
+        """runserver's inner_run, with uvicorn and config/asgi.py instead of the WSGI server."""
+        import uvicorn
+
+        from core.push import serve_in_process
+
+        autoreload.raise_last_exception()
+        if not options["skip_checks"]:
+            self.stdout.write("Performing system checks...\n\n")
+            self.check(display_num_errors=True)
+        self.check_migrations()
+        for conn in connections.all(initialized_only=True):
+            conn.close()
+        serve_in_process()
+        host = f"[{self.addr}]" if self._raw_ipv6 else self.addr
+        self.stdout.write(
+            f"Serving http://{host}:{self.port}/ (ASGI, uvicorn; pushed updates in this "
+            "process). Quit with CONTROL-C."
+        )
+        config = uvicorn.Config(
+            "config.asgi:application",
+            host=self.addr,
+            port=int(self.port),
+            lifespan="off",
+            timeout_graceful_shutdown=1,  # open screens' streams must not hold a restart
+            log_level="info",
+        )
+        try:
+            uvicorn.Server(config).run()
+        except KeyboardInterrupt:
+            sys.exit(0)
+        except OSError as exc:
+            self.stderr.write(f"Error: {exc}")
+            os._exit(1)
