@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import audit_registry
+        from . import audit_registry, staff_context
 
         audit_registry.connect()
+        staff_context.connect()
