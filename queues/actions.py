@@ -53,11 +53,13 @@ def _rules() -> dict:
 
 
 def _event(ticket: Ticket, kind: str, *, counter=None, actor=None, now=None) -> None:
+    """`counter`: a Counter or its id (the ticket's `counter_id`, so that recording the event
+    does not load the counter)."""
     TicketEvent.objects.create(
         ticket=ticket,
         office_id=ticket.office_id,
         kind=kind,
-        counter=counter,
+        counter_id=getattr(counter, "pk", counter),
         actor=actor,
         at=now or timezone.now(),
     )
@@ -245,13 +247,15 @@ def ticket_call_next(
     state = _counter_state(counter, lock=True)
     if state.is_paused:
         raise CounterPaused()
-    if selectors.counter_current(counter) is not None:
+    if selectors.counter_is_busy(counter):
         raise CounterBusy()
     ticket = _lock_next(counter, now, ticket_id)
     _move(ticket, TicketStatus.CALLED)
     ticket.counter, ticket.clerk, ticket.called_at = counter, clerk, now
     ticket.call_count, ticket.target_counter = 1, None
-    ticket.save()
+    ticket.save(
+        update_fields=["status", "counter", "clerk", "called_at", "call_count", "target_counter"]
+    )
     _event(ticket, EventKind.CALLED, counter=counter, actor=clerk, now=now)
     _after_call(ticket.office_id, ticket.service_id, now)
     return ticket
@@ -268,7 +272,7 @@ def _change(
     """Lock, check the transition, set `fields`, save them and record the event (at the
     ticket's counter as it was before, when `at_counter`)."""
     ticket = _locked(ticket)
-    where = ticket.counter if at_counter else None
+    where = ticket.counter_id if at_counter else None
     _move(ticket, target)
     for name, value in fields.items():
         setattr(ticket, name, value)
@@ -287,12 +291,12 @@ def ticket_recall(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> T
     if ticket.call_count >= MAX_CALLS:
         _move(ticket, TicketStatus.MISSED)
         ticket.save()
-        _event(ticket, EventKind.MISSED, counter=ticket.counter, actor=clerk, now=now)
+        _event(ticket, EventKind.MISSED, counter=ticket.counter_id, actor=clerk, now=now)
         return ticket
     ticket.call_count += 1
     ticket.called_at = now
     ticket.save(update_fields=["call_count", "called_at"])
-    _event(ticket, EventKind.RECALLED, counter=ticket.counter, actor=clerk, now=now)
+    _event(ticket, EventKind.RECALLED, counter=ticket.counter_id, actor=clerk, now=now)
     return ticket
 
 
@@ -318,7 +322,7 @@ def ticket_finish(
     ticket.outcome = Outcome(outcome)
     ticket.finished_at = now
     ticket.save(update_fields=["status", "started_at", "outcome", "finished_at"])
-    _event(ticket, EventKind.FINISHED, counter=ticket.counter, actor=clerk, now=now)
+    _event(ticket, EventKind.FINISHED, counter=ticket.counter_id, actor=clerk, now=now)
     if ticket.booking_id:
         booking_actions.booking_complete(booking=ticket.booking)
     return ticket

@@ -157,6 +157,13 @@ def counter_current(counter: Counter) -> Ticket | None:
     )
 
 
+def counter_is_busy(counter: Counter) -> bool:
+    """A ticket is called or served at this counter (one EXISTS, nothing loaded)."""
+    return Ticket.objects.filter(
+        counter=counter, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
+    ).exists()
+
+
 def _today_starts() -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
 
