@@ -170,7 +170,7 @@ def main() -> int:
         for kind, statements in sql.items():
             print(f"\n{kind}:")
             for statement in statements:
-                print(f"  {statement[:220]}")
+                print(f"  {statement[:220] if len(statement) < 2000 else statement}")
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)

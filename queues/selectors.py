@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import resident_verified_contacts
 from appointments.selectors import booking_list_for_account, closures_between
+from core.sql_template import SqlTemplate
 from services.models import Channel, Counter, Office, Service
 from services.selectors import counter_service_ids, counter_services, office_open_state
 
@@ -33,7 +34,14 @@ def waiting_order(queryset: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[T
     """Priority tickets first; then booked tickets whose slot is due (their slot starts within
     BOOKED_LEAD_MINUTES), by slot start; then everyone else (walk-ins, late bookings, and
     bookings that came early and are not yet due) in arrival order."""
-    due = now + dt.timedelta(minutes=settings.QUEUES["BOOKED_LEAD_MINUTES"])
+    return _in_order(queryset, due=_due(now))
+
+
+def _due(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(minutes=settings.QUEUES["BOOKED_LEAD_MINUTES"])
+
+
+def _in_order(queryset: QuerySet[Ticket], *, due: dt.datetime) -> QuerySet[Ticket]:
     return queryset.annotate(
         effective_band=Case(
             When(priority=True, then=Value(Band.PRIORITY)),
@@ -50,10 +58,7 @@ def waiting_order(queryset: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[T
 
 def _waiting_for(counter: Counter, now: dt.datetime) -> QuerySet[Ticket]:
     """Waiting tickets this counter may call: its services, or transferred to it by name."""
-    services = counter_service_ids(counter)
-    return Ticket.objects.filter(
-        office_id=counter.office_id, day=timezone.localdate(now), status=TicketStatus.WAITING
-    ).filter(Q(target_counter=counter) | Q(target_counter__isnull=True, service_id__in=services))
+    return _waiting_query(**_shape(counter), **_params(counter, now))
 
 
 def counter_waiting(counter: Counter, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
@@ -64,7 +69,61 @@ def counter_waiting(counter: Counter, *, now: dt.datetime | None = None) -> Quer
 
 def counter_waiting_count(counter: Counter, *, now: dt.datetime | None = None) -> int:
     """How many tickets wait for this counter (one COUNT, without the ordering)."""
-    return _waiting_for(counter, now or timezone.now()).count()
+    now = now or timezone.now()
+    params = _params(counter, now)
+    del params["due"]  # the order is not needed to count
+    rows = _COUNT.rows(shape=_shape(counter), params=params)
+    if rows is None:
+        return _waiting_for(counter, now).count()
+    return rows[0][0]
+
+
+def counter_next_waiting_id(counter: Counter, *, now: dt.datetime) -> int | None:
+    """The id of the first waiting ticket for this counter that no one else holds, locked
+    (SELECT … FOR UPDATE SKIP LOCKED; in a transaction); None if there is none. The same
+    order as `counter_waiting`, from SQL compiled once (core/sql_template.py)."""
+    rows = _NEXT.rows(shape=_shape(counter), params=_params(counter, now))
+    if rows is None:
+        rows = list(_next_query(**_shape(counter), **_params(counter, now)))
+    return rows[0][0] if rows else None
+
+
+def _shape(counter: Counter) -> dict:
+    return {"serves_all": counter.serves_all}
+
+
+def _params(counter: Counter, now: dt.datetime) -> dict:
+    return {
+        "office_id": counter.office_id,
+        "counter_id": counter.pk,
+        "day": timezone.localdate(now),
+        "due": _due(now),
+    }
+
+
+def _waiting_query(
+    *, serves_all: bool, office_id: int, counter_id: int, day: dt.date, due: object = None
+) -> QuerySet[Ticket]:
+    """`_waiting_for` from plain values (what SqlTemplate replaces); `due` is not used."""
+    counter = Counter(pk=counter_id, office_id=office_id, serves_all=serves_all)
+    return Ticket.objects.filter(
+        office_id=office_id, day=day, status=TicketStatus.WAITING
+    ).filter(
+        Q(target_counter=counter)
+        | Q(target_counter__isnull=True, service_id__in=counter_service_ids(counter))
+    )
+
+
+def _next_query(**values) -> QuerySet:
+    queryset = _in_order(_waiting_query(**values), due=values["due"])
+    return queryset.select_for_update(skip_locked=True, of=("self",)).values_list("pk")[:1]
+
+
+_NEXT = SqlTemplate(_next_query)
+_COUNT = SqlTemplate(
+    lambda **values: _waiting_query(**values).order_by().values("pk"),
+    wrap="SELECT COUNT(*) FROM ({}) AS waiting",
+)
 
 
 def office_waiting(office: Office, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
