@@ -21,6 +21,7 @@ from core.errors import IllegalTransition
 from core.idnumbers import id_birth_date
 from core.outbox import outbox_enqueue
 from core.retention import apply_in_batches
+from core.rows import row_insert
 from services.models import Counter, Office, Service
 
 from . import selectors
@@ -54,8 +55,8 @@ def _rules() -> dict:
 
 def _event(ticket: Ticket, kind: str, *, counter=None, actor=None, now=None) -> None:
     """`counter`: a Counter or its id (the ticket's `counter_id`, so that recording the event
-    does not load the counter)."""
-    TicketEvent.objects.create(
+    does not load the counter). A plain INSERT (core/rows.py): nothing listens to events."""
+    event = TicketEvent(
         ticket=ticket,
         office_id=ticket.office_id,
         kind=kind,
@@ -63,6 +64,7 @@ def _event(ticket: Ticket, kind: str, *, counter=None, actor=None, now=None) -> 
         actor=actor,
         at=now or timezone.now(),
     )
+    row_insert(event)
 
 
 def _move(ticket: Ticket, target: str) -> None:
@@ -230,10 +232,8 @@ def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Tic
         found = selectors.counter_next_waiting_id(counter, now=now)
         if found is None:
             raise QueueEmpty()
-        return Ticket.objects.select_related("service", "booking").get(pk=found)
-    candidates = selectors.counter_waiting(counter, now=now)
-    if ticket_id is not None:
-        candidates = candidates.filter(pk=ticket_id)
+        return selectors.ticket_get_with_service(found)  # already locked
+    candidates = selectors.counter_waiting(counter, now=now).filter(pk=ticket_id)
     # With its service and booking: the console shows them at once (no query per relation).
     locked = candidates.select_for_update(skip_locked=True, of=("self",))
     ticket = locked.select_related("service", "booking").first()
@@ -269,8 +269,7 @@ def ticket_call_next(
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    rows = Ticket.objects.select_for_update(of=("self",)).select_related("service", "booking")
-    return rows.get(pk=ticket.pk)
+    return selectors.ticket_get_with_service(ticket.pk, lock=True)
 
 
 def _change(

@@ -5,6 +5,7 @@ import hashlib
 import statistics
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import resident_verified_contacts
 from appointments.selectors import booking_list_for_account, closures_between
+from core.rows import row_columns, row_model, row_width
 from core.sql_template import SqlTemplate
 from services.models import Channel, Counter, Office, Service
 from services.selectors import counter_service_ids, counter_services, office_open_state
@@ -214,6 +216,28 @@ def counter_current(counter: Counter) -> Ticket | None:
         .select_related("service", "booking")
         .first()
     )
+
+
+def ticket_get_with_service(ticket_id: int, *, lock: bool = False) -> Ticket:
+    """A ticket and its service in one plain statement (core/rows.py; the ORM's join cost
+    several times the statement on every console key), row-locked if `lock` (in a
+    transaction; SQLite serialises its write transactions instead). The booking, if any,
+    loads when used. Raises Ticket.DoesNotExist."""
+    lock_clause = " FOR UPDATE OF t" if lock and connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT {row_columns(Ticket, 't')}, {row_columns(Service, 's')} "  # noqa: S608
+        f"FROM {Ticket._meta.db_table} t JOIN {Service._meta.db_table} s ON s.id = t.service_id "
+        f"WHERE t.id = %s{lock_clause}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ticket_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Ticket.DoesNotExist
+    width = row_width(Ticket)
+    ticket = row_model(Ticket, row[:width])
+    ticket.service = row_model(Service, row[width:])
+    return ticket
 
 
 def counter_is_busy(counter: Counter) -> bool:
