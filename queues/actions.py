@@ -251,10 +251,12 @@ def ticket_call_next(
     # The counter's row lock serialises two presses at the same counter: the second one waits,
     # then finds the first one's ticket at the counter ("counter busy"), instead of calling a
     # second ticket that the one-active-ticket constraint would refuse with an IntegrityError.
-    state = _counter_state(counter, lock=True)
-    if state.is_paused:
+    paused = selectors.counter_lock_paused(counter)
+    if paused is None:
+        paused = _counter_state(counter, lock=True).is_paused
+    if paused:
         raise CounterPaused()
-    if selectors.counter_is_busy(counter):
+    if selectors.counter_is_busy(counter):  # after the lock: sees the other press's ticket
         raise CounterBusy()
     ticket = _lock_next(counter, now, ticket_id)
     _move(ticket, TicketStatus.CALLED)

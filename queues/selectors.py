@@ -29,7 +29,7 @@ from services.selectors import counter_service_ids, counter_services, office_ope
 
 from .constants import OPEN, Band, TicketStatus
 from .errors import NoWalkInHours, OfficeClosed, WalkInsEnded
-from .models import Kiosk, Ticket, TicketEvent
+from .models import CounterState, Kiosk, Ticket, TicketEvent
 
 
 def waiting_order(queryset: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[Ticket]:
@@ -241,10 +241,25 @@ def ticket_get_with_service(ticket_id: int, *, lock: bool = False) -> Ticket:
 
 
 def counter_is_busy(counter: Counter) -> bool:
-    """A ticket is called or served at this counter (one EXISTS, nothing loaded)."""
-    return Ticket.objects.filter(
-        counter=counter, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
-    ).exists()
+    """A ticket is called or served at this counter (one plain EXISTS, nothing loaded)."""
+    sql = (
+        f"SELECT 1 FROM {Ticket._meta.db_table} "  # noqa: S608
+        "WHERE counter_id = %s AND status IN (%s, %s) LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [counter.pk, TicketStatus.CALLED, TicketStatus.SERVING])
+        return cursor.fetchone() is not None
+
+
+def counter_lock_paused(counter: Counter) -> bool | None:
+    """Lock the counter's state row (FOR UPDATE; SQLite serialises its write transactions)
+    and say whether the counter is paused; None if it has no state row yet."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT is_paused FROM {CounterState._meta.db_table} WHERE counter_id = %s{lock}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [counter.pk])
+        row = cursor.fetchone()
+    return None if row is None else bool(row[0])
 
 
 def _today_starts() -> dt.datetime:

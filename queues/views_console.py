@@ -35,6 +35,7 @@ from services.models import Counter, Office, Service
 from . import actions, selectors
 from . import selectors_console as console
 from .constants import ACTIVE, Outcome, TicketStatus
+from .errors import QueueEmpty
 from .models import Ticket
 
 SESSION_KEY = "console_counter_id"
@@ -354,9 +355,11 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
         )
         return _leave(request, reverse("console:counter", args=[counter.pk]))
     done: str | AtCounter = ""
-    error = ""
+    error, nobody = "", False
     try:
         done = handler(request, counter)
+    except QueueEmpty as exc:  # raised once the counter was found free: nobody to show
+        error, nobody = str(exc), True
     except DomainError as exc:
         error = str(exc)
     notice = str(done)
@@ -372,7 +375,11 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     if request.htmx.target == "current":
         # A button of the ticket panel: answer with what changed (the panel, the message, the
         # count, the transfer form, the called ticket's row gone); the 2 s polls do the rest.
-        known = {"current": done.current(counter)} if isinstance(done, AtCounter) else {}
+        known = {}
+        if nobody:
+            known = {"current": None}
+        elif isinstance(done, AtCounter):
+            known = {"current": done.current(counter)}
         count = action not in SAME_WAITING or bool(error)
         context = _context(counter, "answer", notice=notice, error=error, count=count, **known)
         return render(request, f"{TEMPLATE}#answer", context)
