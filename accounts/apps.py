@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import receivers
+        from . import receivers, staff_context
 
         receivers.connect()
+        staff_context.connect()

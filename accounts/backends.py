@@ -4,16 +4,17 @@ to keep in step. Which offices a permission covers is decided by the querysets
 (`accounts.selectors.office_ids_with_perm`), not here: `has_perm` answers "may this user ever do
 this", the scoped queryset answers "to which rows"."""
 
-from django.contrib.auth.backends import BaseBackend
-
 from .constants import permissions_for_roles
 from .selectors import role_names_for
 
 _CACHE = "_onewindow_role_perm_cache"
 
 
-class RoleBackend(BaseBackend):
-    """Listed after ModelBackend; authenticates nobody, only answers permission questions."""
+class RoleBackend:
+    """Authenticates nobody, only answers permission questions. Listed before ModelBackend, so a
+    permission a role grants is answered from the grants read once per request, without
+    ModelBackend's two queries. Not a BaseBackend: without `get_user` it is never the backend
+    a session signs in with (the test client's force_login takes the first that has one)."""
 
     def authenticate(self, request, **credentials):
         return None

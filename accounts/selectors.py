@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from .models import ResidentProfile, Role, StaffRole, User
 from .signals import resident_data_requested
+from .staff_context import user_grants
 
 
 def user_roles(user: User) -> QuerySet[StaffRole]:
@@ -19,6 +20,10 @@ def office_ids_for(user: User, *roles: str) -> set[int] | None:
         return set()
     if user.is_superuser:
         return None
+    cached = user_grants(user)
+    if cached is not None:  # read once for this request (accounts/staff_context.py)
+        offices = [office for role, office in cached if not roles or role in roles]
+        return None if None in offices else set(offices)
     grants = user_roles(user)
     if roles:
         grants = grants.filter(role__in=roles)
@@ -139,6 +144,9 @@ def role_names_for(user: User) -> frozenset[str]:
     """The roles `user` holds at any office (what `RoleBackend` turns into permissions)."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
+    cached = user_grants(user)
+    if cached is not None:
+        return frozenset(role for role, _office in cached)
     return frozenset(user_roles(user).values_list("role", flat=True))
 
 

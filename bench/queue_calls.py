@@ -12,14 +12,17 @@ What it does, end to end:
    start, finish, call next…) for `--open-seconds`, whatever the server does; each action's
    latency counts from when it was due; meanwhile one waiting-room screen per office polls its
    live part every second, as in the hall;
-6. the closed loop: every clerk, in its own thread with a keep-alive connection, drives the real
+6. each kind on its own: every clerk presses the same key at the same moment (call next, then
+   start, then finish; `--kind-rounds` times), and the server's CPU is read between the steps,
+   when nothing else is in flight: the CPU per request of each kind of console action;
+7. the closed loop: every clerk, in its own thread with a keep-alive connection, drives the real
    counter console over HTTP (htmx POSTs, CSRF token included): call next → start → finish, as
    fast as answers come, until its queue is empty; no screens, so the server CPU of this phase
    divided by its requests is the CPU per console action, set against /healthz's;
-7. prints p50/p95/p99 latency per console action for both loops, and checks in SQL and from the
+8. prints p50/p95/p99 latency per console action for both loops, and checks in SQL and from the
    answers that no ticket was called twice and none was lost (every ticket drawn is finished,
    exactly one "called" event each);
-8. stops the server and drops the database (unless --keep-db).
+9. stops the server and drops the database (unless --keep-db).
 
 Every request goes to 127.0.0.1.
 """
@@ -216,6 +219,62 @@ class Station(threading.Thread):
         return mine
 
 
+def cpu_by_kind(port: int, setup: dict, server_pid: int, rounds: int) -> dict:
+    """The server CPU of each kind of console action on its own: every clerk presses the same
+    key at the same time (call next, then start, then finish), `rounds` times; the server's
+    CPU is read before and after each step, when no other request is in flight."""
+    stations = setup["stations"]
+    results = {"latency": [], "called": [], "ended": []}
+    lock, go = threading.Lock(), threading.Event()
+    cpu = dict.fromkeys(("call-next", "start", "finish"), 0.0)
+    sent = Counter()
+    mark = {}
+
+    def step(kind):
+        def action():
+            now = server_cpu_seconds(server_pid)
+            if kind in mark:
+                cpu[kind] += now - mark.pop(kind)
+            else:
+                mark[kind] = now
+
+        return action
+
+    barriers = {k: threading.Barrier(len(stations), action=step(k)) for k in cpu}
+
+    def clerk(station: dict) -> None:
+        me = Station(port, station, go, results, lock)
+        conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        for _ in range(rounds):
+            barriers["call-next"].wait()
+            status, text = me.post(conn, "call-next")
+            barriers["call-next"].wait()
+            found = TICKET.search(text) if status == 200 and CURRENT.search(text) else None
+            for kind, body in (("start", ""), ("finish", "&outcome=done")):
+                barriers[kind].wait()
+                if found:
+                    me.post(conn, kind, f"ticket={found.group(1)}{body}")
+                barriers[kind].wait()
+            if found:
+                with lock:
+                    results["called"].append(int(found.group(1)))
+        conn.close()
+
+    threads = [threading.Thread(target=clerk, args=(s,)) for s in stations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for row in results["latency"]:
+        sent[row[0]] += 1
+    return {
+        "cpu_ms": {k: cpu[k] * 1000 / max(sent[k], 1) for k in cpu},
+        "sent": dict(sent),
+        "called": results["called"],
+        "latency": results["latency"],
+    }
+
+
 def screen_poller(port, office, stop, results, lock):
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
     headers = {"HX-Request": "true", "Accept-Language": LANG}
@@ -381,6 +440,18 @@ def run(args) -> int:
         )
         report(open_loop, open_cpu)
 
+        by_kind = cpu_by_kind(port, setup, server.pid, args.kind_rounds)
+        print()
+        print(
+            f"each kind on its own:  {len(setup['stations'])} clerks pressing the same key at "
+            f"once, {args.kind_rounds} rounds; server CPU per request (x /healthz's):"
+        )
+        for kind, ms in by_kind["cpu_ms"].items():
+            print(
+                f"  {kind:10} n={by_kind['sent'].get(kind, 0):5}  {ms:6.2f} ms "
+                f"= {ms / health['cpu_ms']:5.1f}x"
+            )
+
         cpu = server_cpu_seconds(server.pid)
         closed_loop = morning(port, setup)
         closed_cpu = (server_cpu_seconds(server.pid) - cpu) * 1000
@@ -389,8 +460,8 @@ def run(args) -> int:
               "until every queue is empty (no screens)")  # fmt: skip
         per_action = report(closed_loop, closed_cpu)
 
-        rows = open_loop["latency"] + closed_loop["latency"]
-        called = open_loop["called"] + closed_loop["called"]
+        rows = open_loop["latency"] + by_kind["latency"] + closed_loop["latency"]
+        called = open_loop["called"] + by_kind["called"] + closed_loop["called"]
         statuses = Counter((r[0], r[1]) for r in rows)
         errors = {k: v for k, v in statuses.items() if k[1] != 200}
         open_p95 = stats(open_loop["latency"], "call-next").get("p95", 0) * 1000
@@ -400,8 +471,18 @@ def run(args) -> int:
         print(f"  server CPU per console action:     {per_action:.2f} ms = "
               f"{per_action / health['cpu_ms']:.1f}x /healthz's {health['cpu_ms']:.2f} ms "
               "(target <= 5x)")  # fmt: skip
+        for kind, ms in by_kind["cpu_ms"].items():
+            print(f"  server CPU per {kind + ':':10}          {ms:.2f} ms = "
+                  f"{ms / health['cpu_ms']:.1f}x (each kind on its own)")  # fmt: skip
+        open_m, closed_m = (
+            stats(open_loop["latency"], "call-next"),
+            stats(closed_loop["latency"], "call-next"),
+        )
         print(f"  call-next p95, open loop:          {open_p95:.1f} ms (target < 50 ms); "
-              f"closed loop: {closed_p95:.1f} ms")  # fmt: skip
+              f"p50 {open_m.get('p50', 0) * 1000:.1f} ms, p99 {open_m.get('p99', 0) * 1000:.1f} ms"
+              f"; closed loop: p95 {closed_p95:.1f} ms, p50 "
+              f"{closed_m.get('p50', 0) * 1000:.1f} ms, p99 {closed_m.get('p99', 0) * 1000:.1f} ms"
+              )  # fmt: skip
         print(f"answers by (action, status): {dict(sorted(statuses.items()))}")
         if errors:
             log.flush()
@@ -449,6 +530,9 @@ def main() -> int:
     parser.add_argument("--open-clerks", type=int, default=20, help="clerks in the open loop")
     parser.add_argument("--open-seconds", type=float, default=30.0, help="open loop's length")
     parser.add_argument("--healthz-requests", type=int, default=2000)
+    parser.add_argument(
+        "--kind-rounds", type=int, default=5, help="rounds of the CPU-per-kind phase"
+    )
     parser.add_argument("--workers", type=int, default=cores * 2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--keep-db", action="store_true")

@@ -83,7 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's OTPMiddleware, with the device check and the staff roles cached per session.
+    "accounts.staff_context.StaffOTPMiddleware",
     # Who makes the changes the actions record (accounts/audit_changes.py).
     "accounts.audit_changes.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -145,11 +146,13 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# Axes first (refuses locked-out sign-ins), then passwords, then staff roles (accounts/constants).
+# Axes first (refuses locked-out sign-ins), then staff roles (accounts/constants; asked first
+# for permissions, from the grants read once per request), then passwords (and Django's own
+# permissions, asked only when no role grants the permission).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
     "accounts.backends.RoleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -228,6 +231,10 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://onewindow")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # The same backend, one client object per pool instead of one per call (core/cache.py).
     CACHES["default"]["BACKEND"] = "core.cache.RedisCache"
+    # Sessions read from the shared cache, written through to the database (Django's cached_db):
+    # no SELECT per request. Only with a cache all processes share: a per-process cache would
+    # keep a signed-out session alive in the other processes.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Celery: eager in the embedded default, a real broker when CELERY_BROKER_URL is set.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")

@@ -5,6 +5,7 @@ import hashlib
 import statistics
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -21,19 +22,28 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import resident_verified_contacts
 from appointments.selectors import booking_list_for_account, closures_between
+from core.rows import row_columns, row_model, row_width
+from core.sql_template import SqlTemplate
 from services.models import Channel, Counter, Office, Service
 from services.selectors import counter_service_ids, counter_services, office_open_state
 
 from .constants import OPEN, Band, TicketStatus
 from .errors import NoWalkInHours, OfficeClosed, WalkInsEnded
-from .models import Kiosk, Ticket, TicketEvent
+from .models import CounterState, Kiosk, Ticket, TicketEvent
 
 
 def waiting_order(queryset: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[Ticket]:
     """Priority tickets first; then booked tickets whose slot is due (their slot starts within
     BOOKED_LEAD_MINUTES), by slot start; then everyone else (walk-ins, late bookings, and
     bookings that came early and are not yet due) in arrival order."""
-    due = now + dt.timedelta(minutes=settings.QUEUES["BOOKED_LEAD_MINUTES"])
+    return _in_order(queryset, due=_due(now))
+
+
+def _due(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(minutes=settings.QUEUES["BOOKED_LEAD_MINUTES"])
+
+
+def _in_order(queryset: QuerySet[Ticket], *, due: dt.datetime) -> QuerySet[Ticket]:
     return queryset.annotate(
         effective_band=Case(
             When(priority=True, then=Value(Band.PRIORITY)),
@@ -50,10 +60,7 @@ def waiting_order(queryset: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[T
 
 def _waiting_for(counter: Counter, now: dt.datetime) -> QuerySet[Ticket]:
     """Waiting tickets this counter may call: its services, or transferred to it by name."""
-    services = counter_service_ids(counter)
-    return Ticket.objects.filter(
-        office_id=counter.office_id, day=timezone.localdate(now), status=TicketStatus.WAITING
-    ).filter(Q(target_counter=counter) | Q(target_counter__isnull=True, service_id__in=services))
+    return _waiting_query(**_shape(counter), **_params(counter, now))
 
 
 def counter_waiting(counter: Counter, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
@@ -64,7 +71,61 @@ def counter_waiting(counter: Counter, *, now: dt.datetime | None = None) -> Quer
 
 def counter_waiting_count(counter: Counter, *, now: dt.datetime | None = None) -> int:
     """How many tickets wait for this counter (one COUNT, without the ordering)."""
-    return _waiting_for(counter, now or timezone.now()).count()
+    now = now or timezone.now()
+    params = _params(counter, now)
+    del params["due"]  # the order is not needed to count
+    rows = _COUNT.rows(shape=_shape(counter), params=params)
+    if rows is None:
+        return _waiting_for(counter, now).count()
+    return rows[0][0]
+
+
+def counter_next_waiting_id(counter: Counter, *, now: dt.datetime) -> int | None:
+    """The id of the first waiting ticket for this counter that no one else holds, locked
+    (SELECT … FOR UPDATE SKIP LOCKED; in a transaction); None if there is none. The same
+    order as `counter_waiting`, from SQL compiled once (core/sql_template.py)."""
+    rows = _NEXT.rows(shape=_shape(counter), params=_params(counter, now))
+    if rows is None:
+        rows = list(_next_query(**_shape(counter), **_params(counter, now)))
+    return rows[0][0] if rows else None
+
+
+def _shape(counter: Counter) -> dict:
+    return {"serves_all": counter.serves_all}
+
+
+def _params(counter: Counter, now: dt.datetime) -> dict:
+    return {
+        "office_id": counter.office_id,
+        "counter_id": counter.pk,
+        "day": timezone.localdate(now),
+        "due": _due(now),
+    }
+
+
+def _waiting_query(
+    *, serves_all: bool, office_id: int, counter_id: int, day: dt.date, due: object = None
+) -> QuerySet[Ticket]:
+    """`_waiting_for` from plain values (what SqlTemplate replaces); `due` is not used."""
+    counter = Counter(pk=counter_id, office_id=office_id, serves_all=serves_all)
+    return Ticket.objects.filter(
+        office_id=office_id, day=day, status=TicketStatus.WAITING
+    ).filter(
+        Q(target_counter=counter)
+        | Q(target_counter__isnull=True, service_id__in=counter_service_ids(counter))
+    )
+
+
+def _next_query(**values) -> QuerySet:
+    queryset = _in_order(_waiting_query(**values), due=values["due"])
+    return queryset.select_for_update(skip_locked=True, of=("self",)).values_list("pk")[:1]
+
+
+_NEXT = SqlTemplate(_next_query)
+_COUNT = SqlTemplate(
+    lambda **values: _waiting_query(**values).order_by().values("pk"),
+    wrap="SELECT COUNT(*) FROM ({}) AS waiting",
+)
 
 
 def office_waiting(office: Office, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
@@ -155,6 +216,50 @@ def counter_current(counter: Counter) -> Ticket | None:
         .select_related("service", "booking")
         .first()
     )
+
+
+def ticket_get_with_service(ticket_id: int, *, lock: bool = False) -> Ticket:
+    """A ticket and its service in one plain statement (core/rows.py; the ORM's join cost
+    several times the statement on every console key), row-locked if `lock` (in a
+    transaction; SQLite serialises its write transactions instead). The booking, if any,
+    loads when used. Raises Ticket.DoesNotExist."""
+    lock_clause = " FOR UPDATE OF t" if lock and connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT {row_columns(Ticket, 't')}, {row_columns(Service, 's')} "  # noqa: S608
+        f"FROM {Ticket._meta.db_table} t JOIN {Service._meta.db_table} s ON s.id = t.service_id "
+        f"WHERE t.id = %s{lock_clause}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ticket_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Ticket.DoesNotExist
+    width = row_width(Ticket)
+    ticket = row_model(Ticket, row[:width])
+    ticket.service = row_model(Service, row[width:])
+    return ticket
+
+
+def counter_is_busy(counter: Counter) -> bool:
+    """A ticket is called or served at this counter (one plain EXISTS, nothing loaded)."""
+    sql = (
+        f"SELECT 1 FROM {Ticket._meta.db_table} "  # noqa: S608
+        "WHERE counter_id = %s AND status IN (%s, %s) LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [counter.pk, TicketStatus.CALLED, TicketStatus.SERVING])
+        return cursor.fetchone() is not None
+
+
+def counter_lock_paused(counter: Counter) -> bool | None:
+    """Lock the counter's state row (FOR UPDATE; SQLite serialises its write transactions)
+    and say whether the counter is paused; None if it has no state row yet."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT is_paused FROM {CounterState._meta.db_table} WHERE counter_id = %s{lock}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [counter.pk])
+        row = cursor.fetchone()
+    return None if row is None else bool(row[0])
 
 
 def _today_starts() -> dt.datetime:

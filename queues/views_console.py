@@ -35,6 +35,7 @@ from services.models import Counter, Office, Service
 from . import actions, selectors
 from . import selectors_console as console
 from .constants import ACTIVE, Outcome, TicketStatus
+from .errors import QueueEmpty
 from .models import Ticket
 
 SESSION_KEY = "console_counter_id"
@@ -111,7 +112,8 @@ def _context(counter: Counter, part: str, **extra) -> dict:
     actions ("answer": the ticket panel, the message, the waiting count) must stay cheap."""
     now = timezone.now()
     state = console.counter_state(counter)
-    context = {"counter": counter, "state": state, "now": now, **extra}
+    want_count = extra.pop("count", True)
+    context = {"counter": counter, "state": state, "now": now, **_urls(counter), **extra}
     context["paused"] = bool(state and state.is_paused)
     if part in ("board", "current", "answer") and "current" not in extra:
         context["current"] = selectors.counter_current(counter)
@@ -120,7 +122,7 @@ def _context(counter: Counter, part: str, **extra) -> dict:
         context["set_aside"] = console.counter_set_aside(counter)
     if part in ("board", "queue") and len(context["rows"]) < console.WAITING_ROWS:
         context["waiting_count"] = len(context["rows"])  # the whole queue is on the list
-    elif part in ("board", "queue", "answer"):
+    elif part in ("board", "queue") or (part == "answer" and want_count):
         context["waiting_count"] = selectors.counter_waiting_count(counter, now=now)
     if part == "board":
         context["transfer_counters"], context["services"] = console.counter_transfer_targets(
@@ -131,7 +133,22 @@ def _context(counter: Counter, part: str, **extra) -> dict:
     return context
 
 
+def _urls(counter: Counter) -> dict:
+    """The console's own URLs, reversed once per answer: `do` + an action's slug + "/" is the
+    URL of `console:action` (its pattern is `<counter>/do/<slug>/`); a `{% url %}` per form
+    button was a good share of an answer's CPU."""
+    one = reverse("console:action", args=[counter.pk, "call-next"])
+    return {
+        "do": one.removesuffix("call-next/"),
+        "console_url": reverse("console:counter", args=[counter.pk]),
+    }
+
+
 # --- actions: each calls one queue action and returns what to tell the clerk ----------------------
+
+# Actions on the ticket at the counter that leave the waiting list as it was: their answer
+# does not count the waiting tickets again (the queue's poll or push keeps the count fresh).
+SAME_WAITING = frozenset({"recall", "start", "finish", "no-show", "park", "priority-check"})
 
 
 @dataclass(frozen=True)
@@ -338,9 +355,11 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
         )
         return _leave(request, reverse("console:counter", args=[counter.pk]))
     done: str | AtCounter = ""
-    error = ""
+    error, nobody = "", False
     try:
         done = handler(request, counter)
+    except QueueEmpty as exc:  # raised once the counter was found free: nobody to show
+        error, nobody = str(exc), True
     except DomainError as exc:
         error = str(exc)
     notice = str(done)
@@ -356,8 +375,13 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     if request.htmx.target == "current":
         # A button of the ticket panel: answer with what changed (the panel, the message, the
         # count, the transfer form, the called ticket's row gone); the 2 s polls do the rest.
-        known = {"current": done.current(counter)} if isinstance(done, AtCounter) else {}
-        context = _context(counter, "answer", notice=notice, error=error, **known)
+        known = {}
+        if nobody:
+            known = {"current": None}
+        elif isinstance(done, AtCounter):
+            known = {"current": done.current(counter)}
+        count = action not in SAME_WAITING or bool(error)
+        context = _context(counter, "answer", notice=notice, error=error, count=count, **known)
         return render(request, f"{TEMPLATE}#answer", context)
     counter = _counter(request, counter_id)  # its state may have changed
     context = _context(counter, "board", notice=notice, error=error)

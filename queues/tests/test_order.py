@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -194,3 +195,38 @@ def test_any_set_of_tickets_is_in_one_order_that_obeys_the_rules(hall, tickets, 
             assert (before.slot_start, before.arrived_at) <= (after.slot_start, after.arrived_at)
         elif rank_before == rank_after:
             assert before.arrived_at <= after.arrived_at, "same band: arrival order"
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tickets=TICKETS, now_minute=st.integers(0, 200), elsewhere=st.sets(st.integers(0, 13)))
+def test_call_next_takes_the_first_of_the_counters_queue(hall, tickets, now_minute, elsewhere):
+    """Call-next runs the queue rule from SQL compiled once (core/sql_template.py): it picks
+    the first ticket of `counter_waiting`, and the console's count is the queue's length,
+    whatever the tickets (some transferred to another counter by name)."""
+    office, service, counter = hall
+    other = CounterFactory(office=office)
+    Ticket.objects.filter(office=office).delete()
+    base = at(9, 0)
+    for number, (kind, priority, arrive, slot) in enumerate(tickets, start=1):
+        Ticket.objects.create(
+            office=office,
+            service=service,
+            day=DAY,
+            letter="A",
+            number=number,
+            slot_start=None if kind == "walk_in" else base + dt.timedelta(minutes=slot),
+            band=Band.BOOKED if kind == "booked" else Band.WALK_IN,
+            priority=priority,
+            arrived_at=base + dt.timedelta(minutes=arrive),
+            status=TicketStatus.WAITING,
+            target_counter=other if number in elsewhere else None,
+            follow_token=f"t{number}",
+        )
+    now = base + dt.timedelta(minutes=now_minute)
+    queue = [t.pk for t in selectors.counter_waiting(counter, now=now)]
+    with transaction.atomic():
+        first = selectors.counter_next_waiting_id(counter, now=now)
+    assert first == (queue[0] if queue else None)
+    assert selectors.counter_waiting_count(counter, now=now) == len(queue)
