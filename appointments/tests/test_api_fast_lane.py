@@ -5,6 +5,8 @@ ways — `Content-Type: application/json` takes the fast lane, `application/json
 
 import datetime as dt
 import json
+import os
+import uuid
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -224,3 +226,26 @@ def test_a_booking_takes_four_statements_on_postgresql(client, token, slot):
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
     # The checks, the quota + place + booking, the audit entry, the outbox row.
     assert len(statements) == 4, statements
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a running Redis)")
+def test_with_the_redis_cache_the_rate_is_counted_alike(client, settings, slot):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"fast-lane-{os.getpid()}-{uuid.uuid4().hex}",
+        }
+    }
+    api, token = api_client_create(name="limited", rate="2/minute")
+    codes = [send(client, body(slot, n), token, way).status_code for n, way in
+             [(1, FAST), (2, DRF), (3, FAST), (4, DRF)]]  # fmt: skip
+    with time_machine.travel(NOW + dt.timedelta(seconds=20), tick=False):
+        refused = send(client, body(slot, 5), token, FAST)
+    with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
+        again = send(client, body(slot, 6), token, FAST)
+
+    assert codes == [201, 201, 429, 429]
+    assert (refused.status_code, refused["Retry-After"]) == (429, "40")  # the first leaves at 60 s
+    assert again.status_code == 201
+    assert Booking.objects.count() == 3
