@@ -103,6 +103,8 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--only", choices=["healthz", "floor", "booking"])
     parser.add_argument("--callgrind", action="store_true", help="see the comment in main()")
+    parser.add_argument("--without-audit", action="store_true", help="measure the audit's cost")
+    parser.add_argument("--layers", action="store_true", help="with cprofile: shares by layer")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--full", action="store_true", help="every slot full: 409 answers")
     parser.add_argument("--profile", choices=["cprofile", "pyinstrument"])
@@ -124,6 +126,10 @@ def main() -> int:
     from django.core.handlers.wsgi import WSGIHandler
 
     app = WSGIHandler()
+    if args.without_audit:  # a measurement only: what the booking's audit entry costs
+        import appointments.actions.booking as booking_action
+
+        booking_action.audit_created = lambda booking: None
     token = Path("/tmp/ow_perf_token").read_text()
     import random
 
@@ -226,6 +232,40 @@ def main() -> int:
     return 0
 
 
+LAYERS = [  # (what, [(file, function), …]): the inclusive time of those functions
+    ("token check (kept copy) and last use", [("appointments/api.py", "_fast_client"),
+                                               ("accounts/api_auth.py", "client_touch")]),
+    ("body parsing", [("appointments/api.py", "_fast_body")]),
+    ("field validation (ID number, service)", [("appointments/api.py", "_fast_fields")]),
+    ("rate limit (one Redis script)", [("core/throttles.py", "allow_request")]),
+    ("booking_create (transaction, ID check, HMAC, …)", [("actions/booking.py", "booking_create")]),
+    ("  the checks read (one statement)", [("appointments/selectors.py", "booking_read")]),
+    ("  slot_refusal (window, closure)", [("appointments/selectors.py", "slot_refusal")]),
+    ("  quota + place + booking (one statement)",
+     [("actions/booking.py", "_take_quota_and_place_and_insert")]),
+    ("  the audit entry (audit_created)", [("accounts/audit_registry.py", "audit_created")]),
+    ("  the outbox row (booking_event)", [("appointments/actions/events.py", "booking_event")]),
+    ("the 201 body (_booking_created)", [("appointments/api.py", "_booking_created")]),
+    ("the JSON answer", [("appointments/api.py", "_fast_answer")]),
+    ("(all statements: psycopg's execute)", [("psycopg/cursor.py", "execute")]),
+]  # fmt: skip
+
+
+def layers(stats) -> None:
+    """Shares of the requests' time by layer (cProfile inflates Python calls: shares, not ms)."""
+
+    def inclusive(fragment: str, name: str) -> float:
+        found = [v[3] for k, v in stats.stats.items() if fragment in k[0] and k[2] == name]
+        return max(found, default=0.0)  # a method and its override: the outer one
+
+    total = inclusive("_profile_booking.py", "call")
+    outside = total - inclusive("appointments/api.py", "dispatch")
+    print(f"  {'WSGI handler, middleware, URL resolving':50s} {100 * outside / total:5.1f} %")
+    for what, functions in LAYERS:
+        share = sum(inclusive(fragment, name) for fragment, name in functions)
+        print(f"  {what:50s} {100 * share / total:5.1f} %")
+
+
 def profile(args, call, envs) -> int:
     if args.profile == "cprofile":
         import cProfile
@@ -238,8 +278,11 @@ def profile(args, call, envs) -> int:
         profiler.disable()
         stats = pstats.Stats(profiler)
         stats.dump_stats("/tmp/ow_perf_booking.prof")
-        stats.sort_stats("cumulative").print_stats(70)
-        stats.sort_stats("tottime").print_stats(40)
+        if args.layers:
+            layers(stats)
+        else:
+            stats.sort_stats("cumulative").print_stats(70)
+            stats.sort_stats("tottime").print_stats(40)
     else:
         from pyinstrument import Profiler
 
