@@ -1,12 +1,15 @@
 """appointments' answers to the residents' account events of accounts/signals.py (accounts sits
-below appointments and cannot reach bookings itself). Connected in AppointmentsConfig.ready()."""
+below appointments and cannot reach bookings itself), and to changed services (the booking
+API's few seconds' copy). Connected in AppointmentsConfig.ready()."""
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 # Each signal comes from the module that sends it (accounts/signals.py defines them).
 from accounts.actions import resident_deleting
 from accounts.selectors import resident_data_requested
+from services.models import Service
 
 from . import actions, selectors
 
@@ -20,6 +23,13 @@ def anonymise_bookings(sender, *, user, id_number_hmac: str, **kwargs) -> int:
 def bookings_export(sender, *, user, id_number_hmac: str, **kwargs) -> dict:
     bookings = selectors.booking_list_for_account(user=user, id_number_hmac=id_number_hmac)
     return {"bookings": [_booking_data(b, user) for b in bookings]}
+
+
+@receiver(post_save, sender=Service, dispatch_uid="appointments.services_forget_saved")
+@receiver(post_delete, sender=Service, dispatch_uid="appointments.services_forget_deleted")
+def services_forget(sender, **kwargs) -> None:
+    """A service changed: the booking API reads it afresh in this process."""
+    selectors.services_forget()
 
 
 def _booking_data(booking, user) -> dict:

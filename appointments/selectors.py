@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime as dt
+import time
 from dataclasses import dataclass
 from functools import cache
 
@@ -17,6 +18,7 @@ from core.idnumbers import normalize_id_number
 from core.rows import row_columns, row_model, row_width, value_from_db
 from services import selectors as catalogue
 from services.models import Channel, Office, Service
+from services.selectors import service_get_active as catalogue_service_get_active
 
 from .constants import BookingStatus, WaitStatus
 from .errors import (
@@ -118,24 +120,28 @@ def closures_between(
     return list(_closures(office, service, first, last))
 
 
+_OFFERS_SQL = (
+    'EXISTS (SELECT 1 FROM "appointments_schedule_services" ss '
+    'WHERE ss."schedule_id" = s."schedule_id" AND ss."service_id" = %s)'
+)
+_SLOT_JOINS_SQL = (
+    f'FROM "{Slot._meta.db_table}" s '
+    f'JOIN "{Schedule._meta.db_table}" sch ON sch."id" = s."schedule_id" '
+    f'JOIN "{Office._meta.db_table}" o ON o."id" = s."office_id"'
+)
+
+
+def _slot_columns() -> str:
+    return f"{row_columns(Slot, 's')}, {row_columns(Schedule, 'sch')}, {row_columns(Office, 'o')}"
+
+
 @cache
 def _slot_for_booking_sql(vendor: str) -> str:
     """The slot with its schedule and office, and whether the schedule offers a service: one
     statement, read on every booking (the ORM would spend more CPU building it than the
     database answering it)."""
-    offers = (
-        'EXISTS (SELECT 1 FROM "appointments_schedule_services" ss '
-        'WHERE ss."schedule_id" = s."schedule_id" AND ss."service_id" = %s)'
-    )
     # Names from the models' metadata; the two values are parameters.
-    return (
-        f"SELECT {row_columns(Slot, 's')}, {row_columns(Schedule, 'sch')}, "  # noqa: S608
-        f"{row_columns(Office, 'o')}, {offers} "
-        f'FROM "{Slot._meta.db_table}" s '
-        f'JOIN "{Schedule._meta.db_table}" sch ON sch."id" = s."schedule_id" '
-        f'JOIN "{Office._meta.db_table}" o ON o."id" = s."office_id" '
-        'WHERE s."id" = %s'
-    )
+    return f'SELECT {_slot_columns()}, {_OFFERS_SQL} {_SLOT_JOINS_SQL} WHERE s."id" = %s'  # noqa: S608
 
 
 def slot_for_booking(*, slot_id: int, service: Service) -> tuple[Slot, bool]:
@@ -150,6 +156,102 @@ def slot_for_booking(*, slot_id: int, service: Service) -> tuple[Slot, bool]:
     slot.schedule = row_model(Schedule, row[first:second])
     slot.office = row_model(Office, row[second:-1])
     return slot, bool(row[-1])
+
+
+# Active services by code, kept by each process for API_LOOKUP_CACHE_SECONDS: the booking API
+# reads one at every booking. Saving or deleting a service forgets them in this process
+# (receivers.py); the other processes see the change within those seconds.
+_SERVICES: dict[str, tuple[float, Service]] = {}  # code: (read at, service)
+
+
+def service_for_booking(*, code: str) -> Service | None:
+    """The active service with this code, or None (kept for a few seconds, see above)."""
+    now, seconds = time.time(), settings.API_LOOKUP_CACHE_SECONDS
+    kept = _SERVICES.get(code)
+    if kept is not None and 0 <= now - kept[0] < seconds:
+        return kept[1]
+    service = catalogue_service_get_active(code=code)
+    if service is not None and seconds > 0:
+        if len(_SERVICES) >= 1000:
+            _SERVICES.clear()
+        _SERVICES[code] = (now, service)
+    return service
+
+
+def services_forget() -> None:
+    _SERVICES.clear()
+
+
+@dataclass
+class BookingRead:
+    """What a new booking checks before it writes (booking_read)."""
+
+    slot: Slot  # with its schedule and office
+    offers_service: bool
+    closure: Closure | None | object  # _LOOK_UP: not read (slot_refusal reads it)
+    restricted_until: dt.datetime | None  # the no-show rule's pause
+    active: bool  # the person holds an active booking for the service
+
+
+@cache
+def _booking_read_sql(vendor: str) -> str:
+    """slot_for_booking's statement, with the person's active bookings for the service and
+    no-shows in the window counted, and on PostgreSQL the slot's closure (closure_for's, on
+    the slot's local day): one round trip where there were three."""
+    person = (
+        '(SELECT count(*) FROM "appointments_booking" b WHERE b."id_number_hmac" = %s '
+        'AND b."status" = %s AND b."service_id" = %s), '
+        '(SELECT count(*) FROM "appointments_booking" b WHERE b."id_number_hmac" = %s '
+        'AND b."status" = %s AND b."start" >= %s)'
+    )
+    select = f"SELECT {_slot_columns()}, {_OFFERS_SQL}, {person}"
+    if vendor != "postgresql":
+        return f'{select} {_SLOT_JOINS_SQL} WHERE s."id" = %s'
+    day = '(s."start" AT TIME ZONE %s)::date'
+    closure = (
+        f"LEFT JOIN LATERAL (SELECT {row_columns(Closure, 'cl')} "  # noqa: S608 - names only
+        'FROM "appointments_closure" cl WHERE (cl."office_id" IS NULL OR '
+        '(cl."office_id" = s."office_id" AND (cl."service_id" IS NULL OR cl."service_id" = %s))) '
+        f'AND cl."start_date" <= {day} AND cl."end_date" >= {day} '
+        'ORDER BY cl."office_id", cl."service_id" LIMIT 1) c ON true'
+    )
+    columns = row_columns(Closure, "c")
+    return f'{select}, {columns} {_SLOT_JOINS_SQL} {closure} WHERE s."id" = %s'
+
+
+def booking_read(
+    *, slot_id: int, service: Service, id_hmac: str, now: dt.datetime
+) -> BookingRead:
+    """slot_for_booking and person_booking_obstacles (and on PostgreSQL the slot's closure) in
+    one statement. Raises Slot.DoesNotExist."""
+    vendor = connection.vendor
+    since = Booking._meta.get_field("start").get_db_prep_value(_no_shows_since(now), connection)
+    params = [
+        service.pk,
+        *(id_hmac, BookingStatus.BOOKED, service.pk, id_hmac, BookingStatus.NO_SHOW, since),
+    ]
+    if vendor == "postgresql":
+        params += [service.pk, settings.TIME_ZONE, settings.TIME_ZONE]
+    params.append(slot_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_booking_read_sql(vendor), params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Slot.DoesNotExist(f"no slot {slot_id}")
+    first, second = row_width(Slot), row_width(Slot) + row_width(Schedule)
+    third = second + row_width(Office)
+    slot = row_model(Slot, row[:first])
+    slot.schedule = row_model(Schedule, row[first:second])
+    slot.office = row_model(Office, row[second:third])
+    offers, active, no_shows = row[third : third + 3]
+    closure: Closure | None | object = _LOOK_UP
+    if vendor == "postgresql":
+        values = row[third + 3 :]
+        closure = row_model(Closure, values) if values[0] is not None else None
+    restricted = None
+    if no_shows >= _rules()["NO_SHOW_LIMIT"]:  # only then can the rule pause booking
+        restricted, _active = person_booking_obstacles(id_hmac=id_hmac, service=service, now=now)
+    return BookingRead(slot, bool(offers), closure, restricted, active > 0)
 
 
 def public_holidays(*, first: dt.date, last: dt.date) -> set[dt.date]:

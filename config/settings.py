@@ -355,6 +355,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.api_auth.ApiClientAuthentication"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
+# How long a process keeps an API client (accounts/api_auth.py) or an active service it read for
+# the booking API (appointments.selectors.service_for_booking): a revoked token or a withdrawn
+# service is refused everywhere within this many seconds; 0 reads them at every request.
+API_LOOKUP_CACHE_SECONDS = env.int("API_LOOKUP_CACHE_SECONDS", default=5)
 SPECTACULAR_SETTINGS = {
     "TITLE": "OneWindow API",
     "DESCRIPTION": (

@@ -11,6 +11,32 @@ from typing import Any
 from django.db import connection, models
 from django.db.models.expressions import Col
 
+# Fields whose value goes to the database unchanged when it already has the field's Python type
+# (their get_db_prep_save would only call str(), int() or bool() on it): row_insert passes such
+# values as they are and prepares every other one through the field.
+_AS_IS = {
+    models.CharField: str,
+    models.TextField: str,
+    models.EmailField: str,
+    models.SlugField: str,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.BooleanField: bool,
+}
+
+
+def _plain_type(field: models.Field) -> type | None:
+    """The type whose values `field` stores unchanged, or None (prepared by the field)."""
+    if type(field) is models.ForeignKey:
+        return _plain_type(field.target_field) if field.target_field.primary_key else None
+    if type(field) in (models.AutoField, models.BigAutoField):
+        return int
+    return _AS_IS.get(type(field))
+
 
 @cache
 def _insert_sql(model: type[models.Model], vendor: str, ignore_on: str) -> tuple[str, tuple]:
@@ -25,22 +51,71 @@ def _insert_sql(model: type[models.Model], vendor: str, ignore_on: str) -> tuple
     params = ", ".join(["%s"] * len(fields))
     returning = quote(meta.pk.column)
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({params}){conflict} RETURNING {returning}"  # noqa: S608, E501
-    return sql, fields
+    # (field, attname, the type stored unchanged) for each column; a field with a pre_save of
+    # its own (auto_now_add and the like) is always prepared by the field.
+    plain = tuple(
+        (f, f.attname, None if _own_pre_save(f) else _plain_type(f)) for f in fields
+    )
+    return sql, plain
+
+
+def _own_pre_save(field: models.Field) -> bool:
+    return type(field).pre_save is not models.Field.pre_save
 
 
 def row_insert(obj: models.Model, *, ignore_conflict_on: str = "") -> bool:
     """Insert `obj` and set its primary key. With `ignore_conflict_on` (a unique field), a row
     already holding that value leaves the table as it was and False is returned."""
     sql, fields = _insert_sql(type(obj), connection.vendor, ignore_conflict_on)
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    values = _insert_values(obj, fields)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
     if row is None:
         return False
-    obj.pk = row[0]
-    obj._state.adding, obj._state.db = False, connection.alias
+    row_inserted(obj, row[0])
     return True
+
+
+def _insert_values(obj: models.Model, fields: tuple) -> list:
+    values = []
+    for field, attname, plain in fields:
+        value = getattr(obj, attname)
+        if plain is None or (type(value) is not plain and (value is not None or not field.null)):
+            value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+        values.append(value)
+    return values
+
+
+@cache
+def _insert_select_sql(model: type[models.Model], vendor: str) -> tuple[str, str, str]:
+    sql, _fields = _insert_sql(model, vendor, "")
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(quote(f.column) for f in fields)
+    # Typed: in a SELECT list an untyped literal would be text.
+    casts = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)
+    return quote(meta.db_table), columns, casts
+
+
+def row_insert_select(obj: models.Model, source: str) -> tuple[str, list]:
+    """The statement `INSERT INTO <obj's table> (…) SELECT <obj's values> FROM <source>
+    RETURNING id` and its parameters, for a CTE (PostgreSQL): the row is inserted once for
+    each row of `source`, with the values row_insert would write. Set obj.pk from what it
+    returns."""
+    sql, fields = _insert_sql(type(obj), connection.vendor, "")
+    table, columns, casts = _insert_select_sql(type(obj), connection.vendor)
+    returning = connection.ops.quote_name(obj._meta.pk.column)
+    # Names from the model's metadata and the caller's own CTE name; values are parameters.
+    statement = f"INSERT INTO {table} ({columns}) SELECT {casts} FROM {source} RETURNING {returning}"  # noqa: S608, E501
+    return statement, _insert_values(obj, fields)
+
+
+def row_inserted(obj: models.Model, pk: Any) -> None:
+    """Mark `obj` as saved with the primary key a statement returned for it."""
+    obj.pk = pk
+    obj._state.adding, obj._state.db = False, connection.alias
 
 
 # --- reading: one joined row into model instances ----------------------------------------------

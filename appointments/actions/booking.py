@@ -13,7 +13,7 @@ from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.errors import IllegalTransition
 from core.idnumbers import mask_id_number, validate_id_number
-from core.rows import row_insert
+from core.rows import row_insert, row_insert_select, row_inserted
 from services.models import Service
 
 from .. import selectors
@@ -123,6 +123,49 @@ def _take_place_or_a_freed_one(slot_id: int, now: dt.datetime) -> None:
         slot_take_place(slot_id=slot_id)
 
 
+# _release_due_places's question, for one slot: is a place given back by a resident more than
+# the embargo ago still to be released?
+_DUE_SQL = (
+    'SELECT 1 FROM "appointments_booking" d WHERE d."slot_id" = %s AND d."status" = %s '
+    'AND d."cancelled_by" = %s AND d."place_released" = %s AND d."cancelled_at" <= %s'
+)
+
+
+def _take_quota_and_place_and_insert(
+    booking: Booking, id_hmac: str, day: dt.date, now: dt.datetime
+) -> None:
+    """_take_daily_quota, _take_place_or_a_freed_one and the booking's INSERT in one statement
+    (PostgreSQL: a CTE whose steps each run only if the one before succeeded), with the same
+    refusals: DailyLimit, else SlotFull unless a place whose embargo is over comes back."""
+    limit = settings.BOOKING["DAILY_LIMIT_PER_PERSON"]
+    insert, values = row_insert_select(booking, "s")
+    # The project's own statements; every value is a parameter.
+    sql = (
+        f"WITH q AS ({_QUOTA_TAKE_SQL}), "  # noqa: S608
+        f"s AS ({_PLACE_TAKE_SQL} AND EXISTS (SELECT 1 FROM q) RETURNING \"id\"), "
+        f"b AS ({insert}) "
+        "SELECT (SELECT count(*) FROM q), (SELECT id FROM b), "
+        # Only when the slot was full: whether places whose embargo is over can come back.
+        f"CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN EXISTS ({_DUE_SQL}) END"
+    )
+    cutoff = now - dt.timedelta(minutes=settings.BOOKING["CANCEL_EMBARGO_MINUTES"])
+    params = [id_hmac, day, limit, booking.slot_id, False, *values]
+    params += [booking.slot_id, BookingStatus.CANCELLED, CancelledBy.RESIDENT, False, cutoff]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        taken, booking_id, due = cursor.fetchone()
+    if not taken or limit < 1:
+        raise DailyLimit(limit=limit)
+    if booking_id is not None:
+        row_inserted(booking, booking_id)
+        return
+    # The slot was full: places whose embargo is over may come back (_take_place_or_a_freed_one).
+    if not due or not _release_due_places(slot_id=booking.slot_id, now=now):
+        raise SlotFull()
+    slot_take_place(slot_id=booking.slot_id)
+    row_insert(booking)
+
+
 def booking_create(
     *,
     slot_id: int,
@@ -182,11 +225,20 @@ def _book(
     *, code: str, slot_id: int, service: Service, id_number: str, id_hmac: str,
     now: dt.datetime, place_already_held: bool, name: str, **fields,
 ) -> Booking:  # fmt: skip
-    slot = _bookable_slot(slot_id, service, now)
-    _check_person(id_hmac, service, now)
-    _take_daily_quota(id_hmac, timezone.localtime(slot.start).date())
-    if not place_already_held:
-        _take_place_or_a_freed_one(slot.pk, now)
+    # The checks read in one statement (selectors.booking_read), refused in the order of
+    # _bookable_slot and _check_person.
+    read = selectors.booking_read(slot_id=slot_id, service=service, id_hmac=id_hmac, now=now)
+    slot = read.slot
+    if not read.offers_service:
+        raise WrongService()
+    refusal = selectors.slot_refusal(slot, service, now=now, closure=read.closure)
+    if refusal is not None:
+        raise refusal
+    if read.restricted_until is not None:
+        until = timezone.localtime(read.restricted_until).strftime("%Y-%m-%d")
+        raise Restricted(until=until)
+    if read.active:
+        raise DuplicateBooking()
     booking = Booking(
         code=code,
         slot=slot,
@@ -199,8 +251,16 @@ def _book(
         id_masked=mask_id_number(id_number),
         **fields,
     )
-    # One plain INSERT (core.rows), and its audit entry.
-    row_insert(booking)
+    day = timezone.localtime(slot.start).date()
+    if connection.vendor == "postgresql" and not place_already_held:
+        _take_quota_and_place_and_insert(booking, id_hmac, day, now)
+    else:
+        _take_daily_quota(id_hmac, day)
+        if not place_already_held:
+            _take_place_or_a_freed_one(slot.pk, now)
+        # One plain INSERT (core.rows).
+        row_insert(booking)
+    # The audit entry written here rather than by a signal.
     audit_created(booking)
     booking_event(booking, "confirmed")
     return booking
