@@ -29,9 +29,24 @@ def doc_type_get_active(*, code: str) -> DocumentType:
     return doc_type_list_active().get(code=code)
 
 
+def doc_type_get_by_code(*, code: str) -> DocumentType:
+    """An active online service by its catalogue service code or its own form code."""
+    found = doc_type_list_active().filter(service__code=code).first()
+    return found or doc_type_get_active(code=code)
+
+
 def office_list_for_doc_type(doc_type: DocumentType) -> QuerySet[Office]:
     """The active offices that offer the document's service: the reviewing office is one."""
     return Office.objects.filter(is_active=True, services=doc_type.service).order_by("code")
+
+
+def request_answers_display(req: DocumentRequest) -> list[tuple[str, str]]:
+    """(label, value) of the request's answers, as its own form version words them."""
+    from .definitions import answers_display
+
+    if req.form_version is None:
+        return []
+    return answers_display(req.form_version.fields, req.answers)
 
 
 # --- the resident's own --------------------------------------------------------------------------

@@ -83,6 +83,7 @@ def _context(request: HttpRequest, req: DocumentRequest, **forms) -> dict:
         "materials": req.materials.all(),
         "events": req.events.select_related("actor"),
         "deadline": selectors.request_deadline(req),
+        "answers": selectors.request_answers_display(req),
         "decision": decision,
         "own_decision": decision is not None and decision.proposed_by_id == request.user.pk,
         "fresh": actions.second_factor_fresh(_fresh_at(request)),

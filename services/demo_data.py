@@ -219,7 +219,7 @@ HZ_SERVICES = [
         "有效期三个月，一般当场制发。",
         "description_en": "While your new ID card is being made you can get a temporary ID card, "
         "valid for three months and usually issued on the spot.",
-        "channel": "counter",
+        "channel": "both",
         "fee": 10,
         "time_limit_days": 0,
         "counter_minutes": 10,
