@@ -12,6 +12,7 @@
 import io
 import uuid
 from functools import wraps
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -296,3 +297,15 @@ def material_delete(request: HttpRequest, reference: str, material_id: int) -> H
     except DomainError as refusal:
         messages.error(request, str(refusal))
     return redirect("documents:request_edit", reference)
+
+
+def form_preview(request: HttpRequest, doc_type: DocumentType) -> HttpResponse:
+    """The admin's preview: the application page as a resident sees it, from the definition as
+    saved (published or not), with nothing to submit. Reached only through the admin."""
+    version = SimpleNamespace(fields=doc_type.fields, materials=doc_type.materials,
+                              number=doc_type.version)
+    offices = selectors.office_list_for_doc_type(doc_type)
+    form = ApplicationForm(version=version, offices=offices)
+    context = {"form": form, "doc_type": doc_type, "draft": None, "error": None,
+               "version": version, "materials": [], "preview": True}
+    return render(request, "documents/request_apply.html", context)
