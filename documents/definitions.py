@@ -237,11 +237,16 @@ def materials_public(materials: list[dict]) -> list[dict]:
 # --- parsing and checking answers -----------------------------------------------------------------
 
 
-def _message(error) -> tuple[str, str]:
-    """(answer key, translated message) of one jsonschema error."""
+def _messages(error) -> list[tuple[str, str]]:
+    """(answer key, translated message) of one jsonschema error (a "required" one names every
+    missing key)."""
     if error.validator == "required":
         missing = [k for k in error.validator_value if k not in (error.instance or {})]
-        return (missing[0] if missing else "", _("This field is required."))
+        return [(key, _("This field is required.")) for key in missing]
+    return [_message(error)]
+
+
+def _message(error) -> tuple[str, str]:
     if error.validator == "additionalProperties":
         return ("", _("The answers contain unknown fields."))
     key = str(error.absolute_path[0]) if error.absolute_path else ""
@@ -288,8 +293,8 @@ def answers_errors(fields: list[dict], answers: dict, *, holder_id: str = "") ->
     errors: dict[str, str] = {}
     validator = Draft202012Validator(answers_schema(fields), format_checker=format_checker)
     for error in sorted(validator.iter_errors(answers), key=lambda e: list(e.absolute_path)):
-        key, message = _message(error)
-        errors.setdefault(key, message)
+        for key, message in _messages(error):
+            errors.setdefault(key, message)
     for field in fields:
         if field["type"] != "date_range" or not visible(field, answers):
             continue
@@ -334,3 +339,24 @@ def number_parse(value: str) -> float | int | None:
     except InvalidOperation:
         return None
     return int(number) if number % 1 == 0 else float(number)
+
+
+def merged(definitions: Iterable[tuple[list[dict], list[dict]]]) -> tuple[list[dict], list[dict]]:
+    """The fields and materials of several services asked once (一件事): a field key or material
+    kind two parts share is asked once, as the first part words it; a material is required if
+    any part requires it, and takes the most files any part allows."""
+    fields: dict[str, dict] = {}
+    materials: dict[str, dict] = {}
+    rank = {"always": 0, "on_behalf": 1, "optional": 2}
+    for part_fields, part_materials in definitions:
+        for spec in part_fields:
+            fields.setdefault(spec["key"], spec)
+        for spec in part_materials:
+            have = materials.get(spec["kind"])
+            if have is None:
+                materials[spec["kind"]] = dict(spec)
+                continue
+            if rank[spec.get("required", "always")] < rank[have.get("required", "always")]:
+                have["required"] = spec.get("required", "always")
+            have["max_files"] = max(have.get("max_files", 1), spec.get("max_files", 1))
+    return list(fields.values()), list(materials.values())

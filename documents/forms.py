@@ -91,6 +91,11 @@ def _answer_fields(field: dict) -> dict[str, forms.Field]:
     return {key: made}
 
 
+def _as_text(value: object) -> str:
+    """A show_if value as the page's inputs spell it (true/false for yes/no)."""
+    return "true" if value is True else "false" if value is False else str(value)
+
+
 class ApplicationForm(Form):
     """The application page of a configured service: the applicant block every service asks,
     then the fields and the materials of the service's form version. It parses; the rules are
@@ -162,7 +167,9 @@ class ApplicationForm(Form):
         return [{
             "key": spec["key"], "type": spec["type"], "label": localized(spec, "label"),
             "help": localized(spec, "help"), "required": bool(spec.get("required")),
-            "conditional": bool(spec.get("show_if")), "fields": [self[n] for n in names],
+            "show_key": (spec.get("show_if") or {}).get("key", ""),
+            "show_equals": _as_text((spec.get("show_if") or {}).get("equals", "")),
+            "fields": [self[n] for n in names],
         } for spec, names in self.groups]
 
     def material_fields(self) -> list:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.i18n import Localized
 from core.uploads import private_storage
-from services.models import Office, Service
+from services.models import Bundle, Office, Service
 
 from .constants import (
     CertificateStatus,
@@ -118,6 +118,29 @@ class DocumentTypeVersion(models.Model):
         return f"{self.doc_type} v{self.number}"
 
 
+class BundleApplication(models.Model):
+    """One online application for the online parts of a 一件事 bundle: one reference, one status
+    page; each part is a DocumentRequest reviewed by its office and decided on its own."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    bundle = models.ForeignKey(Bundle, on_delete=models.PROTECT, related_name="applications",
+                               verbose_name=_("bundle"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="bundle_applications", verbose_name=_("account"),
+    )
+    api_client = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("bundle application")
+        verbose_name_plural = _("bundle applications")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
 class DocumentRequest(models.Model):
     """A resident's online application for a document."""
 
@@ -167,6 +190,10 @@ class DocumentRequest(models.Model):
     )
     answers = models.JSONField(_("answers"), default=dict, blank=True)
     answers_enc = models.TextField(blank=True, editable=False)
+    bundle_application = models.ForeignKey(
+        BundleApplication, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="parts", verbose_name=_("bundle application"),
+    )
     # The workflow.
     status = models.CharField(
         _("status"), max_length=14, choices=RequestStatus.choices, default=RequestStatus.DRAFT,

@@ -68,6 +68,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     context = {
         "requests": selectors.request_list_for_resident(request.user),
         "doc_types": selectors.doc_type_list_active(),
+        "bundle_applications": selectors.bundle_application_list_for_resident(request.user),
     }
     return render(request, "documents/request_list.html", context)
 

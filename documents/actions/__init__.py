@@ -10,6 +10,7 @@ from .apply import (  # noqa: F401
     request_apply,
     version_current,
 )
+from .bundles import bundle_apply, bundle_form  # noqa: F401
 from .errors import *  # noqa: F401,F403
 from .requests import (  # noqa: F401
     decision_confirm,
