@@ -293,6 +293,10 @@ def request_approve(
     if not second_factor_fresh(second_factor_at):
         raise SecondFactorStale()
     _no_open_decision(request)
+    if request.doc_type.review_officers == 2:
+        # The service is decided by two officers: this approval waits for a second one.
+        decision_propose(request=request, actor=actor, transition=Transition.APPROVE, reason="")
+        return request
     req = workflow.request_transition(request=request, transition=Transition.APPROVE, actor=actor)
     certificate_prepare(request=req)
     return req
@@ -301,6 +305,7 @@ def request_approve(
 # --- four eyes: a refusal or a revocation needs a second officer ---------------------------------
 
 _PROPOSABLE = {
+    Transition.APPROVE: RequestStatus.UNDER_REVIEW,  # services decided by two officers
     Transition.REJECT: RequestStatus.UNDER_REVIEW,
     Transition.REVOKE: RequestStatus.ISSUED,
 }
@@ -320,7 +325,7 @@ def decision_propose(
 
         raise IllegalTransition()
     reason = (reason or "").strip()
-    if not reason:
+    if not reason and transition != Transition.APPROVE:
         raise ReasonRequired()
     _no_open_decision(req)
     decision = PendingDecision.objects.create(
@@ -354,7 +359,8 @@ def decision_confirm(
     """The second officer confirms: the refusal or revocation takes effect now. Confirming a
     revocation asks for a fresh second factor."""
     locked = _lock_open_decision(decision, actor)
-    if locked.transition == Transition.REVOKE and not second_factor_fresh(second_factor_at):
+    fresh_needed = (Transition.REVOKE, Transition.APPROVE)
+    if locked.transition in fresh_needed and not second_factor_fresh(second_factor_at):
         raise SecondFactorStale()
     locked.confirmed_by, locked.closed_at, locked.outcome = actor, timezone.now(), "confirmed"
     locked.save(update_fields=["confirmed_by", "closed_at", "outcome"])
@@ -366,6 +372,10 @@ def decision_confirm(
         from .certificates import certificate_revoke
 
         certificate_revoke(certificate=req.certificate, reason=locked.reason, actor=actor)
+    if locked.transition == Transition.APPROVE:
+        from .certificates import certificate_prepare
+
+        certificate_prepare(request=req)
     return req
 
 
