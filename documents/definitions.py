@@ -13,6 +13,7 @@ it in `answers_errors`."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
@@ -290,7 +291,10 @@ def normalized(fields: list[dict], raw: dict) -> dict:
 
 def answers_errors(fields: list[dict], answers: dict, *, holder_id: str = "") -> dict[str, str]:
     """Answer key → translated message, from the JSON Schema and then the date ranges."""
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = {
+        key: _("This value is not valid.") for key, value in answers.items()
+        if isinstance(value, float) and not math.isfinite(value)  # NaN, Infinity: JSON can't
+    }
     validator = Draft202012Validator(answers_schema(fields), format_checker=format_checker)
     for error in sorted(validator.iter_errors(answers), key=lambda e: list(e.absolute_path)):
         for key, message in _messages(error):

@@ -138,3 +138,53 @@ def test_a_manager_defines_a_service_and_a_resident_gets_a_verified_certificate(
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_bundle_is_found_in_the_catalogue_and_applied_for_once(request, site, browser,
+                                                                 tmp_path):
+    """求职就业证明一件事: three online certificates in one application; each part then has its
+    own status on one page."""
+    from core.tests.factories import id_number
+    from documents.demo import DEMO_RESIDENT_PASSWORD, DEMO_RESIDENT_PHONE
+    from documents.models import BundleApplication
+
+    refresh = request.config.getoption("--screenshots")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        page.goto(site + "/zh-hans/services/")
+        bundles = page.locator("section.bundles")
+        expect(bundles).to_contain_text("求职就业证明一件事")
+        expect(bundles).to_contain_text("新生儿出生一件事")
+        _shot(page, "bundle-1-catalogue", refresh)
+        bundles.get_by_role("link", name="求职就业证明一件事").click()
+        expect(page.locator("h1")).to_contain_text("求职就业证明一件事")
+        _shot(page, "bundle-2-page", refresh)
+        page.goto(site + "/zh-hans/account/signin/")
+        page.locator("#id_contact").fill(DEMO_RESIDENT_PHONE)
+        page.locator("#id_password").fill(DEMO_RESIDENT_PASSWORD)
+        _submit(page)
+        page.goto(site + "/zh-hans/documents/bundle/job-certificates/apply/")
+        expect(page.locator("input[name=receiving_org]")).to_have_count(1)  # asked once
+        # Only the service centres handle all three (the traffic police part is not at stations).
+        page.locator("#id_office").select_option("city-citizen-centre")
+        page.locator("#id_applicant_name").fill("张小三")
+        page.locator("#id_applicant_id").fill(id_number(733))
+        page.locator("#id_phone").fill("13800000001")
+        page.locator("input[name=purpose][value=employment]").check()
+        page.locator("#id_receiving_org").fill("星城科技有限公司")
+        page.locator("#id_period_from").fill("2022-01-01")
+        page.locator("#id_period_to").fill("2026-01-01")
+        page.locator("input[name=kind][value=former_name]").check()
+        page.locator("#id_licence_number").fill("430100123456")
+        for kind in ("id_front", "id_back", "booklet", "licence"):
+            page.locator(f"#id_{kind}").set_input_files(str(_png(tmp_path / f"{kind}.png")))
+        _shot(page, "bundle-3-apply", refresh)
+        _submit(page)
+        expect(page).to_have_url(re.compile(r"/zh-hans/documents/b/[^/]+/$"))
+        expect(page.locator("table.bundle-parts tbody tr")).to_have_count(3)
+        _shot(page, "bundle-4-status", refresh)
+        assert BundleApplication.objects.get().parts.count() == 3
+    finally:
+        context.close()

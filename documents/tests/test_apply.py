@@ -2,6 +2,7 @@
 resident's page and the API both reach it; a request keeps the form version it was made with."""
 
 import base64
+import json
 
 import pytest
 from django.core.cache import cache
@@ -305,3 +306,14 @@ def test_every_seeded_service_has_a_valid_definition_in_both_languages():
 def test_helpers_build_plain_data():
     assert option("a", "甲", "A") == {"value": "a", "label_zh": "甲", "label_en": "A"}
     assert material("x", "甲", "X")["formats"] == ["pdf", "jpeg", "png"]
+
+
+def test_a_body_with_nan_is_refused_at_the_door(kinship):
+    office = office_for(kinship)
+    body = json.dumps({"service": "hz-household-certificate", "office": office.code,
+                       "applicant_name": "张三", "applicant_id_number": ID_NUMBER,
+                       "phone": "13800138000", "kind": "KIND", "receiving_org": "法院",
+                       "materials": []})
+    raw = body.replace('"KIND"', "NaN")
+    response = api().post("/api/v1/applications/", raw, content_type="application/json")
+    assert response.status_code == 400 and not DocumentRequest.objects.exists()
