@@ -58,7 +58,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("documents", "requestmaterial", *_VIEW)
         | _crud("documents", "pendingdecision", *_VIEW)
         | _crud("documents", "certificate", *_VIEW)
-        | _crud("documents", "documenttype", *_VIEW)
+        # Defines the online services (their forms, materials, review and outcome) in the
+        # admin; each save publishes a form version (documents/admin.py).
+        | _crud("documents", "documenttype", *_EDIT)
+        | _crud("documents", "documenttypeversion", *_VIEW)
+        # 一件事 bundles of services (services/admin.py), and their applications.
+        | _crud("services", "bundle", *_EDIT)
+        | _crud("services", "bundlepart", *_ALL)
+        | _crud("documents", "bundleapplication", *_VIEW)
     ),
     # Reads the audit trail, the sign-in records and the statistics; changes nothing.
     "auditor": frozenset(

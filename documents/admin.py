@@ -5,7 +5,11 @@ the review", which goes through documents.workflow like the console does. Decisi
 the reviewer console, which asks for the second factor and the second officer. Every look at a
 request's personal data is audited."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actions import audit_record
@@ -15,21 +19,54 @@ from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
 
 from . import actions
+from .definitions import definition_errors
 from .models import (
     Certificate,
     DocumentRequest,
     DocumentType,
+    DocumentTypeVersion,
     PendingDecision,
     RequestEvent,
     RequestMaterial,
 )
 
+DEFINITION_HELP = _(
+    "A list of fields, in order. Each: key (lower-case letters, digits, _), type (text, date, "
+    "date_range, choice, id_number, mobile, address, yes_no, number), label_zh, label_en, "
+    "help_zh, help_en, required (true/false); choice: choices [{value, label_zh, label_en}]; "
+    "text/address: max_length; number: minimum, maximum; date_range: max_years, "
+    "not_before_birth, not_in_future; shown only when another field has a value: "
+    "show_if {key, equals}. Example: "
+    '[{"key": "purpose", "type": "choice", "label_zh": "用途", "label_en": "Purpose", '
+    '"required": true, "choices": [{"value": "job", "label_zh": "就业", "label_en": "Job"}]}]'
+)
+MATERIALS_HELP = _(
+    "A list of materials. Each: kind (lower-case letters, digits, _), label_zh, label_en, "
+    "help_zh, help_en, required (always, on_behalf or optional), max_files (1–5), formats "
+    "(pdf, jpeg, png), max_mb (1–5). Files are checked by their content as every upload is."
+)
 
-@admin.register(DocumentType)
-class DocumentTypeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_zh", "service", "time_limit_days", "validity_months",
-                    "number_prefix", "is_active"]
-    list_filter = ["is_active"]
+
+class DocumentTypeForm(forms.ModelForm):
+    class Meta:
+        model = DocumentType
+        fields = ["code", "service", "name_zh", "name_en", "is_active", "fields", "materials",
+                  "time_limit_days", "review_officers", "outcome", "number_prefix",
+                  "validity_months", "statement_zh", "statement_en"]
+        widgets = {
+            "fields": forms.Textarea(attrs={"rows": 18, "cols": 100, "class": "vLargeTextField",
+                                            "spellcheck": "false"}),
+            "materials": forms.Textarea(attrs={"rows": 10, "cols": 100,
+                                               "class": "vLargeTextField", "spellcheck": "false"}),
+        }
+        help_texts = {"fields": DEFINITION_HELP, "materials": MATERIALS_HELP}
+
+    def clean(self):
+        data = super().clean()
+        if "fields" in data and "materials" in data:
+            for problem in definition_errors(data["fields"], data["materials"]):
+                self.add_error(None, problem)
+        return data
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -41,6 +78,61 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class VersionInline(ReadOnlyInline):
+    model = DocumentTypeVersion
+    fields = readonly_fields = ["number", "created_at", "created_by"]
+    verbose_name_plural = _("published versions (requests keep the one they were made with)")
+
+
+@admin.register(DocumentType)
+class DocumentTypeAdmin(admin.ModelAdmin):
+    """Online services defined without code: saving publishes a new form version when the form
+    changed; the preview shows the form as a resident sees it."""
+
+    form = DocumentTypeForm
+    list_display = ["code", "name_zh", "service", "version", "time_limit_days", "outcome",
+                    "is_active", "preview_link"]
+    list_filter = ["is_active", "outcome"]
+    search_fields = ["code", "name_zh", "name_en", "service__code"]
+    readonly_fields = ["version"]
+    inlines = [VersionInline]
+    fieldsets = [
+        (None, {"fields": ["code", "service", "name_zh", "name_en", "is_active", "version"]}),
+        (_("Form"), {"fields": ["fields", "materials"]}),
+        (_("Review"), {"fields": ["time_limit_days", "review_officers"]}),
+        (_("Outcome"), {"fields": ["outcome", "number_prefix", "validity_months",
+                                   "statement_zh", "statement_en"]}),
+    ]
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, obj: DocumentType) -> str:
+        url = reverse("admin:documents_documenttype_preview", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Preview the form"))
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [path("<int:pk>/preview/", preview, name="documents_documenttype_preview"),
+                *super().get_urls()]
+
+    def preview_view(self, request, pk: int):
+        from .views_resident import form_preview
+
+        doc_type = self.get_object(request, str(pk))
+        if doc_type is None or not self.has_view_permission(request, doc_type):
+            raise PermissionDenied
+        return form_preview(request, doc_type)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        try:
+            version = actions.doc_type_publish(doc_type=obj, actor=request.user)
+        except DomainError as refusal:  # the form's clean() checked it already
+            self.message_user(request, str(refusal), messages.ERROR)
+        else:
+            self.message_user(request, _("Published as form version %(n)s.")
+                              % {"n": version.number}, messages.SUCCESS)
 
 
 class MaterialInline(ReadOnlyInline):

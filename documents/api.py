@@ -21,15 +21,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiClient
-from core.api import ClientRateThrottle, ErrorSerializer, LimitedJSONParser
+from core.api import (
+    AnonIpRateThrottle,
+    ClientRateThrottle,
+    ErrorSerializer,
+    LimitedJSONParser,
+)
 from core.idempotency import idempotent_run, request_fingerprint
-from core.idnumbers import validate_id_number
 from core.uploads import check_upload
+from services.models import Office
 
 from . import actions, selectors
-from .constants import MaterialKind, Purpose, RequestStatus
+from .constants import RequestStatus
+from .definitions import answers_schema, materials_public
 from .models import DocumentRequest, DocumentType
-from .periods import period_errors
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
@@ -42,15 +47,8 @@ class HasApiClient(permissions.BasePermission):
         return isinstance(request.auth, ApiClient)
 
 
-def _id_number(value: str) -> str:
-    try:
-        return validate_id_number(value)
-    except DjangoValidationError as error:
-        raise serializers.ValidationError(error.messages)
-
-
 class ApplicationMaterialSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=MaterialKind.choices)
+    kind = serializers.SlugField(max_length=30, help_text="A material kind of the service's form.")
     filename = serializers.CharField(max_length=120, required=False, default="")
     content_base64 = serializers.CharField(help_text="The file, base64-encoded (PDF, JPEG, PNG).")
 
@@ -69,73 +67,54 @@ class ApplicationMaterialSerializer(serializers.Serializer):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    document_type = serializers.SlugField(
-        help_text="The document type code, e.g. no-criminal-record."
+    """The applicant block of every service. Every other top-level key is an answer to the
+    service's own form (GET /api/v1/services/<code>/form/ describes them): this only parses;
+    the rules are actions.request_apply's."""
+
+    service = serializers.SlugField(
+        required=False, default="",
+        help_text="The catalogue service code (e.g. za-no-criminal-record) or its online form "
+                  "code (e.g. no-criminal-record).",
     )
-    office = serializers.CharField(help_text="The code of the reviewing office.")
+    document_type = serializers.SlugField(
+        required=False, default="", help_text="The online form code (older name of `service`)."
+    )
+    office = serializers.CharField(max_length=40, help_text="The code of the reviewing office.")
     applicant_name = serializers.CharField(max_length=50)
     applicant_id_number = serializers.CharField(max_length=22)
-    phone = serializers.RegexField(r"^1\d{10}$", error_messages={
-        "invalid": _("A mobile number has 11 digits and starts with 1.")})
+    phone = serializers.CharField(max_length=20)
     email = serializers.EmailField(required=False, default="")
     language = serializers.ChoiceField(choices=[c for c, _n in settings.LANGUAGES],
                                        required=False, default="zh-hans")
     on_behalf = serializers.BooleanField(required=False, default=False)
     holder_name = serializers.CharField(max_length=50, required=False, default="")
     holder_id_number = serializers.CharField(max_length=22, required=False, default="")
-    purpose = serializers.ChoiceField(choices=Purpose.choices)
-    purpose_other = serializers.CharField(max_length=100, required=False, default="")
-    receiving_org = serializers.CharField(max_length=100, required=False, default="")
-    period_from = serializers.DateField(required=False, default=None)
-    period_to = serializers.DateField(required=False, default=None)
-    materials = ApplicationMaterialSerializer(many=True)
-
-    def validate_document_type(self, code: str) -> DocumentType:
-        try:
-            return selectors.doc_type_get_active(code=code)
-        except DocumentType.DoesNotExist:
-            raise serializers.ValidationError(_("No document type has this code."))
-
-    def validate_applicant_id_number(self, value: str) -> str:
-        return _id_number(value)
-
-    def validate_holder_id_number(self, value: str) -> str:
-        return _id_number(value) if value else ""
+    materials = ApplicationMaterialSerializer(many=True, max_length=20)
 
     def validate(self, attrs: dict) -> dict:
-        errors: dict[str, list] = {}
-        doc_type = attrs["document_type"]
-        office = selectors.office_list_for_doc_type(doc_type).filter(code=attrs["office"]).first()
-        if office is None:
-            errors["office"] = [_("This office does not handle this document.")]
-        attrs["office"] = office
-        if attrs["on_behalf"]:
-            for name in ("holder_name", "holder_id_number"):
-                if not attrs[name]:
-                    errors[name] = [_("Required when applying for someone else.")]
-        if attrs["purpose"] == Purpose.OTHER and not attrs["purpose_other"].strip():
-            errors["purpose_other"] = [_("Please describe the purpose.")]
-        if doc_type.asks_receiving_org and not attrs["receiving_org"].strip():
-            errors["receiving_org"] = [_("Please enter the receiving organisation.")]
-        if doc_type.asks_period:
-            first, last = attrs["period_from"], attrs["period_to"]
-            if first is None or last is None:
-                errors["period_to"] = [_("Please enter the start and end of the period.")]
-            else:
-                holder = attrs["holder_id_number"] if attrs["on_behalf"] else (
-                    attrs["applicant_id_number"])
-                found = period_errors(doc_type=doc_type, first=first, last=last, holder_id=holder)
-                errors.update({field: [message] for field, message in found.items()})
-        kinds = {m["kind"] for m in attrs["materials"]}
-        needed = {MaterialKind.ID_FRONT, MaterialKind.ID_BACK}
-        if attrs["on_behalf"]:
-            needed.add(MaterialKind.AUTHORISATION)
-        if needed - kinds:
-            labels = ", ".join(str(MaterialKind(k).label) for k in sorted(needed - kinds))
-            errors["materials"] = [_("Missing: %(kinds)s.") % {"kinds": labels}]
-        if errors:
-            raise serializers.ValidationError(errors)
+        code = attrs["service"] or attrs["document_type"]
+        try:
+            attrs["doc_type"] = selectors.doc_type_get_by_code(code=code)
+        except DocumentType.DoesNotExist:
+            raise serializers.ValidationError(
+                {"service": [_("No online service has this code.")]}) from None
+        attrs["office"] = Office.objects.filter(code=attrs["office"]).first()
         return attrs
+
+
+# request_apply's names → the API's
+API_NAMES = {"applicant_id": "applicant_id_number", "holder_id": "holder_id_number"}
+
+
+def _api_errors(errors: dict[str, list[str]], doc_type: DocumentType) -> dict[str, list[str]]:
+    kinds = {m["kind"] for m in actions.version_current(doc_type).materials}
+    out: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        if key in kinds:
+            out.setdefault("materials", []).extend(f"{key}: {m}" for m in messages)
+        else:
+            out.setdefault(API_NAMES.get(key, key), []).extend(messages)
+    return out
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -169,6 +148,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
 class ApplicationCreatedSerializer(serializers.Serializer):
     reference = serializers.CharField()
     status = serializers.CharField()
+    service = serializers.CharField()
+    form_version = serializers.IntegerField(allow_null=True)
     due_on = serializers.DateField(allow_null=True)
 
 
@@ -176,23 +157,32 @@ def _error(text: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=text)
 
 
-@transaction.atomic
-def _create(client: ApiClient, data: dict) -> dict:
-    req = actions.request_draft_create(
-        doc_type=data["document_type"], office=data["office"], api_client=client.name,
-        language=data["language"], applicant_name=data["applicant_name"],
-        applicant_id=data["applicant_id_number"], phone=data["phone"], email=data["email"],
-        on_behalf=data["on_behalf"], holder_name=data["holder_name"],
-        holder_id=data["holder_id_number"], purpose=data["purpose"],
-        purpose_other=data["purpose_other"], receiving_org=data["receiving_org"],
-        period_from=data["period_from"], period_to=data["period_to"],
-    )
-    for material in data["materials"]:
-        actions.material_add(request=req, actor=None, kind=material["kind"],
-                             checked=material["checked"])
-    req = actions.request_submit(request=req, actor=None)
-    return {"reference": req.reference, "status": req.status,
-            "due_on": req.due_on.isoformat() if req.due_on else None}
+def _answers(raw: object, parsed: dict) -> dict:
+    """The top-level keys the applicant block does not name: the answers."""
+    if not isinstance(raw, dict):
+        return {}
+    return {k: v for k, v in raw.items() if k not in parsed and k not in ("service",
+                                                                          "document_type")}
+
+
+def _create(client: ApiClient, data: dict, answers: dict) -> tuple[int, dict]:
+    try:
+        with transaction.atomic():
+            req = actions.request_apply(
+                doc_type=data["doc_type"], office=data["office"], api_client=client.name,
+                language=data["language"], applicant_name=data["applicant_name"],
+                applicant_id=data["applicant_id_number"], phone=data["phone"],
+                email=data["email"], on_behalf=data["on_behalf"],
+                holder_name=data["holder_name"], holder_id=data["holder_id_number"],
+                answers=answers, uploads=[(m["kind"], m["checked"]) for m in data["materials"]],
+                submit=True,
+            )
+    except actions.ApplicationInvalid as invalid:
+        return status.HTTP_400_BAD_REQUEST, _api_errors(invalid.errors, data["doc_type"])
+    return status.HTTP_201_CREATED, {
+        "reference": req.reference, "status": req.status, "service": req.doc_type.service.code,
+        "form_version": req.form_version.number if req.form_version else None,
+        "due_on": req.due_on.isoformat() if req.due_on else None}
 
 
 class ApplicationCreateView(APIView):
@@ -202,7 +192,10 @@ class ApplicationCreateView(APIView):
 
     @extend_schema(
         operation_id="applications_create",
-        summary="Apply for a document for a verified resident",
+        summary="Apply online for any configured service, for a verified resident",
+        description="The body is the applicant block below plus the service's own answers as "
+                    "top-level keys (a date range `period` as `period_from` and `period_to`), "
+                    "as GET /api/v1/services/{code}/form/ describes them.",
         parameters=[IDEMPOTENCY_KEY],
         request=ApplicationCreateSerializer,
         responses={
@@ -218,9 +211,11 @@ class ApplicationCreateView(APIView):
         data = ApplicationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         client: ApiClient = request.auth
+        answers = _answers(request.data, data.fields)
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
-            return Response(_create(client, data.validated_data), status.HTTP_201_CREATED)
+            code, body = _create(client, data.validated_data, answers)
+            return Response(body, code)
         if len(key) > 100:
             raise exceptions.ValidationError(
                 {"Idempotency-Key": [_("An Idempotency-Key has at most 100 characters.")]}
@@ -228,7 +223,7 @@ class ApplicationCreateView(APIView):
         outcome = idempotent_run(
             scope=f"api-application:{client.pk}", key=key,
             fingerprint=request_fingerprint(request.data),
-            run=lambda: (status.HTTP_201_CREATED, _create(client, data.validated_data)),
+            run=lambda: _create(client, data.validated_data, answers),
         )
         response = Response(outcome.body, status=outcome.status)
         if outcome.replayed:
@@ -253,3 +248,88 @@ class ApplicationDetailView(APIView):
         except DocumentRequest.DoesNotExist:
             raise exceptions.NotFound() from None
         return Response(ApplicationSerializer(req).data)
+
+
+# --- the form of a service, as JSON Schema -------------------------------------------------------
+
+
+class MaterialSpecSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    help = serializers.CharField()
+    required = serializers.ChoiceField(choices=["always", "on_behalf", "optional"])
+    max_files = serializers.IntegerField()
+    formats = serializers.ListField(child=serializers.CharField())
+    max_mb = serializers.IntegerField()
+
+
+class ServiceFormSerializer(serializers.Serializer):
+    service = serializers.CharField()
+    form_code = serializers.CharField()
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+    time_limit_days = serializers.IntegerField()
+    outcome = serializers.CharField()
+    offices = serializers.ListField(child=serializers.CharField())
+    schema = serializers.JSONField(help_text="JSON Schema (draft 2020-12) of the request body.")
+    materials = MaterialSpecSerializer(many=True)
+
+
+class ServiceFormView(APIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [AnonIpRateThrottle]
+
+    @extend_schema(
+        operation_id="service_form_retrieve",
+        summary="The online application form of a service, as JSON Schema, with its materials",
+        parameters=[OpenApiParameter("Accept-Language", location=OpenApiParameter.HEADER,
+                                     required=False, description="zh-hans or en")],
+        responses={200: ServiceFormSerializer,
+                   404: _error("No active online service has this code.")},
+        tags=["applications"],
+    )
+    def get(self, request: Request, code: str) -> Response:
+        try:
+            doc_type = selectors.doc_type_get_by_code(code=code)
+        except DocumentType.DoesNotExist:
+            raise exceptions.NotFound() from None
+        version = actions.version_current(doc_type)
+        return Response(ServiceFormSerializer(form_describe(doc_type, version)).data)
+
+
+def form_describe(doc_type: DocumentType, version) -> dict:
+    """The request body's JSON Schema: the applicant block and the service's answers."""
+    schema = answers_schema(version.fields)
+    offices = list(selectors.office_list_for_doc_type(doc_type).values_list("code", flat=True))
+    schema["properties"] = {**applicant_schema(offices, doc_type.service.code),
+                            **schema["properties"]}
+    schema["required"] = ["service", "office", "applicant_name", "applicant_id_number", "phone",
+                          "materials", *schema.get("required", [])]
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = str(doc_type.name)
+    return {"service": doc_type.service.code, "form_code": doc_type.code,
+            "name": str(doc_type.name), "version": version.number,
+            "time_limit_days": doc_type.time_limit_days, "outcome": doc_type.outcome,
+            "offices": offices, "schema": schema,
+            "materials": materials_public(version.materials)}
+
+
+def applicant_schema(offices: list[str], service: str) -> dict:
+    text = {"type": "string"}
+    return {
+        "service": {**text, "const": service},
+        "office": {**text, "enum": offices, "title": str(_("Reviewing office"))},
+        "applicant_name": {**text, "maxLength": 50, "title": str(_("Your full name"))},
+        "applicant_id_number": {**text, "format": "cn-id-number",
+                                "title": str(_("Your ID number"))},
+        "phone": {**text, "format": "cn-mobile", "title": str(_("Mobile number"))},
+        "email": {**text, "format": "email"},
+        "language": {**text, "enum": [c for c, _n in settings.LANGUAGES]},
+        "on_behalf": {"type": "boolean", "title": str(_("I am applying for someone else"))},
+        "holder_name": {**text, "maxLength": 50},
+        "holder_id_number": {**text, "format": "cn-id-number"},
+        "materials": {"type": "array", "items": {
+            "type": "object", "required": ["kind", "content_base64"],
+            "properties": {"kind": text, "filename": text,
+                           "content_base64": {**text, "contentEncoding": "base64"}}}},
+    }

@@ -15,6 +15,7 @@ from core.qr import qr_data_uri
 from core.signing import pades_sign
 
 from .actions.certificates import certificate_verify_url, code_format
+from .constants import Outcome
 from .models import Certificate
 
 MAIN, SUB = "zh-hans", "en"
@@ -49,6 +50,16 @@ def _labels() -> dict:
     }
 
 
+def _title(doc_type) -> str:
+    """The document's name, and what kind of document the service's outcome is."""
+    name = doc_type.name
+    if doc_type.outcome == Outcome.LETTER:
+        return gettext("%(name)s: decision letter") % {"name": name}
+    if doc_type.outcome == Outcome.COUNTER:
+        return gettext("%(name)s: notice to collect at the counter") % {"name": name}
+    return str(name)
+
+
 def _pairs(build) -> dict:
     with translation.override(MAIN):
         main = build()
@@ -62,7 +73,7 @@ def certificate_pdf(certificate: Certificate, *, code: str) -> bytes:
     context = {
         "c": certificate,
         "t": _pairs(_labels),
-        "title": (doc_type.name_zh, doc_type.name_en),
+        "title": _pairs(lambda: {"t": _title(doc_type)})["t"],
         "statement": (doc_type.statement_zh, doc_type.statement_en),
         "office_name": (certificate.office.name_zh, certificate.office.name_en),
         "code_grouped": code_format(code),

@@ -86,6 +86,12 @@ class MaterialKind(models.TextChoices):
     OTHER = "other", _("Other material")
 
 
+class Outcome(models.TextChoices):
+    CERTIFICATE = "certificate", _("A certificate (PDF with QR code, verifiable online)")
+    LETTER = "letter", _("A decision letter (PDF)")
+    COUNTER = "counter", _("Collect at the counter, with a booking")
+
+
 class CertificateStatus(models.TextChoices):
     VALID = "valid", pgettext_lazy("certificate", "Valid")
     REVOKED = "revoked", pgettext_lazy("certificate", "Revoked")

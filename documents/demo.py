@@ -18,6 +18,8 @@ from accounts.actions import (
 from accounts.selectors import staff_totp_confirmed
 from services.models import Office, Service
 
+from .actions import doc_type_publish
+from .form_catalogue import SEED_SERVICES, certificate_fields, certificate_materials
 from .models import DocumentType
 
 DEMO_RESIDENT_PHONE = "13800000001"
@@ -30,7 +32,7 @@ TYPES = [
         "code": "no-criminal-record", "service": "za-no-criminal-record",
         "name_zh": "无犯罪记录证明", "name_en": "No-criminal-record certificate",
         "number_prefix": "WFZ", "time_limit_days": 3, "validity_months": 3,
-        "asks_receiving_org": True, "asks_period": True,
+        "fields": certificate_fields(), "materials": certificate_materials(),
         "statement_zh": "经查询全国违法犯罪人员信息系统，在上述期间内未发现该人有犯罪记录。",
         "statement_en": (
             "A search of the national records of offences found no criminal record of this "
@@ -41,7 +43,8 @@ TYPES = [
         "code": "exit-entry-record", "service": "crj-entry-exit-record",
         "name_zh": "出入境记录查询", "name_en": "Exit-entry record query",
         "number_prefix": "CRJ", "time_limit_days": 1, "validity_months": 3,
-        "asks_receiving_org": False, "asks_period": True,
+        "fields": certificate_fields(receiving_org=False),
+        "materials": certificate_materials(),
         "statement_zh": "经查询，该人在上述期间内的出入境记录如附表所列。",
         "statement_en": "The person's exit and entry records for the period stated are listed.",
     },
@@ -49,13 +52,17 @@ TYPES = [
 
 
 def _types() -> int:
+    """The two documents first online, then the seeded police services (form_catalogue.py);
+    each published as version 1."""
     made = 0
-    for values in TYPES:
+    seeded = [{**values, "service": code} for code, values in SEED_SERVICES]
+    for values in [*TYPES, *seeded]:
         values = dict(values)
         service = Service.objects.filter(code=values.pop("service")).first()
         if service is None or DocumentType.objects.filter(code=values["code"]).exists():
             continue
-        DocumentType.objects.create(service=service, **values)
+        doc_type = DocumentType.objects.create(service=service, **values)
+        doc_type_publish(doc_type=doc_type)
         made += 1
     return made
 

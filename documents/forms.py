@@ -6,14 +6,14 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import Form
-from core.idnumbers import validate_id_number
 from core.uploads import CheckedUpload, PendingUpload, check_upload, pending_uploads_load
 
-from .constants import MaterialKind, Purpose
-from .periods import period_errors
+from .constants import MaterialKind
+from .definitions import localized
 
 mobile_validator = RegexValidator(
     r"^1\d{10}$", _("A mobile number has 11 digits and starts with 1."), code="phone"
@@ -38,33 +38,86 @@ class UploadField(forms.FileField):
         return check_upload(upload)
 
 
-def _id_field(label) -> forms.CharField:
+def _id_field(label, required: bool = False, help_text=None) -> forms.CharField:
     return forms.CharField(
         label=label, max_length=22, required=False,
-        help_text=_("18 characters; the last one may be X."),
+        help_text=help_text or _("18 characters; the last one may be X."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
-                                      "spellcheck": "false"}),
+                                      "spellcheck": "false",
+                                      **({"aria-required": "true"} if required else {})}),
     )
 
 
+REQUIRED = {"aria-required": "true"}
+YES_NO = [("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))]
+ACCEPTS = {"pdf": "application/pdf,.pdf", "jpeg": "image/jpeg,.jpg,.jpeg", "png": "image/png,.png"}
+
+
+def _answer_fields(field: dict) -> dict[str, forms.Field]:
+    """The Django fields that parse one configured field (a date range: two). They parse only:
+    required, lengths and options are the rules request_apply checks."""
+    label, help_text = localized(field, "label"), localized(field, "help")
+    attrs = dict(REQUIRED) if field.get("required") else {}
+    kind, key = field["type"], field["key"]
+    common = {"label": label, "help_text": help_text, "required": False}
+    if kind == "date_range":
+        return {
+            f"{key}_from": forms.DateField(label=f"{label} · {_('from')}", required=False,
+                                           widget=forms.DateInput(attrs={"type": "date", **attrs})),
+            f"{key}_to": forms.DateField(label=f"{label} · {_('until')}", required=False,
+                                         widget=forms.DateInput(attrs={"type": "date", **attrs})),
+        }
+    if kind == "date":
+        made: forms.Field = forms.DateField(
+            **common, widget=forms.DateInput(attrs={"type": "date", **attrs}))
+    elif kind == "choice":
+        made = forms.ChoiceField(
+            **common, choices=[(o["value"], localized(o, "label")) for o in field["choices"]],
+            widget=forms.RadioSelect(attrs=attrs))
+    elif kind == "yes_no":
+        made = forms.TypedChoiceField(**common, choices=YES_NO, coerce=lambda v: v == "true",
+                                      empty_value=None, widget=forms.RadioSelect(attrs=attrs))
+    elif kind == "number":
+        made = forms.DecimalField(**common, widget=forms.NumberInput(attrs=attrs))
+    elif kind == "id_number":
+        made = _id_field(label, bool(attrs), help_text or None)
+    elif kind == "mobile":
+        made = forms.CharField(**common, max_length=20, widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "numeric", **attrs}))
+    else:
+        widget = forms.Textarea(attrs={"rows": 2, **attrs}) if kind == "address" else (
+            forms.TextInput(attrs=attrs))
+        made = forms.CharField(**common, max_length=1000, widget=widget)
+    return {key: made}
+
+
+def _as_text(value: object) -> str:
+    """A show_if value as the page's inputs spell it (true/false for yes/no)."""
+    return "true" if value is True else "false" if value is False else str(value)
+
+
 class ApplicationForm(Form):
+    """The application page of a configured service: the applicant block every service asks,
+    then the fields and the materials of the service's form version. It parses; the rules are
+    request_apply's, whose refusals come back onto the fields (apply_errors)."""
+
     token = forms.CharField(widget=forms.HiddenInput, required=False)
     # A signed token naming the files kept from an earlier attempt (core.uploads.pending_*).
     pending = forms.CharField(widget=forms.HiddenInput, required=False)
     office = forms.ModelChoiceField(
-        label=_("Reviewing office"), queryset=None, to_field_name="code",
-        empty_label=_("Choose an office"),
+        label=_("Reviewing office"), queryset=None, to_field_name="code", required=False,
+        empty_label=_("Choose an office"), widget=forms.Select(attrs=REQUIRED),
     )
     applicant_name = forms.CharField(
         label=_("Your full name"), max_length=50, help_text=_("As written on your ID card."),
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        required=False, widget=forms.TextInput(attrs={"autocomplete": "name", **REQUIRED}),
     )
-    applicant_id = _id_field(_("Your ID number"))
+    applicant_id = _id_field(_("Your ID number"), required=True)
     phone = forms.CharField(
-        label=_("Mobile number"), max_length=11, validators=[mobile_validator],
+        label=_("Mobile number"), max_length=20, required=False,
         help_text=_("We tell you by SMS when the request changes."),
         widget=forms.TextInput(attrs={"autocomplete": "tel-national", "type": "tel",
-                                      "inputmode": "numeric"}),
+                                      "inputmode": "numeric", **REQUIRED}),
     )
     email = forms.EmailField(
         label=_("E-mail (optional)"), required=False,
@@ -75,77 +128,52 @@ class ApplicationForm(Form):
         label=_("Full name of the person concerned"), max_length=50, required=False
     )
     holder_id = _id_field(_("ID number of the person concerned"))
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices,
-                                widget=forms.RadioSelect)
-    purpose_other = forms.CharField(label=_("Other purpose"), max_length=100, required=False,
-                                    help_text=_("Required when the purpose is “Other”."))
-    receiving_org = forms.CharField(
-        label=_("Receiving organisation"), max_length=100, required=False,
-        help_text=_("The employer, school, embassy or agency that asks for the certificate."),
-    )
-    # Checked in clean() (only some document types ask for it), yet required where asked.
-    period_from = forms.DateField(label=_("Period from"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date",
-                                                                "aria-required": "true"}))
-    period_to = forms.DateField(label=_("Period until"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date",
-                                                              "aria-required": "true"}))
-    id_front = UploadField(label=_("ID card, front"), required=False)
-    id_back = UploadField(label=_("ID card, back"), required=False)
-    authorisation = UploadField(
-        label=_("Signed authorisation"), required=False,
-        help_text=_("Required when applying for someone else. PDF, JPEG or PNG, at most 5 MB."),
-    )
-    other = UploadField(label=_("Other material (optional)"), required=False)
+    COMMON = ("applicant_name", "applicant_id", "phone", "email", "on_behalf", "holder_name",
+              "holder_id")
 
-    FILE_KINDS = {
-        "id_front": MaterialKind.ID_FRONT, "id_back": MaterialKind.ID_BACK,
-        "authorisation": MaterialKind.AUTHORISATION, "other": MaterialKind.OTHER,
-    }
-
-    def __init__(self, *args, doc_type, offices, have_kinds=frozenset(), owner: str = "",
-                 **kwargs) -> None:
+    def __init__(self, *args, version, offices, owner: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.doc_type = doc_type
-        self.have_kinds = set(have_kinds)
+        self.version = version
         self.owner = owner
         self.pending: dict[str, PendingUpload] = {}
         self.fields["office"].queryset = offices
         if not self.is_bound and not self.initial.get("token"):
             self.initial["token"] = uuid.uuid4().hex
-        if not doc_type.asks_receiving_org:
-            del self.fields["receiving_org"]
-        if not doc_type.asks_period:
-            del self.fields["period_from"], self.fields["period_to"]
-
-    def _id(self, name: str, required: bool) -> str:
-        value = self.cleaned_data.get(name, "")
-        if not value:
-            if required:
-                self.add_error(name, _("Please enter the ID number."))
-            return ""
-        try:
-            return validate_id_number(value)
-        except ValidationError as error:
-            self.add_error(name, error)
-            return ""
+        self.answer_names: list[str] = []
+        self.groups: list[tuple[dict, list[str]]] = []
+        for spec in version.fields:
+            made = _answer_fields(spec)
+            self.fields.update(made)
+            self.answer_names.extend(made)
+            self.groups.append((spec, list(made)))
+        self.FILE_KINDS: dict[str, str] = {}
+        for spec in version.materials:
+            self.fields[spec["kind"]] = UploadField(
+                label=localized(spec, "label"), required=False,
+                help_text=localized(spec, "help") or FILE_HELP,
+                widget=forms.ClearableFileInput(attrs={"accept": ",".join(
+                    ACCEPTS[f] for f in spec.get("formats", ACCEPTS))}),
+            )
+            self.FILE_KINDS[spec["kind"]] = spec["kind"]
 
     def clean(self):
         data = super().clean()
-        data["applicant_id"] = self._id("applicant_id", True)
-        on_behalf = data.get("on_behalf")
-        if on_behalf:
-            if not data.get("holder_name", "").strip():
-                self.add_error("holder_name", _("Please enter the name of the person concerned."))
-            data["holder_id"] = self._id("holder_id", True)
-        if data.get("purpose") == Purpose.OTHER and not data.get("purpose_other", "").strip():
-            self.add_error("purpose_other", _("Please describe the purpose."))
-        if self.doc_type.asks_receiving_org and not data.get("receiving_org", "").strip():
-            self.add_error("receiving_org", _("Please enter the receiving organisation."))
-        self._clean_period(data)
         self._use_pending(data)
-        self._clean_files(data, on_behalf)
         return data
+
+    def field_groups(self) -> list[dict]:
+        """The configured questions for the template: a date range or a radio group is one
+        group with a shared label (role=group), the rest one field each."""
+        return [{
+            "key": spec["key"], "type": spec["type"], "label": localized(spec, "label"),
+            "help": localized(spec, "help"), "required": bool(spec.get("required")),
+            "show_key": (spec.get("show_if") or {}).get("key", ""),
+            "show_equals": _as_text((spec.get("show_if") or {}).get("equals", "")),
+            "fields": [self[n] for n in names],
+        } for spec, names in self.groups]
+
+    def material_fields(self) -> list:
+        return [self[kind] for kind in self.FILE_KINDS]
 
     def _use_pending(self, data: dict) -> None:
         """Files kept from an earlier attempt stand in for those not chosen again."""
@@ -165,47 +193,26 @@ class ApplicationForm(Form):
         return {name: self.cleaned_data[name] for name in self.FILE_KINDS
                 if isinstance(self.cleaned_data.get(name), CheckedUpload)}
 
-    def _clean_period(self, data: dict) -> None:
-        if not self.doc_type.asks_period:
-            return
-        first, last = data.get("period_from"), data.get("period_to")
-        if first is None and "period_from" not in self.errors:
-            self.add_error("period_from", _("Please enter the start of the period."))
-        if last is None and "period_to" not in self.errors:
-            self.add_error("period_to", _("Please enter the end of the period."))
-        if first and last:
-            holder = data.get("holder_id") if data.get("on_behalf") else data.get("applicant_id")
-            found = period_errors(doc_type=self.doc_type, first=first, last=last,
-                                  holder_id=holder or "")
-            for field, message in found.items():
-                if field not in self.errors:
-                    self.add_error(field, message)
-
-    def _clean_files(self, data: dict, on_behalf: bool) -> None:
-        required = ["id_front", "id_back"] + (["authorisation"] if on_behalf else [])
-        for name in required:
-            if name in self.errors or data.get(name):
-                continue
-            if self.FILE_KINDS[name] not in self.have_kinds:
-                self.add_error(name, _("Please upload this file."))
-
-    def form_values(self) -> dict:
-        """The arguments of actions.request_draft_create / request_draft_update."""
+    def person(self) -> dict:
         data = self.cleaned_data
-        values = {
-            name: data.get(name, "") for name in (
-                "applicant_name", "applicant_id", "phone", "email", "holder_name", "holder_id",
-                "purpose", "purpose_other", "receiving_org",
-            )
-        }
+        values = {name: data.get(name) or "" for name in self.COMMON}
         values["on_behalf"] = bool(data.get("on_behalf"))
-        values["period_from"] = data.get("period_from")
-        values["period_to"] = data.get("period_to")
         return values
 
-    def uploads(self) -> list[tuple[str, object]]:
-        return [(kind, self.cleaned_data[name]) for name, kind in self.FILE_KINDS.items()
-                if self.cleaned_data.get(name)]
+    def answers(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.answer_names
+                if self.cleaned_data.get(name) not in (None, "")}
+
+    def uploads(self) -> list[tuple[str, CheckedUpload]]:
+        return [(kind, self.cleaned_data[kind]) for kind in self.FILE_KINDS
+                if self.cleaned_data.get(kind)]
+
+    def apply_errors(self, errors: dict[str, list[str]]) -> None:
+        """request_apply's refusals, each on its field (the rest above the form)."""
+        for key, messages in errors.items():
+            name = key if key in self.fields else None
+            for message in messages:
+                self.add_error(name, message)
 
 
 class ResubmitForm(Form):
@@ -217,6 +224,12 @@ class ResubmitForm(Form):
     kind = forms.ChoiceField(label=_("What the file is"), choices=MaterialKind.choices,
                              initial=MaterialKind.OTHER)
     file = UploadField(label=_("File"), required=False)
+
+    def __init__(self, *args, kinds: list[tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if kinds:
+            self.fields["kind"].choices = kinds
+            self.fields["kind"].initial = kinds[-1][0]
 
     def clean(self):
         data = super().clean()

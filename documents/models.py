@@ -12,17 +12,19 @@ from django.utils.translation import gettext_lazy as _
 
 from core.i18n import Localized
 from core.uploads import private_storage
-from services.models import Office, Service
+from services.models import Bundle, Office, Service
 
 from .constants import (
     CertificateStatus,
     CheckChannel,
     CheckResult,
     MaterialKind,
+    Outcome,
     Purpose,
     RequestStatus,
     Transition,
 )
+from .definitions import localized
 
 
 class DocumentType(models.Model):
@@ -51,13 +53,25 @@ class DocumentType(models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
-    asks_receiving_org = models.BooleanField(_("asks for the receiving organisation"), default=True)
-    asks_period = models.BooleanField(_("asks for the period to be covered"), default=True)
-    max_period_years = models.PositiveSmallIntegerField(
-        _("longest period (years)"),
-        default=20,
-        validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text=_("The longest period a certificate of this type may cover."),
+    # The form and the materials (documents/definitions.py describes their shape). Editing them
+    # publishes a new DocumentTypeVersion; a request keeps the version it was made with.
+    fields = models.JSONField(
+        _("form fields"), default=list, blank=True,
+        help_text=_("The questions of the form, in order (see the admin's help for the shape)."),
+    )
+    materials = models.JSONField(
+        _("materials to upload"), default=list, blank=True,
+        help_text=_("The files the resident uploads: kind, labels, how many, formats, size."),
+    )
+    version = models.PositiveIntegerField(_("published version"), default=0, editable=False)
+    review_officers = models.PositiveSmallIntegerField(
+        _("officers who decide"), choices=[(1, _("one officer")), (2, _("two officers"))],
+        default=1,
+        help_text=_("Two: an approval proposed by one officer takes effect when a second "
+                    "confirms it."),
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.CERTIFICATE,
     )
     statement_zh = models.TextField(
         _("certificate text (Chinese)"),
@@ -76,6 +90,55 @@ class DocumentType(models.Model):
 
     def __str__(self) -> str:
         return self.name_zh
+
+
+class DocumentTypeVersion(models.Model):
+    """A published form of a document type, frozen: requests point to the one they used."""
+
+    doc_type = models.ForeignKey(DocumentType, on_delete=models.CASCADE, related_name="versions",
+                                 verbose_name=_("document type"))
+    number = models.PositiveIntegerField(_("version"))
+    fields = models.JSONField(_("form fields"), default=list)
+    materials = models.JSONField(_("materials to upload"), default=list)
+    created_at = models.DateTimeField(_("published at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("published by"),
+    )
+
+    class Meta:
+        ordering = ["doc_type", "-number"]
+        verbose_name = _("form version")
+        verbose_name_plural = _("form versions")
+        constraints = [
+            models.UniqueConstraint(fields=["doc_type", "number"], name="one_number_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc_type} v{self.number}"
+
+
+class BundleApplication(models.Model):
+    """One online application for the online parts of a 一件事 bundle: one reference, one status
+    page; each part is a DocumentRequest reviewed by its office and decided on its own."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    bundle = models.ForeignKey(Bundle, on_delete=models.PROTECT, related_name="applications",
+                               verbose_name=_("bundle"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="bundle_applications", verbose_name=_("account"),
+    )
+    api_client = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("bundle application")
+        verbose_name_plural = _("bundle applications")
+
+    def __str__(self) -> str:
+        return self.reference
 
 
 class DocumentRequest(models.Model):
@@ -119,6 +182,18 @@ class DocumentRequest(models.Model):
     receiving_org = models.CharField(_("receiving organisation"), max_length=100, blank=True)
     period_from = models.DateField(_("period from"), null=True, blank=True)
     period_to = models.DateField(_("period until"), null=True, blank=True)
+    # The configured form: the version answered, and the answers (ID numbers in them masked here,
+    # in full only in the encrypted copy).
+    form_version = models.ForeignKey(
+        DocumentTypeVersion, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="requests", verbose_name=_("form version"),
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    answers_enc = models.TextField(blank=True, editable=False)
+    bundle_application = models.ForeignKey(
+        BundleApplication, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="parts", verbose_name=_("bundle application"),
+    )
     # The workflow.
     status = models.CharField(
         _("status"), max_length=14, choices=RequestStatus.choices, default=RequestStatus.DRAFT,
@@ -172,7 +247,7 @@ class RequestMaterial(models.Model):
         DocumentRequest, on_delete=models.CASCADE, related_name="materials",
         verbose_name=_("request"),
     )
-    kind = models.CharField(_("kind"), max_length=14, choices=MaterialKind.choices)
+    kind = models.CharField(_("kind"), max_length=30)
     file = models.FileField(_("file"), storage=private_storage, max_length=200)
     original_name = models.CharField(_("file name"), max_length=120, blank=True)
     content_type = models.CharField(max_length=40)
@@ -187,6 +262,16 @@ class RequestMaterial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} · {self.get_kind_display()}"
+
+    def get_kind_display(self) -> str:
+        """The label the form version gives this kind (the built-in kinds as a fallback)."""
+        version = self.request.form_version
+        for material in version.materials if version else []:
+            if material.get("kind") == self.kind:
+                return localized(material, "label")
+        if self.kind in MaterialKind.values:
+            return str(MaterialKind(self.kind).label)
+        return self.kind
 
 
 class RequestEvent(models.Model):

@@ -5,15 +5,22 @@ request of another office, or another resident's, is simply not found (404)."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.selectors import office_ids_with_perm
-from services.models import Office
+from services.models import Bundle, BundlePart, Office
 
 from . import deadlines
 from .constants import DECIDED_STATUSES, OPEN_STATUSES, RequestStatus
-from .models import DocumentRequest, DocumentType, PendingDecision, RequestEvent, RequestMaterial
+from .models import (
+    BundleApplication,
+    DocumentRequest,
+    DocumentType,
+    PendingDecision,
+    RequestEvent,
+    RequestMaterial,
+)
 
 VIEW_PERM = "documents.view_documentrequest"
 MATERIAL_PERM = "documents.view_requestmaterial"
@@ -29,9 +36,60 @@ def doc_type_get_active(*, code: str) -> DocumentType:
     return doc_type_list_active().get(code=code)
 
 
+def doc_type_get_by_code(*, code: str) -> DocumentType:
+    """An active online service by its catalogue service code or its own form code."""
+    found = doc_type_list_active().filter(service__code=code).first()
+    return found or doc_type_get_active(code=code)
+
+
 def office_list_for_doc_type(doc_type: DocumentType) -> QuerySet[Office]:
     """The active offices that offer the document's service: the reviewing office is one."""
     return Office.objects.filter(is_active=True, services=doc_type.service).order_by("code")
+
+
+def request_answers_display(req: DocumentRequest) -> list[tuple[str, str]]:
+    """(label, value) of the request's answers, as its own form version words them."""
+    from .definitions import answers_display
+
+    if req.form_version is None:
+        return []
+    return answers_display(req.form_version.fields, req.answers)
+
+
+def bundle_list_active() -> QuerySet[Bundle]:
+    return Bundle.objects.filter(is_active=True).prefetch_related(
+        Prefetch("parts", queryset=BundlePart.objects.select_related("service"))
+    )
+
+
+def bundle_get_active(*, code: str) -> Bundle:
+    return bundle_list_active().get(code=code)
+
+
+def bundle_parts_online(bundle: Bundle) -> list[DocumentType]:
+    """The parts of the bundle that can be applied for online, in the bundle's order."""
+    service_ids = [part.service_id for part in bundle.parts.all()]
+    found = {d.service_id: d for d in doc_type_list_active().filter(service_id__in=service_ids)}
+    return [found[s] for s in service_ids if s in found]
+
+
+def office_list_for_doc_types(doc_types: list[DocumentType]) -> QuerySet[Office]:
+    """The active offices that offer every one of these online services."""
+    offices = Office.objects.filter(is_active=True)
+    for doc_type in doc_types:
+        offices = offices.filter(services=doc_type.service_id)
+    return offices.distinct().order_by("code")
+
+
+def bundle_application_list_for_resident(user) -> QuerySet[BundleApplication]:
+    return BundleApplication.objects.filter(user=user).select_related("bundle")
+
+
+def bundle_application_get_for_resident(user, *, reference: str) -> BundleApplication:
+    return BundleApplication.objects.select_related("bundle").prefetch_related(
+        Prefetch("parts", queryset=DocumentRequest.objects.select_related("doc_type", "office")
+                 .order_by("id"))
+    ).get(reference=reference, user=user)
 
 
 # --- the resident's own --------------------------------------------------------------------------
@@ -162,14 +220,16 @@ def request_decisions_by_office_day(*, first: dt.date, last: dt.date) -> list[di
     rows: dict[tuple, dict] = {}
     decided = DocumentRequest.objects.filter(
         decided_at__gte=start, decided_at__lt=end, status__in=DECIDED_STATUSES
-    ).values_list("office_id", "doc_type__service_id", "decided_at", "due_on")
-    for office_id, service_id, decided_at, due_on in decided:
+    ).values_list("office_id", "doc_type__service_id", "decided_at", "due_on",
+                  "bundle_application_id")
+    for office_id, service_id, decided_at, due_on, bundle_id in decided:
         day = timezone.localdate(decided_at)
         row = rows.setdefault(
             (office_id, service_id, day),
             {"office_id": office_id, "service_id": service_id, "day": day, "decided": 0,
-             "decided_in_time": 0},
+             "decided_in_time": 0, "in_bundle": 0},
         )
         row["decided"] += 1
+        row["in_bundle"] += bundle_id is not None
         row["decided_in_time"] += due_on is None or day <= due_on
     return list(rows.values())

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_certificates
+from . import views_bundle, views_certificates
 from . import views_resident as views
 
 app_name = "documents"
@@ -10,6 +10,8 @@ app_name = "documents"
 urlpatterns = [
     path("", views.request_list, name="request_list"),
     path("apply/<slug:type_code>/", views.request_apply, name="request_apply"),
+    path("bundle/<slug:code>/apply/", views_bundle.bundle_apply, name="bundle_apply"),
+    path("b/<str:reference>/", views_bundle.bundle_detail, name="bundle_detail"),
     path("r/<str:reference>/", views.request_detail, name="request_detail"),
     path("r/<str:reference>/edit/", views.request_edit, name="request_edit"),
     path("r/<str:reference>/review/", views.request_review, name="request_review"),

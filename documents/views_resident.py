@@ -12,10 +12,12 @@
 import io
 import uuid
 from functools import wraps
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -66,61 +68,66 @@ def request_list(request: HttpRequest) -> HttpResponse:
     context = {
         "requests": selectors.request_list_for_resident(request.user),
         "doc_types": selectors.doc_type_list_active(),
+        "bundle_applications": selectors.bundle_application_list_for_resident(request.user),
     }
     return render(request, "documents/request_list.html", context)
 
 
-def _save_draft(request: HttpRequest, form: ApplicationForm, draft: DocumentRequest | None):
-    values = form.form_values()
-    office = form.cleaned_data["office"]
-    if draft is None:
-        draft = actions.request_draft_create(
-            doc_type=form.doc_type, office=office, user=request.user,
-            language=request.LANGUAGE_CODE, **values,
-        )
-    else:
-        draft = actions.request_draft_update(request=draft, actor=request.user, office=office,
-                                             **values)
-    for kind, checked in form.uploads():
-        for old in draft.materials.filter(kind=kind):
-            if kind != "other":  # one front, one back, one authorisation: a new one replaces
-                actions.material_remove(material=old, actor=request.user)
-        actions.material_add(request=draft, actor=request.user, kind=kind, checked=checked)
-    return draft
+def _save_draft(request: HttpRequest, form: ApplicationForm, draft: DocumentRequest | None,
+                doc_type: DocumentType) -> tuple[int, dict]:
+    """request_apply with what the form parsed; its refusal is an answer (field → messages), so
+    a repeated token is refused alike and nothing is written."""
+    try:
+        with transaction.atomic():
+            req = actions.request_apply(
+                doc_type=doc_type, office=form.cleaned_data.get("office"), user=request.user,
+                language=request.LANGUAGE_CODE, answers=form.answers(), uploads=form.uploads(),
+                draft=draft, **form.person(),
+            )
+    except actions.ApplicationInvalid as invalid:
+        return 400, {"errors": invalid.errors}
+    return 201, {"reference": req.reference}
 
 
 def _apply(request: HttpRequest, doc_type: DocumentType, draft: DocumentRequest | None):
     offices = selectors.office_list_for_doc_type(doc_type)
-    have = set(draft.materials.values_list("kind", flat=True)) if draft else set()
+    version = draft.form_version if draft is not None and draft.form_version else (
+        actions.version_current(doc_type))
     initial = _initial(request, draft, offices)
-    form = ApplicationForm(request.POST or None, request.FILES or None, doc_type=doc_type,
-                           offices=offices, have_kinds=have, initial=initial,
-                           owner=_upload_owner(request))
+    form = ApplicationForm(request.POST or None, request.FILES or None, version=version,
+                           offices=offices, initial=initial, owner=_upload_owner(request))
     error = None
-    if request.method == "POST" and not form.is_valid():
-        _keep_uploads(request, form)
-    elif request.method == "POST":
+    if request.method == "POST" and form.is_valid():
         token = form.cleaned_data.get("token") or ""
         try:
+            # The rules first, writing nothing: a refusal does not spend the one-time token.
+            actions.application_validate(
+                doc_type=doc_type, office=form.cleaned_data.get("office"), person=form.person(),
+                answers=form.answers(), uploads=form.uploads(), draft=draft)
             if draft is None and token:
                 outcome = idempotent_run(
                     scope=f"documents-draft:{request.user.pk}", key=token, fingerprint=token,
-                    run=lambda: (201, {"reference": _save_draft(request, form, None).reference}),
+                    run=lambda: _save_draft(request, form, None, doc_type),
                 )
-                if "reference" not in outcome.body:
-                    raise DomainError(outcome.body.get("detail"))
-                reference = outcome.body["reference"]
+                body = outcome.body
             else:
-                reference = _save_draft(request, form, draft).reference
+                body = _save_draft(request, form, draft, doc_type)[1]
+            if "detail" in body:
+                raise DomainError(body["detail"])
+        except actions.ApplicationInvalid as invalid:
+            body = {"errors": invalid.errors}
         except DomainError as refusal:
-            error = str(refusal)
-        else:
-            return redirect("documents:request_review", reference)
+            error, body = str(refusal), {}
+        if error is None:
+            if "reference" in body:
+                return redirect("documents:request_review", body["reference"])
+            form.apply_errors(body.get("errors", {}))
         form.data = form.data.copy()
         form.data["token"] = uuid.uuid4().hex  # the refused attempt keeps its key
+    if request.method == "POST":
         _keep_uploads(request, form)
     context = {"form": form, "doc_type": doc_type, "draft": draft, "error": error,
-               "materials": draft.materials.all() if draft else []}
+               "version": version, "materials": draft.materials.all() if draft else []}
     return render(request, "documents/request_apply.html", context)
 
 
@@ -150,9 +157,10 @@ def _initial(request: HttpRequest, draft: DocumentRequest | None, offices) -> di
         single = offices.first() if offices.count() == 1 else None
         return {"phone": getattr(profile, "verified_phone", ""),
                 "email": getattr(profile, "verified_email", ""), "office": single}
-    fields = ("applicant_name", "phone", "email", "on_behalf", "holder_name", "purpose",
-              "purpose_other", "receiving_org", "period_from", "period_to")
-    return {"office": draft.office, **{name: getattr(draft, name) for name in fields}}
+    fields = ("applicant_name", "phone", "email", "on_behalf", "holder_name")
+    answers = {k: ("true" if v is True else "false" if v is False else v)
+               for k, v in draft.answers.items()}
+    return {"office": draft.office, **answers, **{name: getattr(draft, name) for name in fields}}
 
 
 @never_cache
@@ -190,7 +198,8 @@ def request_review(request: HttpRequest, reference: str) -> HttpResponse:
                              % {"ref": req.reference})
             return redirect("documents:request_detail", reference)
     context = {"req": req, "materials": req.materials.all(), "error": error,
-               "missing": actions.materials_missing(req)}
+               "missing": actions.materials_missing_labels(req),
+               "answers": selectors.request_answers_display(req)}
     return render(request, "documents/request_review.html", context)
 
 
@@ -201,7 +210,8 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     req = _own(request, reference)
     if req.status == RequestStatus.DRAFT:
         return redirect("documents:request_review", reference)
-    form = ResubmitForm(request.POST or None, request.FILES or None)
+    form = ResubmitForm(request.POST or None, request.FILES or None,
+                        kinds=actions.material_kinds(req))
     error = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -216,13 +226,12 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "events": selectors.request_events_for_resident(req).select_related("actor"),
         "certificate": getattr(req, "certificate", None),
         "deadline": selectors.request_deadline(req),
+        "answers": selectors.request_answers_display(req),
     }
     return render(request, "documents/request_detail.html", context)
 
 
 def _resubmit(request: HttpRequest, req: DocumentRequest, form: ResubmitForm) -> None:
-    from django.db import transaction
-
     with transaction.atomic():
         if form.cleaned_data.get("file"):
             actions.material_add(request=req, actor=request.user, kind=form.cleaned_data["kind"],
@@ -289,3 +298,15 @@ def material_delete(request: HttpRequest, reference: str, material_id: int) -> H
     except DomainError as refusal:
         messages.error(request, str(refusal))
     return redirect("documents:request_edit", reference)
+
+
+def form_preview(request: HttpRequest, doc_type: DocumentType) -> HttpResponse:
+    """The admin's preview: the application page as a resident sees it, from the definition as
+    saved (published or not), with nothing to submit. Reached only through the admin."""
+    version = SimpleNamespace(fields=doc_type.fields, materials=doc_type.materials,
+                              number=doc_type.version)
+    offices = selectors.office_list_for_doc_type(doc_type)
+    form = ApplicationForm(version=version, offices=offices)
+    context = {"form": form, "doc_type": doc_type, "draft": None, "error": None,
+               "version": version, "materials": [], "preview": True}
+    return render(request, "documents/request_apply.html", context)

@@ -83,6 +83,7 @@ def _context(request: HttpRequest, req: DocumentRequest, **forms) -> dict:
         "materials": req.materials.all(),
         "events": req.events.select_related("actor"),
         "deadline": selectors.request_deadline(req),
+        "answers": selectors.request_answers_display(req),
         "decision": decision,
         "own_decision": decision is not None and decision.proposed_by_id == request.user.pk,
         "fresh": actions.second_factor_fresh(_fresh_at(request)),
@@ -137,6 +138,8 @@ def _do_info(request, req):
 def _do_approve(request, req):
     actions.request_approve(request=req, actor=request.user,
                             second_factor_at=_second_factor(request))
+    if selectors.decision_open_for(req) is not None:
+        return _("Proposed. A second officer of the office must now confirm it.")
     return _("Approved. The certificate is being issued.")
 
 
@@ -158,10 +161,13 @@ def _decision(req):
 
 def _do_confirm(request, req):
     decision = _decision(req)
-    at = _second_factor(request) if decision.transition == Transition.REVOKE else None
+    fresh = decision.transition in (Transition.REVOKE, Transition.APPROVE)
+    at = _second_factor(request) if fresh else None
     actions.decision_confirm(decision=decision, actor=request.user, second_factor_at=at)
     if decision.transition == Transition.REVOKE:
         return _("Confirmed: the certificate is revoked.")
+    if decision.transition == Transition.APPROVE:
+        return _("Confirmed: the request is approved and the certificate is being issued.")
     return _("Confirmed: the request is refused.")
 
 

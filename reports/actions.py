@@ -101,7 +101,8 @@ def _source_figures(first: dt.date, last: dt.date, office_ids) -> list[tuple[Key
     found = []
     for r in sources.request_decisions_by_office_day(first=first, last=last):
         key = (r["office_id"], r["service_id"], None, r["day"])
-        found.append((key, {"docs_decided": r["decided"], "docs_in_time": r["decided_in_time"]}))
+        found.append((key, {"docs_decided": r["decided"], "docs_in_time": r["decided_in_time"],
+                            "docs_in_bundles": r.get("in_bundle", 0)}))
     for r in sources.evaluation_counts_by_office_day(first=first, last=last):
         key = (r["office_id"], r["service_id"], r.get("counter_id"), r["day"])
         found.append(
@@ -114,7 +115,8 @@ def _source_figures(first: dt.date, last: dt.date, office_ids) -> list[tuple[Key
 
 COUNT_FIELDS = (
     "bookings", "cancellations", "no_shows", "check_ins", "walk_ins", "served", "booked_served",
-    "on_time", "docs_decided", "docs_in_time", "eval_count", "eval_sum", "eval_low",
+    "on_time", "docs_decided", "docs_in_time", "docs_in_bundles", "eval_count", "eval_sum",
+    "eval_low",
 )  # fmt: skip
 
 

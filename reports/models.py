@@ -57,6 +57,8 @@ class DailyFigure(models.Model):
     on_time = models.PositiveIntegerField(_("booked visits called within 15 minutes"), default=0)
     docs_decided = models.PositiveIntegerField(_("documents decided"), default=0)
     docs_in_time = models.PositiveIntegerField(_("documents decided in time"), default=0)
+    docs_in_bundles = models.PositiveIntegerField(
+        _("documents decided as part of a bundle (一件事)"), default=0)
     eval_count = models.PositiveIntegerField(_("evaluations"), default=0)
     eval_sum = models.PositiveIntegerField(_("sum of ratings"), default=0)
     eval_low = models.PositiveIntegerField(_("poor ratings"), default=0)

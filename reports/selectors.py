@@ -17,7 +17,8 @@ from .models import MONTHLY, DailyFigure, Level, MinuteCount, RebuildMark
 
 SUMMED = (
     "bookings", "cancellations", "no_shows", "check_ins", "walk_ins", "served", "booked_served",
-    "on_time", "docs_decided", "docs_in_time", "eval_count", "eval_sum", "eval_low",
+    "on_time", "docs_decided", "docs_in_time", "docs_in_bundles", "eval_count", "eval_sum",
+    "eval_low",
 )  # fmt: skip
 
 

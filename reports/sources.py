@@ -8,7 +8,8 @@ from feedback.selectors import evaluation_counts_by_office_day as _evaluations
 
 
 def request_decisions_by_office_day(*, first: dt.date, last: dt.date) -> list[dict]:
-    """Rows with keys office_id, service_id, day, decided, decided_in_time."""
+    """Rows with keys office_id, service_id, day, decided, decided_in_time, in_bundle (how many
+    of those decided were parts of a 一件事 bundle application)."""
     return _decisions(first=first, last=last)
 
 

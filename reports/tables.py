@@ -38,6 +38,7 @@ VISIT_COLUMNS = [
 DOCUMENT_COLUMNS = [
     Column("docs_decided", _("Documents decided")),
     Column("docs_in_time_share", _("Decided within the time limit"), SHARE),
+    Column("docs_in_bundles", _("Decided as part of a bundle (一件事)")),
 ]
 EVALUATION_COLUMNS = [
     Column("eval_count", _("Evaluations")),

@@ -23,7 +23,7 @@ from accounts.actions import (
     audited,
 )
 
-from .models import Category, Counter, District, Office, Service
+from .models import Bundle, BundlePart, Category, Counter, District, Office, Service
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 Data = Mapping[str, Any]
@@ -225,3 +225,23 @@ def catalogue_load(*, data: Data) -> dict[str, int]:
         "opening_hours": sum(len(item["hours"]) for item in offices),
         "counters": sum(len(item["counters"]) for item in offices),
     }
+
+
+@transaction.atomic
+def bundle_ensure(*, data: Data, position: int = 0) -> Bundle | None:
+    """A 一件事 bundle with its parts in order, made once (a bundle an office manager has since
+    edited in the admin is left as it is). None when one of its services is missing."""
+    codes = list(data["services"])
+    services = {s.code: s for s in Service.objects.filter(code__in=codes)}
+    if len(services) != len(codes):
+        return None
+    bundle = Bundle.objects.filter(code=data["code"]).first()
+    if bundle is not None:
+        return bundle
+    bundle = Bundle.objects.create(
+        position=position, **_pick(data, ("code", "name_zh", "name_en", "description_zh",
+                                           "description_en")))
+    BundlePart.objects.bulk_create(
+        BundlePart(bundle=bundle, service=services[code], position=i)
+        for i, code in enumerate(codes, 1))
+    return bundle

@@ -5,6 +5,8 @@ from accounts.admin_audit import AuditedAdminMixin
 from accounts.admin_scoping import OfficeScopedAdminMixin
 
 from .models import (
+    Bundle,
+    BundlePart,
     Category,
     Counter,
     District,
@@ -133,3 +135,20 @@ class CounterAdmin(AuditedAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("office__name_zh", "office__code", "name_zh", "name_en")
     filter_horizontal = ("services",)
     list_select_related = ("office",)
+
+
+class BundlePartInline(admin.TabularInline):
+    model = BundlePart
+    extra = 2
+    fields = ("position", "service")
+    autocomplete_fields = ("service",)
+
+
+@admin.register(Bundle)
+class BundleAdmin(admin.ModelAdmin):
+    """一件事 bundles, defined without code: the services of one life event, in order."""
+
+    list_display = ("code", "name_zh", "name_en", "is_active", "position")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name_zh", "name_en")
+    inlines = [BundlePartInline]

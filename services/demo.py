@@ -3,12 +3,13 @@
 from accounts.actions import user_ensure_superuser
 
 from . import demo_data
-from .actions import catalogue_load
+from .actions import bundle_ensure, catalogue_load
 
 
 def load() -> str:
     admin = demo_data.DEMO_ADMIN
     counts = catalogue_load(data=demo_data.CATALOGUE)
+    bundles = [bundle_ensure(data=b, position=i) for i, b in enumerate(demo_data.BUNDLES, 1)]
     created = user_ensure_superuser(**admin)
     if created:
         account = f"admin user created: username {admin['username']}, password {admin['password']}"
@@ -18,5 +19,6 @@ def load() -> str:
         f"Demo data: {counts['categories']} categories, {counts['services']} services, "
         f"{counts['materials']} materials, {counts['districts']} districts, "
         f"{counts['offices']} offices, {counts['opening_hours']} opening hours, "
-        f"{counts['counters']} counters; {account}."
+        f"{counts['counters']} counters, {sum(1 for b in bundles if b)} bundles (一件事); "
+        f"{account}."
     )

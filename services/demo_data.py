@@ -219,7 +219,7 @@ HZ_SERVICES = [
         "有效期三个月，一般当场制发。",
         "description_en": "While your new ID card is being made you can get a temporary ID card, "
         "valid for three months and usually issued on the spot.",
-        "channel": "counter",
+        "channel": "both",
         "fee": 10,
         "time_limit_days": 0,
         "counter_minutes": 10,
@@ -1585,3 +1585,36 @@ DEMO_ADMIN = {
     "email": "admin@onewindow.local",
     "password": "onewindow-admin",
 }
+
+
+# 一件事 bundles (national programme 高效办成一件事): the services one life event needs.
+BUNDLES = [
+    {
+        "code": "newborn", "name_zh": "新生儿出生一件事", "name_en": "A birth, in one go",
+        "description_zh": "出生登记与首次申领居民身份证一次办：出生登记可网上申请，"
+        "身份证需到窗口采集照片和指纹，一次预约、一个号办完。",
+        "description_en": "Register the birth and apply for the child's first ID card in one go: "
+        "the registration can be done online; the ID card needs a photo and fingerprints at "
+        "the counter, in one visit with one booking and one ticket.",
+        "services": ["hz-birth-registration", "hz-first-id-card"],
+    },
+    {
+        "code": "move-in", "name_zh": "户口迁入一件事", "name_en": "Moving your household in, "
+        "in one go",
+        "description_zh": "准迁证、迁入登记后换领身份证和户口簿，一次申请、一次到窗口办完。",
+        "description_en": "The permit to move, then the new ID card and household booklet: one "
+        "application and one visit to the counter.",
+        "services": ["hz-move-in", "hz-id-card-renewal", "hz-booklet-replacement"],
+    },
+    {
+        "code": "job-certificates", "name_zh": "求职就业证明一件事",
+        "name_en": "Certificates for a new job, in one go",
+        "description_zh": "无犯罪记录证明、户籍证明和驾驶人安全驾驶证明一次网上申请，"
+        "姓名、身份证号、用途和接收单位只填一次，身份证照片只传一次。",
+        "description_en": "The no-criminal-record, household registration and safe-driving "
+        "certificates in one online application: your name, ID number, purpose and the "
+        "receiving organisation asked once, your ID card photos uploaded once.",
+        "services": ["za-no-criminal-record", "hz-household-certificate",
+                     "jg-safe-driving-certificate"],
+    },
+]

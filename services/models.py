@@ -296,3 +296,47 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office.name} {self.number}"
+
+
+class Bundle(models.Model):
+    """一件事: the services one life event needs (a birth: 出生登记 + 首次申领身份证), offered as
+    one online application for the parts that can be done online, next to the services."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    services = models.ManyToManyField(Service, through="BundlePart", related_name="bundles",
+                                      verbose_name=_("services"))
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    name = Localized("name")
+    description = Localized("description")
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("bundle (一件事)")
+        verbose_name_plural = _("bundles (一件事)")
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class BundlePart(models.Model):
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="parts",
+                               verbose_name=_("bundle"))
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("service"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("part")
+        verbose_name_plural = _("parts")
+        constraints = [models.UniqueConstraint(fields=["bundle", "service"],
+                                               name="one_service_once_per_bundle")]
+
+    def __str__(self) -> str:
+        return f"{self.bundle} · {self.service}"

@@ -11,6 +11,8 @@ from core.rows import rows_where
 
 from . import search
 from .models import (
+    Bundle,
+    BundlePart,
     Category,
     Channel,
     Counter,
@@ -270,4 +272,47 @@ def service_with_online_application(services: QuerySet[Service]) -> QuerySet[Ser
             default=Value(""),
             output_field=CharField(),
         )
+    )
+
+
+# --- 一件事 bundles ----------------------------------------------------------------------------
+
+
+def bundle_list_public() -> QuerySet[Bundle]:
+    """Active bundles whose services are all active, with their parts in order."""
+    return (
+        Bundle.objects.filter(is_active=True)
+        .exclude(parts__service__is_active=False)
+        .prefetch_related(Prefetch(
+            "parts", queryset=BundlePart.objects.select_related("service").order_by(
+                "position", "id")))
+        .order_by("position", "code")
+    )
+
+
+@dataclass
+class BundleView:
+    bundle: Bundle
+    services: list[Service]
+    online: list[Service]
+    counter_minutes: int
+    offices: list[Office]
+
+
+def bundle_get_public(*, code: str) -> BundleView:
+    """A bundle as the catalogue shows it: its services (each with its online form code, if
+    any), the time all parts take at a counter, and the offices that handle every part."""
+    bundle = bundle_list_public().get(code=code)
+    ids = [part.service_id for part in bundle.parts.all()]
+    by_id = {s.pk: s for s in service_with_online_application(
+        Service.objects.filter(pk__in=ids)).select_related("category")}
+    services = [by_id[i] for i in ids]
+    offices = Office.objects.filter(is_active=True)
+    for service_id in ids:
+        offices = offices.filter(services=service_id)
+    return BundleView(
+        bundle=bundle, services=services,
+        online=[s for s in services if s.online_apply_code],
+        counter_minutes=sum(s.counter_minutes for s in services),
+        offices=list(offices.distinct().select_related("district").order_by("code")),
     )

@@ -8,6 +8,7 @@ app_name = "services"
 urlpatterns = [
     path("services/", views.service_list, name="service_list"),
     path("services/<slug:code>/", views.service_detail, name="service_detail"),
+    path("bundles/<slug:code>/", views.bundle_detail, name="bundle_detail"),
     path("offices/", views.office_list, name="office_list"),
     path("offices/<slug:code>/", views.office_detail, name="office_detail"),
 ]

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from . import selectors
 from .filters import OfficeFilter, ServiceFilter
-from .models import Office, Service
+from .models import Bundle, Office, Service
 
 PAGE_SIZE = 12
 
@@ -21,6 +21,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "categories": selectors.category_list(),
         "suggestions": [] if page.object_list else selectors.service_search_suggestions(),
+        "bundles": selectors.bundle_list_public(),
     }
     template = "services/service_list.html"
     if request.htmx:
@@ -68,3 +69,11 @@ def office_detail(request: HttpRequest, code: str) -> HttpResponse:
         "services": office.services.all(),
     }
     return render(request, "services/office_detail.html", context)
+
+
+def bundle_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        view = selectors.bundle_get_public(code=code)
+    except Bundle.DoesNotExist:
+        raise Http404 from None
+    return render(request, "services/bundle_detail.html", {"view": view, "bundle": view.bundle})

@@ -63,6 +63,7 @@ EXPECTED_LISTS = {
         "documents.pendingdecision",
         "documents.documenttype",
         "documents.certificate",
+        "services.bundle",  # 一件事 bundles, defined by managers (issue 19)
     },
     "auditor": {
         "accounts.auditentry",

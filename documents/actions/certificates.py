@@ -155,8 +155,8 @@ def certificate_prepare(*, request: DocumentRequest) -> Certificate:
                     holder_id_masked=request.holder_id_masked,
                     purpose_text=_purpose_text(request),
                     receiving_org=request.receiving_org,
-                    period_from=request.period_from if doc_type.asks_period else None,
-                    period_to=request.period_to if doc_type.asks_period else None,
+                    period_from=request.period_from,
+                    period_to=request.period_to,
                     issued_on=today,
                     valid_until=today + relativedelta(months=doc_type.validity_months),
                 )

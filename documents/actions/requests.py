@@ -138,7 +138,8 @@ def material_add(
     """Store a checked upload (core.uploads.check_upload) with the request: while a draft, or
     while the reviewer waits for more information."""
     req = _lock_own(request, actor, ADDS_MATERIALS)
-    if kind not in MaterialKind.values:
+    spec = _material_spec(req, kind)
+    if spec is None:
         raise ValueError(f"unknown material kind {kind!r}")
     if req.materials.count() >= MAX_MATERIALS:
         raise RequestNotEditable()
@@ -153,16 +154,36 @@ def material_add(
     except Exception:
         private_storage.delete(name)
         raise
-    if kind in ONE_FILE_KINDS:
+    if spec.get("max_files", 1) == 1:
         _drop_replaced(req, material)
     return material
 
 
 # Each ID-card side and the authorisation is one file: a new upload replaces the one before
 # (asked for a clearer photo, the resident sends it again), so it is listed and reviewed once.
+# A configured material of at most one file behaves alike.
 ONE_FILE_KINDS = frozenset(
     {MaterialKind.ID_FRONT, MaterialKind.ID_BACK, MaterialKind.AUTHORISATION}
 )
+
+
+def _material_spec(req: DocumentRequest, kind: str) -> dict | None:
+    """The material's definition in the request's form version (the built-in kinds for a
+    request made before forms were configured)."""
+    if req.form_version is not None:
+        return next((m for m in req.form_version.materials if m["kind"] == kind), None)
+    if kind in MaterialKind.values:
+        return {"kind": kind, "max_files": 1 if kind in ONE_FILE_KINDS else MAX_MATERIALS}
+    return None
+
+
+def material_kinds(req: DocumentRequest) -> list[tuple[str, str]]:
+    """(kind, label) of the materials this request may carry, for the page's choice."""
+    from ..definitions import localized
+
+    if req.form_version is not None:
+        return [(m["kind"], localized(m, "label")) for m in req.form_version.materials]
+    return [(kind, str(label)) for kind, label in MaterialKind.choices]
 
 
 def _drop_replaced(req: DocumentRequest, material: RequestMaterial) -> None:
@@ -182,7 +203,12 @@ def material_remove(*, material: RequestMaterial, actor) -> None:
 
 
 def materials_missing(req: DocumentRequest) -> list[str]:
+    """The kinds of the required materials the request lacks (its form version's rules)."""
     have = set(req.materials.values_list("kind", flat=True))
+    if req.form_version is not None:
+        return [m["kind"] for m in req.form_version.materials if m["kind"] not in have and (
+            m.get("required", "always") == "always"
+            or (m.get("required") == "on_behalf" and req.on_behalf))]
     needed = [MaterialKind.ID_FRONT, MaterialKind.ID_BACK]
     if req.on_behalf:
         needed.append(MaterialKind.AUTHORISATION)
@@ -199,7 +225,7 @@ def request_submit(*, request: DocumentRequest, actor) -> DocumentRequest:
         return _refreshed(request, req)
     missing = materials_missing(req)
     if missing:
-        labels = ", ".join(str(MaterialKind(kind).label) for kind in missing)
+        labels = ", ".join(dict(material_kinds(req)).get(kind, kind) for kind in missing)
         raise MaterialsMissing(missing=labels)
     if actor is not None:
         from core.crypto import decrypt_text
@@ -267,6 +293,10 @@ def request_approve(
     if not second_factor_fresh(second_factor_at):
         raise SecondFactorStale()
     _no_open_decision(request)
+    if request.doc_type.review_officers == 2:
+        # The service is decided by two officers: this approval waits for a second one.
+        decision_propose(request=request, actor=actor, transition=Transition.APPROVE, reason="")
+        return request
     req = workflow.request_transition(request=request, transition=Transition.APPROVE, actor=actor)
     certificate_prepare(request=req)
     return req
@@ -275,6 +305,7 @@ def request_approve(
 # --- four eyes: a refusal or a revocation needs a second officer ---------------------------------
 
 _PROPOSABLE = {
+    Transition.APPROVE: RequestStatus.UNDER_REVIEW,  # services decided by two officers
     Transition.REJECT: RequestStatus.UNDER_REVIEW,
     Transition.REVOKE: RequestStatus.ISSUED,
 }
@@ -294,7 +325,7 @@ def decision_propose(
 
         raise IllegalTransition()
     reason = (reason or "").strip()
-    if not reason:
+    if not reason and transition != Transition.APPROVE:
         raise ReasonRequired()
     _no_open_decision(req)
     decision = PendingDecision.objects.create(
@@ -328,7 +359,8 @@ def decision_confirm(
     """The second officer confirms: the refusal or revocation takes effect now. Confirming a
     revocation asks for a fresh second factor."""
     locked = _lock_open_decision(decision, actor)
-    if locked.transition == Transition.REVOKE and not second_factor_fresh(second_factor_at):
+    fresh_needed = (Transition.REVOKE, Transition.APPROVE)
+    if locked.transition in fresh_needed and not second_factor_fresh(second_factor_at):
         raise SecondFactorStale()
     locked.confirmed_by, locked.closed_at, locked.outcome = actor, timezone.now(), "confirmed"
     locked.save(update_fields=["confirmed_by", "closed_at", "outcome"])
@@ -340,6 +372,10 @@ def decision_confirm(
         from .certificates import certificate_revoke
 
         certificate_revoke(certificate=req.certificate, reason=locked.reason, actor=actor)
+    if locked.transition == Transition.APPROVE:
+        from .certificates import certificate_prepare
+
+        certificate_prepare(request=req)
     return req
 
 

@@ -17,6 +17,7 @@ from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import id_check_char, mask_id_number
 from core.uploads import check_upload
 from documents.constants import MaterialKind, Purpose, RequestStatus
+from documents.form_catalogue import certificate_fields, certificate_materials
 from documents.models import DocumentRequest, DocumentType, RequestMaterial
 from services.tests.factories import OfficeFactory, ServiceFactory
 
@@ -45,6 +46,8 @@ class DocumentTypeFactory(factory.django.DjangoModelFactory):
     validity_months = 3
     statement_zh = "经查，未发现有犯罪记录。"
     statement_en = "No criminal record was found."
+    fields = factory.LazyFunction(certificate_fields)
+    materials = factory.LazyFunction(certificate_materials)
 
 
 def office_for(doc_type: DocumentType, **fields):

@@ -239,3 +239,21 @@ def test_nobody_else_gets_the_pdf(client, owned, verified_client):
 
     entry = AuditEntry.objects.filter(action="view", actor=here).get()
     assert entry.details == {"page": "certificate"}
+
+
+@pytest.mark.parametrize(("outcome", "words"), [
+    ("letter", "decision letter"), ("counter", "notice to collect at the counter"),
+])
+def test_the_outcome_names_the_document(outcome, words):
+    from documents.certificate_pdf import certificate_pdf
+
+    from .factories import request_in
+
+    req = request_in(RequestStatus.APPROVED)
+    type(req.doc_type).objects.filter(pk=req.doc_type_id).update(outcome=outcome)
+    req.doc_type.refresh_from_db()
+    certificate = actions.certificate_prepare(request=req)
+    pdf = certificate_pdf(certificate, code="ABCD" * 7)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        text = document.pages[0].extract_text()
+    assert words in text.replace("\n", " ")

@@ -54,7 +54,7 @@ def test_decisions_are_counted_per_office_service_and_day_with_those_in_time():
     rows = request_decisions_by_office_day(first=today, last=today)
     assert rows == [{
         "office_id": on_time.office_id, "service_id": on_time.doc_type.service_id, "day": today,
-        "decided": 2, "decided_in_time": 1,
+        "decided": 2, "decided_in_time": 1, "in_bundle": 0,
     }]
     with time_machine.travel(timezone.now() + dt.timedelta(days=3)):
         assert request_decisions_by_office_day(first=today + dt.timedelta(days=1),

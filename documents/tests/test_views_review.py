@@ -177,3 +177,26 @@ def test_no_certificate_pdf_for_another_office_or_before_issue(verified_client, 
     assert verified_client(reviewer).get(url).status_code == 404  # not issued yet
     other = staff("reviewer", request_in(S.SUBMITTED, user=resident("13900139000")).office)
     assert verified_client(other).get(url).status_code == 404
+
+
+def test_a_service_decided_by_two_officers_is_approved_only_when_a_second_confirms(
+    verified_client, req, reviewer, django_capture_on_commit_callbacks
+):
+    type(req.doc_type).objects.filter(pk=req.doc_type_id).update(review_officers=2)
+    first = verified_client(reviewer)
+    first.get(detail(req))
+    device = totp_device(reviewer)
+    assert first.post(act(req, "approve"), {"otp": totp_now(device)}).status_code == 302
+    req.refresh_from_db()
+    assert req.status == S.UNDER_REVIEW and not Certificate.objects.filter(request=req).exists()
+    assert first.post(act(req, "confirm")).status_code == 409  # not one's own proposal
+    manager = staff("manager", req.office)
+    second = verified_client(manager)
+    page = second.get(detail(req)).content.decode()
+    assert act(req, "confirm") in page and 'name="otp"' in page  # a fresh code to confirm
+    with django_capture_on_commit_callbacks(execute=True):
+        done = second.post(act(req, "confirm"), {"otp": totp_now(totp_device(manager))})
+    assert done.status_code == 302
+    req.refresh_from_db()
+    assert req.status in (S.APPROVED, S.ISSUED) and req.decided_by == manager
+    assert Certificate.objects.filter(request=req).exists()
