@@ -10,7 +10,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf
+.PHONY: run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf bench-pdf
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -89,6 +89,10 @@ bench-queue: $(VENV)/.installed
 # The kiosk's 80 mm ticket PDF against a one-line PDF in the same font (see bench/RESULTS.md).
 bench-ticket-pdf: $(VENV)/.installed
 	$(PY) bench/ticket_pdf.py $(BENCH_ARGS)
+
+# The PDFs a resident waits for (ticket, booking confirmation, certificate) against a one-line PDF.
+bench-pdf: $(VENV)/.installed
+	$(PY) bench/pdfs.py $(BENCH_ARGS)
 
 # Every benchmark in bench/ against the production settings; figures appended to bench/RESULTS.md.
 bench: $(VENV)/.installed

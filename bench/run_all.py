@@ -29,6 +29,7 @@ MODEST = {
     "queue_calls": "--clerks 10 --tickets 300 --workers 2",
     "stats_dashboard": "",
     "ticket_pdf": "",
+    "pdfs": "",
 }
 
 
