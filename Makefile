@@ -102,7 +102,7 @@ bench-stats: $(VENV)/.installed
 	$(PY) bench/stats_dashboard.py $(BENCH_ARGS)
 
 screenshots: $(VENV)/.installed-dev
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e/test_screenshots.py --screenshots
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e --screenshots
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-* media
