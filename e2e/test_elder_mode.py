@@ -208,7 +208,12 @@ def test_the_switch_is_remembered_and_a_link_can_turn_it_on_or_off(site, browser
         assert page.evaluate("document.documentElement.className") == "elder"
         [cookie] = [c for c in context.cookies() if c["name"] == "ow_elder"]
         assert cookie["value"] == "1" and cookie["expires"] > 0  # kept across visits
+        walk = Walk(page, "elder", screenshots=False)
+        walk.check("en-offices")  # English runs longer than Chinese: still fits, still large
+        page.goto(site + "/en/services/za-no-criminal-record/")
+        walk.check("en-service")
         page.goto(site + "/en/verify/")
+        walk.check("en-verify")
         expect(page.locator("header a.elder-switch")).to_contain_text("Standard text")
         page.locator("header a.elder-switch").click()
         expect(page).to_have_url(re.compile(r"/en/verify/$"))
