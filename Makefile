@@ -10,7 +10,7 @@ TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: lock run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf cluster cluster-stop cluster-sysdeps bench-cluster cluster-check bench-screens
+.PHONY: lock run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf cluster cluster-stop cluster-sysdeps bench-cluster cluster-check bench-screens bench-pdf
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -101,6 +101,10 @@ bench-screens: $(VENV)/.installed-dev
 bench-ticket-pdf: $(VENV)/.installed
 	$(PY) bench/ticket_pdf.py $(BENCH_ARGS)
 
+# The PDFs a resident waits for (ticket, booking confirmation, certificate) against a one-line PDF.
+bench-pdf: $(VENV)/.installed
+	$(PY) bench/pdfs.py $(BENCH_ARGS)
+
 # Every benchmark in bench/ against the production settings; figures appended to bench/RESULTS.md.
 bench: $(VENV)/.installed
 	$(PY) bench/run_all.py $(BENCH_ARGS)
@@ -109,7 +113,7 @@ bench-stats: $(VENV)/.installed
 	$(PY) bench/stats_dashboard.py $(BENCH_ARGS)
 
 screenshots: $(VENV)/.installed-dev
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e/test_screenshots.py --screenshots
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e --screenshots
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-* media

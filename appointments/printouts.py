@@ -15,7 +15,7 @@ from icalendar import Alarm, Calendar, Event
 
 from core.links import site_reverse
 from core.pdf import render_to_pdf
-from core.qr import qr_data_uri
+from core.qr import qr_png_data_uri
 
 from .constants import BookingStatus
 from .models import Booking
@@ -142,13 +142,18 @@ def booking_pdf(booking: Booking) -> bytes:
             "t": texts,
             "lang": "zh-Hans" if booking.language.lower().startswith("zh") else booking.language,
             "code_spaced": f"{booking.code[:4]} {booking.code[4:]}",
-            "qr": qr_data_uri(booking.code, scale=5),
+            "qr": qr_png_data_uri(booking.code, scale=1),
             "times": f"{start:%H:%M}–{end:%H:%M}",
             "is_active": booking.status == BookingStatus.BOOKED,
             "is_cancelled": booking.status == BookingStatus.CANCELLED,
             "manage_url": booking_manage_url(booking),
         }
-        return render_to_pdf("appointments/booking_pdf.html", context, language=booking.language)
+        return render_to_pdf(
+            "appointments/booking_pdf.html",
+            context,
+            language=booking.language,
+            stylesheets=("css/pdf.css",),
+        )
 
 
 def booking_ics(booking: Booking) -> bytes:

@@ -30,6 +30,7 @@ MODEST = {
     "stats_dashboard": "",
     "ticket_pdf": "",
     "screens_push": "--rounds 5 --idle-seconds 10",
+    "pdfs": "",
 }
 
 

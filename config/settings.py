@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Cache-Control: private, no-store unless a view says otherwise (core/middleware.py).
     "core.middleware.PrivateCacheMiddleware",
+    # 长辈版: request.elder_mode from the ow_elder cookie or ?elder=1 (core/middleware.py).
+    "core.middleware.ElderModeMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -7,6 +7,7 @@ fetches what a document asks for becomes a file and network reader.
 
 import logging
 import mimetypes
+import os
 import threading
 from urllib.parse import unquote, urlsplit
 
@@ -15,7 +16,7 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -60,18 +61,28 @@ def _collected(relative: str) -> str | None:
     return None
 
 
-def render_to_pdf(template: str, context: dict, *, language: str | None = None) -> bytes:
+def render_to_pdf(
+    template: str,
+    context: dict,
+    *,
+    language: str | None = None,
+    stylesheets: tuple[str, ...] = (),
+) -> bytes:
     """Render a Django template to PDF bytes, as PDF/UA-1 (tagged; the document's title and
-    language come from the template's <title> and <html lang>)."""
+    language come from the template's <title> and <html lang>). `stylesheets` are static paths
+    (`css/pdf.css`), parsed once per thread rather than from a <link> in every PDF."""
     with translation.override(language or translation.get_language()):
         html = render_to_string(template, context)
-    return html_to_pdf(html)
+    return html_to_pdf(html, stylesheets=stylesheets)
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, *, stylesheets: tuple[str, ...] = ()) -> bytes:
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
     return document.write_pdf(
-        pdf_variant="pdf/ua-1", custom_metadata=True, font_config=_font_config()
+        stylesheets=[_stylesheet(path) for path in stylesheets],
+        pdf_variant="pdf/ua-1",
+        custom_metadata=True,
+        font_config=_font_config(),
     )
 
 
@@ -86,3 +97,25 @@ def _font_config() -> FontConfiguration:
     if config is None:
         config = _per_thread.font_config = FontConfiguration()
     return config
+
+
+def _stylesheet(path: str) -> CSS:
+    """A static stylesheet parsed (tinycss2) and its selectors compiled (cssselect2) once per
+    thread and kept while the file is unchanged: parsing pdf.css cost a booking confirmation
+    more than laying out its page (bench/pdfs.py). Bound to the thread's font configuration."""
+    found = finders.find(path) or _collected(path)
+    if not found:
+        raise ValueError(f"static file not found: {path}")
+    key = (found, os.stat(found).st_mtime_ns)
+    sheets = _per_thread.__dict__.setdefault("stylesheets", {})
+    sheet = sheets.get(key)
+    if sheet is None:
+        with open(found, encoding="utf-8") as handle:
+            sheet = CSS(
+                string=handle.read(),
+                base_url=BASE_URL + settings.STATIC_URL.lstrip("/") + path,
+                url_fetcher=StaticOnlyFetcher(),
+                font_config=_font_config(),
+            )
+        sheets[key] = sheet
+    return sheet

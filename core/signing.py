@@ -203,7 +203,9 @@ def document_signer() -> DocumentSigner:
     return DocumentSigner(key_pem=key, cert_pem=cert, chain_pem=chain, password=password)
 
 
+@cache
 def _pyhanko_signer():
+    """Loaded once per process (reset_signing_cache() forgets it with the keys)."""
     from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -252,10 +254,25 @@ def pades_sign(pdf: bytes, *, reason: str = "", location: str = "") -> bytes:
         "IssuerSignature",
         invis_sig_settings=fields.InvisSigSettings(set_print_flag=False, set_hidden_flag=True),
     )
+    signer = _pyhanko_signer()
     out = _outside_any_event_loop(
-        lambda: signers.sign_pdf(writer, meta, signer=_pyhanko_signer(), new_field_spec=field)
-    )
+        lambda: signers.sign_pdf(
+            writer, meta, signer=signer, new_field_spec=field,
+            bytes_reserved=_signature_space(signer),
+        )
+    )  # fmt: skip
     return out.getvalue()
+
+
+def _signature_space(signer) -> int:
+    """Room for the signature container (hex digits in the PDF), worked out from what goes in it
+    rather than by pyHanko's dry-run signature, which cost as much as the signature itself
+    (bench/pdfs.py). The container holds the certificates, a few signed attributes and the
+    signature value: their DER sizes plus 4 KiB, doubled for hex, with pyHanko's own 50 %
+    margin; too small a room fails the signing loudly, never silently."""
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    size = 2 * (sum(len(cert.dump()) for cert in certificates) + 4096)
+    return size + 2 * (size // 4)
 
 
 def _outside_any_event_loop(call):
@@ -413,5 +430,6 @@ def published_keys() -> dict:
 
 def reset_signing_cache() -> None:
     document_signer.cache_clear()
+    _pyhanko_signer.cache_clear()
     qr_private_key.cache_clear()
     qr_public_keys.cache_clear()

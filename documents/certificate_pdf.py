@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 
 from core.links import site_reverse
 from core.pdf import render_to_pdf
-from core.qr import qr_data_uri
+from core.qr import qr_png_data_uri
 from core.signing import pades_sign
 
 from .actions.certificates import certificate_verify_url, code_format
@@ -77,12 +77,17 @@ def certificate_pdf(certificate: Certificate, *, code: str) -> bytes:
         "statement": (doc_type.statement_zh, doc_type.statement_en),
         "office_name": (certificate.office.name_zh, certificate.office.name_en),
         "code_grouped": code_format(code),
-        "qr": qr_data_uri(
-            certificate_verify_url(certificate, code=code, language=MAIN), scale=4
+        "qr": qr_png_data_uri(
+            certificate_verify_url(certificate, code=code, language=MAIN), scale=1
         ),
         "verify_url": site_reverse("verify:form", language=MAIN),
     }
-    pdf = render_to_pdf("documents/certificate_pdf.html", context, language=MAIN)
+    pdf = render_to_pdf(
+        "documents/certificate_pdf.html",
+        context,
+        language=MAIN,
+        stylesheets=("css/pdf.css", "css/certificate-pdf.css"),
+    )
     with translation.override(MAIN):
         reason = gettext("Issue of certificate %(number)s") % {"number": certificate.number}
     return pades_sign(pdf, reason=reason, location=certificate.office.name_zh)

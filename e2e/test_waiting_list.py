@@ -1,9 +1,12 @@
 """Item 6 of issue 17: a resident joins the waiting list of a full day, is told the reference and
-the position on the page and by SMS, and leaves the list with the link."""
+the position on the page and by SMS, and leaves the list with the link.
+`pytest --screenshots` refreshes docs/screenshots/booking-14-full-day.png to booking-18-offer.png
+(on a phone: they follow booking-01 to booking-13 of e2e/test_booking.py)."""
 
 import datetime as dt
 import os
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -12,9 +15,18 @@ from core.tests.factories import id_number
 
 pytestmark = pytest.mark.e2e
 SHOTS = os.environ.get("E2E_SHOTS_DIR")  # set it to look at the pages this test walks through
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
-def test_join_see_the_reference_and_leave(live_server, transactional_db, page):
+def shot(request, page, name: str, docs_name: str) -> None:
+    """To E2E_SHOTS_DIR when set; with --screenshots, the phone's page to docs/screenshots."""
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/{name}-{page.form_factor}.png", full_page=True)
+    if request.config.getoption("--screenshots") and page.form_factor == "phone":
+        page.screenshot(path=DOCS / f"booking-{docs_name}.png", full_page=True)
+
+
+def test_join_see_the_reference_and_leave(request, live_server, transactional_db, page):
     from appointments import actions
     from appointments.constants import WaitStatus
     from appointments.models import WaitingListEntry
@@ -26,7 +38,12 @@ def test_join_see_the_reference_and_leave(live_server, transactional_db, page):
     actions.booking_create(slot_id=slot.pk, service=service, name="李四",
                            id_number=id_number(1), phone="13900139000")
     day = slot.start.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    if request.config.getoption("--screenshots"):
+        page.goto(f"{live_server.url}/zh-hans/book/{service.code}/{slot.office.code}/?date={day}")
+        expect(page.locator(".notice-full")).to_be_visible()
+        shot(request, page, "waiting-full-day", "14-full-day")
     page.goto(f"{live_server.url}/zh-hans/book/{service.code}/{slot.office.code}/wait/?date={day}")
+    shot(request, page, "waiting-join", "15-waiting-join")
     page.locator("#id_name").fill("王五")
     page.locator("#id_id_number").fill(id_number(2))
     page.locator("#id_phone").fill("13700137000")
@@ -42,18 +59,16 @@ def test_join_see_the_reference_and_leave(live_server, transactional_db, page):
     sms = Message.objects.get(kind="joined", channel="sms")
     # The SMS links to this very page (the host is SITE_URL's).
     assert entry.reference in sms.body and page.url.removeprefix(live_server.url) in sms.body
-    if SHOTS:
-        page.screenshot(path=f"{SHOTS}/waiting-joined-{page.form_factor}.png", full_page=True)
+    shot(request, page, "waiting-joined", "16-waiting-joined")
 
     page.get_by_role("button", name="退出候补名单").click()
     expect(page.locator("h1")).to_have_text("您已退出候补名单")
     entry.refresh_from_db()
     assert entry.status == WaitStatus.CANCELLED
-    if SHOTS:
-        page.screenshot(path=f"{SHOTS}/waiting-left-{page.form_factor}.png", full_page=True)
+    shot(request, page, "waiting-left", "17-waiting-left")
 
 
-def test_an_offer_says_until_when_the_place_is_held(live_server, transactional_db, page):
+def test_an_offer_says_until_when_the_place_is_held(request, live_server, transactional_db, page):
     from django.db import transaction
     from django.utils import formats, timezone, translation
 
@@ -78,5 +93,4 @@ def test_an_offer_says_until_when_the_place_is_held(live_server, transactional_d
     expect(page.locator(".lead")).to_contain_text(until)
     page.locator("main a[href*='/book/offer/']").click()  # tokens carry their signing time
     expect(page.locator(".summary")).to_contain_text(until)
-    if SHOTS:
-        page.screenshot(path=f"{SHOTS}/waiting-offer-{page.form_factor}.png", full_page=True)
+    shot(request, page, "waiting-offer", "18-offer")

@@ -53,4 +53,6 @@ def ticket_pdf(ticket: Ticket) -> bytes:
         # A PNG, not SVG: the kiosk's resident waits for this PDF (bench/ticket_pdf.py).
         "qr": qr_png_data_uri(ticket_follow_url(ticket), scale=1),
     }
-    return render_to_pdf("queues/ticket_pdf.html", context, language="zh-hans")
+    return render_to_pdf(
+        "queues/ticket_pdf.html", context, language="zh-hans", stylesheets=("css/ticket-pdf.css",)
+    )

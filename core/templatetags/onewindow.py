@@ -42,3 +42,15 @@ def site_url(viewname: str) -> str:
     from core.links import site_link
 
     return site_link(reverse(viewname))
+
+
+@register.simple_tag(takes_context=True)
+def elder_switch_url(context: template.Context) -> str:
+    """The current page with 长辈版 switched the other way (core.middleware.ElderModeMiddleware
+    stores the choice and comes back here without the parameter)."""
+    request = context.get("request")
+    if request is None:
+        return "?elder=1"
+    params = request.GET.copy()
+    params["elder"] = "0" if getattr(request, "elder_mode", False) else "1"
+    return f"{request.path}?{params.urlencode()}"

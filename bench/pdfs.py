@@ -1,0 +1,177 @@
+"""The PDFs a resident waits for against a one-line PDF in the same font (`make bench-pdf`).
+
+In one run, in one process, each made the way the site makes it (through core.pdf.render_to_pdf:
+WeasyPrint, PDF/UA-1, fonts subset and embedded):
+1. a one-line PDF in the same font (Noto Sans CJK SC) through core.pdf.html_to_pdf: the floor of
+   any PDF in this font;
+2. the kiosk's 80 mm queue ticket (queues.printouts.ticket_pdf; issue 16: within 2x);
+3. the booking confirmation (appointments.printouts.booking_pdf: one A4 page, QR code);
+4. the certificate (documents.certificate_pdf.certificate_pdf: one A4 page, QR code, then the
+   PAdES signature, which is part of what the resident waits for).
+Each is made once to warm up (fonts loaded, caches filled), then `--rounds` times in turn; the
+script prints the median and p95 wall time, the median CPU time and the size of each and the
+ratio of each CPU median to the one-line PDF's (target: at most 2). CPU time is the figure
+compared: on a machine shared with other work, wall time measures the neighbours too.
+No database: the booking, the ticket and the certificate are built in memory (the service's
+materials given as a prefetch would give them).
+"""
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import appending, machine, percentile  # noqa: E402
+
+TARGET = 2.0
+ONE_LINE = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><title>一行</title>
+<style>@page { size: 80mm 20mm; margin: 4mm; }
+html { font-family: "Noto Sans CJK SC", sans-serif; font-size: 9pt; }</style></head>
+<body><p>请留意屏幕叫号 Watch the screen</p></body></html>"""
+
+
+def _office():
+    from services.models import Office
+
+    return Office(
+        pk=1, code="bench", name_zh="定王台派出所", name_en="Dingwangtai Police Station",
+        address_zh="星城市芙蓉区解放西路 1 号", address_en="1 Jiefang West Road, Furong District",
+        phone="0731-12345678",
+    )  # fmt: skip
+
+
+def _service():
+    from services.models import Material, Service
+
+    service = Service(
+        pk=1, code="bench", name_zh="居民身份证换领", name_en="Renew a resident ID card"
+    )
+    materials = [
+        Material(service=service, name_zh="居民户口簿", name_en="Household register", copies=1),
+        Material(service=service, name_zh="原居民身份证", name_en="Old resident ID card"),
+        Material(
+            service=service, name_zh="近期免冠照片", name_en="Recent photo", is_optional=True,
+            note_zh="现场可免费拍照", note_en="A photo can be taken free of charge on site",
+        ),
+    ]  # fmt: skip
+    service._prefetched_objects_cache = {"materials": materials}
+    return service
+
+
+def _ticket():
+    from django.utils import timezone
+
+    from queues.models import Ticket
+
+    return Ticket(
+        office=_office(), service=_service(), day=dt.date.today(), letter="A", number=12,
+        status="called", priority=True, priority_reason="age", arrived_at=timezone.now(),
+        follow_token="bench-follow-token-0123456789abcdef",
+    )  # fmt: skip
+
+
+def _booking():
+    from django.utils import timezone
+
+    from appointments.models import Booking, Slot
+
+    start = timezone.now().replace(hour=1, minute=30, second=0, microsecond=0)
+    office, service = _office(), _service()
+    slot = Slot(office=office, start=start, end=start + dt.timedelta(minutes=30))
+    return Booking(
+        code="K7M39QXA", slot=slot, service=service, office=office, start=start, name="张三",
+        id_masked="430***********1234", phone="13800138000", language="zh-hans", status="booked",
+    )  # fmt: skip
+
+
+def _certificate():
+    from documents.models import Certificate, DocumentType
+
+    doc_type = DocumentType(
+        code="no-criminal-record", name_zh="无犯罪记录证明",
+        name_en="No-criminal-record certificate",
+        statement_zh="经查询全国违法犯罪人员信息系统，在上述期间内未发现该人有犯罪记录。",
+        statement_en="A search of the national records of offences found no criminal record of "
+        "this person for the period stated.",
+    )  # fmt: skip
+    today = dt.date.today()
+    return Certificate(
+        number="WFZ-20261205-0001", doc_type=doc_type, office=_office(), holder_name="张三",
+        holder_id_masked="430***********1234", purpose_text="入职", receiving_org="星城银行",
+        period_from=today - dt.timedelta(days=3650), period_to=today, issued_on=today,
+        valid_until=today + dt.timedelta(days=90),
+    )  # fmt: skip
+
+
+def _makers() -> dict:
+    from appointments.printouts import booking_pdf
+    from core.pdf import html_to_pdf
+    from documents.certificate_pdf import certificate_pdf
+    from queues.printouts import ticket_pdf
+
+    ticket, booking, certificate = _ticket(), _booking(), _certificate()
+    return {
+        "one-line PDF": lambda: html_to_pdf(ONE_LINE),
+        "80 mm ticket": lambda: ticket_pdf(ticket),
+        "booking conf.": lambda: booking_pdf(booking),
+        "certificate": lambda: certificate_pdf(certificate, code="K7M39QXA2BCD"),
+    }
+
+
+def _timed(make) -> tuple[float, float, int]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    size = len(make())
+    return time.perf_counter() - wall, time.process_time() - cpu, size
+
+
+def _line(name: str, rows: list[tuple[float, float, int]]) -> float:
+    walls = sorted(r[0] for r in rows)
+    cpu = statistics.median(r[1] for r in rows)
+    print(
+        f"{name:14} n={len(rows):3}  wall median {statistics.median(walls) * 1000:7.1f} ms  "
+        f"p95 {percentile(walls, 95) * 1000:7.1f} ms  CPU median {cpu * 1000:7.1f} ms  "
+        f"size {rows[-1][2] / 1024:6.1f} KiB"
+    )
+    return cpu
+
+
+def run(rounds: int) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    makers = _makers()
+    print(f"[bench] {machine()}")
+    cold = {name: _timed(make)[0] for name, make in makers.items()}
+    print("first (cold):  " + ", ".join(f"{n} {s * 1000:.0f} ms" for n, s in cold.items()))
+    rows: dict[str, list] = {name: [] for name in makers}
+    for _ in range(rounds):
+        for name, make in makers.items():
+            rows[name].append(_timed(make))
+    cpu = {name: _line(name, rows[name]) for name in makers}
+    floor, worst = cpu["one-line PDF"], 0.0
+    for name in list(makers)[1:]:
+        ratio = cpu[name] / floor
+        worst = max(worst, ratio)
+        print(f"ratio {name} / one line (CPU medians): {ratio:.2f} (target <= {TARGET:g})")
+    return 0 if worst <= TARGET else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--append", metavar="PATH", help="add the figures to PATH (RESULTS.md)")
+    args = parser.parse_args()
+    with appending(args.append, "bench/pdfs.py", "postgres://postgres@127.0.0.1:5432"):
+        return run(args.rounds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
