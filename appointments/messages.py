@@ -224,8 +224,6 @@ def waiting_message_send(*, entry_id: int, kind: str) -> list[Message]:
 def booking_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind everyone booked for tomorrow (local date), once each: the conditional update in
     booking_mark_reminded decides who sends, so runs that overlap never remind twice."""
-    from . import tasks
-
     now = now or timezone.now()
     zone = _local_zone()
     tomorrow = timezone.localtime(now, zone).date() + dt.timedelta(days=1)
@@ -242,7 +240,10 @@ def booking_reminders_send(*, now: dt.datetime | None = None) -> int:
             if not booking_mark_reminded(booking_id=booking_id, now=now):
                 continue  # another run got there first
             outbox_enqueue(
-                tasks.booking_notify, booking_id, "reminder", key=f"{booking_id}:reminder"
+                "appointments.tasks.booking_notify",
+                booking_id,
+                "reminder",
+                key=f"{booking_id}:reminder",
             )
         reminded += 1
     return reminded

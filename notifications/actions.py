@@ -101,9 +101,8 @@ def message_enqueue(*, channel: str, to: str, subject: str = "", body: str, kind
     """message_send once the caller's transaction commits (an outbox row, core/outbox.py): a
     rolled-back request leaves no code in anyone's inbox. The address and the text travel as
     encrypted outbox arguments."""
-    from .tasks import message_send_later
-
-    outbox_enqueue(message_send_later, channel, kind, secret_args=[to, subject, body])
+    secrets = [to, subject, body]
+    outbox_enqueue("notifications.tasks.message_send_later", channel, kind, secret_args=secrets)
 
 
 def _outbox_dedupe_key(*, channel: str, to: str, kind: str, ref: str) -> str:

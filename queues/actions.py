@@ -419,9 +419,7 @@ def ticket_priority_check(
 
 def _after_call(office_id: int, service_id: int, now: dt.datetime) -> None:
     """Tell residents who are now close to the front (SMS once per ticket), after commit."""
-    from . import tasks
-
-    outbox_enqueue(tasks.queue_notify_near_front, office_id, service_id)
+    outbox_enqueue("queues.tasks.queue_notify_near_front", office_id, service_id)
 
 
 @transaction.atomic
@@ -484,7 +482,6 @@ def service_level_check(*, now: dt.datetime | None = None) -> int:
     """Alert an office's managers when a service's longest wait passes its target; each service
     level alerts at most once per SERVICE_LEVEL_ALERT_EVERY_MINUTES (a conditional update, so two
     workers never both send). Returns how many breaches were reported."""
-    from . import tasks
     from .selectors_console import service_level_breaches
 
     now = now or timezone.now()
@@ -502,7 +499,7 @@ def service_level_check(*, now: dt.datetime | None = None) -> int:
         if stamped[row.pk]:
             due.setdefault(breach.office_id, []).append(breach)
     for office_id, breaches in due.items():
-        outbox_enqueue(tasks.service_level_alert, office_id, [
+        outbox_enqueue("queues.tasks.service_level_alert", office_id, [
             {"service_id": b.service_id, "longest": b.longest, "target": b.target}
             for b in breaches
         ])  # fmt: skip

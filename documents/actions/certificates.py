@@ -175,10 +175,8 @@ def certificate_prepare(*, request: DocumentRequest) -> Certificate:
 
 
 def _generate_after_commit(certificate_id: int) -> None:
-    from .. import tasks
-
     # An outbox row in the approval's transaction: a broker outage delays the PDF, never loses it.
-    outbox_enqueue(tasks.certificate_generate, certificate_id, key=str(certificate_id))
+    outbox_enqueue("documents.tasks.certificate_generate", certificate_id, key=str(certificate_id))
 
 
 # --- issuing: the PDF, exactly once --------------------------------------------------------------
@@ -238,10 +236,8 @@ def _issue(certificate: Certificate, *, name: str, pdf: bytes) -> bool:
 
 
 def _notify_after_commit(certificate_id: int) -> None:
-    from .. import tasks
-
     # Keyed by certificate: issued twice or re-run, the holder is told once.
-    outbox_enqueue(tasks.certificate_notify, certificate_id, key=str(certificate_id))
+    outbox_enqueue("documents.tasks.certificate_notify", certificate_id, key=str(certificate_id))
 
 
 def _notify_unless_done(certificate: Certificate) -> None:

@@ -119,8 +119,6 @@ def requests_escalate(*, now: dt.datetime | None = None) -> int:
     """E-mail each office's managers one digest of its requests near or past their limit, and
     mark them escalated. The conditional update decides who sends: overlapping runs never
     escalate a request twice."""
-    from .. import tasks
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     by_office: dict[int, list[DocumentRequest]] = {}
@@ -131,7 +129,8 @@ def requests_escalate(*, now: dt.datetime | None = None) -> int:
         if marked:
             by_office.setdefault(req.office_id, []).append(req)
     for office_id, reqs in by_office.items():
-        outbox_enqueue(tasks.requests_escalation_digest, office_id, [r.pk for r in reqs])
+        ids = [r.pk for r in reqs]
+        outbox_enqueue("documents.tasks.requests_escalation_digest", office_id, ids)
     return sum(len(r) for r in by_office.values())
 
 

@@ -91,11 +91,9 @@ def evaluation_invite(
 
 
 def _send_invitation(invitation_id: int, token: str) -> None:
-    from .. import tasks
-
     # The database keeps the token's hash; the outbox holds it encrypted until it is sent.
     outbox_enqueue(
-        tasks.invitation_send, invitation_id, key=str(invitation_id), secret_args=[token]
+        "feedback.tasks.invitation_send", invitation_id, key=str(invitation_id), secret_args=[token]
     )
 
 
