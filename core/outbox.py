@@ -206,7 +206,7 @@ def _running(key: str) -> Iterator[None]:
         _current_key.reset(token)
 
 
-def _task(name: str):
+def _task(name: str) -> Any:
     from celery import current_app
 
     if name not in current_app.tasks:

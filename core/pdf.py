@@ -8,6 +8,7 @@ fetches what a document asks for becomes a file and network reader.
 import logging
 import mimetypes
 import threading
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -26,7 +27,7 @@ BASE_URL = "https://onewindow.invalid/"
 class StaticOnlyFetcher(URLFetcher):
     """Serves data: URIs and files under STATIC_URL found by the staticfiles finders."""
 
-    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             return super().fetch(url, headers)
         parts = urlsplit(url)

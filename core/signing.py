@@ -25,15 +25,18 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 
@@ -78,7 +81,16 @@ def _write_once(path: Path, data: bytes) -> None:
         os.unlink(tmp)
 
 
-def _pem_private(key) -> bytes:
+T = TypeVar("T")
+
+
+def _public_der(key: PublicKeyTypes) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _pem_private(key: PrivateKeyTypes) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -156,7 +168,7 @@ def configured_keys_problems() -> list[str]:
             material = document_signer()
             key = serialization.load_pem_private_key(material.key_pem, password=material.password)
             cert = x509.load_pem_x509_certificate(material.cert_pem)
-            if cert.public_key().public_numbers() != key.public_key().public_numbers():
+            if _public_der(cert.public_key()) != _public_der(key.public_key()):
                 problems.append("DOCUMENT_SIGNING_KEY does not belong to DOCUMENT_SIGNING_CERT")
     except (OSError, ValueError, TypeError) as exc:
         problems.append(f"DOCUMENT_SIGNING_KEY/CERT: {exc}")
@@ -203,7 +215,7 @@ def document_signer() -> DocumentSigner:
     return DocumentSigner(key_pem=key, cert_pem=cert, chain_pem=chain, password=password)
 
 
-def _pyhanko_signer():
+def _pyhanko_signer() -> Any:
     from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -221,7 +233,7 @@ def _pyhanko_signer():
     )
 
 
-def _one_cert(pem: bytes):
+def _one_cert(pem: bytes) -> Any:
     from pyhanko.keys import load_certs_from_pemder_data
 
     certs = list(load_certs_from_pemder_data(pem))
@@ -258,7 +270,7 @@ def pades_sign(pdf: bytes, *, reason: str = "", location: str = "") -> bytes:
     return out.getvalue()
 
 
-def _outside_any_event_loop(call):
+def _outside_any_event_loop(call: Callable[[], T]) -> T:
     """pyHanko's synchronous API runs its coroutines with asyncio.run(), which refuses to start
     in a thread whose event loop is already running (an ASGI server, a Playwright session in
     tests). There the call goes to a short-lived thread of its own."""
@@ -307,7 +319,7 @@ def pades_check(pdf: bytes) -> SignatureCheck | None:
         intact=status.intact,
         valid=status.valid,
         trusted=status.trusted,
-        untouched=status.coverage.name == "ENTIRE_FILE",
+        untouched=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
         signer=status.signing_cert.subject.human_friendly,
     )
 

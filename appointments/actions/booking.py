@@ -2,6 +2,7 @@
 inside the booking's transaction; the unique partial index on bookings is the duplicate guard."""
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -9,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.actions import audit_created
+from accounts.models import User
 from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.errors import IllegalTransition
@@ -132,7 +134,7 @@ def booking_create(
     phone: str,
     email: str = "",
     language: str = "zh-hans",
-    user=None,
+    user: User | None = None,
     api_client: str = "",
     now: dt.datetime | None = None,
     place_already_held: bool = False,
@@ -180,7 +182,7 @@ def booking_create(
 @transaction.atomic
 def _book(
     *, code: str, slot_id: int, service: Service, id_number: str, id_hmac: str,
-    now: dt.datetime, place_already_held: bool, name: str, **fields,
+    now: dt.datetime, place_already_held: bool, name: str, **fields: Any,
 ) -> Booking:  # fmt: skip
     slot = _bookable_slot(slot_id, service, now)
     _check_person(id_hmac, service, now)

@@ -47,7 +47,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record
-from accounts.models import AuditAction
+from accounts.models import AuditAction, User
 from core import signing
 from core.codes import random_code
 from core.crypto import decrypt_text, encrypt_text
@@ -331,7 +331,7 @@ def _pdf_bytes(certificate: Certificate) -> bytes:
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, reason: str, actor) -> Certificate:
+def certificate_revoke(*, certificate: Certificate, reason: str, actor: User) -> Certificate:
     """Mark the certificate revoked (docs's confirmed revocation calls this next to the REVOKE
     transition); verification says "revoked" from now on."""
     locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
@@ -402,7 +402,7 @@ def certificate_verify(*, number: str, code: str, channel: str) -> Verification:
     )
     status = _result(certificate, code)
     CertificateCheck.objects.create(certificate=certificate, channel=channel, result=status)
-    if status == CheckResult.NOT_FOUND:
+    if status == CheckResult.NOT_FOUND or certificate is None:
         return Verification(status=status)
     return Verification(status=status, essentials=certificate_essentials(certificate))
 

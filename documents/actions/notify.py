@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ def _texts(kind: str, req: DocumentRequest) -> tuple[str, str]:
     """(subject, sentence) in the active language."""
     values = {"ref": req.reference, "doc": req.doc_type.name}
     due = req.due_on.isoformat() if req.due_on else ""
-    table = {
+    table: dict[str, tuple[str, str]] = {
         Transition.SUBMIT: (
             _("Request %(ref)s received"),
             _("We have received your request %(ref)s for %(doc)s. It will be decided by %(due)s."),
@@ -106,7 +106,7 @@ def requests_due_for_escalation(*, today: dt.date) -> list[DocumentRequest]:
     return due
 
 
-def office_managers(office_id: int):
+def office_managers(office_id: int) -> QuerySet[User]:
     """Active users who are manager of this office or of every office, with an e-mail."""
     return User.objects.filter(
         Q(staff_roles__office_id=office_id) | Q(staff_roles__office__isnull=True),
