@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import math
 import secrets
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
@@ -22,7 +22,6 @@ from core.crypto import pii_hmac
 from core.idnumbers import mask_id_number, validate_id_number
 from core.links import site_reverse
 from notifications.actions import message_enqueue
-from services.models import Office
 
 from .audit import (  # noqa: F401  (the audit writer, for every app)
     audit_export,
@@ -61,6 +60,9 @@ from .models import (
 )
 from .selectors import resident_data, resident_get_by_contact
 from .signals import resident_deleting, resident_forgetting
+
+if TYPE_CHECKING:  # services sits above accounts: a type, not an import at run time
+    from services.models import Office
 
 
 @transaction.atomic
@@ -435,7 +437,7 @@ def _may(actor: User | None, perm: str) -> None:
 
 @transaction.atomic
 def staff_role_grant(
-    *, user: User, role: str, office: Office | None = None, granted_by: User | None = None
+    *, user: User, role: str, office: "Office | None" = None, granted_by: User | None = None
 ) -> StaffRole:
     """Give `user` the role `role` at `office` (None: every office). Granting a role the user
     already holds changes nothing."""
