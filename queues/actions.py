@@ -20,6 +20,7 @@ from appointments.constants import BookingStatus
 from appointments.models import Booking
 from core.errors import IllegalTransition
 from core.idnumbers import id_birth_date
+from core.metrics import CALL_NEXT_SECONDS, timed
 from core.outbox import outbox_enqueue
 from core.retention import apply_in_batches
 from services.models import Counter, Office, Service
@@ -250,6 +251,7 @@ def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Tic
     return ticket
 
 
+@timed(CALL_NEXT_SECONDS)  # with the commit (core/metrics.py)
 @transaction.atomic
 def ticket_call_next(
     *, counter: Counter, clerk: User, now: dt.datetime | None = None, ticket_id: int | None = None

@@ -15,6 +15,7 @@ from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.errors import IllegalTransition
 from core.idnumbers import mask_id_number, validate_id_number
+from core.metrics import booking_outcome_counted
 from core.rows import row_insert
 from services.models import Service
 
@@ -125,6 +126,7 @@ def _take_place_or_a_freed_one(slot_id: int, now: dt.datetime) -> None:
         slot_take_place(slot_id=slot_id)
 
 
+@booking_outcome_counted  # onewindow_bookings_total{outcome} (core/metrics.py)
 def booking_create(
     *,
     slot_id: int,
