@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from prometheus_client import (
@@ -121,7 +121,22 @@ def timed(histogram: Histogram) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 
 class DatabaseCollector(Collector):
+    """The database's figures; with the database away, only `onewindow_metrics_database_up 0`
+    (the processes' own metrics are still served)."""
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            families = list(self._from_database())
+        except DatabaseError:
+            families = []
+        yield GaugeMetricFamily(
+            "onewindow_metrics_database_up",
+            "1 when the figures read from the database at this scrape are present.",
+            value=1 if families else 0,
+        )
+        yield from families
+
+    def _from_database(self) -> Iterator[GaugeMetricFamily]:
         from .models import TaskDelivery
         from .outbox import outbox_summary
 

@@ -2,7 +2,7 @@
 an operator watches move when the site does."""
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -128,3 +128,14 @@ def test_outbox_backlog_and_failed_tasks_are_read_from_the_database(client, toke
     assert samples[("onewindow_outbox_oldest_unfinished_seconds", ())] >= 0
     failures = ("onewindow_task_failures", (("task", "documents.tasks.certificate_generate"),))
     assert samples[failures] == 1
+    assert samples[("onewindow_metrics_database_up", ())] == 1
+
+
+def test_the_processes_metrics_are_served_with_the_database_away(client, token, monkeypatch):
+    def away(**_kwargs):
+        raise OperationalError("the database is away")
+
+    monkeypatch.setattr("core.outbox.outbox_summary", away)
+    samples = scrape(client, token)
+    assert samples[("onewindow_metrics_database_up", ())] == 0
+    assert not [name for name, _labels in samples if name.startswith("onewindow_outbox")]
