@@ -31,6 +31,8 @@ prod: sysdeps $(VENV)/.installed
 
 test: sysdeps-test $(VENV)/.installed-dev compilemessages
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -14,25 +14,55 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+def _settings_for_tests(tmp_path_factory, tmp_path) -> dict:
+    return {
+        "SMS_BACKEND": "notifications.backends.LocmemSMSBackend",
+        # Demo signing keys (core/signing.py) made once per run, never in the developer's private/.
+        "SIGNING_DEMO_DIR": tmp_path_factory.getbasetemp() / "signing-keys",
+        # The audit trail's export of signed heads (accounts/audit_seal.py): one file per test.
+        "AUDIT_HEAD_EXPORT_DIR": tmp_path / "audit-heads",
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "ALLOWED_HOSTS": ["testserver", "127.0.0.1", "localhost"],
+        # Links in messages and printouts, whatever HOST and PORT the shell running the tests has.
+        "SITE_URL": "http://127.0.0.1:8000",
+    }
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path_factory, tmp_path):
-    settings.SMS_BACKEND = "notifications.backends.LocmemSMSBackend"
-    # Demo signing keys (core/signing.py) made once per run, never in the developer's private/.
-    settings.SIGNING_DEMO_DIR = tmp_path_factory.getbasetemp() / "signing-keys"
-    # The audit trail's export of signed heads (accounts/audit_seal.py): one file per test.
-    settings.AUDIT_HEAD_EXPORT_DIR = tmp_path / "audit-heads"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-    # Links in messages and printouts, whatever HOST and PORT the shell running the tests has.
-    settings.SITE_URL = "http://127.0.0.1:8000"
+    for name, value in _settings_for_tests(tmp_path_factory, tmp_path).items():
+        setattr(settings, name, value)
+
+
+@pytest.fixture(scope="module")
+def demo_city(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo city built once per test module that asks for it: seed_demo runs in a
+    transaction held open around the module's tests (each test's own transaction nests inside
+    it as a savepoint and is rolled back as usual) and rolled back after them. Returns what
+    seed_demo printed (the admin's sign-in)."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    printed = io.StringIO()
+    test_settings = _settings_for_tests(tmp_path_factory, tmp_path_factory.mktemp("demo-city"))
+    with django_db_blocker.unblock(), override_settings(**test_settings):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", stdout=printed)
+            yield printed.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
-def seeded(db):
-    """The demo city, loaded once per test that asks for it."""
-    from django.core.management import call_command
-
-    call_command("seed_demo", "--quiet")
+def seeded(demo_city, db):
+    """The demo city (built once per module, `demo_city`); what seed_demo printed."""
+    return demo_city
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import math
 import secrets
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
@@ -58,10 +59,14 @@ from .models import (
     ResidentProfile,
     Role,
     StaffRole,
+    User,
     VerificationCode,
 )
 from .selectors import resident_data, resident_get_by_contact
 from .signals import resident_deleting, resident_forgetting
+
+if TYPE_CHECKING:  # services sits above accounts: a type, not an import at run time
+    from services.models import Office
 
 
 @transaction.atomic
@@ -267,7 +272,7 @@ def resident_signup_confirm(
     language: str = "zh-hans",
     privacy_notice_version: str = "",
     now: dt.datetime | None = None,
-):
+) -> User:
     """Check the code, then create the active account with the password chosen when the code
     was asked for (`password_hash`, from `make_password`) and the privacy notice agreed to then;
     returns the user to sign in."""
@@ -282,7 +287,7 @@ def resident_signup_confirm(
 @transaction.atomic
 def _resident_create(
     *, destination: str, password_hash: str, language: str, privacy_notice_version: str = ""
-):
+) -> User:
     email = contact_channel(destination) == "email"
     user = get_user_model()(
         username=destination,
@@ -325,7 +330,7 @@ def resident_reset_start(
 
 def resident_password_reset(
     *, destination: str, code: str, password: str, now: dt.datetime | None = None
-):
+) -> User:
     """Check the code, then set the new password (which also ends the other sessions)."""
     verification_code_use(purpose=CodePurpose.RESET, destination=destination, code=code, now=now)
     with transaction.atomic():
@@ -338,7 +343,7 @@ def resident_password_reset(
 
 
 @transaction.atomic
-def resident_id_number_bind(*, user, id_number: str) -> ResidentProfile:
+def resident_id_number_bind(*, user: User, id_number: str) -> ResidentProfile:
     """Link the resident's ID number (digest and mask only) on the first attached booking; a
     later one must be for the same number."""
     number = validate_id_number(id_number)
@@ -357,7 +362,7 @@ def resident_id_number_bind(*, user, id_number: str) -> ResidentProfile:
     return profile
 
 
-def resident_data_export(*, user, ip: str | None = None) -> dict:
+def resident_data_export(*, user: User, ip: str | None = None) -> dict:
     """The resident's own data for download; personal data leaving the application is
     audited (with the account's ID number digest, so auditors find it by the number)."""
     data = resident_data(user)
@@ -374,7 +379,7 @@ def resident_data_export(*, user, ip: str | None = None) -> dict:
 
 
 @transaction.atomic
-def resident_delete(*, user, ip: str | None = None) -> None:
+def resident_delete(*, user: User, ip: str | None = None) -> None:
     """Delete a resident's account. Records the law requires to be kept (bookings) stay, made
     anonymous by their own app through `accounts.signals.resident_deleting`; a receiver that
     fails rolls the whole deletion back. The deletion is recorded once, by the audit entry here,
@@ -385,7 +390,8 @@ def resident_delete(*, user, ip: str | None = None) -> None:
         raise NotAResident()
     whose = {"sender": ResidentProfile, "user": user, "id_number_hmac": profile.id_number_hmac}
     answers = resident_deleting.send(**whose) + resident_forgetting.send(**whose)
-    anonymised = sum(n for _receiver, n in answers if isinstance(n, int))
+    answered = cast(list[tuple[Any, Any]], answers)  # the receivers' counts
+    anonymised = sum(n for _receiver, n in answered if isinstance(n, int))
     audit_record(
         actor=user,
         action=AuditAction.DELETE,
@@ -424,7 +430,7 @@ def verification_code_purge_before(*, cutoff: dt.datetime) -> int:
 BACKUP_CODE_COUNT = 10
 
 
-def _staff_flag_sync(user, actor) -> None:
+def _staff_flag_sync(user: User, actor: User | None) -> None:
     wanted = user.is_superuser or StaffRole.objects.filter(user=user).exists()
     if user.is_staff != wanted:
         before = audit_values(user)
@@ -433,14 +439,16 @@ def _staff_flag_sync(user, actor) -> None:
         audit_changed(user, before, actor=actor)
 
 
-def _may(actor, perm: str) -> None:
+def _may(actor: User | None, perm: str) -> None:
     """`actor` None is the system itself (seed_demo, a management command)."""
     if actor is not None and not actor.has_perm(perm):
         raise PermissionDenied
 
 
 @transaction.atomic
-def staff_role_grant(*, user, role: str, office=None, granted_by=None) -> StaffRole:
+def staff_role_grant(
+    *, user: User, role: str, office: "Office | None" = None, granted_by: User | None = None
+) -> StaffRole:
     """Give `user` the role `role` at `office` (None: every office). Granting a role the user
     already holds changes nothing."""
     _may(granted_by, "accounts.add_staffrole")
@@ -455,7 +463,7 @@ def staff_role_grant(*, user, role: str, office=None, granted_by=None) -> StaffR
 
 
 @transaction.atomic
-def staff_role_revoke(*, staff_role: StaffRole, revoked_by=None) -> None:
+def staff_role_revoke(*, staff_role: StaffRole, revoked_by: User | None = None) -> None:
     _may(revoked_by, "accounts.delete_staffrole")
     user = staff_role.user
     audit_deleted(staff_role, actor=revoked_by)
@@ -463,7 +471,7 @@ def staff_role_revoke(*, staff_role: StaffRole, revoked_by=None) -> None:
     _staff_flag_sync(user, revoked_by)
 
 
-def _throttle_wait(device) -> int | None:
+def _throttle_wait(device: TOTPDevice | StaticDevice) -> int | None:
     """Seconds until `device` accepts another attempt (django-otp doubles the wait after each
     wrong code), or None when it accepts one now."""
     allowed, info = device.verify_is_allowed()
@@ -475,7 +483,7 @@ def _throttle_wait(device) -> int | None:
     return max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
 
 
-def staff_totp_pending(*, user) -> TOTPDevice:
+def staff_totp_pending(*, user: User) -> TOTPDevice:
     """The authenticator being set up at first sign-in: one unconfirmed device, kept until a
     code from it is entered. Refused once an authenticator is confirmed: a second one could
     otherwise be added by anyone who knows the password."""
@@ -485,7 +493,7 @@ def staff_totp_pending(*, user) -> TOTPDevice:
     return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
-def staff_totp_confirm(*, user, token: str) -> tuple[TOTPDevice, list[str]]:
+def staff_totp_confirm(*, user: User, token: str) -> tuple[TOTPDevice, list[str]]:
     """Confirm the pending authenticator with a code from it; returns the device and a fresh
     set of backup codes (shown once: only the codes' rows remain, never displayed again)."""
     token = _otp_normalise(token)
@@ -506,7 +514,7 @@ def staff_totp_confirm(*, user, token: str) -> tuple[TOTPDevice, list[str]]:
 
 
 @transaction.atomic
-def staff_backup_codes_replace(*, user) -> list[str]:
+def staff_backup_codes_replace(*, user: User) -> list[str]:
     """Ten new single-use backup codes; the old ones stop working."""
     device, _created = StaticDevice.objects.get_or_create(
         user=user, name="Backup codes", defaults={"confirmed": True}
@@ -521,7 +529,7 @@ def _otp_normalise(token: str) -> str:
     return "".join(token.split()).replace("-", "").lower()
 
 
-def staff_otp_verify(*, user, token: str):
+def staff_otp_verify(*, user: User, token: str) -> TOTPDevice | StaticDevice | None:
     """The second step of the staff sign-in: a 6-digit code from the authenticator app or one
     of the backup codes (used up by this). Returns the device that accepted it."""
     token = _otp_normalise(token)
@@ -540,7 +548,7 @@ def staff_otp_verify(*, user, token: str):
 @transaction.atomic
 def staff_member_create(
     *, username: str, password: str, first_name: str = "", last_name: str = "", email: str = ""
-):
+) -> User:
     """A staff account without a role yet (grant one with `staff_role_grant`)."""
     user = get_user_model()._default_manager.create_user(
         username=username,
@@ -554,7 +562,7 @@ def staff_member_create(
 
 
 @transaction.atomic
-def staff_totp_install(*, user, secret_base32: str) -> TOTPDevice:
+def staff_totp_install(*, user: User, secret_base32: str) -> TOTPDevice:
     """A confirmed authenticator with a known secret: for the demo staff only, whose secrets
     are published so that anyone can add them to an authenticator app."""
     key = base64.b32decode(secret_base32.upper() + "=" * (-len(secret_base32) % 8)).hex()

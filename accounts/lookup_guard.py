@@ -110,10 +110,8 @@ def _lock_event(lock: LookupLock) -> None:
     path of every other message), one per lock."""
     from core.outbox import outbox_enqueue
 
-    from . import tasks
-
     stamp = int(lock.locked_at.timestamp())
-    outbox_enqueue(tasks.lookup_lock_notify, lock.pk, key=f"{lock.pk}:{stamp}")
+    outbox_enqueue("accounts.tasks.lookup_lock_notify", lock.pk, key=f"{lock.pk}:{stamp}")
 
 
 # --- unlocking: the holder's own phone (signed link) or a clerk at the counter -----------------

@@ -1,12 +1,19 @@
 """Who may see what: the one place where office scoping is decided. Pages, the admin and the
 API all narrow their querysets through `scope_to_offices`."""
 
+import datetime as dt
+from typing import Any, cast
+
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .models import ResidentProfile, Role, StaffRole, User
 from .signals import resident_data_requested
 from .staff_context import user_grants
+
+# Whoever `request.user` is: a selector that scopes reads to the reader takes it as it comes.
+AnyUser = User | AnonymousUser
 
 
 def user_roles(user: User) -> QuerySet[StaffRole]:
@@ -72,7 +79,7 @@ __all__ = [
 # --- residents -----------------------------------------------------------------------------------
 
 
-def user_is_resident(user) -> bool:
+def user_is_resident(user: AnyUser) -> bool:
     """An active account with a resident profile and no staff standing. The resident pages
     refuse anyone else: staff sign in with a second factor, which these pages do not ask for."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -96,7 +103,7 @@ def resident_get_by_contact(destination: str) -> User | None:
     return profile.user if profile else None
 
 
-def resident_verified_contacts(user) -> tuple[str, str]:
+def resident_verified_contacts(user: User) -> tuple[str, str]:
     """(mobile number, e-mail address) the resident proved they hold, "" for one they have not:
     rows other apps keep with them (walk-in tickets, mailbox messages) are the resident's."""
     found = ResidentProfile.objects.filter(user=user).values_list(
@@ -105,7 +112,7 @@ def resident_verified_contacts(user) -> tuple[str, str]:
     return found.first() or ("", "")
 
 
-def export_time(value) -> str | None:
+def export_time(value: dt.datetime | None) -> str | None:
     """A date and time as the resident's data export writes it: local time, ISO 8601."""
     return timezone.localtime(value).isoformat() if value else None
 
@@ -117,7 +124,7 @@ def resident_data(user: User) -> dict:
     ID numbers appear masked only, the resident's own included: the file is meant to be kept
     and shared by its owner, and a booking made for a family member carries their number."""
     profile = ResidentProfile.objects.get(user=user)
-    data = {
+    data: dict[str, Any] = {
         "format": "onewindow-resident-data/1",
         "account": {
             "mobile_number": profile.verified_phone,
@@ -133,7 +140,7 @@ def resident_data(user: User) -> dict:
         sender=ResidentProfile, user=user, id_number_hmac=profile.id_number_hmac
     )
     for _receiver, sections in responses:
-        data.update(sections or {})
+        data.update(cast(dict[str, Any], sections or {}))
     return data
 
 

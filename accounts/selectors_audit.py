@@ -3,6 +3,7 @@
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,7 +89,7 @@ class TrailReport:
 
 
 def audit_trail_verify(
-    *, export: Path | None = None, known_heads: list[tuple[int, str]] = ()
+    *, export: Path | None = None, known_heads: Sequence[tuple[int, str]] = ()
 ) -> TrailReport:
     """Check every sealed batch (its head, its signature, the chain of heads, each entry against
     its leaf), that only a legitimate sealed purge removed entries, the export file of heads

@@ -7,14 +7,11 @@ page: staff sign in through their own page with a second factor, and a resident 
 role, so it never reaches a staff page."""
 
 import json
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +25,7 @@ from core.errors import DomainError
 from notifications.actions import recipient_mask
 
 from . import actions, selectors
+from .decorators import resident_required
 from .errors import CodeTooSoon
 from .forms_resident import (
     CodeForm,
@@ -40,18 +38,6 @@ from .forms_resident import (
 from .models import CodePurpose, ResidentProfile
 
 PENDING = "resident_pending"  # session: the address a code was sent to, and for what
-
-
-def resident_required(view):
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("account:signin"))
-        if not selectors.user_is_resident(request.user):
-            raise PermissionDenied(_("This page is for residents' accounts only."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _sign_in(request: HttpRequest, user) -> None:

@@ -8,8 +8,6 @@ booking is not sent again, so a retried task repeats only what failed.
 
 import datetime as dt
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,7 +17,7 @@ from django.utils import timezone, translation
 
 from core.links import site_reverse
 from core.outbox import outbox_enqueue
-from notifications.actions import DeliveryFailed, message_send
+from notifications.actions import DeliveryFailed, Outgoing, message_send
 from notifications.models import Channel, Message, MessageStatus
 
 from . import selectors
@@ -42,15 +40,6 @@ WAITING_KINDS = ("joined", "offered")
 # The printouts go with the messages that lead to a visit; a cancellation carries the .ics that
 # removes the calendar entry.
 WITH_PRINTOUTS = ("confirmed", "reminder")
-
-
-@dataclass
-class Outgoing:
-    channel: str
-    to: str
-    subject: str
-    body: str
-    attachments: Callable[[], list[tuple[str, bytes, str]]] = list
 
 
 def _render(kind: str, context: dict) -> tuple[str, str, str]:
@@ -235,8 +224,6 @@ def waiting_message_send(*, entry_id: int, kind: str) -> list[Message]:
 def booking_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind everyone booked for tomorrow (local date), once each: the conditional update in
     booking_mark_reminded decides who sends, so runs that overlap never remind twice."""
-    from . import tasks
-
     now = now or timezone.now()
     zone = _local_zone()
     tomorrow = timezone.localtime(now, zone).date() + dt.timedelta(days=1)
@@ -253,7 +240,10 @@ def booking_reminders_send(*, now: dt.datetime | None = None) -> int:
             if not booking_mark_reminded(booking_id=booking_id, now=now):
                 continue  # another run got there first
             outbox_enqueue(
-                tasks.booking_notify, booking_id, "reminder", key=f"{booking_id}:reminder"
+                "appointments.tasks.booking_notify",
+                booking_id,
+                "reminder",
+                key=f"{booking_id}:reminder",
             )
         reminded += 1
     return reminded

@@ -5,7 +5,6 @@ as a subtitle underneath (for a booking made in Chinese: "预约确认单 / Appo
 """
 
 import datetime as dt
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 from icalendar import Alarm, Calendar, Event
 
+from core.i18n import bilingual
 from core.links import site_reverse
 from core.pdf import render_to_pdf
 from core.qr import qr_png_data_uri
@@ -43,28 +43,6 @@ def booking_day_label(start: dt.datetime) -> str:
 
 def booking_checkin_from(start: dt.datetime) -> str:
     return (start - dt.timedelta(minutes=ARRIVAL_MINUTES)).strftime("%H:%M")
-
-
-def _other_language(language: str) -> str:
-    return "en" if language.lower().startswith("zh") else "zh-hans"
-
-
-def _pair_up(main, sub):
-    """Main-language and subtitle values side by side; a subtitle equal to the main text (an
-    untranslated message, a name with no English form) is dropped."""
-    if isinstance(main, dict):
-        return {key: _pair_up(main[key], sub[key]) for key in main}
-    if isinstance(main, list):
-        return [_pair_up(a, b) for a, b in zip(main, sub, strict=True)]
-    return (main, "" if sub == main else sub)
-
-
-def _in_both(language: str, build: Callable[[], dict]) -> dict:
-    with translation.override(language):
-        main = build()
-    with translation.override(_other_language(language)):
-        sub = build()
-    return _pair_up(main, sub)
 
 
 def _material_texts(material) -> dict:
@@ -136,7 +114,7 @@ def booking_pdf(booking: Booking) -> bytes:
     start, end = booking_local_times(booking)
     materials = list(booking.service.materials.all())
     with timezone.override(ZoneInfo(settings.TIME_ZONE)):
-        texts = _in_both(booking.language, lambda: _texts(booking, start, materials))
+        texts = bilingual(lambda: _texts(booking, start, materials), language=booking.language)
         context = {
             "booking": booking,
             "t": texts,

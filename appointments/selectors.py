@@ -5,12 +5,14 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from core import workdays
 from core.crypto import pii_hmac
 from core.errors import DomainError
@@ -59,11 +61,12 @@ def slot_window(slot: Slot) -> Window:
     return Window(opens, closes)
 
 
-_LOOK_UP = object()
+_LOOK_UP: Any = object()  # a sentinel: look the closure up
 
 
 def slot_refusal(
-    slot: Slot, service: Service, *, now: dt.datetime, closure=_LOOK_UP, count_full: bool = False
+    slot: Slot, service: Service, *, now: dt.datetime, closure: Closure | None = _LOOK_UP,
+    count_full: bool = False,
 ) -> DomainError | None:
     """Why `slot` cannot be booked for `service` at `now`, or None. The booking action raises
     it; the pages and the API show it before anyone types anything. `closure` may be passed
@@ -99,9 +102,11 @@ _CLOSURES_SQL = (
 )
 
 
-def _closures(office: Office, service: Service | None, first: dt.date, last: dt.date, limit=""):
+def _closures(
+    office: Office, service: Service | None, first: dt.date, last: dt.date, limit: str = ""
+) -> list[Closure]:
     scope = "" if service is None else ' OR "service_id" = %s'
-    params = [office.pk, *([] if service is None else [service.pk]), last, first]
+    params: list[Any] = [office.pk, *([] if service is None else [service.pk]), last, first]
     sql = _CLOSURES_SQL.format(columns=row_columns(Closure, "c"), service=scope, limit=limit)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -403,7 +408,9 @@ def availability_calendar(
     return result
 
 
-def _day_state(day, slots, closure, now) -> DayAvailability:
+def _day_state(
+    day: dt.date, slots: list[Slot], closure: Closure | None, now: dt.datetime
+) -> DayAvailability:
     if closure is not None:
         return DayAvailability(day, "closed", 0, reason=closure.reason)
     if not slots:
@@ -425,7 +432,7 @@ def booking_list_for_person(*, id_number: str) -> QuerySet[Booking]:
     return Booking.objects.filter(id_number_hmac=pii_hmac(normalize_id_number(id_number)))
 
 
-def booking_list_for_account(*, user, id_number_hmac: str = "") -> QuerySet[Booking]:
+def booking_list_for_account(*, user: User, id_number_hmac: str = "") -> QuerySet[Booking]:
     """A resident's bookings: those linked to the account, and those made (with or without an
     account) for the ID number linked to it."""
     mine = Q(user=user)

@@ -3,18 +3,14 @@ made without an account by its code and full ID number. The account itself (sign
 data export, deletion) is in accounts/views_resident.py; accounts sits below appointments, so
 "my bookings" lives here."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.decorators import resident_required
 from accounts.models import ResidentProfile
 from accounts.selectors import user_is_resident
 from core.errors import DomainError
@@ -49,18 +45,6 @@ def booking_form_initial(request: HttpRequest) -> dict:
     }
 
 
-def _resident_only(view):
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("account:signin"))
-        if not user_is_resident(request.user):
-            raise PermissionDenied(_("This page is for residents' accounts only."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _account_bookings(request: HttpRequest):
     digest = (
         ResidentProfile.objects.filter(user=request.user)
@@ -70,7 +54,7 @@ def _account_bookings(request: HttpRequest):
     return selectors.booking_list_for_account(user=request.user, id_number_hmac=digest or "")
 
 
-@_resident_only
+@resident_required
 def my_bookings(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     bookings = list(_account_bookings(request))
@@ -81,7 +65,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     return render(request, "appointments/account_bookings.html", context)
 
 
-@_resident_only
+@resident_required
 def my_booking_open(request: HttpRequest, code: str) -> HttpResponse:
     """Let this browser see one of the account's bookings on the usual booking pages."""
     from .views import _remember
@@ -100,7 +84,7 @@ def _attach_allowed(request: HttpRequest) -> bool:
 
 
 @require_http_methods(["GET", "POST"])
-@_resident_only
+@resident_required
 def booking_attach(request: HttpRequest) -> HttpResponse:
     form = BookingAttachForm(request.POST or None)
     error, status = None, 200

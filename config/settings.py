@@ -72,6 +72,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id (X-Request-ID, in every log line) and the request's timing
+    # (core/observability.py, core/metrics.py).
+    "core.observability.RequestIdMiddleware",
+    "core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -389,7 +393,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Load balancers probe over plain http: the health endpoints answer without the HTTPS redirect.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -607,11 +611,18 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Logs: human-readable lines (make run) or, with LOG_FORMAT=json (production), one JSON object a
+# line with the request id (core/observability.py); ID numbers are masked either way.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_id_numbers": {"()": "core.logging.MaskIdNumbersFilter"}},
+    "filters": {
+        "mask_id_numbers": {"()": "core.logging.MaskIdNumbersFilter"},
+        "request_id": {"()": "core.observability.RequestIdFilter"},
+    },
     "formatters": {
+        "json": {"()": "core.observability.json_formatter"},
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
@@ -619,11 +630,15 @@ LOGGING = {
         }
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_id_numbers"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_id_numbers", "request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        },
         "django.server": {
             "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["mask_id_numbers"],
+            "formatter": "json" if LOG_FORMAT == "json" else "django.server",
+            "filters": ["mask_id_numbers", "request_id"],
         },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
@@ -638,3 +653,19 @@ LOGGING = {
 }
 
 ONEWINDOW_SITE_NAME = _("OneWindow")
+
+# Error reporting to Sentry when SENTRY_DSN is set, without personal data (core/observability.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from core.observability import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=""),
+    )
+
+# Prometheus metrics at /metrics (core/metrics.py): a bearer token, or client addresses inside
+# these networks (by core.client_ip); neither set: /metrics answers 404 to everyone.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])

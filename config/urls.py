@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 # The API lives outside the language prefixes; its language follows Accept-Language.
 from accounts.views_audit import audit_heads
+from core.metrics import metrics_view
 from core.views import healthz, readyz
 from documents.api_verify import CertificateVerifyView
 from documents.views_certificates import published_keys
@@ -19,6 +20,7 @@ handler500 = "core.views_errors.server_error"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include("services.api_urls")),
     path("api/v1/", include("appointments.api_urls")),
     path("api/v1/", include("documents.api_urls")),

@@ -5,6 +5,8 @@ are pruned after 30 days (beat); a failed task is run again from its own app, no
 The outbox entries (core/outbox.py) likewise, `core.view_outboxmessage`."""
 
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from .models import OutboxMessage, TaskDelivery
 
@@ -13,13 +15,13 @@ class ReadOnlyAdminMixin:
     """For rows the application alone writes: listed and opened, never added, changed or deleted
     from the admin. Put it first among a ModelAdmin's bases."""
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

@@ -6,6 +6,8 @@ Every error body has `error` (a stable code) and, except field errors (400), `de
 translated message): `{"error": "slot_full", "detail": "…"}`.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, serializers
@@ -22,7 +24,7 @@ from .throttles import (  # noqa: F401
 )
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DomainError → `{"error": code, "detail": message}` with its status; DRF's own errors get
     an `error` code next to their `detail`; field errors (400) stay `{field: [messages]}`."""
     if isinstance(exc, DomainError):
@@ -35,6 +37,7 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if (
         response is not None
+        and isinstance(exc, exceptions.APIException)
         and not isinstance(exc, exceptions.ValidationError)
         and isinstance(response.data, dict)
         and "detail" in response.data

@@ -10,10 +10,11 @@ personal-data keys are errors, so a production process never starts with them. D
 import base64
 import binascii
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register, run_checks
+from django.core.checks import CheckMessage, Error, Tags, Warning, register, run_checks
 from django.core.exceptions import ImproperlyConfigured
 
 STARTUP = "startup"
@@ -24,7 +25,7 @@ INSECURE_SECRET_KEY_PREFIXES = ("dev-only-insecure", "django-insecure")
 
 
 @register(Tags.caches, Tags.security, STARTUP)
-def shared_cache(app_configs, **kwargs):
+def shared_cache(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     if settings.DEBUG:
         return []
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
@@ -41,7 +42,7 @@ def shared_cache(app_configs, **kwargs):
 
 
 @register(Tags.security, STARTUP)
-def secret_key(app_configs, **kwargs):
+def secret_key(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     if settings.DEBUG:
         return []
     key = settings.SECRET_KEY or ""
@@ -69,11 +70,11 @@ def _is_key(value: str) -> bool:
 
 
 @register(Tags.security, STARTUP)
-def personal_data_keys_set(app_configs, **kwargs):
+def personal_data_keys_set(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     if settings.DEBUG:
         return []
     keys = [k for k in settings.FIELD_ENCRYPTION_KEYS if k.strip()]
-    problems = []
+    problems: list[str] = []
     if not keys or not all(_is_key(k) for k in keys):
         problems.append("FIELD_ENCRYPTION_KEYS is missing or not base64 of 32 bytes")
     if not (settings.PII_HMAC_KEY and _is_key(settings.PII_HMAC_KEY)):
@@ -98,10 +99,10 @@ def refuse_to_start() -> None:
 
 
 @register(Tags.security, deploy=True)
-def personal_data_keys(app_configs, **kwargs):
+def personal_data_keys(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     if not settings.DEBUG:
         return []  # an error at start-up already (onewindow.E022)
-    problems = []
+    problems: list[CheckMessage] = []
     if not settings.FIELD_ENCRYPTION_KEYS:
         problems.append(
             Warning(
@@ -123,12 +124,12 @@ def personal_data_keys(app_configs, **kwargs):
 
 
 @register(Tags.security, deploy=True)
-def signing_keys(app_configs, **kwargs):
+def signing_keys(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     """Certificates signed with generated demo keys verify only against those; configured keys
     that do not load would fail at the first certificate."""
     from .signing import configured_keys_problems, uses_demo_keys
 
-    problems = [
+    problems: list[CheckMessage] = [
         Error(f"Signing key problem: {text}", hint="See README: certificates, signing keys.",
               id="onewindow.E011")
         for text in configured_keys_problems()
@@ -151,7 +152,7 @@ def _inside(path: Path, roots: list[Path]) -> bool:
 
 
 @register(Tags.security, deploy=True)
-def keys_outside_the_media(app_configs, **kwargs):
+def keys_outside_the_media(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     """Key files under MEDIA_ROOT or PRIVATE_MEDIA_ROOT travel with every media backup."""
     from .signing import uses_demo_keys
 
@@ -177,7 +178,7 @@ def keys_outside_the_media(app_configs, **kwargs):
 
 
 @register(Tags.security)
-def site_url(app_configs, **kwargs):
+def site_url(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     """Links in SMS, e-mail, PDFs and QR codes are built on SITE_URL (core/links.py): production
     has no address to guess it from, and a wrong one sends residents elsewhere."""
     if settings.DEBUG:

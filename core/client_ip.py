@@ -42,7 +42,7 @@ def _forwarded_chain(request: HttpRequest) -> list:
     return [_address(part.strip()) for part in parts if part.strip()]
 
 
-def _address(value: str):
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(value)
     except ValueError:
@@ -61,7 +61,9 @@ def _behind_trusted(remote: str, chain: list, trusted: tuple[Network, ...]) -> s
     return str(chain[0]) if chain else remote
 
 
-def _is_trusted(address, trusted: tuple[Network, ...]) -> bool:
+def _is_trusted(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, trusted: tuple[Network, ...]
+) -> bool:
     return any(address.version == net.version and address in net for net in trusted)
 
 

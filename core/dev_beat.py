@@ -8,6 +8,7 @@ through, which is what a laptop wants; production's beat keeps its schedule."""
 
 import logging
 import threading
+from typing import Any
 
 from celery import Celery, beat
 from django.db import close_old_connections
@@ -18,10 +19,10 @@ logger = logging.getLogger(__name__)
 class DevScheduler(beat.Scheduler):
     """Celery's in-memory scheduler; each job on a fresh database connection, as a worker's."""
 
-    def send_task(self, *args, **kwargs):
+    def send_task(self, *args: Any, **kwargs: Any) -> None:
         raise LookupError(f"{args[0]!r} is not a task of this project: check config/celery.py")
 
-    def apply_entry(self, entry, producer=None):
+    def apply_entry(self, entry: Any, producer: Any = None) -> None:
         close_old_connections()
         try:
             super().apply_entry(entry, producer=producer)

@@ -1,15 +1,16 @@
 """Domain errors. Each carries its own translated message, a stable code for the API and the
 HTTP status it maps to, so pages, API and admin report a refusal the same way."""
 
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy as _
 
 
 class DomainError(Exception):
     code = "error"
     status = 400
-    message = _("The request could not be completed.")
+    message: "str | StrPromise" = _("The request could not be completed.")
 
-    def __init__(self, message: str | None = None, **params: object) -> None:
+    def __init__(self, message: "str | StrPromise | None" = None, **params: object) -> None:
         self.params = params
         if message is not None:
             self.message = message

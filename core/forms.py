@@ -5,6 +5,8 @@ names its field: "请填写“姓名”。" instead of Django's "这个字段是
 the message is read out by a screen reader or shown in the error summary at the top of a form.
 A field with its own "required" message keeps it."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext as _
 
@@ -23,7 +25,7 @@ def required_message(field: forms.Field) -> str:
 
 
 class Form(forms.Form):
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         # In the request's language: forms are made per request (fields are copies per form).

@@ -15,13 +15,17 @@ out of the load balancer sends nothing); it is for the operator's monitoring, no
 
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+if TYPE_CHECKING:
+    import redis
+
 TIMEOUT = 1.0  # seconds, for each check
-_redis_clients: dict[str, object] = {}
+_redis_clients: dict[str, "redis.Redis"] = {}
 
 
 def check_database() -> None:
@@ -43,7 +47,7 @@ def check_broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=TIMEOUT)
 
 
-def _redis(url: str):
+def _redis(url: str) -> "redis.Redis":
     client = _redis_clients.get(url)
     if client is None:
         import redis

@@ -4,7 +4,11 @@ then carried out by a worker at least once.
 
     with transaction.atomic():
         booking = ...
-        outbox_enqueue(tasks.booking_notify, booking.pk, "confirmed", key=f"{booking.pk}:confirmed")
+        outbox_enqueue("appointments.tasks.booking_notify", booking.pk, "confirmed",
+                       key=f"{booking.pk}:confirmed")
+
+The task is named, not imported: actions schedule work here and never import their app's
+tasks (tasks call actions; import-linter holds that line, pyproject.toml).
 
 - The row commits or rolls back with the change: no side effect of a rolled-back write, no
   write without its side effect.
@@ -67,7 +71,8 @@ class NotInTransaction(RuntimeError):
 def outbox_enqueue(
     task: Any, *args: Any, key: str = "", secret_args: Sequence[str] = ()
 ) -> OutboxMessage | None:
-    """Record that `task(*args, *secret_args)` must run once this transaction commits.
+    """Record that `task(*args, *secret_args)` must run once this transaction commits. `task`
+    is the Celery task's name ("appointments.tasks.booking_notify"; a task object is accepted).
 
     `key` (optional) makes the side effect unique: a second enqueue with the same task and key
     is ignored (None is returned). `secret_args` are stored encrypted and dropped when done."""
@@ -103,8 +108,7 @@ def _hand_over(row_id: int) -> None:
 def _dispatch(row_id: int, attempts: int) -> None:
     """Send the row to the workers, failing within a second when the broker is unreachable
     (kombu's default would retry for about 6 s, inside the resident's request)."""
-    from .tasks import outbox_deliver
-
+    outbox_deliver = _task("core.tasks.outbox_deliver")
     app = outbox_deliver.app
     if app.conf.task_always_eager:  # the embedded default: run it here and now
         outbox_deliver.apply_async((row_id, attempts))
@@ -202,7 +206,7 @@ def _running(key: str) -> Iterator[None]:
         _current_key.reset(token)
 
 
-def _task(name: str):
+def _task(name: str) -> Any:
     from celery import current_app
 
     if name not in current_app.tasks:

@@ -4,6 +4,8 @@ when rest_framework.views is first imported, so this module must not import it (
 
 import io
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -17,7 +19,12 @@ from rest_framework.parsers import JSONParser
 class LimitedJSONParser(JSONParser):
     """DRF's JSON parser with API_JSON["MAX_BYTES"] and API_JSON["MAX_DEPTH"] (settings)."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         limits = settings.API_JSON
         body = stream.read(limits["MAX_BYTES"] + 1) if stream is not None else b""
         if len(body) > limits["MAX_BYTES"]:

@@ -9,6 +9,7 @@ import logging
 import mimetypes
 import os
 import threading
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -27,7 +28,7 @@ BASE_URL = "https://onewindow.invalid/"
 class StaticOnlyFetcher(URLFetcher):
     """Serves data: URIs and files under STATIC_URL found by the staticfiles finders."""
 
-    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             return super().fetch(url, headers)
         parts = urlsplit(url)

@@ -6,6 +6,7 @@ Change PRIVACY_NOTICE_VERSION (the date the new text takes effect) whenever the 
 changes: consents already given keep the version they were given for."""
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -52,7 +53,7 @@ class NoticeVersionField(forms.CharField):
 
     widget = forms.HiddenInput
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(required=False, initial=PRIVACY_NOTICE_VERSION, max_length=20, **kwargs)
 
     def clean(self, value: str) -> str:

@@ -6,10 +6,26 @@ caller that inserts a record somebody listens to does their work itself."""
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.db.models.expressions import Col
+from django.db.models.options import Options
+
+
+def _concrete(meta: Options, name: str) -> models.Field:
+    field = meta.get_field(name)
+    assert isinstance(field, models.Field)  # a column, not a reverse relation
+    return field
+
+
+def _column(meta: Options, name: str) -> str:
+    column = _concrete(meta, name).column
+    assert column is not None
+    return column
+
+
+M = TypeVar("M", bound=models.Model)
 
 # Fields whose value goes to the database unchanged when it already has the field's Python type
 # (their get_db_prep_save would only call str(), int() or bool() on it): row_insert passes such
@@ -44,12 +60,12 @@ def _insert_sql(model: type[models.Model], vendor: str, ignore_on: str) -> tuple
     meta = model._meta
     fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
     conflict = (
-        f" ON CONFLICT ({quote(meta.get_field(ignore_on).column)}) DO NOTHING" if ignore_on else ""
+        f" ON CONFLICT ({quote(_column(meta, ignore_on))}) DO NOTHING" if ignore_on else ""
     )
     # Names from the model's own metadata, quoted by the backend; every value is a parameter.
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(f.column or f.attname) for f in fields)
     params = ", ".join(["%s"] * len(fields))
-    returning = quote(meta.pk.column)
+    returning = quote(_column(meta, meta.pk.name))
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({params}){conflict} RETURNING {returning}"  # noqa: S608, E501
     # (field, attname, the type stored unchanged) for each column; a field with a pre_save of
     # its own (auto_now_add and the like) is always prepared by the field.
@@ -155,7 +171,7 @@ def row_width(model: type[models.Model]) -> int:
     return len(_reader(model, connection.vendor)[0])
 
 
-def row_model(model: type[models.Model], values: Sequence[Any]) -> models.Model:
+def row_model(model: type[M], values: Sequence[Any]) -> M:
     """An instance from the values of `row_columns(model, …)`, converted as the ORM would."""
     fields, converters = _reader(model, connection.vendor)
     converted = []
@@ -166,14 +182,14 @@ def row_model(model: type[models.Model], values: Sequence[Any]) -> models.Model:
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
-def rows_where(model: type[models.Model], **equals: Any) -> list[models.Model]:
+def rows_where(model: type[M], **equals: Any) -> list[M]:
     """`model.objects.filter(**equals)` for plain column equalities, in one plain statement."""
     quote = connection.ops.quote_name
     meta = model._meta
     names = sorted(equals)
-    where = " AND ".join(f"t.{quote(meta.get_field(n).column)} = %s" for n in names)
+    where = " AND ".join(f"t.{quote(_column(meta, n))} = %s" for n in names)
     sql = f"SELECT {row_columns(model, 't')} FROM {quote(meta.db_table)} t WHERE {where}"  # noqa: S608
-    params = [meta.get_field(n).get_db_prep_value(equals[n], connection) for n in names]
+    params = [_concrete(meta, n).get_db_prep_value(equals[n], connection) for n in names]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row_model(model, row) for row in cursor.fetchall()]

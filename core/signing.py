@@ -25,15 +25,18 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 
@@ -78,7 +81,16 @@ def _write_once(path: Path, data: bytes) -> None:
         os.unlink(tmp)
 
 
-def _pem_private(key) -> bytes:
+T = TypeVar("T")
+
+
+def _public_der(key: PublicKeyTypes) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _pem_private(key: PrivateKeyTypes) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -156,7 +168,7 @@ def configured_keys_problems() -> list[str]:
             material = document_signer()
             key = serialization.load_pem_private_key(material.key_pem, password=material.password)
             cert = x509.load_pem_x509_certificate(material.cert_pem)
-            if cert.public_key().public_numbers() != key.public_key().public_numbers():
+            if _public_der(cert.public_key()) != _public_der(key.public_key()):
                 problems.append("DOCUMENT_SIGNING_KEY does not belong to DOCUMENT_SIGNING_CERT")
     except (OSError, ValueError, TypeError) as exc:
         problems.append(f"DOCUMENT_SIGNING_KEY/CERT: {exc}")
@@ -204,7 +216,7 @@ def document_signer() -> DocumentSigner:
 
 
 @cache
-def _pyhanko_signer():
+def _pyhanko_signer() -> Any:
     """Loaded once per process (reset_signing_cache() forgets it with the keys)."""
     from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
     from pyhanko.sign import signers
@@ -223,7 +235,7 @@ def _pyhanko_signer():
     )
 
 
-def _one_cert(pem: bytes):
+def _one_cert(pem: bytes) -> Any:
     from pyhanko.keys import load_certs_from_pemder_data
 
     certs = list(load_certs_from_pemder_data(pem))
@@ -264,7 +276,7 @@ def pades_sign(pdf: bytes, *, reason: str = "", location: str = "") -> bytes:
     return out.getvalue()
 
 
-def _signature_space(signer) -> int:
+def _signature_space(signer: Any) -> int:
     """Room for the signature container (hex digits in the PDF), worked out from what goes in it
     rather than by pyHanko's dry-run signature, which cost as much as the signature itself
     (bench/pdfs.py). The container holds the certificates, a few signed attributes and the
@@ -275,7 +287,7 @@ def _signature_space(signer) -> int:
     return size + 2 * (size // 4)
 
 
-def _outside_any_event_loop(call):
+def _outside_any_event_loop(call: Callable[[], T]) -> T:
     """pyHanko's synchronous API runs its coroutines with asyncio.run(), which refuses to start
     in a thread whose event loop is already running (an ASGI server, a Playwright session in
     tests). There the call goes to a short-lived thread of its own."""
@@ -324,7 +336,7 @@ def pades_check(pdf: bytes) -> SignatureCheck | None:
         intact=status.intact,
         valid=status.valid,
         trusted=status.trusted,
-        untouched=status.coverage.name == "ENTIRE_FILE",
+        untouched=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
         signer=status.signing_cert.subject.human_friendly,
     )
 

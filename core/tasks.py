@@ -10,6 +10,7 @@ take ids and call actions that check state): a redelivered task may find its wor
 
 import datetime as dt
 import logging
+from typing import Any
 
 from celery import Task, shared_task
 from celery.exceptions import Reject
@@ -47,7 +48,7 @@ class ReliableTask(_Base):
     acks_late = True
     reject_on_worker_lost = True
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request
         if request.is_eager or not request.id or request.called_directly:
             return super().__call__(*args, **kwargs)
@@ -60,12 +61,14 @@ class ReliableTask(_Base):
             raise Reject(PoisonMessage(reason), requeue=False)
         return super().__call__(*args, **kwargs)
 
-    def on_success(self, retval, task_id, args, kwargs):
+    def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
         if not self.request.is_eager:
             TaskDelivery.objects.filter(task_id=task_id).delete()
         super().on_success(retval, task_id, args, kwargs)
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
         if not self.request.is_eager:
             _record_failure(task_id, f"{type(exc).__name__}: {exc}")
         super().on_failure(exc, task_id, args, kwargs, einfo)

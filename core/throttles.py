@@ -7,14 +7,19 @@ default `get_ident`, which believes any X-Forwarded-For a client sends.
 """
 
 import os
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from .cache import RedisCache
 from .client_ip import client_ip
+
+if TYPE_CHECKING:  # never at run time: see above
+    from rest_framework.views import APIView
 
 # Rate limits. Rates are read from settings on every request (not frozen at import as in DRF's
 # SimpleRateThrottle), so settings overrides apply at once. The counts live in the default cache.
@@ -80,19 +85,19 @@ class _SettingsRateThrottle(SimpleRateThrottle):
         available = self.num_requests - count + 1
         return remaining / float(available) if available > 0 else None
 
-    def get_ident(self, request) -> str:
+    def get_ident(self, request: Request) -> str:
         """The client by the project's one rule (core.client_ip), never DRF's default, which
         believes any X-Forwarded-For a client sends."""
         return client_ip(request)
 
     def get_rate(self) -> str:
         try:
-            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+            return str(api_settings.DEFAULT_THROTTLE_RATES[self.scope or ""])
         except KeyError:
             raise ImproperlyConfigured(f"No rate set for the throttle scope {self.scope!r}.")
 
 
-def _client(request):
+def _client(request: Request) -> Any:
     """The authenticated API client (request.auth), or None for an anonymous caller."""
     return request.auth if getattr(request.auth, "pk", None) is not None else None
 
@@ -102,7 +107,7 @@ class ClientRateThrottle(_SettingsRateThrottle):
 
     scope = "api_client"
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: "APIView") -> bool:
         client = _client(request)
         if client is None:
             return True
@@ -111,7 +116,7 @@ class ClientRateThrottle(_SettingsRateThrottle):
             self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": _client(request).pk}
 
 
@@ -120,7 +125,7 @@ class AnonIpRateThrottle(_SettingsRateThrottle):
 
     scope = "anon"
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
         if _client(request) is not None:
             return None
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -132,14 +137,14 @@ class LookupRateThrottle(_SettingsRateThrottle):
 
     scope = "api_lookup"
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: "APIView") -> bool:
         if _client(request) is not None:
             self.scope = "api_lookup_client"
             self.rate = self.get_rate()
             self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
         client = _client(request)
         ident = client.pk if client is not None else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}

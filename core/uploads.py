@@ -18,12 +18,13 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import models
 from django.template.defaultfilters import filesizeformat
@@ -31,6 +32,9 @@ from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
+
+if TYPE_CHECKING:  # pypdf loads when a PDF is checked, not at start-up
+    from pypdf import PdfReader
 
 ALLOWED_KINDS = ("pdf", "jpeg", "png")
 CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
@@ -71,7 +75,7 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def check_upload(upload, *, max_bytes: int | None = None) -> CheckedUpload:
+def check_upload(upload: File, *, max_bytes: int | None = None) -> CheckedUpload:
     """Read an uploaded file and return its checked content, or raise a ValidationError with a
     message for the resident."""
     limit = max_bytes or settings.UPLOAD_MAX_BYTES
@@ -155,7 +159,7 @@ def _refuse_polyglot(content: bytes) -> None:
         )
 
 
-def _refuse_active_content(reader) -> None:
+def _refuse_active_content(reader: "PdfReader") -> None:
     """Walk every object reachable from the trailer; refuse any of ACTIVE_NAMES as a key or an
     action type (/S /JavaScript)."""
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
@@ -235,12 +239,12 @@ class PrivateStorage(FileSystemStorage):
     """Files under PRIVATE_MEDIA_ROOT: outside STATIC_ROOT and MEDIA_ROOT, with no URL. Views that
     check who is asking stream them."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("location", settings.PRIVATE_MEDIA_ROOT)
         kwargs.setdefault("base_url", None)
         super().__init__(**kwargs)
 
-    def url(self, name):  # pragma: no cover - guarded on purpose
+    def url(self, name: str | None) -> str:  # pragma: no cover - guarded on purpose
         raise NotImplementedError("private files have no public URL")
 
 
@@ -248,7 +252,7 @@ class _LazyPrivateStorage(LazyObject):
     """The backend `STORAGES["private"]` names, built when first used (and again after a test
     resets it): the file system by default, an S3-compatible bucket by configuration."""
 
-    def _setup(self):
+    def _setup(self) -> None:
         self._wrapped = storages.create_storage(settings.STORAGES["private"])
 
 
@@ -268,7 +272,8 @@ def private_file_fields() -> list[tuple[type[models.Model], str]]:
         (model, field.name)
         for model in apps.get_models()
         for field in model._meta.get_fields()
-        if isinstance(field, models.FileField) and field.storage is private_storage
+        # The lazy proxy itself is what the fields hold (storage=private_storage).
+        if isinstance(field, models.FileField) and field.storage is private_storage  # type: ignore[comparison-overlap]
     ]
 
 

@@ -15,6 +15,10 @@ BIN=${VENV:-.venv}/bin
 
 case "${1:-}" in
 web)
+	# Prometheus multiprocess mode (core/metrics.py): each gunicorn worker writes its counts to
+	# files here and /metrics adds them up; emptied at each start (the counts start again).
+	export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${ONEWINDOW_RUN_DIR:-var}/prometheus-web}
+	rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 	# gthread workers; keep nodes x workers x threads below PostgreSQL's max_connections.
 	exec "$BIN/gunicorn" config.wsgi:application \
 		--bind "${WEB_BIND:-127.0.0.1}:${PORT:-8000}" \

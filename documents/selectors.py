@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.selectors import office_ids_with_perm
 from services.models import Bundle, BundlePart, Office
 
@@ -95,18 +96,20 @@ def bundle_application_get_for_resident(user, *, reference: str) -> BundleApplic
 # --- the resident's own --------------------------------------------------------------------------
 
 
-def request_list_for_resident(user) -> QuerySet[DocumentRequest]:
+def request_list_for_resident(user: User) -> QuerySet[DocumentRequest]:
     return (
         DocumentRequest.objects.filter(user=user).select_related("doc_type", "office")
         .order_by("-created_at")
     )
 
 
-def request_get_for_resident(user, *, reference: str) -> DocumentRequest:
+def request_get_for_resident(user: User, *, reference: str) -> DocumentRequest:
     return request_list_for_resident(user).get(reference=reference)
 
 
-def material_get_for_resident(user, *, reference: str, material_id: int) -> RequestMaterial:
+def material_get_for_resident(
+    user: User, *, reference: str, material_id: int
+) -> RequestMaterial:
     return RequestMaterial.objects.select_related("request").get(
         pk=material_id, request__reference=reference, request__user=user
     )
@@ -126,7 +129,7 @@ def request_get_for_client(client_name: str, *, reference: str) -> DocumentReque
 # --- staff ---------------------------------------------------------------------------------------
 
 
-def _scoped(user, queryset: QuerySet, perm: str, field: str = "office") -> QuerySet:
+def _scoped(user: User, queryset: QuerySet, perm: str, field: str = "office") -> QuerySet:
     ids = office_ids_with_perm(user, perm)
     return queryset if ids is None else queryset.filter(**{f"{field}__in": ids})
 
@@ -141,8 +144,9 @@ class QueueRow:
 QUEUE_FILTERS = ("open", "late", "near", "needs_info", "pending", "decided")
 
 
-def request_queue_for_staff(user, *, show: str = "open", office_id: int | None = None
-                            ) -> list[QueueRow]:
+def request_queue_for_staff(
+    user: User, *, show: str = "open", office_id: int | None = None
+) -> list[QueueRow]:
     """The reviewer's queue, earliest due date first, each with its late / near-late mark."""
     queryset = _scoped(user, DocumentRequest.objects.exclude(status=RequestStatus.DRAFT), VIEW_PERM)
     if office_id:
@@ -157,15 +161,20 @@ def request_queue_for_staff(user, *, show: str = "open", office_id: int | None =
         "due_on", "submitted_at"
     )
     pending = {
-        d.request_id: d for d in PendingDecision.objects.filter(
+        d.request_id: d
+        for d in PendingDecision.objects.filter(
             request__in=queryset, closed_at__isnull=True
         ).select_related("proposed_by")
     }
     today = timezone.localdate()
     rows = [
-        QueueRow(req, deadlines.deadline_of(
-            due_on=req.due_on, today=today, paused=req.status == RequestStatus.NEEDS_INFO
-        ), pending.get(req.pk))
+        QueueRow(
+            req,
+            deadlines.deadline_of(
+                due_on=req.due_on, today=today, paused=req.status == RequestStatus.NEEDS_INFO
+            ),
+            pending.get(req.pk),
+        )
         for req in queryset[:500]
     ]
     if show == "late":
@@ -177,17 +186,19 @@ def request_queue_for_staff(user, *, show: str = "open", office_id: int | None =
     return rows
 
 
-def office_list_for_review(user) -> QuerySet[Office]:
+def office_list_for_review(user: User) -> QuerySet[Office]:
     return _scoped(user, Office.objects.filter(is_active=True), VIEW_PERM, field="pk")
 
 
-def request_get_for_staff(user, *, reference: str) -> DocumentRequest:
-    return _scoped(
-        user, DocumentRequest.objects.exclude(status=RequestStatus.DRAFT), VIEW_PERM
-    ).select_related("doc_type", "office", "reviewer", "decided_by").get(reference=reference)
+def request_get_for_staff(user: User, *, reference: str) -> DocumentRequest:
+    return (
+        _scoped(user, DocumentRequest.objects.exclude(status=RequestStatus.DRAFT), VIEW_PERM)
+        .select_related("doc_type", "office", "reviewer", "decided_by")
+        .get(reference=reference)
+    )
 
 
-def material_get_for_staff(user, *, reference: str, material_id: int) -> RequestMaterial:
+def material_get_for_staff(user: User, *, reference: str, material_id: int) -> RequestMaterial:
     queryset = RequestMaterial.objects.select_related("request").exclude(
         request__status=RequestStatus.DRAFT
     )
@@ -199,13 +210,15 @@ def material_get_for_staff(user, *, reference: str, material_id: int) -> Request
 def decision_open_for(req: DocumentRequest) -> PendingDecision | None:
     return (
         PendingDecision.objects.filter(request=req, closed_at__isnull=True)
-        .select_related("proposed_by").first()
+        .select_related("proposed_by")
+        .first()
     )
 
 
 def request_deadline(req: DocumentRequest) -> deadlines.Deadline:
     return deadlines.deadline_of(
-        due_on=req.due_on, today=timezone.localdate(),
+        due_on=req.due_on,
+        today=timezone.localdate(),
         paused=req.status == RequestStatus.NEEDS_INFO,
     )
 

@@ -11,21 +11,17 @@
 
 import io
 import uuid
-from functools import wraps
 from types import SimpleNamespace
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.selectors import user_is_resident
+from accounts.decorators import resident_required
 from core.errors import DomainError
 from core.idempotency import idempotent_run
 from core.uploads import PendingUpload, pending_upload_store, pending_uploads_token
@@ -34,18 +30,6 @@ from . import actions, selectors
 from .constants import RequestStatus
 from .forms import ApplicationForm, ResubmitForm
 from .models import DocumentRequest, DocumentType, RequestMaterial
-
-
-def resident_required(view):
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("account:signin"))
-        if not user_is_resident(request.user):
-            raise PermissionDenied(_("This page is for residents' accounts only."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _own(request: HttpRequest, reference: str) -> DocumentRequest:

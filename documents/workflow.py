@@ -188,6 +188,4 @@ def _record(req: DocumentRequest, transition: str, previous: str, actor, message
 
 
 def _notify_after_commit(request_id: int, transition: str) -> None:
-    from . import tasks
-
-    outbox_enqueue(tasks.request_notify, request_id, transition)
+    outbox_enqueue("documents.tasks.request_notify", request_id, transition)

@@ -5,26 +5,16 @@ managers in the site's. A message already sent for the same kind, subject and re
 sent again, so a retried task repeats only what failed.
 """
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from core.links import site_reverse
-from notifications.actions import DeliveryFailed, message_send
+from notifications.actions import DeliveryFailed, Outgoing, message_send
 from notifications.models import Channel, Message, MessageStatus
 
 from . import selectors
 from .models import FollowUpCase, Invitation, MailboxItem
-
-
-@dataclass
-class Outgoing:
-    channel: str
-    to: str
-    subject: str
-    body: str
 
 
 def _url(name: str, *args, language: str) -> str:

@@ -5,8 +5,12 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import Role, StaffRole
-from accounts.selectors import export_time, office_ids_with_perm, resident_verified_contacts
+from accounts.models import Role, StaffRole, User
+from accounts.selectors import (
+    export_time,
+    office_ids_with_perm,
+    resident_verified_contacts,
+)
 from core.crypto import pii_hmac
 from queues.selectors import ticket_list_for_resident
 
@@ -45,12 +49,12 @@ def evaluation_counts_by_office_day(*, first: dt.date, last: dt.date) -> list[di
     ]
 
 
-def _scoped(queryset: QuerySet, user, perm: str) -> QuerySet:
+def _scoped(queryset: QuerySet, user: User, perm: str) -> QuerySet:
     ids = office_ids_with_perm(user, perm)
     return queryset if ids is None else queryset.filter(office_id__in=ids)
 
 
-def case_list_for_staff(user, *, status: str = CaseStatus.OPEN) -> QuerySet[FollowUpCase]:
+def case_list_for_staff(user: User, *, status: str = CaseStatus.OPEN) -> QuerySet[FollowUpCase]:
     """The cases of the user's offices, the nearest deadline first."""
     cases = FollowUpCase.objects.select_related(
         "office", "evaluation__service", "evaluation__counter"
@@ -60,21 +64,21 @@ def case_list_for_staff(user, *, status: str = CaseStatus.OPEN) -> QuerySet[Foll
     return _scoped(cases, user, CASE_PERM)
 
 
-def case_get_for_staff(user, case_id: int) -> FollowUpCase:
+def case_get_for_staff(user: User, case_id: int) -> FollowUpCase:
     """Raises FollowUpCase.DoesNotExist for a case of another office (the page answers 404)."""
     return case_list_for_staff(user, status="").select_related(
         "evaluation__invitation", "closed_by"
     ).get(pk=case_id)
 
 
-def mailbox_list_for_staff(user, *, status: str = "") -> QuerySet[MailboxItem]:
+def mailbox_list_for_staff(user: User, *, status: str = "") -> QuerySet[MailboxItem]:
     items = MailboxItem.objects.select_related("office").order_by("due_on", "id")
     if status:
         items = items.filter(status=status)
     return _scoped(items, user, MAILBOX_PERM)
 
 
-def mailbox_get_for_staff(user, item_id: int) -> MailboxItem:
+def mailbox_get_for_staff(user: User, item_id: int) -> MailboxItem:
     return mailbox_list_for_staff(user).select_related("answered_by").get(pk=item_id)
 
 
@@ -94,7 +98,7 @@ def manager_emails(office_id: int, *, bureau: bool = False) -> list[str]:
 # --- a resident's own rows: their data export and account deletion ------------------------------
 
 
-def mailbox_list_for_resident(*, user) -> QuerySet[MailboxItem]:
+def mailbox_list_for_resident(*, user: User) -> QuerySet[MailboxItem]:
     """Messages written with the resident's verified mobile number or e-mail address: each
     one's follow-up code went there, so its owner can follow them already."""
     phone, email = resident_verified_contacts(user)
@@ -106,7 +110,7 @@ def mailbox_list_for_resident(*, user) -> QuerySet[MailboxItem]:
     return MailboxItem.objects.filter(mine).select_related("office").order_by("created_at", "id")
 
 
-def counter_subject_refs_for_resident(*, user, id_number_hmac: str = "") -> list[str]:
+def counter_subject_refs_for_resident(*, user: User, id_number_hmac: str = "") -> list[str]:
     """What the resident's counter visits (queues' rule for "a resident's tickets") are called
     on their invitations."""
     tickets = ticket_list_for_resident(user=user, id_number_hmac=id_number_hmac)

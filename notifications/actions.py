@@ -5,7 +5,8 @@ outage does not stop the other; callers that want a retry look at the returned s
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -21,6 +22,18 @@ from .models import Channel, Message, MessageStatus
 logger = logging.getLogger(__name__)
 
 Attachment = tuple[str, bytes, str]  # (filename, content, mimetype)
+
+
+@dataclass
+class Outgoing:
+    """One message an app's messages module means to send (then `message_send`): to "" is
+    skipped; attachments are built only when the message goes out (a PDF is not free)."""
+
+    channel: str
+    to: str
+    subject: str
+    body: str
+    attachments: Callable[[], list[Attachment]] = field(default=list)
 
 
 class DeliveryFailed(OSError):
@@ -88,9 +101,8 @@ def message_enqueue(*, channel: str, to: str, subject: str = "", body: str, kind
     """message_send once the caller's transaction commits (an outbox row, core/outbox.py): a
     rolled-back request leaves no code in anyone's inbox. The address and the text travel as
     encrypted outbox arguments."""
-    from .tasks import message_send_later
-
-    outbox_enqueue(message_send_later, channel, kind, secret_args=[to, subject, body])
+    secrets = [to, subject, body]
+    outbox_enqueue("notifications.tasks.message_send_later", channel, kind, secret_args=secrets)
 
 
 def _outbox_dedupe_key(*, channel: str, to: str, kind: str, ref: str) -> str:

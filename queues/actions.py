@@ -6,6 +6,7 @@ instead of waiting; on SQLite the whole write transaction is serialised (IMMEDIA
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -13,12 +14,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.actions import audit_changed, audit_created, audit_record, audit_values
-from accounts.models import AuditAction
+from accounts.models import AuditAction, User
 from appointments import actions as booking_actions
 from appointments.constants import BookingStatus
 from appointments.models import Booking
 from core.errors import IllegalTransition
 from core.idnumbers import id_birth_date
+from core.metrics import CALL_NEXT_SECONDS, timed
 from core.outbox import outbox_enqueue
 from core.retention import apply_in_batches
 from core.rows import row_insert
@@ -53,7 +55,14 @@ def _rules() -> dict:
     return settings.QUEUES
 
 
-def _event(ticket: Ticket, kind: str, *, counter=None, actor=None, now=None) -> None:
+def _event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    counter: Counter | int | None = None,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+) -> None:
     """`counter`: a Counter or its id (the ticket's `counter_id`, so that recording the event
     does not load the counter). A plain INSERT (core/rows.py): nothing listens to events."""
     event = TicketEvent(
@@ -100,7 +109,16 @@ def _is_senior(id_number: str, today: dt.date) -> bool:
     return age >= _rules()["PRIORITY_AGE"]
 
 
-def _new_ticket(*, office, service, now, band, booking=None, phone="", priority="") -> Ticket:
+def _new_ticket(
+    *,
+    office: Office,
+    service: Service,
+    now: dt.datetime,
+    band: Band,
+    booking: Booking | None = None,
+    phone: str = "",
+    priority: str = "",
+) -> Ticket:
     """`priority` is its reason: "age" (65 or over by the ID number), "claimed" (at the kiosk,
     for the clerk to confirm), "" for none."""
     day = timezone.localdate(now)
@@ -124,7 +142,7 @@ def _new_ticket(*, office, service, now, band, booking=None, phone="", priority=
     return ticket
 
 
-def _check_booking_window(booking: Booking, office: Office, now: dt.datetime) -> str:
+def _check_booking_window(booking: Booking, office: Office, now: dt.datetime) -> Band:
     """The ticket's band, or why this booking cannot check in now."""
     if booking.office_id != office.pk:
         raise WrongOffice(office=booking.office.name)
@@ -214,7 +232,7 @@ def _counter_state(counter: Counter, *, lock: bool = False) -> CounterState:
 
 
 @transaction.atomic
-def counter_open(*, counter: Counter, clerk) -> CounterState:
+def counter_open(*, counter: Counter, clerk: User) -> CounterState:
     state = _counter_state(counter)
     state.clerk, state.is_open, state.is_paused = clerk, True, False
     state.save()
@@ -223,7 +241,7 @@ def counter_open(*, counter: Counter, clerk) -> CounterState:
 
 
 @transaction.atomic
-def counter_pause(*, counter: Counter, clerk, paused: bool) -> CounterState:
+def counter_pause(*, counter: Counter, clerk: User, paused: bool) -> CounterState:
     state = _counter_state(counter)
     state.is_paused = paused
     state.save(update_fields=["is_paused", "changed_at"])
@@ -232,7 +250,7 @@ def counter_pause(*, counter: Counter, clerk, paused: bool) -> CounterState:
 
 
 @transaction.atomic
-def counter_close(*, counter: Counter, clerk) -> CounterState:
+def counter_close(*, counter: Counter, clerk: User) -> CounterState:
     """Close for the day; a ticket still called or served there would be stranded."""
     if selectors.counter_current(counter) is not None:
         raise CounterBusy()
@@ -264,9 +282,10 @@ def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Tic
     return ticket
 
 
+@timed(CALL_NEXT_SECONDS)  # with the commit (core/metrics.py)
 @transaction.atomic
 def ticket_call_next(
-    *, counter: Counter, clerk, now: dt.datetime | None = None, ticket_id: int | None = None
+    *, counter: Counter, clerk: User, now: dt.datetime | None = None, ticket_id: int | None = None
 ) -> Ticket:
     """Call the first waiting ticket for this counter (or a specific one by id)."""
     now = now or timezone.now()
@@ -297,7 +316,14 @@ def _locked(ticket: Ticket) -> Ticket:
 
 
 def _change(
-    ticket: Ticket, target: str, kind: str, *, clerk, now, at_counter: bool = True, **fields
+    ticket: Ticket,
+    target: str,
+    kind: str,
+    *,
+    clerk: User,
+    now: dt.datetime,
+    at_counter: bool = True,
+    **fields: Any,
 ) -> Ticket:
     """Lock, check the transition, set `fields`, save them and record the event (at the
     ticket's counter as it was before, when `at_counter`)."""
@@ -312,7 +338,7 @@ def _change(
 
 
 @transaction.atomic
-def ticket_recall(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+def ticket_recall(*, ticket: Ticket, clerk: User, now: dt.datetime | None = None) -> Ticket:
     """Call again. The third call without an answer makes the ticket missed."""
     now = now or timezone.now()
     ticket = _locked(ticket)
@@ -331,7 +357,7 @@ def ticket_recall(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> T
 
 
 @transaction.atomic
-def ticket_start(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+def ticket_start(*, ticket: Ticket, clerk: User, now: dt.datetime | None = None) -> Ticket:
     now = now or timezone.now()
     return _change(
         ticket, TicketStatus.SERVING, EventKind.STARTED, clerk=clerk, now=now, started_at=now
@@ -340,7 +366,7 @@ def ticket_start(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ti
 
 @transaction.atomic
 def ticket_finish(
-    *, ticket: Ticket, clerk, outcome: str = Outcome.DONE, now: dt.datetime | None = None
+    *, ticket: Ticket, clerk: User, outcome: str = Outcome.DONE, now: dt.datetime | None = None
 ) -> Ticket:
     """Finish with an outcome; a booked ticket completes its booking."""
     now = now or timezone.now()
@@ -359,14 +385,14 @@ def ticket_finish(
 
 
 @transaction.atomic
-def ticket_no_show(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+def ticket_no_show(*, ticket: Ticket, clerk: User, now: dt.datetime | None = None) -> Ticket:
     """The resident did not come; a booked ticket makes its booking a no-show (statistics and
     the rule on repeated no-shows count it)."""
     now = now or timezone.now()
     ticket = _change(
         ticket, TicketStatus.NO_SHOW, EventKind.NO_SHOW, clerk=clerk, now=now, finished_at=now
     )
-    if ticket.booking_id:
+    if ticket.booking is not None:
         booking_actions.booking_no_show(booking=ticket.booking)
     return ticket
 
@@ -375,7 +401,7 @@ def ticket_no_show(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> 
 def ticket_transfer(
     *,
     ticket: Ticket,
-    clerk,
+    clerk: User,
     to_counter: Counter | None = None,
     to_service: Service | None = None,
     now: dt.datetime | None = None,
@@ -396,7 +422,7 @@ def ticket_transfer(
 
 
 @transaction.atomic
-def ticket_park(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+def ticket_park(*, ticket: Ticket, clerk: User, now: dt.datetime | None = None) -> Ticket:
     now = now or timezone.now()
     return _change(
         ticket,
@@ -410,7 +436,7 @@ def ticket_park(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Tic
 
 
 @transaction.atomic
-def ticket_unpark(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+def ticket_unpark(*, ticket: Ticket, clerk: User, now: dt.datetime | None = None) -> Ticket:
     """Back in the queue at its original place (a missed ticket can come back too)."""
     now = now or timezone.now()
     return _change(
@@ -426,7 +452,7 @@ def ticket_unpark(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> T
 
 
 @transaction.atomic
-def ticket_set_priority(*, ticket: Ticket, clerk, now: dt.datetime | None = None) -> Ticket:
+def ticket_set_priority(*, ticket: Ticket, clerk: User, now: dt.datetime | None = None) -> Ticket:
     ticket = _locked(ticket)
     ticket.priority, ticket.priority_reason = True, "clerk"
     ticket.save(update_fields=["priority", "priority_reason"])
@@ -436,7 +462,7 @@ def ticket_set_priority(*, ticket: Ticket, clerk, now: dt.datetime | None = None
 
 @transaction.atomic
 def ticket_priority_check(
-    *, ticket: Ticket, clerk, confirmed: bool, now: dt.datetime | None = None
+    *, ticket: Ticket, clerk: User, confirmed: bool, now: dt.datetime | None = None
 ) -> Ticket:
     """The clerk checks a priority claimed at the kiosk: confirmed, or withdrawn (the ticket
     keeps its arrival time and goes on in walk-in order)."""
@@ -457,9 +483,7 @@ def ticket_priority_check(
 
 def _after_call(office_id: int, service_id: int, now: dt.datetime) -> None:
     """Tell residents who are now close to the front (SMS once per ticket), after commit."""
-    from . import tasks
-
-    outbox_enqueue(tasks.queue_notify_near_front, office_id, service_id)
+    outbox_enqueue("queues.tasks.queue_notify_near_front", office_id, service_id)
 
 
 @transaction.atomic
@@ -524,7 +548,6 @@ def service_level_check(*, now: dt.datetime | None = None) -> int:
     """Alert an office's managers when a service's longest wait passes its target; each service
     level alerts at most once per SERVICE_LEVEL_ALERT_EVERY_MINUTES (a conditional update, so two
     workers never both send). Returns how many breaches were reported."""
-    from . import tasks
     from .selectors_console import service_level_breaches
 
     now = now or timezone.now()
@@ -542,7 +565,7 @@ def service_level_check(*, now: dt.datetime | None = None) -> int:
         if stamped[row.pk]:
             due.setdefault(breach.office_id, []).append(breach)
     for office_id, breaches in due.items():
-        outbox_enqueue(tasks.service_level_alert, office_id, [
+        outbox_enqueue("queues.tasks.service_level_alert", office_id, [
             {"service_id": b.service_id, "longest": b.longest, "target": b.target}
             for b in breaches
         ])  # fmt: skip
@@ -573,7 +596,7 @@ def _tickets_anonymise(*, ids: list[int], cutoff: dt.datetime) -> int:
     return done
 
 
-def ticket_anonymise_for_resident(*, user, id_number_hmac: str) -> int:
+def ticket_anonymise_for_resident(*, user: User, id_number_hmac: str) -> int:
     """A deleted account's tickets lose the mobile number, as the retention job drops it;
     the visit itself stays for the statistics."""
     tickets = selectors.ticket_list_for_resident(user=user, id_number_hmac=id_number_hmac)

@@ -1,9 +1,10 @@
 """The queue ticket as an 80 mm thermal-receipt PDF, bilingual (Chinese first, then English)."""
 
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.i18n import bilingual
 from core.links import site_link
 from core.pdf import render_to_pdf
 from core.qr import qr_png_data_uri
@@ -11,8 +12,6 @@ from core.qr import qr_png_data_uri
 from . import selectors
 from .constants import TicketStatus
 from .models import Ticket
-
-LANGUAGES = ("zh-hans", "en")
 
 
 def ticket_follow_url(ticket: Ticket) -> str:
@@ -33,21 +32,11 @@ def _labels() -> dict[str, str]:
     }
 
 
-def _both() -> dict[str, tuple[str, str]]:
-    """Each label in Chinese and English; the English line is dropped when it says the same."""
-    texts = []
-    for language in LANGUAGES:
-        with translation.override(language):
-            texts.append(_labels())
-    zh, en = texts
-    return {key: (zh[key], "" if en[key] == zh[key] else en[key]) for key in zh}
-
-
 def ticket_pdf(ticket: Ticket) -> bytes:
     ahead = selectors.ticket_position(ticket) if ticket.status == TicketStatus.WAITING else 0
     context = {
         "ticket": ticket,
-        "t": _both(),
+        "t": bilingual(_labels),
         "ahead": ahead,
         "arrived": timezone.localtime(ticket.arrived_at).strftime("%Y-%m-%d %H:%M"),
         # A PNG, not SVG: the kiosk's resident waits for this PDF (bench/ticket_pdf.py).

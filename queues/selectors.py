@@ -20,8 +20,10 @@ from django.db.models import (
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.selectors import resident_verified_contacts
 from appointments.selectors import booking_list_for_account, closures_between
+from core.errors import DomainError
 from core.rows import row_columns, row_model, row_width
 from core.sql_template import SqlTemplate
 from services.models import Channel, Counter, Office, Service
@@ -198,7 +200,11 @@ def service_minutes(office: Office, service_id: int, *, now: dt.datetime | None 
         called_at__isnull=False,
         finished_at__gte=now - dt.timedelta(days=14),
     ).order_by("-finished_at")[:20]
-    durations = [(t.finished_at - t.called_at).total_seconds() / 60 for t in recent]
+    durations = [
+        (t.finished_at - t.called_at).total_seconds() / 60
+        for t in recent
+        if t.finished_at and t.called_at  # both set: filtered above
+    ]
     if durations:
         return statistics.median(durations)
     return float(Service.objects.get(pk=service_id).counter_minutes)
@@ -336,7 +342,7 @@ def office_walk_in_services(office: Office) -> QuerySet[Service]:
 # --- a resident's own tickets: their data export and account deletion ----------------------------
 
 
-def ticket_list_for_resident(*, user, id_number_hmac: str = "") -> QuerySet[Ticket]:
+def ticket_list_for_resident(*, user: User, id_number_hmac: str = "") -> QuerySet[Ticket]:
     """A resident's tickets: those of their bookings (appointments' rule for "a resident's
     bookings"), and the walk-in tickets taken with their verified mobile number."""
     mine = Q(booking__in=booking_list_for_account(user=user, id_number_hmac=id_number_hmac))
@@ -398,7 +404,7 @@ def _next_opening(office: Office, after: dt.datetime, closed: set[dt.date]) -> d
     return None
 
 
-def walk_in_refusal(office: Office, *, now: dt.datetime | None = None):
+def walk_in_refusal(office: Office, *, now: dt.datetime | None = None) -> DomainError | None:
     """Why the kiosk gives no walk-in ticket now (a DomainError saying when the office opens),
     or None: outside the opening hours, on a closure or public holiday, and from
     WALK_IN_CUTOFF_MINUTES before each closing."""
@@ -410,6 +416,7 @@ def walk_in_refusal(office: Office, *, now: dt.datetime | None = None):
         reopens = _next_opening(office, now, closed)
         return OfficeClosed(when=opening_words(reopens, now=now)) if reopens else NoWalkInHours()
     minutes = settings.QUEUES["WALK_IN_CUTOFF_MINUTES"]
+    assert state.closes_at is not None  # open now: it closes at some time
     closes = timezone.make_aware(dt.datetime.combine(now.date(), state.closes_at), now.tzinfo)
     if now < closes - dt.timedelta(minutes=minutes):
         return None

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.selectors import office_ids_for, scope_to_offices
 from core.rows import row_columns, row_model, row_width, rows_where
 from services.models import Counter, Office, Service
@@ -28,14 +29,14 @@ LIVE_ROLES = ("manager",)
 # --- scoping -----------------------------------------------------------------------------------
 
 
-def counter_list_for_console(user) -> QuerySet[Counter]:
+def counter_list_for_console(user: User) -> QuerySet[Counter]:
     counters = Counter.objects.filter(is_active=True, office__is_active=True).select_related(
         "office", "state__clerk"
     )
     return scope_to_offices(counters, user, *CONSOLE_ROLES).order_by("office__code", "number")
 
 
-def counter_get_for_console(user, counter_id: int, *, services: bool = True) -> Counter:
+def counter_get_for_console(user: User, counter_id: int, *, services: bool = True) -> Counter:
     """Raises Counter.DoesNotExist for a counter outside the user's offices. `services=False`
     skips loading what it serves (a console action filters on it in SQL instead)."""
     if not services:
@@ -83,16 +84,16 @@ def ticket_get_for_counter(counter: Counter, ticket_id: int) -> Ticket:
     return found[0]
 
 
-def office_list_for_live(user) -> QuerySet[Office]:
+def office_list_for_live(user: User) -> QuerySet[Office]:
     offices = Office.objects.filter(is_active=True).order_by("code")
     return scope_to_offices(offices, user, *LIVE_ROLES, field="pk")
 
 
-def office_get_for_live(user, office_id: int) -> Office:
+def office_get_for_live(user: User, office_id: int) -> Office:
     return office_list_for_live(user).get(pk=office_id)
 
 
-def user_sees_live_view(user) -> bool:
+def user_sees_live_view(user: User) -> bool:
     ids = office_ids_for(user, *LIVE_ROLES)
     return ids is None or bool(ids)
 
@@ -307,7 +308,7 @@ def office_live(
                 waiting=wait["n"] if wait else 0,
                 longest=longest,
                 target=target,
-                level=wait_level(longest, target) if wait else None,
+                level=wait_level(longest, target) if longest is not None else None,
                 served=served.get(service.pk, 0),
                 counters=[c for c in counters if c.is_open and service.pk in c.service_ids],
             )

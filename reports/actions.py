@@ -2,9 +2,11 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Field, Model, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -23,19 +25,27 @@ BATCH = 5000
 Key = tuple[int, int, int | None, dt.date]  # office, service, counter, day
 
 
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column  # a column of the model itself
+    return field.column
+
+
 def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def _booking_figures(first: dt.date, last: dt.date, office_ids) -> list[tuple[Key, dict]]:
+def _booking_figures(
+    first: dt.date, last: dt.date, office_ids: Collection[int] | None
+) -> list[tuple[Key, Mapping[str, Any]]]:
     """Bookings made for each day (by the slot's day), with their cancellations and no-shows."""
-    rows = Booking.objects.filter(
+    bookings = Booking.objects.filter(
         start__gte=_local_midnight(first), start__lt=_local_midnight(last + dt.timedelta(days=1))
     )
     if office_ids is not None:
-        rows = rows.filter(office_id__in=office_ids)
+        bookings = bookings.filter(office_id__in=office_ids)
     rows = (
-        rows.annotate(local_day=TruncDate("start", tzinfo=timezone.get_current_timezone()))
+        bookings.annotate(local_day=TruncDate("start", tzinfo=timezone.get_current_timezone()))
         .values("office_id", "service_id", "local_day")
         .annotate(
             bookings=Count("id"),
@@ -46,14 +56,16 @@ def _booking_figures(first: dt.date, last: dt.date, office_ids) -> list[tuple[Ke
     return [((r["office_id"], r["service_id"], None, r["local_day"]), r) for r in rows]
 
 
-def _tickets(first: dt.date, last: dt.date, office_ids):
+def _tickets(first: dt.date, last: dt.date, office_ids: Collection[int] | None) -> QuerySet[Ticket]:
     rows = Ticket.objects.filter(day__gte=first, day__lte=last)
     if office_ids is not None:
         rows = rows.filter(office_id__in=office_ids)
     return rows
 
 
-def _ticket_figures(first: dt.date, last: dt.date, office_ids) -> list[tuple[Key, dict]]:
+def _ticket_figures(
+    first: dt.date, last: dt.date, office_ids: Collection[int] | None
+) -> list[tuple[Key, Mapping[str, Any]]]:
     booked = Q(booking__isnull=False)
     done = Q(status=TicketStatus.DONE)
     on_time = Q(called_at__lte=F("slot_start") + dt.timedelta(minutes=ON_TIME_MINUTES))
@@ -72,7 +84,9 @@ def _ticket_figures(first: dt.date, last: dt.date, office_ids) -> list[tuple[Key
     return [((r["office_id"], r["service_id"], r["counter_id"], r["day"]), r) for r in rows]
 
 
-def _histograms(first: dt.date, last: dt.date, office_ids) -> dict[tuple[Key, str, int], int]:
+def _histograms(
+    first: dt.date, last: dt.date, office_ids: Collection[int] | None
+) -> dict[tuple[Key, str, int], int]:
     """Minute buckets grouped in the database: waiting (check-in → first call) for every
     ticket called, service time (call → finish) for every ticket finished."""
     spans = {
@@ -97,8 +111,10 @@ def _histograms(first: dt.date, last: dt.date, office_ids) -> dict[tuple[Key, st
     return buckets
 
 
-def _source_figures(first: dt.date, last: dt.date, office_ids) -> list[tuple[Key, dict]]:
-    found = []
+def _source_figures(
+    first: dt.date, last: dt.date, office_ids: Collection[int] | None
+) -> list[tuple[Key, Mapping[str, Any]]]:
+    found: list[tuple[Key, Mapping[str, Any]]] = []
     for r in sources.request_decisions_by_office_day(first=first, last=last):
         key = (r["office_id"], r["service_id"], None, r["day"])
         found.append((key, {"docs_decided": r["decided"], "docs_in_time": r["decided_in_time"],
@@ -120,7 +136,7 @@ COUNT_FIELDS = (
 )  # fmt: skip
 
 
-def _merged(parts: list[list[tuple[Key, dict]]]) -> dict[Key, dict]:
+def _merged(parts: list[list[tuple[Key, Mapping[str, Any]]]]) -> dict[Key, dict]:
     merged: dict[Key, dict] = defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0))
     for part in parts:
         for key, values in part:
@@ -157,18 +173,18 @@ def _daily_rows(merged: dict[Key, dict], histograms: dict) -> tuple[list, list]:
     )
 
 
-def _insert(model, columns: tuple[str, ...], rows) -> None:
+def _insert(model: type[Model], columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
     """Many rows at once: COPY on PostgreSQL (a year of a city is a million histogram rows),
     bulk_create elsewhere."""
     if connection.vendor == "postgresql":
-        names = ", ".join(f'"{model._meta.get_field(c).column}"' for c in columns)
+        names = ", ".join(f'"{_column(model, c)}"' for c in columns)
         sql = f'COPY "{model._meta.db_table}" ({names}) FROM STDIN'
         with connection.cursor() as cursor, cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
         return
     objects = (model(**dict(zip(columns, row, strict=True))) for row in rows)
-    model.objects.bulk_create(objects, batch_size=BATCH)
+    model._default_manager.bulk_create(objects, batch_size=BATCH)
 
 
 KEY_COLUMNS = ("level", "office_id", "service_id", "counter_id", "day")
@@ -176,7 +192,9 @@ FIGURE_COLUMNS = (*KEY_COLUMNS, *COUNT_FIELDS)
 MINUTE_COLUMNS = (*KEY_COLUMNS, "kind", "minute", "count")
 
 
-def _delete(levels, first: dt.date, last: dt.date, office_ids) -> None:
+def _delete(
+    levels: Collection[str], first: dt.date, last: dt.date, office_ids: Collection[int] | None
+) -> None:
     for model in (DailyFigure, MinuteCount):
         old = model.objects.filter(level__in=levels, day__gte=first, day__lte=last)
         if office_ids is not None:
@@ -184,7 +202,7 @@ def _delete(levels, first: dt.date, last: dt.date, office_ids) -> None:
         old._raw_delete(old.db)  # no cascades or signals hang on these rows: one DELETE each
 
 
-def _months_rebuild(first: dt.date, last: dt.date, office_ids) -> None:
+def _months_rebuild(first: dt.date, last: dt.date, office_ids: Collection[int] | None) -> None:
     """The monthly rows of every month touched, summed from its daily rows in the database."""
     month_first = first.replace(day=1)
     month_last = (last.replace(day=1) + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(1)
@@ -220,7 +238,7 @@ def figures_rebuild(*, first: dt.date, last: dt.date, office_ids: list[int] | No
         raise ValueError("last day before first day")
     offices = Office.objects.select_for_update().order_by("pk")
     if office_ids is not None:
-        office_ids = set(office_ids)
+        office_ids = sorted(set(office_ids))
         offices = offices.filter(pk__in=office_ids)
     list(offices.values_list("pk", flat=True))
     _delete(DAILY, first, last, office_ids)

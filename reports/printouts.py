@@ -6,13 +6,12 @@ import datetime as dt
 from django.utils import translation
 from django.utils.translation import gettext
 
+from core.i18n import bilingual
 from core.pdf import render_to_pdf
 from services.models import Office
 
 from . import charts, selectors
 from .tables import VISIT_COLUMNS
-
-LANGUAGES = ("zh-hans", "en")
 
 
 def _labels() -> dict[str, str]:
@@ -39,15 +38,6 @@ def _labels() -> dict[str, str]:
     }
 
 
-def _both() -> dict[str, tuple[str, str]]:
-    texts = []
-    for language in LANGUAGES:
-        with translation.override(language):
-            texts.append(_labels())
-    zh, en = texts
-    return {key: (zh[key], "" if en[key] == zh[key] else en[key]) for key in zh}
-
-
 def daily_report_pdf(*, office: Office, day: dt.date) -> bytes:
     with translation.override("zh-hans"):
         report = selectors.figure_report(office_ids={office.pk}, first=day, last=day)
@@ -55,7 +45,7 @@ def daily_report_pdf(*, office: Office, day: dt.date) -> bytes:
         "office": office,
         "day": day,
         "report": report,
-        "t": _both(),
+        "t": bilingual(_labels),
         "chart": charts.histogram(selectors.wait_distribution(report.total)),
         "columns": VISIT_COLUMNS,
     }

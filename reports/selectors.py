@@ -3,12 +3,15 @@ range, grouped per office, service, counter or day, scoped to the offices the us
 
 import datetime as dt
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum
 from django.utils import translation
 
+from accounts.models import User
 from accounts.selectors import office_ids_with_perm
 from services.models import Counter, Office, Service
 
@@ -116,12 +119,12 @@ class Report:
     by_day: list[FigureRow]
 
 
-def report_office_ids(user) -> set[int] | None:
+def report_office_ids(user: User) -> set[int] | None:
     """The offices whose statistics `user` may read; None: every office (the bureau)."""
     return office_ids_with_perm(user, PERM)
 
 
-def report_office_list(user) -> QuerySet[Office]:
+def report_office_list(user: User) -> QuerySet[Office]:
     ids = report_office_ids(user)
     offices = Office.objects.order_by("code")
     return offices if ids is None else offices.filter(pk__in=ids)
@@ -132,7 +135,7 @@ def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
     month = (
         first if first.day == 1 else (first.replace(day=1) + dt.timedelta(days=31)).replace(day=1)
     )
-    found = []
+    found: list[dt.date] = []
     while True:
         following = (month + dt.timedelta(days=31)).replace(day=1)
         if following - dt.timedelta(days=1) > last:
@@ -149,7 +152,7 @@ def _range(queryset: QuerySet, daily: str, first: dt.date, last: dt.date) -> Que
         return queryset.filter(level=daily, day__gte=first, day__lte=last)
     end = (months[-1] + dt.timedelta(days=31)).replace(day=1)
     return queryset.filter(
-        Q(level=MONTHLY[daily], day__in=months)
+        Q(level=MONTHLY[Level(daily)], day__in=months)
         | Q(level=daily, day__gte=first, day__lt=months[0])
         | Q(level=daily, day__gte=end, day__lte=last)
     )
@@ -164,7 +167,9 @@ GROUPS = {
 }
 
 
-def _grouped(office_ids, first: dt.date, last: dt.date, group: str) -> dict[object, FigureRow]:
+def _grouped(
+    office_ids: Collection[int] | None, first: dt.date, last: dt.date, group: str
+) -> dict[Any, FigureRow]:
     daily, column, by_month = GROUPS[group]
     querysets = []
     for model in (DailyFigure, MinuteCount):

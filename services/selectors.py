@@ -6,6 +6,7 @@ from itertools import zip_longest
 
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.functional import Promise as StrOrPromise
 
 from core.rows import rows_where
 
@@ -24,7 +25,7 @@ from .models import (
     ServiceAlias,
 )
 
-_CHANNEL_MATCHES = {
+_CHANNEL_MATCHES: dict[str, tuple[str, ...]] = {
     Channel.COUNTER: (Channel.COUNTER, Channel.BOTH),
     Channel.ONLINE: (Channel.ONLINE, Channel.BOTH),
     Channel.BOTH: (Channel.BOTH,),
@@ -207,9 +208,9 @@ def counter_service_ids(counter: Counter) -> QuerySet:
     """The ids of what `counter_services` lists, as a subquery: a filter on it costs no query
     of its own and needs nothing prefetched (the console's actions)."""
     if counter.serves_all:
-        links = Office.services.through.objects.filter(office_id=counter.office_id)
-    else:
-        links = Counter.services.through.objects.filter(counter_id=counter.pk)
+        offered = Office.services.through.objects.filter(office_id=counter.office_id)
+        return offered.filter(service__is_active=True).values("service_id")
+    links = Counter.services.through.objects.filter(counter_id=counter.pk)
     return links.filter(service__is_active=True).values("service_id")
 
 
@@ -244,7 +245,7 @@ def _next_opening(hours: list[OpeningHours], now: dt.datetime) -> dt.datetime | 
     return None
 
 
-def office_week_hours(office: Office) -> list[tuple[int, str, list[OpeningHours]]]:
+def office_week_hours(office: Office) -> list[tuple[int, StrOrPromise, list[OpeningHours]]]:
     """Monday to Sunday, each with its periods (empty list: closed all day)."""
     from .models import Weekday
 

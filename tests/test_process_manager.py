@@ -26,6 +26,7 @@ from django.db import connection
 from .processes import free_port, wait_for
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+METRICS_TOKEN = secrets.token_urlsafe(16)
 ROOT = Path(settings.BASE_DIR)
 BIN = Path(sys.executable).parent
 pytestmark = [
@@ -69,6 +70,7 @@ def database_url() -> str:
 class Stack:
     def __init__(self, conf: Path, port: int, node: str, sender: Celery):
         self.conf, self.port, self.node, self.sender = conf, port, node, sender
+        self.run_dir = conf.parent
 
     def pid(self, program: str) -> int:
         result = subprocess.run(
@@ -101,6 +103,7 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
         BEAT_SCHEDULE_FILE=str(run_dir / "celerybeat-schedule"),
         # The push server (deploy/run.sh push) on a port and a pub/sub prefix of its own.
         PUSH_PORT=str(push_port), PUSH_REDIS_URL=REDIS_URL, PUSH_PREFIX=name,
+        METRICS_TOKEN=METRICS_TOKEN,
     )  # fmt: skip
     conf = run_dir / "supervisord.conf"
     prod_setup.render_supervisor(conf, env)
@@ -196,3 +199,28 @@ def children(pid: int) -> list[int]:
             if ppid == pid:
                 found.append(int(entry.name))
     return found
+
+
+def _healthz_count(port: int) -> float:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        response = conn.getresponse()
+        assert response.status == 200
+        body = response.read().decode()
+    finally:
+        conn.close()
+    prefix = (
+        'onewindow_http_request_duration_seconds_count{method="GET",status="200",view="healthz"}'
+    )
+    return sum(float(line.split()[-1]) for line in body.splitlines() if line.startswith(prefix))
+
+
+def test_gunicorn_workers_count_into_the_multiprocess_directory_that_metrics_reads(stack):
+    """deploy/run.sh web sets PROMETHEUS_MULTIPROC_DIR: the worker writes its counts to files
+    there and /metrics (any worker) reads them all back."""
+    before = _healthz_count(stack.port)
+    for _ in range(3):
+        assert healthz(stack.port) == 200
+    assert _healthz_count(stack.port) >= before + 3
+    assert list((stack.run_dir / "prometheus-web").glob("*.db"))

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.actions import audit_changed, audit_values, resident_id_number_bind
+from accounts.models import User
 from core.crypto import pii_hmac
 from core.idnumbers import normalize_id_number
 
@@ -19,7 +20,7 @@ ANONYMOUS_NAME = "已注销用户"
 
 
 @transaction.atomic
-def booking_attach_to_user(*, booking: Booking, user, id_number: str) -> Booking:
+def booking_attach_to_user(*, booking: Booking, user: User, id_number: str) -> Booking:
     """Link a booking found by its code to the signed-in resident, once they prove it is theirs
     with the full ID number it was made for. The first attached booking links that number to the
     account; later ones must be for the same number. A booking of another account stays there."""
@@ -40,7 +41,7 @@ def booking_attach_to_user(*, booking: Booking, user, id_number: str) -> Booking
 
 
 @transaction.atomic
-def booking_anonymise_for_resident(*, user, id_number_hmac: str) -> int:
+def booking_anonymise_for_resident(*, user: User, id_number_hmac: str) -> int:
     """Bookings are records the bureau must keep; a deleted account leaves them without a name,
     a phone number or an e-mail address. A booking still ahead keeps its encrypted ID number
     (checked at the counter); any other keeps only the mask and the digest. The link to the

@@ -2,6 +2,7 @@
 inside the booking's transaction; the unique partial index on bookings is the duplicate guard."""
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -9,10 +10,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.actions import audit_changed, audit_created, audit_values
+from accounts.models import User
 from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.errors import IllegalTransition
 from core.idnumbers import mask_id_number, validate_id_number
+from core.metrics import booking_outcome_counted
 from core.rows import row_insert, row_insert_select, row_inserted
 from services.models import Service
 
@@ -166,6 +169,7 @@ def _take_quota_and_place_and_insert(
     row_insert(booking)
 
 
+@booking_outcome_counted  # onewindow_bookings_total{outcome} (core/metrics.py)
 def booking_create(
     *,
     slot_id: int,
@@ -175,7 +179,7 @@ def booking_create(
     phone: str,
     email: str = "",
     language: str = "zh-hans",
-    user=None,
+    user: User | None = None,
     api_client: str = "",
     now: dt.datetime | None = None,
     place_already_held: bool = False,
@@ -223,7 +227,7 @@ def booking_create(
 @transaction.atomic
 def _book(
     *, code: str, slot_id: int, service: Service, id_number: str, id_hmac: str,
-    now: dt.datetime, place_already_held: bool, name: str, **fields,
+    now: dt.datetime, place_already_held: bool, name: str, **fields: Any,
 ) -> Booking:  # fmt: skip
     # The checks read in one statement (selectors.booking_read), refused in the order of
     # _bookable_slot and _check_person.

@@ -8,13 +8,10 @@ from ..models import Booking
 
 def booking_event(booking: Booking, kind: str) -> None:
     """Tell the resident (SMS, e-mail with PDF and .ics) once the change is committed."""
-    from .. import tasks
-
     # One message of each kind per booking, however often the change is replayed.
-    outbox_enqueue(tasks.booking_notify, booking.pk, kind, key=f"{booking.pk}:{kind}")
+    key = f"{booking.pk}:{kind}"
+    outbox_enqueue("appointments.tasks.booking_notify", booking.pk, kind, key=key)
 
 
 def waiting_event(entry_id: int, kind: str) -> None:
-    from .. import tasks
-
-    outbox_enqueue(tasks.waiting_notify, entry_id, kind)
+    outbox_enqueue("appointments.tasks.waiting_notify", entry_id, kind)

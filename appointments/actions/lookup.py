@@ -24,7 +24,7 @@ def booking_lookup(*, code: str, id_last4: str, ip: str | None = None) -> Bookin
     expected = booking.id_masked[-4:] if booking else "----"
     matches = booking is not None and hmac.compare_digest(given.encode(), expected.encode())
     lookup_verify(target=_target(booking), matches=matches, ip=ip)
-    if not matches:
+    if not matches or booking is None:
         raise BookingNotFound()
     return booking
 

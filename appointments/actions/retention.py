@@ -11,7 +11,7 @@ entry; a resident's data export and account deletion no longer find an anonymise
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import CharField, Value
+from django.db.models import CharField, Model, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -85,7 +85,7 @@ def quota_purge_before(*, cutoff: dt.datetime) -> int:
     return done
 
 
-def _audit(model, count: int, cutoff: dt.datetime) -> None:
+def _audit(model: type[Model], count: int, cutoff: dt.datetime) -> None:
     if count:
         audit_record(
             actor=None,

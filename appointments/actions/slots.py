@@ -129,7 +129,13 @@ def _set_capacity(schedule: Schedule, slot_id: int) -> None:
     )
 
 
-def _delete_unwanted(schedule, existing, wanted, first, last) -> int:
+def _delete_unwanted(
+    schedule: Schedule,
+    existing: dict[dt.datetime, Slot],
+    wanted: Collection[dt.datetime],
+    first: dt.date,
+    last: dt.date,
+) -> int:
     stale = [
         s.pk
         for start, s in existing.items()

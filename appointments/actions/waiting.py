@@ -163,7 +163,7 @@ def waiting_entry_from_token(token: str, *, now: dt.datetime | None = None) -> W
         .filter(pk=data["e"], offered_slot_id=data["s"], status=WaitStatus.OFFERED)
         .first()
     )
-    if entry is None or entry.offer_expires_at <= now:
+    if entry is None or entry.offer_expires_at is None or entry.offer_expires_at <= now:
         raise OfferExpired()
     return entry
 
@@ -178,10 +178,11 @@ def waiting_accept(*, token: str, now: dt.datetime | None = None) -> Booking:
     now = now or timezone.now()
     entry = waiting_entry_from_token(token, now=now)
     entry = WaitingListEntry.objects.select_for_update().get(pk=entry.pk)
-    if entry.status != WaitStatus.OFFERED or entry.offer_expires_at <= now:
+    expires, slot_id = entry.offer_expires_at, entry.offered_slot_id
+    if entry.status != WaitStatus.OFFERED or expires is None or expires <= now or slot_id is None:
         raise OfferExpired()
     booking = booking_create(
-        slot_id=entry.offered_slot_id,
+        slot_id=slot_id,
         service=entry.service,
         name=entry.name,
         id_number=decrypt_text(entry.id_number_enc),
@@ -216,6 +217,8 @@ def waiting_expire_offers(*, now: dt.datetime | None = None) -> int:
         entry.status = WaitStatus.EXPIRED
         entry.save(update_fields=["status"])
         audit_changed(entry, before)
-        if not waiting_offer_place(slot_id=entry.offered_slot_id, now=now):
-            slot_give_back_place(slot_id=entry.offered_slot_id)
+        slot_id = entry.offered_slot_id
+        assert slot_id is not None  # an offer holds its slot
+        if not waiting_offer_place(slot_id=slot_id, now=now):
+            slot_give_back_place(slot_id=slot_id)
     return len(expired)

@@ -47,7 +47,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.actions import audit_record
-from accounts.models import AuditAction
+from accounts.models import AuditAction, User
 from core import signing
 from core.codes import random_code
 from core.crypto import decrypt_text, encrypt_text
@@ -175,10 +175,8 @@ def certificate_prepare(*, request: DocumentRequest) -> Certificate:
 
 
 def _generate_after_commit(certificate_id: int) -> None:
-    from .. import tasks
-
     # An outbox row in the approval's transaction: a broker outage delays the PDF, never loses it.
-    outbox_enqueue(tasks.certificate_generate, certificate_id, key=str(certificate_id))
+    outbox_enqueue("documents.tasks.certificate_generate", certificate_id, key=str(certificate_id))
 
 
 # --- issuing: the PDF, exactly once --------------------------------------------------------------
@@ -238,10 +236,8 @@ def _issue(certificate: Certificate, *, name: str, pdf: bytes) -> bool:
 
 
 def _notify_after_commit(certificate_id: int) -> None:
-    from .. import tasks
-
     # Keyed by certificate: issued twice or re-run, the holder is told once.
-    outbox_enqueue(tasks.certificate_notify, certificate_id, key=str(certificate_id))
+    outbox_enqueue("documents.tasks.certificate_notify", certificate_id, key=str(certificate_id))
 
 
 def _notify_unless_done(certificate: Certificate) -> None:
@@ -335,7 +331,7 @@ def _pdf_bytes(certificate: Certificate) -> bytes:
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, reason: str, actor) -> Certificate:
+def certificate_revoke(*, certificate: Certificate, reason: str, actor: User) -> Certificate:
     """Mark the certificate revoked (docs's confirmed revocation calls this next to the REVOKE
     transition); verification says "revoked" from now on."""
     locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
@@ -406,7 +402,7 @@ def certificate_verify(*, number: str, code: str, channel: str) -> Verification:
     )
     status = _result(certificate, code)
     CertificateCheck.objects.create(certificate=certificate, channel=channel, result=status)
-    if status == CheckResult.NOT_FOUND:
+    if status == CheckResult.NOT_FOUND or certificate is None:
         return Verification(status=status)
     return Verification(status=status, essentials=certificate_essentials(certificate))
 

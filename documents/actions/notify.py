@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ def _texts(kind: str, req: DocumentRequest) -> tuple[str, str]:
     """(subject, sentence) in the active language."""
     values = {"ref": req.reference, "doc": req.doc_type.name}
     due = req.due_on.isoformat() if req.due_on else ""
-    table = {
+    table: dict[str, tuple[str, str]] = {
         Transition.SUBMIT: (
             _("Request %(ref)s received"),
             _("We have received your request %(ref)s for %(doc)s. It will be decided by %(due)s."),
@@ -106,7 +106,7 @@ def requests_due_for_escalation(*, today: dt.date) -> list[DocumentRequest]:
     return due
 
 
-def office_managers(office_id: int):
+def office_managers(office_id: int) -> QuerySet[User]:
     """Active users who are manager of this office or of every office, with an e-mail."""
     return User.objects.filter(
         Q(staff_roles__office_id=office_id) | Q(staff_roles__office__isnull=True),
@@ -119,8 +119,6 @@ def requests_escalate(*, now: dt.datetime | None = None) -> int:
     """E-mail each office's managers one digest of its requests near or past their limit, and
     mark them escalated. The conditional update decides who sends: overlapping runs never
     escalate a request twice."""
-    from .. import tasks
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     by_office: dict[int, list[DocumentRequest]] = {}
@@ -131,7 +129,8 @@ def requests_escalate(*, now: dt.datetime | None = None) -> int:
         if marked:
             by_office.setdefault(req.office_id, []).append(req)
     for office_id, reqs in by_office.items():
-        outbox_enqueue(tasks.requests_escalation_digest, office_id, [r.pk for r in reqs])
+        ids = [r.pk for r in reqs]
+        outbox_enqueue("documents.tasks.requests_escalation_digest", office_id, ids)
     return sum(len(r) for r in by_office.values())
 
 

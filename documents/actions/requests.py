@@ -3,17 +3,21 @@ status change goes through documents.workflow.request_transition."""
 
 import datetime as dt
 import hashlib
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.actions import audit_record, resident_id_number_bind
-from accounts.models import AuditAction
+from accounts.models import AuditAction, User
 from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number, validate_id_number
 from core.uploads import CheckedUpload, private_storage, store_private
+from services.models import Office
 
 from .. import workflow
 from ..constants import CODE_ALPHABET, MaterialKind, Purpose, RequestStatus, Transition
@@ -56,7 +60,7 @@ def _person(id_number: str) -> tuple[str, str, str, str]:
 
 
 def _form_fields(*, applicant_name: str, applicant_id: str, holder_name: str = "",
-                 holder_id: str = "", on_behalf: bool = False, **rest) -> dict:
+                 holder_id: str = "", on_behalf: bool = False, **rest: Any) -> dict:
     _number, a_enc, a_hmac, a_mask = _person(applicant_id)
     if on_behalf:
         _holder, h_enc, h_hmac, h_mask = _person(holder_id)
@@ -72,14 +76,15 @@ def _form_fields(*, applicant_name: str, applicant_id: str, holder_name: str = "
     }
 
 
-def _check_office(doc_type: DocumentType, office) -> None:
+def _check_office(doc_type: DocumentType, office: Office) -> None:
     if not office.is_active or not office.services.filter(pk=doc_type.service_id).exists():
         raise OfficeNotOffering()
 
 
 @transaction.atomic
 def request_draft_create(
-    *, doc_type: DocumentType, office, user=None, api_client: str = "", language: str = "zh-hans",
+    *, doc_type: DocumentType, office: Office, user: User | None = None, api_client: str = "",
+    language: str = "zh-hans",
     applicant_name: str, applicant_id: str, phone: str, email: str = "", on_behalf: bool = False,
     holder_name: str = "", holder_id: str = "", purpose: str = "", purpose_other: str = "",
     receiving_org: str = "", period_from: dt.date | None = None,
@@ -107,7 +112,7 @@ def request_draft_create(
     return req
 
 
-def _lock_own(request: DocumentRequest, actor, statuses: frozenset[str]) -> DocumentRequest:
+def _lock_own(request: DocumentRequest, actor: User, statuses: frozenset[str]) -> DocumentRequest:
     req = DocumentRequest.objects.select_for_update().get(pk=request.pk)
     if actor is not None and req.user_id != actor.pk:
         raise TransitionNotAllowed()
@@ -118,7 +123,7 @@ def _lock_own(request: DocumentRequest, actor, statuses: frozenset[str]) -> Docu
 
 @transaction.atomic
 def request_draft_update(
-    *, request: DocumentRequest, actor, office=None, **form
+    *, request: DocumentRequest, actor: User, office: Office | None = None, **form: Any
 ) -> DocumentRequest:
     """Change the draft's form (the same arguments as request_draft_create)."""
     req = _lock_own(request, actor, EDITABLE)
@@ -133,7 +138,7 @@ def request_draft_update(
 
 @transaction.atomic
 def material_add(
-    *, request: DocumentRequest, actor, kind: str, checked: CheckedUpload
+    *, request: DocumentRequest, actor: User, kind: str, checked: CheckedUpload
 ) -> RequestMaterial:
     """Store a checked upload (core.uploads.check_upload) with the request: while a draft, or
     while the reviewer waits for more information."""
@@ -191,11 +196,11 @@ def _drop_replaced(req: DocumentRequest, material: RequestMaterial) -> None:
     names = list(replaced.values_list("file", flat=True))
     replaced.delete()
     for name in names:
-        transaction.on_commit(lambda name=name: private_storage.delete(name), robust=True)
+        transaction.on_commit(partial(private_storage.delete, name), robust=True)
 
 
 @transaction.atomic
-def material_remove(*, material: RequestMaterial, actor) -> None:
+def material_remove(*, material: RequestMaterial, actor: User) -> None:
     _lock_own(material.request, actor, EDITABLE)
     name = material.file.name
     material.delete()
@@ -216,7 +221,7 @@ def materials_missing(req: DocumentRequest) -> list[str]:
 
 
 @transaction.atomic
-def request_submit(*, request: DocumentRequest, actor) -> DocumentRequest:
+def request_submit(*, request: DocumentRequest, actor: User) -> DocumentRequest:
     """Submit the draft. A second click (the request is already submitted) changes nothing."""
     req = DocumentRequest.objects.select_for_update().get(pk=request.pk)
     if actor is not None and req.user_id != actor.pk:
@@ -242,21 +247,21 @@ def _refreshed(request: DocumentRequest, locked: DocumentRequest) -> DocumentReq
     return request
 
 
-def _close_open_decisions(req: DocumentRequest, outcome: str, actor=None) -> None:
+def _close_open_decisions(req: DocumentRequest, outcome: str, actor: User | None = None) -> None:
     PendingDecision.objects.filter(request=req, closed_at__isnull=True).update(
         closed_at=timezone.now(), outcome=outcome
     )
 
 
 @transaction.atomic
-def request_withdraw(*, request: DocumentRequest, actor) -> DocumentRequest:
+def request_withdraw(*, request: DocumentRequest, actor: User) -> DocumentRequest:
     req = workflow.request_transition(request=request, transition=Transition.WITHDRAW, actor=actor)
     _close_open_decisions(req, "void")
     return req
 
 
 @transaction.atomic
-def request_resubmit(*, request: DocumentRequest, actor, reply: str = "") -> DocumentRequest:
+def request_resubmit(*, request: DocumentRequest, actor: User, reply: str = "") -> DocumentRequest:
     return workflow.request_transition(
         request=request, transition=Transition.RESUBMIT, actor=actor, message=reply
     )
@@ -268,14 +273,14 @@ def _no_open_decision(req: DocumentRequest) -> None:
 
 
 @transaction.atomic
-def request_start_review(*, request: DocumentRequest, actor) -> DocumentRequest:
+def request_start_review(*, request: DocumentRequest, actor: User) -> DocumentRequest:
     return workflow.request_transition(
         request=request, transition=Transition.START_REVIEW, actor=actor
     )
 
 
 @transaction.atomic
-def request_ask_info(*, request: DocumentRequest, actor, message: str) -> DocumentRequest:
+def request_ask_info(*, request: DocumentRequest, actor: User, message: str) -> DocumentRequest:
     _no_open_decision(request)
     return workflow.request_transition(
         request=request, transition=Transition.REQUEST_INFO, actor=actor, message=message
@@ -284,7 +289,7 @@ def request_ask_info(*, request: DocumentRequest, actor, message: str) -> Docume
 
 @transaction.atomic
 def request_approve(
-    *, request: DocumentRequest, actor, second_factor_at: dt.datetime | None
+    *, request: DocumentRequest, actor: User, second_factor_at: dt.datetime | None
 ) -> DocumentRequest:
     """Approve (with a second factor entered in the last minutes) and prepare the certificate in
     the same transaction; its PDF is made by a task once this commits."""
@@ -304,7 +309,7 @@ def request_approve(
 
 # --- four eyes: a refusal or a revocation needs a second officer ---------------------------------
 
-_PROPOSABLE = {
+_PROPOSABLE: dict[str, str] = {
     Transition.APPROVE: RequestStatus.UNDER_REVIEW,  # services decided by two officers
     Transition.REJECT: RequestStatus.UNDER_REVIEW,
     Transition.REVOKE: RequestStatus.ISSUED,
@@ -313,7 +318,7 @@ _PROPOSABLE = {
 
 @transaction.atomic
 def decision_propose(
-    *, request: DocumentRequest, actor, transition: str, reason: str
+    *, request: DocumentRequest, actor: User, transition: str, reason: str
 ) -> PendingDecision:
     req = DocumentRequest.objects.select_for_update().get(pk=request.pk)
     if transition not in _PROPOSABLE or not workflow.may_ask(
@@ -338,7 +343,7 @@ def decision_propose(
     return decision
 
 
-def _lock_open_decision(decision: PendingDecision, actor) -> PendingDecision:
+def _lock_open_decision(decision: PendingDecision, actor: User) -> PendingDecision:
     locked = (
         PendingDecision.objects.select_for_update().select_related("request")
         .filter(pk=decision.pk, closed_at__isnull=True).first()
@@ -354,7 +359,7 @@ def _lock_open_decision(decision: PendingDecision, actor) -> PendingDecision:
 
 @transaction.atomic
 def decision_confirm(
-    *, decision: PendingDecision, actor, second_factor_at: dt.datetime | None = None
+    *, decision: PendingDecision, actor: User, second_factor_at: dt.datetime | None = None
 ) -> DocumentRequest:
     """The second officer confirms: the refusal or revocation takes effect now. Confirming a
     revocation asks for a fresh second factor."""
@@ -380,7 +385,7 @@ def decision_confirm(
 
 
 @transaction.atomic
-def decision_decline(*, decision: PendingDecision, actor) -> PendingDecision:
+def decision_decline(*, decision: PendingDecision, actor: User) -> PendingDecision:
     locked = _lock_open_decision(decision, actor)
     locked.closed_at, locked.outcome = timezone.now(), "declined"
     locked.save(update_fields=["closed_at", "outcome"])
@@ -391,8 +396,10 @@ def decision_decline(*, decision: PendingDecision, actor) -> PendingDecision:
     return locked
 
 
-def request_read_record(*, request: DocumentRequest, actor, http_request=None,
-                        what: str = "request") -> None:
+def request_read_record(
+    *, request: DocumentRequest, actor: User, http_request: HttpRequest | None = None,
+    what: str = "request",
+) -> None:
     """A staff member looked at a request's personal data (or one of its materials)."""
     audit_record(
         actor=actor, action=AuditAction.VIEW, obj=request, subject_hmac=request.holder_id_hmac,

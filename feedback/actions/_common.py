@@ -10,16 +10,13 @@ from core.outbox import outbox_enqueue
 def tell_resident(kind: str, object_id: int, secret: str = "") -> None:
     """SMS and e-mail to the resident once the transaction commits (an outbox row; the secret,
     a mailbox code, rests encrypted until it is sent)."""
-    from .. import tasks
-
-    outbox_enqueue(tasks.resident_notify, kind, object_id, secret_args=[secret] if secret else ())
+    secrets = [secret] if secret else ()
+    outbox_enqueue("feedback.tasks.resident_notify", kind, object_id, secret_args=secrets)
 
 
 def tell_staff(kind: str, object_id: int) -> None:
     """E-mail to the office's managers (and bureau managers for escalations), after commit."""
-    from .. import tasks
-
-    outbox_enqueue(tasks.staff_notify, kind, object_id)
+    outbox_enqueue("feedback.tasks.staff_notify", kind, object_id)
 
 
 def escalate_once(queryset: QuerySet, *, kind: str, now: dt.datetime) -> int:

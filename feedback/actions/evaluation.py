@@ -4,10 +4,12 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.actions import audit_record
-from accounts.models import AuditAction
+from accounts.models import AuditAction, User
 from core.crypto import encrypt_text
 from core.outbox import outbox_enqueue
 from core.workdays import working_days_after
@@ -91,11 +93,9 @@ def evaluation_invite(
 
 
 def _send_invitation(invitation_id: int, token: str) -> None:
-    from .. import tasks
-
     # The database keeps the token's hash; the outbox holds it encrypted until it is sent.
     outbox_enqueue(
-        tasks.invitation_send, invitation_id, key=str(invitation_id), secret_args=[token]
+        "feedback.tasks.invitation_send", invitation_id, key=str(invitation_id), secret_args=[token]
     )
 
 
@@ -130,7 +130,7 @@ def evaluation_invite_finished_tickets(*, now: dt.datetime | None = None) -> int
     return invited
 
 
-def _finished_tickets(since: dt.datetime, now: dt.datetime):
+def _finished_tickets(since: dt.datetime, now: dt.datetime) -> QuerySet[Ticket]:
     done = Ticket.objects.filter(
         status=TicketStatus.DONE, finished_at__gt=since, finished_at__lte=now
     ).select_related("office", "service", "counter", "booking")
@@ -226,7 +226,7 @@ def case_open(*, evaluation: Evaluation, now: dt.datetime | None = None) -> Foll
 
 @transaction.atomic
 def case_close(
-    *, case: FollowUpCase, actor, action_taken: str, now: dt.datetime | None = None
+    *, case: FollowUpCase, actor: User, action_taken: str, now: dt.datetime | None = None
 ) -> FollowUpCase:
     """Record what was done and close; the resident is told by SMS and e-mail."""
     now = now or timezone.now()
@@ -261,7 +261,9 @@ def case_escalate_late(*, today: dt.date | None = None, now: dt.datetime | None 
     return escalate_once(late, kind="case_late", now=now)
 
 
-def case_contact_reveal(*, case: FollowUpCase, actor, request=None) -> dict[str, str]:
+def case_contact_reveal(
+    *, case: FollowUpCase, actor: User, request: HttpRequest | None = None
+) -> dict[str, str]:
     """The phone and e-mail a manager may call back; a staff read of personal data, audited."""
     invitation = case.evaluation.invitation
     audit_record(

@@ -27,6 +27,6 @@ def mailbox_follow_lookup(*, reference: str, code: str, ip: str | None = None) -
         target = Target(kind="mailbox", key=item.reference, obj=item, phone=item.phone,
                         language=item.language, office_id=item.office_id)
     lookup_verify(target=target, matches=matches, ip=ip)
-    if not matches:
+    if not matches or item is None:
         raise MailboxNotFound()
     return item

@@ -3,11 +3,13 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.actions import audit_record
-from accounts.models import AuditAction
+from accounts.models import AuditAction, User
 from core.crypto import encrypt_text, pii_hmac
 from core.uploads import CheckedUpload, store_private
 from core.workdays import working_days_after
@@ -94,7 +96,7 @@ def _save_with_new_reference(item: MailboxItem, code: str) -> None:
 
 @transaction.atomic
 def mailbox_answer(
-    *, item: MailboxItem, actor, answer: str, now: dt.datetime | None = None
+    *, item: MailboxItem, actor: User, answer: str, now: dt.datetime | None = None
 ) -> MailboxItem:
     """Answer the resident: they are told by SMS and e-mail and read it on the follow page."""
     now = now or timezone.now()
@@ -129,7 +131,9 @@ def mailbox_escalate_late(*, today: dt.date | None = None, now: dt.datetime | No
     return escalate_once(late, kind="mailbox_late", now=now)
 
 
-def mailbox_attachment_open(*, item: MailboxItem, actor, request=None):
+def mailbox_attachment_open(
+    *, item: MailboxItem, actor: User, request: HttpRequest | None = None
+) -> File:
     """The attachment's file for an authorised member of staff; the download is audited."""
     from core.uploads import private_storage
 
@@ -143,7 +147,9 @@ def mailbox_attachment_open(*, item: MailboxItem, actor, request=None):
     return private_storage.open(item.attachment.name, "rb")
 
 
-def mailbox_contact_reveal(*, item: MailboxItem, actor, request=None) -> dict[str, str]:
+def mailbox_contact_reveal(
+    *, item: MailboxItem, actor: User, request: HttpRequest | None = None
+) -> dict[str, str]:
     """The writer's name, phone and e-mail for a manager; a staff read of personal data."""
     audit_record(
         actor=actor, action=AuditAction.VIEW, obj=item, request=request, details={"page": "contact"}

@@ -7,13 +7,15 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
+
 from ..constants import MailboxStatus
 from ..selectors import invitation_list_for_subjects, mailbox_list_for_resident
 from .retention import invitation_anonymise, mailbox_anonymise, mailbox_contact_drop
 
 
 @transaction.atomic
-def mailbox_anonymise_for_resident(*, user, now: dt.datetime | None = None) -> int:
+def mailbox_anonymise_for_resident(*, user: User, now: dt.datetime | None = None) -> int:
     """The resident's messages (written with their verified mobile number). Answered ones are
     anonymised as the retention job would; one still being handled keeps its text and
     attachment for the office, which must still answer it, and loses who wrote it."""

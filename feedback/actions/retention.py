@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from accounts.actions import audit_record
@@ -91,7 +91,7 @@ def mailbox_anonymise_before(*, cutoff: dt.datetime) -> int:
     return count
 
 
-def _audit(model, count: int, cutoff: dt.datetime) -> None:
+def _audit(model: type[Model], count: int, cutoff: dt.datetime) -> None:
     audit_record(
         actor=None,
         actor_username="retention",

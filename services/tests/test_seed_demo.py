@@ -39,11 +39,6 @@ def seed(*args: str) -> str:
     return out.getvalue()
 
 
-@pytest.fixture
-def seeded(db) -> str:
-    return seed()
-
-
 def snapshot() -> dict[str, list[dict]]:
     """Every row the loader can write, primary keys included."""
     models = [Category, Service, ServiceAlias, Material, District, Office, OpeningHours, Counter,

@@ -9,10 +9,11 @@ Development only: production runs gunicorn, the push server, workers and one bea
 
 import os
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 from django.db import connections
 from django.utils import autoreload
 
@@ -20,13 +21,13 @@ from django.utils import autoreload
 class Command(RunserverCommand):
     help = "runserver with the periodic jobs of config/celery.py running in the same process."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
             "--no-beat", action="store_true", help="Serve only; run no periodic job."
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError(
                 "devserver is for development (DEBUG=1). Production runs celery beat and "
@@ -35,7 +36,7 @@ class Command(RunserverCommand):
         self.with_beat = not options["no_beat"]
         super().handle(*args, **options)
 
-    def inner_run(self, *args, **options):
+    def inner_run(self, *args: Any, **options: Any) -> None:
         # Runs once in the process that serves: the autoreloader's child (again after each
         # reload), never in the watching parent, so the jobs never run twice.
         if self.with_beat:

@@ -3,8 +3,10 @@ rows by status, how many are due now, the age of the oldest unfinished one, and 
 failed rows with their error. Exits with status 1 when a row has failed or the oldest
 unfinished row is older than OUTBOX_WARN_AGE_SECONDS, so a cron job or a monitor can alert."""
 
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.models import OutboxMessage
 from core.outbox import outbox_summary
@@ -13,10 +15,10 @@ from core.outbox import outbox_summary
 class Command(BaseCommand):
     help = "Show pending, running, failed and done outbox rows and the oldest unfinished age."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--failed", type=int, default=10, help="How many failed rows to list.")
 
-    def handle(self, *args, failed: int = 10, **options) -> None:
+    def handle(self, *args: Any, failed: int = 10, **options: Any) -> None:
         summary = outbox_summary()
         age = summary["oldest_age"]
         self.stdout.write(

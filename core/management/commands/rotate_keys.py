@@ -5,9 +5,12 @@ this command, then drop the old keys. With --hmac it also recomputes the lookup 
 PII_HMAC_KEY changed. Models declare their encrypted columns as
 `encrypted_fields = {"<ciphertext field>": "<hmac field or None>"}`."""
 
+from typing import Any
+
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.db.models import Model
 
 from core.crypto import decrypt_text, encrypt_text, needs_reencryption, pii_hmac
 
@@ -15,11 +18,11 @@ from core.crypto import decrypt_text, encrypt_text, needs_reencryption, pii_hmac
 class Command(BaseCommand):
     help = "Re-encrypt every encrypted column with the first FIELD_ENCRYPTION_KEYS key."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--hmac", action="store_true", help="Also recompute lookup HMACs.")
         parser.add_argument("--batch", type=int, default=500)
 
-    def handle(self, *args, hmac: bool = False, batch: int = 500, **options) -> None:
+    def handle(self, *args: Any, hmac: bool = False, batch: int = 500, **options: Any) -> None:
         for model in apps.get_models():
             fields = getattr(model, "encrypted_fields", None)
             if not fields:
@@ -27,7 +30,7 @@ class Command(BaseCommand):
             changed = self._rotate(model, fields, hmac, batch)
             self.stdout.write(f"{model._meta.label}: {changed} rows re-encrypted")
 
-    def _rotate(self, model, fields: dict, with_hmac: bool, batch: int) -> int:
+    def _rotate(self, model: type[Model], fields: dict, with_hmac: bool, batch: int) -> int:
         changed = 0
         pks = list(model._default_manager.values_list("pk", flat=True))
         for start in range(0, len(pks), batch):
@@ -43,7 +46,7 @@ class Command(BaseCommand):
         return changed
 
     @staticmethod
-    def _row_updates(row, fields: dict, with_hmac: bool) -> dict:
+    def _row_updates(row: Model, fields: dict, with_hmac: bool) -> dict:
         updates = {}
         for enc_field, hmac_field in fields.items():
             token = getattr(row, enc_field)

@@ -5,9 +5,10 @@ INSTALLED_APPS order, all in one transaction. Running it twice changes nothing."
 
 from importlib import import_module
 from importlib.util import find_spec
+from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 # accounts sits below services in INSTALLED_APPS, but its demo staff work at demo offices.
@@ -24,10 +25,10 @@ def demo_apps() -> list[str]:
 class Command(BaseCommand):
     help = "Load the demo city (catalogue, offices, schedules, demo accounts). Idempotent."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet", action="store_true", help="Print nothing.")
 
-    def handle(self, *args, quiet: bool = False, **options) -> None:
+    def handle(self, *args: Any, quiet: bool = False, **options: Any) -> None:
         lines = []
         with transaction.atomic():
             for name in demo_apps():
