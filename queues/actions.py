@@ -65,11 +65,12 @@ def _event(
 ) -> None:
     """`counter`: a Counter or its id (the ticket's `counter_id`, so that recording the event
     does not load the counter). A plain INSERT (core/rows.py): nothing listens to events."""
+    counter_id = counter.pk if isinstance(counter, Counter) else counter
     event = TicketEvent(
         ticket=ticket,
         office_id=ticket.office_id,
         kind=kind,
-        counter_id=getattr(counter, "pk", counter),
+        counter_id=counter_id,
         actor=actor,
         at=now or timezone.now(),
     )
@@ -77,14 +78,14 @@ def _event(
     # Every ticket write passes here: its audit entry, named by the clerk (None: the kiosk).
     audit_record(actor=actor, action=_AUDITED_AS.get(kind, AuditAction.STATUS_CHANGE), obj=ticket,
                  details={"event": kind, "status": ticket.status,
-                          "counter_id": getattr(counter, "pk", counter)})  # fmt: skip
+                          "counter_id": counter_id})  # fmt: skip
     streams.queue_changed(
         office_id=ticket.office_id, ticket_id=ticket.pk, kind=kind,
-        counter_id=counter.pk if counter is not None else ticket.counter_id,
+        counter_id=counter_id if counter_id is not None else ticket.counter_id,
     )  # fmt: skip
 
 
-_AUDITED_AS = {
+_AUDITED_AS: dict[str, AuditAction] = {
     EventKind.CHECKED_IN: AuditAction.CREATE,
     EventKind.RECALLED: AuditAction.CHANGE,
     EventKind.PRIORITY: AuditAction.CHANGE,
@@ -379,7 +380,7 @@ def ticket_finish(
     ticket.finished_at = now
     ticket.save(update_fields=["status", "started_at", "outcome", "finished_at"])
     _event(ticket, EventKind.FINISHED, counter=ticket.counter_id, actor=clerk, now=now)
-    if ticket.booking_id:
+    if ticket.booking is not None:
         booking_actions.booking_complete(booking=ticket.booking)
     return ticket
 
