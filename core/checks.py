@@ -194,3 +194,20 @@ def site_url(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             id="onewindow.E017",
         )
     ]
+
+
+@register(Tags.compatibility, deploy=True)
+def push_without_redis(app_configs, **kwargs):
+    """Pushed updates (core/push.py) cross processes only through Redis pub/sub."""
+    if settings.DEBUG or settings.PUSH_REDIS_URL:
+        return []
+    return [
+        Warning(
+            "PUSH_REDIS_URL is not set: the push server refuses every stream (503), so "
+            "waiting-room screens, clerks' boards and ticket pages poll instead of being pushed "
+            "their updates.",
+            hint="Set PUSH_REDIS_URL, e.g. redis://127.0.0.1:6379/0 (docs/deploy.md, "
+            '"Pushed updates").',
+            id="onewindow.W020",
+        )
+    ]

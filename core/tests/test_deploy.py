@@ -38,6 +38,7 @@ PRODUCTION = {
     "DATABASE_URL": "sqlite:////tmp/onewindow-deploy-check.sqlite3",
     # Checked by its kind only: nothing connects to it.
     "CACHE_URL": "rediscache://127.0.0.1:6379/1",
+    "PUSH_REDIS_URL": "redis://127.0.0.1:6379/0",  # pushed updates (docs/deploy.md)
     "FIELD_ENCRYPTION_KEYS": base64.b64encode(os.urandom(32)).decode(),
     "PII_HMAC_KEY": base64.b64encode(os.urandom(32)).decode(),
     # The issuer's keys (core/signing.py), as PEM text in the environment.

@@ -235,3 +235,47 @@ def test_streams_end_when_redis_dies_so_that_pages_go_back_to_polling(hall, tmp_
     finally:
         server.stop()
         relay.kill()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (a Redis to listen to)")
+def test_a_call_is_published_once_after_its_commit_and_a_rolled_back_one_never(settings):
+    import redis
+    from channels.layers import get_channel_layer
+
+    from core import push
+    from queues import actions
+    from queues.streams import office_group
+    from queues.tests.queue_setup import new_service, office_with
+
+    settings.PUSH_REDIS_URL = REDIS_URL
+    settings.PUSH_PREFIX = f"pushtest-{free_port()}"
+    settings.CHANNEL_LAYERS = {"default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": settings.PUSH_PREFIX},
+    }}  # fmt: skip
+    push._redis_client, push._paused_until = None, 0.0
+    service = new_service()
+    office, [counter] = office_with(service)
+    for _ in range(2):
+        actions.ticket_take_walk_in(office=office, service=service)
+    actions.counter_open(counter=counter, clerk=None)
+    listener = redis.Redis.from_url(REDIS_URL).pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(push.group_channel_name(office_group(office.pk)))
+    listener.get_message(timeout=1)  # the subscription's confirmation
+
+    class Undo(Exception):
+        pass
+
+    with contextlib.suppress(Undo), transaction.atomic():
+        actions.ticket_call_next(counter=counter, clerk=None)
+        raise Undo  # the call is rolled back: nobody may hear of it
+    assert listener.get_message(timeout=0.5) is None
+    with transaction.atomic():
+        called = actions.ticket_call_next(counter=counter, clerk=None)
+        assert listener.get_message(timeout=0.3) is None  # not before the commit
+    message = get_channel_layer().deserialize(listener.get_message(timeout=2)["data"])
+    assert message == {"type": "push.event", "event": "queue", "kind": "called",
+                       "ticket": called.pk, "counter": counter.pk}  # fmt: skip
+    assert listener.get_message(timeout=0.3) is None  # once
+    listener.close()
+    push._redis_client = None
