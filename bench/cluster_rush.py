@@ -523,12 +523,12 @@ def main() -> int:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="the short CI version: 300 residents, waiting room on only",
+        help="the short CI version: 150 residents, waiting room on only",
     )
     parser.add_argument("--append", metavar="PATH", help="add the figures to PATH (RESULTS.md)")
     args = parser.parse_args()
     if args.check:
-        args.residents, args.arrival_rate, args.phases = 300, 300.0, "on"
+        args.residents, args.arrival_rate, args.phases = 150, 150.0, "on"
         args.healthz_requests, args.drain_timeout, args.give_up = 0, 90.0, 40.0
     missing = missing_tools()
     if missing:
