@@ -8,6 +8,7 @@ one status page.
 import uuid
 from types import SimpleNamespace
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,7 @@ from core.idempotency import idempotent_run
 from services.models import Bundle
 
 from . import actions, selectors
-from .forms import ApplicationForm
+from .forms import REQUIRED, ApplicationForm
 from .models import BundleApplication
 from .views_resident import _keep_uploads, _upload_owner, resident_required
 
@@ -33,15 +34,30 @@ def _bundle(code: str) -> Bundle:
 
 
 def _submit(request: HttpRequest, form: ApplicationForm, bundle: Bundle, parts) -> tuple:
+    office = form.cleaned_data.get("office")
+    if "office" not in form.fields:  # each part at its own office
+        office = {part.code: form.cleaned_data.get(f"office__{part.code}") for part in parts}
     try:
         application = actions.bundle_apply(
-            bundle=bundle, parts=parts, office=form.cleaned_data.get("office"),
+            bundle=bundle, parts=parts, office=office,
             user=request.user, language=request.LANGUAGE_CODE, person=form.person(),
             answers=form.answers(), uploads=form.uploads(),
         )
     except actions.ApplicationInvalid as invalid:
         return 400, {"errors": invalid.errors}
     return 201, {"reference": application.reference}
+
+
+def _part_offices(form: ApplicationForm, parts) -> None:
+    del form.fields["office"]
+    form.part_offices = []
+    for part in parts:
+        name = f"office__{part.code}"
+        form.fields[name] = forms.ModelChoiceField(
+            label=_("Reviewing office for %(part)s") % {"part": part.name}, required=False,
+            queryset=selectors.office_list_for_doc_type(part), to_field_name="code",
+            empty_label=_("Choose an office"), widget=forms.Select(attrs=REQUIRED))
+        form.part_offices.append(form[name])
 
 
 @never_cache
@@ -58,6 +74,8 @@ def bundle_apply(request: HttpRequest, code: str) -> HttpResponse:
     form = ApplicationForm(request.POST or None, request.FILES or None, version=merged,
                            offices=offices, owner=_upload_owner(request),
                            initial={"office": single})
+    if not offices.exists():  # no office handles every part: each part's own office
+        _part_offices(form, parts)
     error = None
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data.get("token") or uuid.uuid4().hex

@@ -45,16 +45,21 @@ def bundle_apply(
     api_client: str = "", language: str = "zh-hans", person: dict[str, Any],
     answers: dict[str, Any], uploads: Uploads = (),
 ) -> BundleApplication:
-    """Apply once for every online part of the bundle at one office; each part is submitted."""
+    """Apply once for every online part of the bundle; each part is submitted to its office:
+    `office` is one office for every part, or a dict part code → office."""
     if not parts:
         raise ApplicationInvalid({"service": [_("This bundle has no part that can be done "
                                                 "online.")]})
     uploads = list(uploads)
     versions, form = bundle_form(parts)
     errors: dict[str, list[str]] = {}
-    if office is None or any(not office.services.filter(pk=p.service_id).exists()
-                             for p in parts):
-        errors["office"] = [_("Choose an office that handles every part.")]
+    chosen = office if isinstance(office, dict) else {p.code: office for p in parts}
+    for part in parts:
+        place = chosen.get(part.code)
+        if place is None or not place.services.filter(pk=part.service_id).exists():
+            key = "office" if not isinstance(office, dict) else f"office__{part.code}"
+            errors[key] = [_("Choose an office that handles every part.")
+                           if key == "office" else _("Choose an office for this part.")]
     try:
         application_check(version=form, person=dict(person), answers=answers, uploads=uploads)
     except ApplicationInvalid as invalid:
@@ -67,7 +72,8 @@ def bundle_apply(
         keys = {k for f in version.fields for k in answer_keys(f)}
         kinds = {m["kind"] for m in version.materials}
         req = request_apply(
-            doc_type=part, office=office, user=user, api_client=api_client, language=language,
+            doc_type=part, office=chosen[part.code], user=user, api_client=api_client,
+            language=language,
             answers={k: v for k, v in answers.items() if k in keys},
             uploads=[(kind, checked) for kind, checked in uploads if kind in kinds],
             submit=True, **person,

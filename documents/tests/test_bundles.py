@@ -144,3 +144,26 @@ def test_another_resident_cannot_see_the_bundle(client, bundle, office):
     reference = BundleApplication.objects.get().reference
     client.force_login(resident("13800138009"))
     assert client.get(reverse("documents:bundle_detail", args=[reference])).status_code == 404
+
+
+def test_without_an_office_for_every_part_each_part_goes_to_its_own(client, parts, counter_only):
+    """No office handles all three: the form asks one office per part; each part is then
+    reviewed by the office chosen for it."""
+    stations = [OfficeFactory(services=[p.service]) for p in parts]
+    bundle_ensure(data={"code": "spread", "name_zh": "分散一件事", "name_en": "Spread",
+                        "services": [p.service.code for p in parts]})
+    client.force_login(resident())
+    url = reverse("documents:bundle_apply", args=["spread"])
+    page = client.get(url)
+    names = [f"office__{p.code}" for p in parts]
+    assert all(name in page.context["form"].fields for name in names)
+    data = form_data(stations[0], **{n: s.code for n, s in zip(names, stations, strict=True)})
+    refused = client.post(url, {**data, names[2]: stations[0].code})  # not offered there
+    assert names[2] in refused.context["form"].errors
+    assert not BundleApplication.objects.exists()
+    again = form_data(stations[0], token="b-2",
+                      **{n: s.code for n, s in zip(names, stations, strict=True)})
+    done = client.post(url, again)
+    assert done.status_code == 302, done.context["form"].errors
+    application = BundleApplication.objects.get()
+    assert [r.office for r in application.parts.order_by("id")] == stations
