@@ -2,6 +2,27 @@
 
 import pytest
 
+# `make test` runs the suite on pytest-xdist workers (--dist loadgroup). These run on one worker,
+# one after the other: the tests that start real processes (gunicorn, Celery workers and beats,
+# the dev server, pg_dump) would starve each other of the machine's cores and miss their
+# deadlines, and the translation test rewrites locale/zh_Hans/LC_MESSAGES/django.po for a
+# moment (and puts it back) while its neighbour reads it.
+XDIST_GROUPS = {
+    "tests/test_process_manager.py": "real-processes",
+    "tests/test_beat_lock.py": "real-processes",
+    "tests/test_worker_kill.py": "real-processes",
+    "tests/test_dev_server.py": "real-processes",
+    "tests/test_backup_restore.py": "real-processes",
+    "core/tests/test_translations.py": "locale-files",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        group = XDIST_GROUPS.get(item.nodeid.split("::")[0])
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(autouse=True)
 def _default_language():
