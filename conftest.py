@@ -55,6 +55,20 @@ def _test_settings(settings, tmp_path_factory, tmp_path):
         setattr(settings, name, value)
 
 
+@pytest.fixture
+def clock(request):
+    """The one frozen clock: time stands at the test module's `NOW` (time-machine, not ticking);
+    `clock.shift(…)` and `clock.move_to(…)` move it. Modules freeze every test with
+    `pytestmark = pytest.mark.usefixtures("clock")`."""
+    import time_machine
+
+    now = getattr(request.module, "NOW", None)
+    if now is None:
+        raise pytest.UsageError(f"{request.module.__name__} asks for the clock but sets no NOW")
+    with time_machine.travel(now, tick=False) as traveller:
+        yield traveller
+
+
 @pytest.fixture(scope="module")
 def demo_city(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo city built once per test module that asks for it: seed_demo runs in a

@@ -8,7 +8,6 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import translation
@@ -25,7 +24,7 @@ from core.idnumbers import mask_id_number
 from core.tests.factories import id_number
 from services.tests.factories import ServiceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)  # a Monday, 09:00
@@ -37,12 +36,6 @@ ID_MISMATCH = (
     "This ID number is not the one already linked to your account. Only bookings for your own "
     "ID number can be added."
 )
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture(autouse=True)

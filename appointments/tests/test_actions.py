@@ -28,7 +28,7 @@ from core.errors import IllegalTransition
 from core.tests.factories import id_number
 from services.tests.factories import ServiceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 6, 4, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
@@ -38,12 +38,6 @@ def at(days: int, hour: int = 10, minute: int = 0) -> dt.datetime:
     """A local time `days` days after NOW's date."""
     day = NOW.date() + dt.timedelta(days=days)
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

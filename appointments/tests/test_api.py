@@ -17,7 +17,7 @@ from appointments.models import Booking, Closure, Slot
 from appointments.tests.factories import SlotFactory, past_booking
 from core.tests.factories import id_number
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 6, 4, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
@@ -28,12 +28,6 @@ def at(days: int, hour: int = 10, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(
         NOW.date() + dt.timedelta(days=days), dt.time(hour, minute), SHANGHAI
     )
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
-import time_machine
 from django.conf import settings
 from django.contrib.admin.sites import site as admin_site
 from django.core import mail
@@ -30,6 +29,7 @@ from services.tests.factories import OfficeFactory, ServiceFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 6, 4, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
+pytestmark = pytest.mark.usefixtures("clock")  # frozen at NOW (conftest.py)
 TOMORROW_10 = dt.datetime(2025, 6, 5, 10, 0, tzinfo=SHANGHAI)
 PHONE = "13812345678"
 
@@ -42,12 +42,6 @@ def sms_outbox() -> list[dict[str, str]]:
 @pytest.fixture(autouse=True)
 def _empty_sms_outbox():
     sms_outbox().clear()  # a class attribute: it outlives each test
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

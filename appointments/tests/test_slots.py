@@ -13,17 +13,11 @@ from appointments.models import Booking, Closure, SchedulePeriod, Slot
 from appointments.tests.factories import ScheduleFactory
 from core.tests.factories import id_number
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 6, 4, 7, 0, tzinfo=SHANGHAI)  # a Wednesday, before opening
 WED, THU, FRI, MON = (dt.date(2025, 6, d) for d in (4, 5, 6, 9))
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -17,18 +17,12 @@ from appointments.models import Booking, Slot, WaitingListEntry
 from appointments.tests.factories import SlotFactory
 from core.tests.factories import id_number
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 6, 4, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
 TOMORROW = dt.datetime(2025, 6, 5, 10, 0, tzinfo=SHANGHAI)
 AFTER_EMBARGO = NOW + dt.timedelta(minutes=31)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
