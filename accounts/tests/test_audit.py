@@ -15,9 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.actions import audit_export, audit_record
 from accounts.audit_registry import audit_actor
 from accounts.models import ApiClient, AuditAction, AuditEntry, StaffRole, User
-from appointments.actions import booking_cancel, booking_create
-from appointments.models import Booking, WaitingListEntry
-from appointments.tests.factories import SlotFactory
+from appointments.actions import booking_cancel
+from appointments.models import WaitingListEntry
+from appointments.tests.factories import SlotFactory, book
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.logging import MaskIdNumbersFilter
@@ -55,16 +55,6 @@ def verified(client, user: User):
     return client
 
 
-def book(slot, number: str = RESIDENT) -> Booking:
-    return booking_create(
-        slot_id=slot.pk,
-        service=slot.schedule.services.first(),
-        name="张三",
-        id_number=number,
-        phone="13800138000",
-    )
-
-
 def entries(**filters) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(**filters).order_by("id"))
 
@@ -92,7 +82,7 @@ def slot(db):
 @pytest.fixture
 def booking(slot, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return book(slot)
+        return book(slot, RESIDENT)
 
 
 @pytest.fixture
@@ -182,7 +172,7 @@ def test_creating_and_cancelling_a_booking_are_entries_without_the_id_number(
     slot, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        booking = book(slot)
+        booking = book(slot, RESIDENT)
     with django_capture_on_commit_callbacks(execute=True):
         booking_cancel(booking=booking)
 

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import re
 import uuid
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,11 +15,11 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.models import ResidentProfile, Role, StaffRole
-from appointments import actions
 from appointments.constants import BookingStatus
 from appointments.errors import BookingNotFound
 from appointments.models import Booking
 from appointments.tests.factories import ScheduleFactory, SlotFactory, past_booking
+from appointments.tests.factories import book as book_for
 from core.crypto import decrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.tests.factories import id_number
@@ -45,6 +46,10 @@ def _empty_cache():
     cache.clear()
 
 
+# The account holder 王五 with his own phone and e-mail.
+book = partial(book_for, name="王五", phone="13700137000", email="wang@example.com")
+
+
 @pytest.fixture
 def slot():
     return SlotFactory(
@@ -68,18 +73,6 @@ def resident(client):
     user = make_resident()
     client.force_login(user)
     return user
-
-
-def book(slot, n: int, *, user=None, name: str = "王五", service=None) -> Booking:
-    return actions.booking_create(
-        slot_id=slot.pk,
-        service=service or slot.schedule.services.first(),
-        name=name,
-        id_number=id_number(n),
-        phone="13700137000",
-        email="wang@example.com",
-        user=user,
-    )
 
 
 def another_service_slot(slot):

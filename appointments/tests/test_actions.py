@@ -23,7 +23,7 @@ from appointments.errors import (
     WrongService,
 )
 from appointments.models import Booking, Closure, PersonQuota, Slot, WaitingListEntry
-from appointments.tests.factories import ScheduleFactory, SlotFactory, past_booking
+from appointments.tests.factories import ScheduleFactory, SlotFactory, book, past_booking
 from core.errors import IllegalTransition
 from core.tests.factories import id_number
 from services.tests.factories import ServiceFactory
@@ -44,17 +44,6 @@ def at(days: int, hour: int = 10, minute: int = 0) -> dt.datetime:
 def slot():
     """Tomorrow 10:00, 4 places of which 3 bookable online."""
     return SlotFactory(start=at(1))
-
-
-def book(slot: Slot, person: int = 1, *, service=None, name: str = "张三", **extra) -> Booking:
-    return actions.booking_create(
-        slot_id=slot.pk,
-        service=service or slot.schedule.services.first(),
-        name=name,
-        id_number=id_number(person),
-        phone="13800138000",
-        **extra,
-    )
 
 
 def _state() -> tuple:

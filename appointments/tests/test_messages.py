@@ -22,6 +22,7 @@ from appointments.constants import BookingStatus, WaitStatus
 from appointments.messages import booking_message_send, booking_reminders_send
 from appointments.models import Booking, Closure
 from appointments.tests.factories import ScheduleFactory, SlotFactory
+from appointments.tests.factories import book as book_for
 from core.tests.factories import id_number
 from notifications.actions import message_send
 from notifications.models import Message, MessageStatus
@@ -68,14 +69,8 @@ def slot_at(service, office, start=TOMORROW_10, **extra):
 
 
 def book(slot, service, *, person=1, language="zh-hans", email="resident@example.com"):
-    return actions.booking_create(
-        slot_id=slot.pk,
-        service=service,
-        name="张三",
-        id_number=id_number(person),
-        phone=PHONE,
-        email=email,
-        language=language,
+    return book_for(
+        slot, person, service=service, phone=PHONE, email=email, language=language
     )
 
 
