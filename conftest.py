@@ -69,6 +69,16 @@ def clock(request):
         yield traveller
 
 
+@pytest.fixture
+def slot(db):
+    """The one slot: tomorrow 10:00 local time (under the module's clock, if frozen), 4 places
+    of which 3 bookable online, its schedule offering one service. Modules needing another
+    shape (more places, a past visit) define their own."""
+    from appointments.tests.factories import SlotFactory
+
+    return SlotFactory()
+
+
 @pytest.fixture(scope="module")
 def demo_city(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo city built once per test module that asks for it: seed_demo runs in a

@@ -17,7 +17,7 @@ from accounts.audit_registry import audit_actor
 from accounts.models import ApiClient, AuditAction, AuditEntry, StaffRole, User
 from appointments.actions import booking_cancel
 from appointments.models import WaitingListEntry
-from appointments.tests.factories import SlotFactory, book
+from appointments.tests.factories import book
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.logging import MaskIdNumbersFilter
@@ -72,11 +72,6 @@ def verify() -> tuple[bool, str]:
 def seal_and_verify() -> tuple[bool, str]:
     call_command("seal_audit", wait=0, stdout=io.StringIO())
     return verify()
-
-
-@pytest.fixture
-def slot(db):
-    return SlotFactory()
 
 
 @pytest.fixture

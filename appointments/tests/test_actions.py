@@ -40,12 +40,6 @@ def at(days: int, hour: int = 10, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
 
 
-@pytest.fixture
-def slot():
-    """Tomorrow 10:00, 4 places of which 3 bookable online."""
-    return SlotFactory(start=at(1))
-
-
 def _state() -> tuple:
     return (
         sorted(Booking.objects.values_list("pk", "status")),

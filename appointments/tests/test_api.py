@@ -43,12 +43,6 @@ def token():
     return api_client_create(name="partner")[1]
 
 
-@pytest.fixture
-def slot():
-    """Tomorrow 10:00, 3 places bookable online."""
-    return SlotFactory(start=at(1))
-
-
 def rates(settings, **changed):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
