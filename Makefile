@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= config.settings
 SYS_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext python3-venv
 TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
+# `make test` runs pytest on TEST_WORKERS pytest-xdist workers (auto: one per core; 0: none).
+TEST_WORKERS ?= auto
 # `make run HOST=… PORT=…`: links in SMS, e-mail, PDFs and QR codes follow them (SITE_URL).
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -34,7 +36,7 @@ test: sysdeps-test $(VENV)/.installed-dev compilemessages
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -2,6 +2,27 @@
 
 import pytest
 
+# `make test` runs the suite on pytest-xdist workers (--dist loadgroup). These run on one worker,
+# one after the other: the tests that start real processes (gunicorn, Celery workers and beats,
+# the dev server, pg_dump) would starve each other of the machine's cores and miss their
+# deadlines, and the translation test rewrites locale/zh_Hans/LC_MESSAGES/django.po for a
+# moment (and puts it back) while its neighbour reads it.
+XDIST_GROUPS = {
+    "tests/test_process_manager.py": "real-processes",
+    "tests/test_beat_lock.py": "real-processes",
+    "tests/test_worker_kill.py": "real-processes",
+    "tests/test_dev_server.py": "real-processes",
+    "tests/test_backup_restore.py": "real-processes",
+    "core/tests/test_translations.py": "locale-files",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        group = XDIST_GROUPS.get(item.nodeid.split("::")[0])
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(autouse=True)
 def _default_language():
@@ -32,6 +53,30 @@ def _settings_for_tests(tmp_path_factory, tmp_path) -> dict:
 def _test_settings(settings, tmp_path_factory, tmp_path):
     for name, value in _settings_for_tests(tmp_path_factory, tmp_path).items():
         setattr(settings, name, value)
+
+
+@pytest.fixture
+def clock(request):
+    """The one frozen clock: time stands at the test module's `NOW` (time-machine, not ticking);
+    `clock.shift(…)` and `clock.move_to(…)` move it. Modules freeze every test with
+    `pytestmark = pytest.mark.usefixtures("clock")`."""
+    import time_machine
+
+    now = getattr(request.module, "NOW", None)
+    if now is None:
+        raise pytest.UsageError(f"{request.module.__name__} asks for the clock but sets no NOW")
+    with time_machine.travel(now, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def slot(db):
+    """The one slot: tomorrow 10:00 local time (under the module's clock, if frozen), 4 places
+    of which 3 bookable online, its schedule offering one service. Modules needing another
+    shape (more places, a past visit) define their own."""
+    from appointments.tests.factories import SlotFactory
+
+    return SlotFactory()
 
 
 @pytest.fixture(scope="module")

@@ -42,10 +42,15 @@ def browser():
 
 @pytest.fixture(params=["phone", "desktop"])
 def page(request, browser):
+    from playwright.sync_api import expect
+
     options = PHONE if request.param == "phone" else DESKTOP
     context = browser.new_context(locale="zh-CN", **options)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # expect() waits as long as the page's own actions: under `make test` another xdist worker
+    # shares the cores, and a first search loads jieba's dictionary in the live server.
+    expect.set_options(timeout=15_000)
     page.form_factor = request.param
     yield page
     context.close()

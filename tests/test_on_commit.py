@@ -8,11 +8,9 @@ import contextlib
 import pytest
 from django.db import transaction
 
-from appointments import actions
-from appointments.tests.factories import SlotFactory
+from appointments.tests.factories import SlotFactory, book
 from core.models import OutboxMessage
 from core.tasks import ReliableTask
-from core.tests.factories import id_number
 
 
 class Rollback(Exception):
@@ -29,16 +27,6 @@ def enqueued(monkeypatch):
 
     monkeypatch.setattr(ReliableTask, "apply_async", apply_async)
     return sent
-
-
-def book(slot, person: int):
-    return actions.booking_create(
-        slot_id=slot.pk,
-        service=slot.schedule.services.first(),
-        name="张三",
-        id_number=id_number(person),
-        phone="13800138000",
-    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,8 +9,6 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import ResidentProfile
@@ -27,17 +25,10 @@ from queues.tests.queue_setup import office_with
 from queues.views_kiosk import KIOSK_COOKIE
 from services.tests.factories import ServiceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday
 TOMORROW = NOW.date() + dt.timedelta(days=1)
 NOTICE = 'href="/zh-hans/privacy/"'
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    cache.clear()
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import actions
 from accounts.actions import audit_export, audit_record, staff_role_grant, staff_role_revoke
 from accounts.models import ApiClient, AuditAction, AuditEntry, StaffRole, User
-from appointments.actions import booking_cancel, booking_create
-from appointments.models import Booking, WaitingListEntry
-from appointments.tests.factories import SlotFactory
+from appointments.actions import booking_cancel
+from appointments.models import WaitingListEntry
+from appointments.tests.factories import book
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.logging import MaskIdNumbersFilter
@@ -61,16 +61,6 @@ def verified(client, user: User):
     return client
 
 
-def book(slot, number: str = RESIDENT) -> Booking:
-    return booking_create(
-        slot_id=slot.pk,
-        service=slot.schedule.services.first(),
-        name="张三",
-        id_number=number,
-        phone="13800138000",
-    )
-
-
 def entries(**filters) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(**filters).order_by("id"))
 
@@ -91,14 +81,9 @@ def seal_and_verify() -> tuple[bool, str]:
 
 
 @pytest.fixture
-def slot(db):
-    return SlotFactory()
-
-
-@pytest.fixture
 def booking(slot, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return book(slot)
+        return book(slot, RESIDENT)
 
 
 @pytest.fixture
@@ -188,7 +173,7 @@ def test_creating_and_cancelling_a_booking_are_entries_without_the_id_number(
     slot, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        booking = book(slot)
+        booking = book(slot, RESIDENT)
     with django_capture_on_commit_callbacks(execute=True):
         booking_cancel(booking=booking)
 

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core import mail
@@ -21,7 +20,7 @@ from accounts.errors import CodeDead, CodeExpired, CodeLimitReached, CodeTooSoon
 from accounts.models import AuditEntry, ResidentProfile, Role, StaffRole, VerificationCode
 from notifications.models import Message
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
@@ -35,12 +34,6 @@ EXISTS_NOTICE = (
     "Someone tried to create a OneWindow account with this address, but you already have one. "
     "Sign in at %(url)s or reset your password there. If it was not you, ignore this message."
 )
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture(autouse=True)

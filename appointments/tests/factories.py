@@ -10,6 +10,7 @@ from django.utils import timezone
 from appointments.models import Booking, Schedule, SchedulePeriod, Slot
 from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
+from core.tests.factories import id_number
 from services.tests.factories import OfficeFactory, ServiceFactory
 
 
@@ -73,4 +74,23 @@ def past_booking(*, slot: Slot, id_number: str, status: str, service=None, **ext
         start=slot.start, name=extra.pop("name", "测试"), id_number_enc=encrypt_text(id_number),
         id_number_hmac=pii_hmac(id_number), id_masked=mask_id_number(id_number),
         phone=extra.pop("phone", "13800138000"), status=status, **extra,
+    )
+
+
+def book(
+    slot: Slot, person: int | str = 1, *, service=None, name: str = "张三",
+    phone: str = "13800138000", **extra,
+) -> Booking:
+    """A booking through the booking action, every rule checked: for person `person` (the n-th
+    test ID number, core.tests.factories.id_number, or an ID number itself) at `slot`, for the
+    first service its schedule offers unless `service` is given. The one `book()` of the tests."""
+    from appointments import actions
+
+    return actions.booking_create(
+        slot_id=slot.pk,
+        service=service or slot.schedule.services.first(),
+        name=name,
+        id_number=person if isinstance(person, str) else id_number(person),
+        phone=phone,
+        **extra,
     )

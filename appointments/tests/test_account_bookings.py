@@ -5,27 +5,27 @@ import datetime as dt
 import json
 import re
 import uuid
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.models import ResidentProfile, Role, StaffRole
-from appointments import actions
 from appointments.constants import BookingStatus
 from appointments.errors import BookingNotFound
 from appointments.models import Booking
 from appointments.tests.factories import ScheduleFactory, SlotFactory, past_booking
+from appointments.tests.factories import book as book_for
 from core.crypto import decrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.tests.factories import id_number
 from services.tests.factories import ServiceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)  # a Monday, 09:00
@@ -40,16 +40,14 @@ ID_MISMATCH = (
 
 
 @pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture(autouse=True)
 def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# The account holder 王五 with his own phone and e-mail.
+book = partial(book_for, name="王五", phone="13700137000", email="wang@example.com")
 
 
 @pytest.fixture
@@ -75,18 +73,6 @@ def resident(client):
     user = make_resident()
     client.force_login(user)
     return user
-
-
-def book(slot, n: int, *, user=None, name: str = "王五", service=None) -> Booking:
-    return actions.booking_create(
-        slot_id=slot.pk,
-        service=service or slot.schedule.services.first(),
-        name=name,
-        id_number=id_number(n),
-        phone="13700137000",
-        email="wang@example.com",
-        user=user,
-    )
 
 
 def another_service_slot(slot):

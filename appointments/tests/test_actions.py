@@ -23,12 +23,12 @@ from appointments.errors import (
     WrongService,
 )
 from appointments.models import Booking, Closure, PersonQuota, Slot, WaitingListEntry
-from appointments.tests.factories import ScheduleFactory, SlotFactory, past_booking
+from appointments.tests.factories import ScheduleFactory, SlotFactory, book, past_booking
 from core.errors import IllegalTransition
 from core.tests.factories import id_number
 from services.tests.factories import ServiceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 6, 4, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
@@ -38,29 +38,6 @@ def at(days: int, hour: int = 10, minute: int = 0) -> dt.datetime:
     """A local time `days` days after NOW's date."""
     day = NOW.date() + dt.timedelta(days=days)
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def slot():
-    """Tomorrow 10:00, 4 places of which 3 bookable online."""
-    return SlotFactory(start=at(1))
-
-
-def book(slot: Slot, person: int = 1, *, service=None, name: str = "张三", **extra) -> Booking:
-    return actions.booking_create(
-        slot_id=slot.pk,
-        service=service or slot.schedule.services.first(),
-        name=name,
-        id_number=id_number(person),
-        phone="13800138000",
-        **extra,
-    )
 
 
 def _state() -> tuple:

@@ -17,7 +17,7 @@ from appointments.models import Booking, Closure, Slot
 from appointments.tests.factories import SlotFactory, past_booking
 from core.tests.factories import id_number
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 6, 4, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
@@ -31,12 +31,6 @@ def at(days: int, hour: int = 10, minute: int = 0) -> dt.datetime:
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture(autouse=True)
 def _fresh_throttle():
     # Rate limits count in the cache: each test starts from zero.
     cache.clear()
@@ -47,12 +41,6 @@ def _fresh_throttle():
 @pytest.fixture
 def token():
     return api_client_create(name="partner")[1]
-
-
-@pytest.fixture
-def slot():
-    """Tomorrow 10:00, 3 places bookable online."""
-    return SlotFactory(start=at(1))
 
 
 def rates(settings, **changed):

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
-import time_machine
 from django.conf import settings
 from django.contrib.admin.sites import site as admin_site
 from django.core import mail
@@ -23,6 +22,7 @@ from appointments.constants import BookingStatus, WaitStatus
 from appointments.messages import booking_message_send, booking_reminders_send
 from appointments.models import Booking, Closure
 from appointments.tests.factories import ScheduleFactory, SlotFactory
+from appointments.tests.factories import book as book_for
 from core.tests.factories import id_number
 from notifications.actions import message_send
 from notifications.models import Message, MessageStatus
@@ -30,6 +30,7 @@ from services.tests.factories import OfficeFactory, ServiceFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 6, 4, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
+pytestmark = pytest.mark.usefixtures("clock")  # frozen at NOW (conftest.py)
 TOMORROW_10 = dt.datetime(2025, 6, 5, 10, 0, tzinfo=SHANGHAI)
 PHONE = "13812345678"
 
@@ -42,12 +43,6 @@ def sms_outbox() -> list[dict[str, str]]:
 @pytest.fixture(autouse=True)
 def _empty_sms_outbox():
     sms_outbox().clear()  # a class attribute: it outlives each test
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -74,14 +69,8 @@ def slot_at(service, office, start=TOMORROW_10, **extra):
 
 
 def book(slot, service, *, person=1, language="zh-hans", email="resident@example.com"):
-    return actions.booking_create(
-        slot_id=slot.pk,
-        service=service,
-        name="张三",
-        id_number=id_number(person),
-        phone=PHONE,
-        email=email,
-        language=language,
+    return book_for(
+        slot, person, service=service, phone=PHONE, email=email, language=language
     )
 
 

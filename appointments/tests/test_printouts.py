@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
-import time_machine
 from icalendar import Calendar
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
@@ -18,7 +17,7 @@ from core.pdf import BASE_URL, StaticOnlyFetcher
 from core.tests.factories import id_number
 from services.tests.factories import OfficeFactory, ServiceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 6, 4, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
@@ -37,12 +36,6 @@ MATERIALS = [
     },
     {"name_zh": "其他证明材料", "name_en": "Other supporting documents", "is_optional": True},
 ]
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def make_booking(language: str = "zh-hans"):

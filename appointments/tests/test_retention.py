@@ -15,6 +15,7 @@ from appointments import actions, tasks
 from appointments.constants import BookingStatus
 from appointments.models import Booking, PersonQuota, WaitingListEntry
 from appointments.tests.factories import ScheduleFactory, SlotFactory
+from appointments.tests.factories import book as book_for
 from core.crypto import pii_hmac
 from core.idnumbers import mask_id_number
 from core.tests.factories import id_number
@@ -36,14 +37,8 @@ def slot():
 
 def book(slot, n: int, *, user=None) -> Booking:
     with time_machine.travel(BOOKED_ON, tick=False):
-        return actions.booking_create(
-            slot_id=slot.pk,
-            service=slot.schedule.services.first(),
-            name="王五",
-            id_number=id_number(n),
-            phone="13700137000",
-            email="wang@example.com",
-            user=user,
+        return book_for(
+            slot, n, name="王五", phone="13700137000", email="wang@example.com", user=user
         )
 
 

@@ -9,21 +9,14 @@ import time_machine
 from django.core.management import call_command
 
 from appointments import actions
-from appointments.models import Booking, Closure, SchedulePeriod, Slot
-from appointments.tests.factories import ScheduleFactory
-from core.tests.factories import id_number
+from appointments.models import Closure, SchedulePeriod, Slot
+from appointments.tests.factories import ScheduleFactory, book
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 6, 4, 7, 0, tzinfo=SHANGHAI)  # a Wednesday, before opening
 WED, THU, FRI, MON = (dt.date(2025, 6, d) for d in (4, 5, 6, 9))
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -42,16 +35,6 @@ def slots_by_day(schedule) -> dict[dt.date, int]:
 
 def generate() -> dict[str, int]:
     return actions.slot_generate(days=8)
-
-
-def book(slot: Slot, person: int = 1) -> Booking:
-    return actions.booking_create(
-        slot_id=slot.pk,
-        service=slot.schedule.services.first(),
-        name="张三",
-        id_number=id_number(person),
-        phone="13800138000",
-    )
 
 
 def slot_at(schedule, day: dt.date, hour: int = 9, minute: int = 0) -> Slot:

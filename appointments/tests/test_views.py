@@ -7,7 +7,6 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
@@ -22,19 +21,13 @@ from core.tests.factories import id_number
 from services.models import Channel
 from services.tests.factories import ServiceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)  # a Monday, 09:00
 TOMORROW = NOW.date() + dt.timedelta(days=1)
 LANGS = ["zh-hans", "en"]
 CHECKSUM = "The check character of this ID number is wrong; please check for a typing error."
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture(autouse=True)

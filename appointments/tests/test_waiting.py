@@ -14,21 +14,15 @@ from appointments import actions, selectors
 from appointments.constants import BookingStatus, WaitStatus
 from appointments.errors import AlreadyWaiting, OfferExpired, SlotFull, WaitingEntryNotFound
 from appointments.models import Booking, Slot, WaitingListEntry
-from appointments.tests.factories import SlotFactory
+from appointments.tests.factories import SlotFactory, book
 from core.tests.factories import id_number
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 6, 4, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
 TOMORROW = dt.datetime(2025, 6, 5, 10, 0, tzinfo=SHANGHAI)
 AFTER_EMBARGO = NOW + dt.timedelta(minutes=31)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -37,16 +31,6 @@ def full_slot() -> Slot:
     slot = SlotFactory(start=TOMORROW, bookable=1)
     book(slot, 1)
     return slot
-
-
-def book(slot: Slot, person: int) -> Booking:
-    return actions.booking_create(
-        slot_id=slot.pk,
-        service=slot.schedule.services.first(),
-        name="张三",
-        id_number=id_number(person),
-        phone="13800138000",
-    )
 
 
 def wait(slot: Slot, person: int) -> WaitingListEntry:

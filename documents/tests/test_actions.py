@@ -22,7 +22,6 @@ from .factories import (
     OTHER_ID,
     DocumentTypeFactory,
     add_material,
-    office_for,
     pdf_upload,
     request_in,
     resident,
@@ -44,11 +43,6 @@ def draft_values(**extra) -> dict:
 @pytest.fixture
 def doc_type():
     return DocumentTypeFactory()
-
-
-@pytest.fixture
-def office(doc_type):
-    return office_for(doc_type)
 
 
 def test_a_draft_keeps_the_id_number_encrypted_with_its_digest_and_mask(doc_type, office):

@@ -11,7 +11,7 @@ from accounts.actions import api_client_create
 from documents.constants import RequestStatus
 from documents.models import DocumentRequest, RequestMaterial
 
-from .factories import ID_NUMBER, DocumentTypeFactory, office_for, pdf_bytes, png_bytes, request_in
+from .factories import ID_NUMBER, pdf_bytes, png_bytes, request_in
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/applications/"
@@ -22,16 +22,6 @@ def _fresh_throttle():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def doc_type():
-    return DocumentTypeFactory(code="no-criminal-record")
-
-
-@pytest.fixture
-def office(doc_type):
-    return office_for(doc_type)
 
 
 def client_with(name: str = "platform") -> APIClient:

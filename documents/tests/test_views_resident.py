@@ -16,9 +16,7 @@ from notifications.models import Message
 
 from .factories import (
     ID_NUMBER,
-    DocumentTypeFactory,
     add_material,
-    office_for,
     pdf_upload,
     png_upload,
     request_in,
@@ -27,16 +25,6 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus
-
-
-@pytest.fixture
-def doc_type():
-    return DocumentTypeFactory(code="no-criminal-record")
-
-
-@pytest.fixture
-def office(doc_type):
-    return office_for(doc_type)
 
 
 @pytest.fixture

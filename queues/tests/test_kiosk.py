@@ -14,6 +14,7 @@ from queues.tests.factories import kiosk_for, service_with_letter
 from queues.tests.queue_setup import DAY, SENIOR, at, booking, office_with, walk_in
 from queues.views_kiosk import KIOSK_COOKIE
 
+NOW = at(9, 50)  # the kiosk's morning
 pytestmark = pytest.mark.django_db
 
 
@@ -22,12 +23,6 @@ def _english():
     """Pages in English (/en/…), so the assertions read the English messages."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(at(9, 50), tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
