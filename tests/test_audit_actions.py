@@ -563,7 +563,10 @@ def test_no_model_signal_receiver_writes_audit_entries():
                 assert not _AUDIT_WRITERS.search(body), f"{path}: {func.name}"
         text = path.read_text(encoding="utf-8")
         for signal in _MODEL_SIGNALS:
-            assert not re.search(rf"\b{signal}\.connect\(", text), f"{path} connects {signal}"
+            # A module may listen to model signals (e.g. to forget cached staff standing), but
+            # then it writes no audit entry at all.
+            if re.search(rf"\b{signal}\.connect\(", text):
+                assert not _AUDIT_WRITERS.search(text), f"{path} connects {signal} and audits"
 
 
 def _project_sources() -> list[Path]:
