@@ -45,7 +45,7 @@ class StaffAdminSite(AdminSite):
         )
 
     def logout(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        from .views import staff_signout  # the one sign-out: same message, same redirect
+        from .views.staff import staff_signout  # the one sign-out: same message, same redirect
 
         return staff_signout(request)
 

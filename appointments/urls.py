@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_account
+from appointments import views
+from appointments.views import account as views_account
 
 app_name = "appointments"
 

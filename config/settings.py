@@ -37,8 +37,8 @@ SECRET_KEY = env(
 )
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
-# A form posted after its cookie expired gets a page saying to reload it (core/views_errors.py).
-CSRF_FAILURE_VIEW = "core.views_errors.csrf_failure"
+# A form posted after its cookie expired gets a page saying to reload it (core/views/errors.py).
+CSRF_FAILURE_VIEW = "core.views.errors.csrf_failure"
 
 INSTALLED_APPS = [
     # The admin's default site requires the second factor (accounts/admin_site.py).
@@ -521,7 +521,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "accounts.views.staff_lockout"
+AXES_LOCKOUT_CALLABLE = "accounts.views.staff.staff_lockout"
 # Reverse proxies in front of the app (0: the client connects directly). The client address is
 # then the one the outermost trusted proxy appended to X-Forwarded-For (core/client_ip.py).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)

@@ -5,17 +5,17 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 # The API lives outside the language prefixes; its language follows Accept-Language.
-from accounts.views_audit import audit_heads
+from accounts.views.audit import audit_heads
 from core.metrics import metrics_view
-from core.views import healthz, readyz
+from core.views.health import healthz, readyz
 from documents.api_verify import CertificateVerifyView
-from documents.views_certificates import published_keys
+from documents.views.certificates import published_keys
 
-# The site's own error pages (core/views_errors.py); CSRF failures: settings.CSRF_FAILURE_VIEW.
-handler400 = "core.views_errors.bad_request"
-handler403 = "core.views_errors.permission_denied"
-handler404 = "core.views_errors.page_not_found"
-handler500 = "core.views_errors.server_error"
+# The site's own error pages (core/views/errors.py); CSRF failures: settings.CSRF_FAILURE_VIEW.
+handler400 = "core.views.errors.bad_request"
+handler403 = "core.views.errors.permission_denied"
+handler404 = "core.views.errors.page_not_found"
+handler500 = "core.views.errors.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -39,22 +39,22 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("staff/audit/", include("accounts.urls_audit")),
-    path("staff/console/", include("queues.urls_staff")),
+    path("staff/audit/", include("accounts.urls.audit")),
+    path("staff/console/", include("queues.urls.staff")),
     path("staff/reports/", include("reports.urls")),
-    path("staff/feedback/", include("feedback.urls_staff")),
-    path("staff/documents/", include("documents.urls_review")),
-    path("staff/", include("accounts.urls")),
+    path("staff/feedback/", include("feedback.urls.staff")),
+    path("staff/documents/", include("documents.urls.review")),
+    path("staff/", include("accounts.urls.staff")),
     path("", include("core.urls")),
     path("", include("services.urls")),
     path("book/", include("appointments.urls")),
-    path("account/", include("accounts.urls_resident")),
-    path("documents/", include("documents.urls")),
-    path("verify/", include("documents.urls_verify")),
-    path("queue/screen/", include("queues.urls_screen")),
-    path("queue/", include("queues.urls")),
-    path("feedback/", include("feedback.urls")),
-    path("unlock/", include("accounts.urls_unlock")),
+    path("account/", include("accounts.urls.resident")),
+    path("documents/", include("documents.urls.resident")),
+    path("verify/", include("documents.urls.verify")),
+    path("queue/screen/", include("queues.urls.screen")),
+    path("queue/", include("queues.urls.resident")),
+    path("feedback/", include("feedback.urls.resident")),
+    path("unlock/", include("accounts.urls.unlock")),
     prefix_default_language=True,
 )
 

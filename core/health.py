@@ -1,6 +1,6 @@
 """Health endpoints for the load balancer and the orchestrator.
 
-`/healthz` (core.views.healthz) says the process answers: no database, no broker, so a
+`/healthz` (core.views.health.healthz) says the process answers: no database, no broker, so a
 database outage does not get every web node restarted. `/readyz` says the node can do real
 work: a trivial query on the database, a ping of the Celery broker and a write and read back on
 the cache (where rate limits count), each with a timeout of about a second. It answers 200 when

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from core.views import health as views
 
 app_name = "core"
 

@@ -117,7 +117,7 @@ class DocumentTypeAdmin(admin.ModelAdmin):
                 *super().get_urls()]
 
     def preview_view(self, request, pk: int):
-        from .views_resident import form_preview
+        from .views.resident import form_preview
 
         doc_type = self.get_object(request, str(pk))
         if doc_type is None or not self.has_view_permission(request, doc_type):

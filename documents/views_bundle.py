@@ -23,7 +23,7 @@ from services.models import Bundle
 from . import actions, selectors
 from .forms import REQUIRED, ApplicationForm
 from .models import BundleApplication
-from .views_resident import _keep_uploads, _upload_owner, resident_required
+from .views.resident import _keep_uploads, _upload_owner, resident_required
 
 
 def _bundle(code: str) -> Bundle:

@@ -67,7 +67,7 @@ MAX_CALLS = 3
 
 
 class WaitLevel(models.TextChoices):
-    """A waiting time against its service level target (queues.selectors_console.wait_level)."""
+    """A waiting time against its service level target (queues.selectors.console.wait_level)."""
 
     GREEN = "green", _("Within target")
     AMBER = "amber", _("Close to target")

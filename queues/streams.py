@@ -19,10 +19,10 @@ from django.urls import path
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from core.push import EventStreamConsumer, push_publish, stream_url
+from queues.selectors import console as console
 from services.models import Counter, Office
 
 from . import selectors
-from . import selectors_console as console
 from .models import Ticket
 
 QUEUE = "queue"

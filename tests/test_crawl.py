@@ -158,7 +158,7 @@ def demo_office_activity() -> None:
     ticket_take_walk_in(office=office, service=service)
     doc_type = DocumentType.objects.filter(service__offices=office).first()
     # Not a submitted one: opening a submitted request starts its review, on purpose (the one
-    # GET that changes something, documents/views_review.py), which the walk would trip over.
+    # GET that changes something, documents/views/review.py), which the walk would trip over.
     for status in (RequestStatus.UNDER_REVIEW, RequestStatus.NEEDS_INFO):
         request_in(status, office=office, doc_type=doc_type)
     _invitation, token = invite(office, service, office.counters.first(), ref="ticket:crawl")

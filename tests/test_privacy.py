@@ -22,7 +22,7 @@ from feedback.tests.factories import invite, office_setup
 from notifications.models import Message
 from queues.tests.factories import kiosk_for, service_with_letter
 from queues.tests.queue_setup import office_with
-from queues.views_kiosk import KIOSK_COOKIE
+from queues.views.kiosk import KIOSK_COOKIE
 from services.tests.factories import ServiceFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]

@@ -15,7 +15,7 @@ from documents.tests.certificate_helpers import issued, signing_keys, stored_pdf
 from queues.printouts import ticket_follow_url, ticket_pdf
 from queues.tests.factories import kiosk_for, service_with_letter
 from queues.tests.queue_setup import at, booking, office_with, walk_in
-from queues.views_kiosk import KIOSK_COOKIE
+from queues.views.kiosk import KIOSK_COOKIE
 
 __all__ = ["signing_keys"]  # a fixture
 pytestmark = pytest.mark.django_db

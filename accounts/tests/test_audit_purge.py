@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection, transaction
 from accounts import tasks
 from accounts.actions import audit_purge_before, audit_record, audit_seal
 from accounts.models import AuditAction, AuditBatch, AuditEntry
-from accounts.selectors_audit import audit_trail_verify
+from accounts.selectors.audit import audit_trail_verify
 
 pytestmark = pytest.mark.django_db
 

@@ -129,7 +129,7 @@ def test_an_auditor_checks_the_published_heads_with_the_issuers_public_key(clien
 
 
 def test_the_heads_page_through(client, sealed, monkeypatch):
-    monkeypatch.setattr("accounts.views_audit.HEADS_PER_PAGE", 2)
+    monkeypatch.setattr("accounts.views.audit.HEADS_PER_PAGE", 2)
     first = client.get("/.well-known/onewindow-audit-heads.json").json()
     assert [h["number"] for h in first["heads"]] == [1, 2]
     second = client.get(first["next"]).json()

@@ -137,7 +137,7 @@ def test_the_rate_limit_of_certificate_checks_answers_with_the_429_page(
 def test_the_generic_429_page(rf, language, expected):
     from django.contrib.auth.models import AnonymousUser
 
-    from core.views_errors import too_many_requests
+    from core.views.errors import too_many_requests
 
     with translation.override(language):
         request = rf.get(f"/{language}/anything/")

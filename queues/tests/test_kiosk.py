@@ -12,7 +12,7 @@ from appointments.models import Booking
 from queues.models import Kiosk, Ticket
 from queues.tests.factories import kiosk_for, service_with_letter
 from queues.tests.queue_setup import DAY, SENIOR, at, booking, office_with, walk_in
-from queues.views_kiosk import KIOSK_COOKIE
+from queues.views.kiosk import KIOSK_COOKIE
 
 NOW = at(9, 50)  # the kiosk's morning
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from accounts.tests.factories import staff
 from queues import actions, tasks
 from queues.constants import WaitLevel
 from queues.models import ServiceLevel
-from queues.selectors_console import service_level_targets, target_for, wait_level
+from queues.selectors.console import service_level_targets, target_for, wait_level
 
 from .queue_setup import at, new_service, office_with, walk_in
 

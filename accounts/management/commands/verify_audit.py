@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.selectors_audit import audit_trail_verify
+from accounts.selectors.audit import audit_trail_verify
 
 
 def _head(value: str) -> tuple[int, str]:

@@ -1,9 +1,0 @@
-"""The holder's unlock link of a locked look-up, under /<lang>/unlock/ (config/urls.py)."""
-
-from django.urls import path
-
-from . import views_lookup
-
-app_name = "unlock"
-
-urlpatterns = [path("<str:token>/", views_lookup.unlock_link, name="link")]

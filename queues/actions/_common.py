@@ -1,0 +1,71 @@
+"""Pieces the queue's actions share: the rule table, the event log, counter state."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.actions import audit_record
+from accounts.models import AuditAction, User
+from core.errors import IllegalTransition
+from core.rows import row_insert
+from queues import streams
+from queues.constants import (
+    TRANSITIONS,
+    EventKind,
+)
+from queues.models import CounterState, Ticket, TicketEvent
+from services.models import Counter
+
+
+def _rules() -> dict:
+    return settings.QUEUES
+
+
+def _event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    counter: Counter | int | None = None,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """`counter`: a Counter or its id (the ticket's `counter_id`, so that recording the event
+    does not load the counter). A plain INSERT (core/rows.py): nothing listens to events."""
+    counter_id = counter.pk if isinstance(counter, Counter) else counter
+    event = TicketEvent(
+        ticket=ticket,
+        office_id=ticket.office_id,
+        kind=kind,
+        counter_id=counter_id,
+        actor=actor,
+        at=now or timezone.now(),
+    )
+    row_insert(event)
+    # Every ticket write passes here: its audit entry, named by the clerk (None: the kiosk).
+    audit_record(actor=actor, action=_AUDITED_AS.get(kind, AuditAction.STATUS_CHANGE), obj=ticket,
+                 details={"event": kind, "status": ticket.status,
+                          "counter_id": counter_id})  # fmt: skip
+    streams.queue_changed(
+        office_id=ticket.office_id, ticket_id=ticket.pk, kind=kind,
+        counter_id=counter_id if counter_id is not None else ticket.counter_id,
+    )  # fmt: skip
+
+
+_AUDITED_AS: dict[str, AuditAction] = {
+    EventKind.CHECKED_IN: AuditAction.CREATE,
+    EventKind.RECALLED: AuditAction.CHANGE,
+    EventKind.PRIORITY: AuditAction.CHANGE,
+}
+
+
+def _move(ticket: Ticket, target: str) -> None:
+    if target not in TRANSITIONS[ticket.status]:
+        raise IllegalTransition()
+    ticket.status = target
+
+
+def _counter_state(counter: Counter, *, lock: bool = False) -> CounterState:
+    rows = CounterState.objects.select_for_update() if lock else CounterState.objects
+    state, _created = rows.get_or_create(counter=counter)
+    return state
