@@ -197,7 +197,7 @@ def site_url(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
 
 
 @register(Tags.compatibility, deploy=True)
-def push_without_redis(app_configs, **kwargs):
+def push_without_redis(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     """Pushed updates (core/push.py) cross processes only through Redis pub/sub."""
     if settings.DEBUG or settings.PUSH_REDIS_URL:
         return []

@@ -30,6 +30,8 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from channels.consumer import AsyncConsumer
@@ -38,6 +40,16 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+if TYPE_CHECKING:
+    import redis
+
+# An ASGI connection scope, its receive and send callables, and its messages (Channels has no
+# type information).
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
 logger = logging.getLogger(__name__)
 
 PUBLISH_PAUSE_SECONDS = 5.0
@@ -45,13 +57,13 @@ MESSAGE_TYPE = "push.event"
 
 _state = threading.local()
 _lock = threading.Lock()
-_redis_client = None
+_redis_client: redis.Redis | None = None
 _paused_until = 0.0
 _in_process_loop: asyncio.AbstractEventLoop | None = None
 _serve_in_process = False
 
 
-def push_publish(groups: list[str] | tuple[str, ...], event: str, **data) -> None:
+def push_publish(groups: list[str] | tuple[str, ...], event: str, **data: str | int | None) -> None:
     """Tell the open streams of `groups` that `event` happened, once the current transaction
     commits (at once outside a transaction). `data` must be plain: str, int, None."""
     message = {"type": MESSAGE_TYPE, "event": event, **data}
@@ -75,7 +87,7 @@ def _publish(groups: tuple[str, ...], message: dict) -> None:
         )  # fmt: skip
 
 
-def _redis():
+def _redis() -> redis.Redis:
     global _redis_client
     if _redis_client is None:
         import redis
@@ -111,7 +123,7 @@ def _publish_in_process(groups: tuple[str, ...], message: dict) -> None:
         return  # no stream was ever opened in this process: nobody to tell
     layer = get_channel_layer()
 
-    async def send_all():
+    async def send_all() -> None:
         for group in groups:
             await layer.group_send(group, message)
 
@@ -145,11 +157,11 @@ def stream_url(path: str) -> str:
 # --- streams ------------------------------------------------------------------------------------
 
 _open_streams: weakref.WeakSet = weakref.WeakSet()
-_watchdogs: dict = {}
+_watchdogs: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
 _redis_answers = True  # the watchdog's last word: new streams are refused while it is False
 
 
-def _allowed_origin(scope) -> str | None:
+def _allowed_origin(scope: Scope) -> str | None:
     """The Origin to echo for a cross-origin page (PUSH_URL on another port or host): only
     the site's own (SITE_URL and CSRF_TRUSTED_ORIGINS)."""
     origin = dict(scope.get("headers") or []).get(b"origin", b"").decode("latin-1")
@@ -169,10 +181,10 @@ class EventStreamConsumer(AsyncConsumer):
 
     HEARTBEAT_SECONDS = 20
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.started = False
         self.groups_joined: list[str] = []
-        self.ticker = None
+        self.ticker: asyncio.Future[None] | None = None
         if not push_available():
             await self._refuse(send, 503, scope)
             return
@@ -192,20 +204,20 @@ class EventStreamConsumer(AsyncConsumer):
         finally:
             await self._leave()
 
-    async def _refuse(self, send, status: int, scope) -> None:
+    async def _refuse(self, send: Send, status: int, scope: Scope) -> None:
         headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"cache-control", b"no-store")]
         headers += self._cors(scope)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
 
-    def _cors(self, scope) -> list:
+    def _cors(self, scope: Scope) -> list[tuple[bytes, bytes]]:
         origin = _allowed_origin(scope)
         if origin is None:
             return []
         return [(b"access-control-allow-origin", origin.encode("latin-1")),
                 (b"access-control-allow-credentials", b"true"), (b"vary", b"Origin")]  # fmt: skip
 
-    async def dispatch(self, message):
+    async def dispatch(self, message: Message) -> None:
         # Channels' dispatch closes stale database connections before each message (a thread
         # hop per message per stream); these handlers never touch the database.
         handler = getattr(self, message["type"].replace(".", "_"), None)
@@ -213,7 +225,7 @@ class EventStreamConsumer(AsyncConsumer):
             raise ValueError(f"no handler for {message['type']}")
         await handler(message)
 
-    async def http_request(self, message):
+    async def http_request(self, message: Message) -> None:
         if message.get("more_body"):
             return
         if self.scope.get("method") != "GET":
@@ -242,10 +254,10 @@ class EventStreamConsumer(AsyncConsumer):
         _ensure_watchdog()
         self.ticker = asyncio.ensure_future(self._tick())
 
-    async def http_disconnect(self, message):
+    async def http_disconnect(self, message: Message) -> None:
         raise StopConsumer
 
-    async def push_event(self, message):
+    async def push_event(self, message: Message) -> None:
         event = self.render(message)
         if event is not None:
             name, data = event
@@ -256,7 +268,7 @@ class EventStreamConsumer(AsyncConsumer):
             {"type": "http.response.body", "body": text.encode(), "more_body": more}
         )
 
-    async def _tick(self):
+    async def _tick(self) -> None:
         ends = time.monotonic() + settings.PUSH_STREAM_SECONDS
         try:
             while time.monotonic() < ends:
@@ -305,7 +317,7 @@ def _ensure_watchdog() -> None:
     _watchdogs[loop] = loop.create_task(_watch_redis())
 
 
-async def _watch_redis():
+async def _watch_redis() -> None:
     global _redis_answers
     from redis import asyncio as aioredis
 

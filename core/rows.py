@@ -109,7 +109,7 @@ def _insert_select_sql(model: type[models.Model], vendor: str) -> tuple[str, str
     quote = connection.ops.quote_name
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(_column(meta, f.name)) for f in fields)
     # Typed: in a SELECT list an untyped literal would be text.
     casts = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)
     return quote(meta.db_table), columns, casts
@@ -122,7 +122,7 @@ def row_insert_select(obj: models.Model, source: str) -> tuple[str, list]:
     returns."""
     sql, fields = _insert_sql(type(obj), connection.vendor, "")
     table, columns, casts = _insert_select_sql(type(obj), connection.vendor)
-    returning = connection.ops.quote_name(obj._meta.pk.column)
+    returning = connection.ops.quote_name(_column(obj._meta, obj._meta.pk.name))
     # Names from the model's metadata and the caller's own CTE name; values are parameters.
     statement = f"INSERT INTO {table} ({columns}) SELECT {casts} FROM {source} RETURNING {returning}"  # noqa: S608, E501
     return statement, _insert_values(obj, fields)

@@ -18,7 +18,7 @@ public API for this (prepared statements are psycopg's, below the ORM); hand-wri
 import datetime as dt
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -74,7 +74,7 @@ class SqlTemplate:
                 found = self._compiled[key] = self._compile(using, shape, params)
         if found is None:
             return None
-        sql, slots = found
+        sql, slots = cast(tuple[str, list], found)  # neither _MISSING nor None by now
         values = [params[v] if kind == "param" else v for kind, v in slots]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)

@@ -7,7 +7,7 @@ default `get_ident`, which believes any X-Forwarded-For a client sends.
 """
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
@@ -19,6 +19,7 @@ from .cache import RedisCache
 from .client_ip import client_ip
 
 if TYPE_CHECKING:  # never at run time: see above
+    from redis.commands.core import Script
     from rest_framework.views import APIView
 
 # Rate limits. Rates are read from settings on every request (not frozen at import as in DRF's
@@ -41,10 +42,10 @@ redis.call('ZADD', KEYS[1], now, ARGV[4])
 redis.call('EXPIRE', KEYS[1], math.ceil(period))
 return {1, count + 1, '0'}
 """
-_scripts: dict[int, object] = {}
+_scripts: dict[int, "Script"] = {}
 
 
-def _sliding_window(backend: RedisCache):
+def _sliding_window(backend: RedisCache) -> "Script":
     client = backend._cache.get_client(write=True)
     script = _scripts.get(id(client))
     if script is None:
@@ -54,8 +55,12 @@ def _sliding_window(backend: RedisCache):
 
 class _SettingsRateThrottle(SimpleRateThrottle):
     _window: tuple[int, float] | None = None  # (requests in the window, the oldest's time)
+    # Set by SimpleRateThrottle.__init__ from parse_rate (not in the DRF stubs); used only once
+    # a rate is set, when both are numbers.
+    num_requests: int
+    duration: int
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: "APIView") -> bool:
         """DRF's check; with the Redis cache, in one script (_SLIDING_WINDOW), kept under the
         key DRF would use plus ":window"."""
         backend = caches["default"]
@@ -113,7 +118,8 @@ class ClientRateThrottle(_SettingsRateThrottle):
             return True
         if getattr(client, "rate", ""):
             self.rate = client.rate
-            self.num_requests, self.duration = self.parse_rate(self.rate)
+            # A rate string in: two numbers out (DRF's stubs allow None for a None rate).
+            self.num_requests, self.duration = cast(tuple[int, int], self.parse_rate(self.rate))
         return super().allow_request(request, view)
 
     def get_cache_key(self, request: Request, view: "APIView") -> str | None:
@@ -141,7 +147,8 @@ class LookupRateThrottle(_SettingsRateThrottle):
         if _client(request) is not None:
             self.scope = "api_lookup_client"
             self.rate = self.get_rate()
-            self.num_requests, self.duration = self.parse_rate(self.rate)
+            # A rate string in: two numbers out (DRF's stubs allow None for a None rate).
+            self.num_requests, self.duration = cast(tuple[int, int], self.parse_rate(self.rate))
         return super().allow_request(request, view)
 
     def get_cache_key(self, request: Request, view: "APIView") -> str | None:

@@ -42,14 +42,20 @@ import math
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    import redis
+    from redis.commands.core import Script
 
 logger = logging.getLogger(__name__)
 
@@ -191,11 +197,11 @@ def active() -> bool:
 
 # --- Redis ---------------------------------------------------------------------------------------
 
-_clients: dict[str, object] = {}
-_scripts: dict[str, object] = {}
+_clients: dict[str, "redis.Redis"] = {}
+_scripts: dict[str, "Script"] = {}
 
 
-def redis_client(url: str | None = None):
+def redis_client(url: str | None = None) -> "redis.Redis":
     import redis
 
     url = url or config()["REDIS_URL"]
@@ -207,7 +213,7 @@ def redis_client(url: str | None = None):
     return client
 
 
-def _script():
+def _script() -> "Script":
     url = config()["REDIS_URL"]
     script = _scripts.get(url)
     if script is None:
@@ -255,7 +261,7 @@ def _holder(request: HttpRequest) -> tuple[str, str | None]:
     return f"c{token}", token
 
 
-def _view_name(request: HttpRequest, match=None) -> str:
+def _view_name(request: HttpRequest, match: ResolverMatch | None = None) -> str:
     if match is None:
         # Before LocaleMiddleware: the page URLs resolve under their own language prefix.
         language = translation.get_language_from_path(request.path_info)
@@ -279,7 +285,7 @@ class WaitingRoomMiddleware:
     costs one URL match and one script call in Redis, not a whole request: at release time most
     requests are waiting answers. Inactive, it only times the booking paths."""
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -371,5 +377,6 @@ def _waiting_response(request: HttpRequest, place: Place, api: bool) -> HttpResp
             status=503,
         )
     response["Retry-After"] = str(retry)
-    response._has_been_logged = True  # a place in line is not a server error to log
+    # Django's private flag (django.utils.log.log_response), unknown to django-stubs.
+    response._has_been_logged = True  # type: ignore[attr-defined]  # a place in line is not a server error to log
     return response

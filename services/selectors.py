@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 from itertools import zip_longest
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -24,6 +25,9 @@ from .models import (
     Service,
     ServiceAlias,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 _CHANNEL_MATCHES: dict[str, tuple[str, ...]] = {
     Channel.COUNTER: (Channel.COUNTER, Channel.BOTH),
@@ -260,7 +264,15 @@ def office_week_hours(office: Office) -> list[tuple[int, StrOrPromise, list[Open
     ]
 
 
-def service_with_online_application(services: QuerySet[Service]) -> QuerySet[Service]:
+class OnlineApplication(TypedDict):
+    """What `service_with_online_application` annotates."""
+
+    online_apply_code: str
+
+
+def service_with_online_application(
+    services: QuerySet[Service],
+) -> "QuerySet[WithAnnotations[Service, OnlineApplication]]":
     """Annotate `online_apply_code`: the code of the service's active online application form.
 
     The forms belong to the documents app, above this one; the catalogue reads them only through
@@ -294,8 +306,8 @@ def bundle_list_public() -> QuerySet[Bundle]:
 @dataclass
 class BundleView:
     bundle: Bundle
-    services: list[Service]
-    online: list[Service]
+    services: list["WithAnnotations[Service, OnlineApplication]"]
+    online: list["WithAnnotations[Service, OnlineApplication]"]
     counter_minutes: int
     offices: list[Office]
 

@@ -30,7 +30,7 @@ def office_ids_for(user: User, *roles: str) -> set[int] | None:
     cached = user_grants(user)
     if cached is not None:  # read once for this request (accounts/staff_context.py)
         offices = [office for role, office in cached if not roles or role in roles]
-        return None if None in offices else set(offices)
+        return None if None in offices else set(cast(list[int], offices))  # None ruled out
     grants = user_roles(user)
     if roles:
         grants = grants.filter(role__in=roles)

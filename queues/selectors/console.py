@@ -44,7 +44,7 @@ def counter_get_for_console(user: User, counter_id: int, *, services: bool = Tru
     return counters.prefetch_related("services", "office__services").get(pk=counter_id)
 
 
-def _counter_with_state(user, counter_id: int) -> Counter:
+def _counter_with_state(user: User, counter_id: int) -> Counter:
     """A console action's counter: the counter and its state only, in one plain statement
     (core/rows.py), scoped as `counter_list_for_console`; the office and the clerk load if an
     answer ever needs them. The ORM's version cost several times the statement."""

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import statistics
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -117,7 +118,7 @@ def _waiting_query(
     )
 
 
-def _next_query(**values) -> QuerySet:
+def _next_query(**values: Any) -> QuerySet:
     queryset = _in_order(_waiting_query(**values), due=values["due"])
     return queryset.select_for_update(skip_locked=True, of=("self",)).values_list("pk")[:1]
 

@@ -21,6 +21,11 @@ from django.utils import autoreload
 class Command(RunserverCommand):
     help = "runserver with the periodic jobs of config/celery.py running in the same process."
 
+    # Set by runserver's handle() (not in django-stubs).
+    addr: str
+    port: str
+    _raw_ipv6: bool
+
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
@@ -50,7 +55,7 @@ class Command(RunserverCommand):
             )
         self.serve_asgi(options)
 
-    def serve_asgi(self, options):
+    def serve_asgi(self, options: dict[str, Any]) -> None:
         """runserver's inner_run, with uvicorn and config/asgi.py instead of the WSGI server."""
         import uvicorn
 
