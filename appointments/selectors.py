@@ -193,7 +193,7 @@ class BookingRead:
 
     slot: Slot  # with its schedule and office
     offers_service: bool
-    closure: Closure | None | object  # _LOOK_UP: not read (slot_refusal reads it)
+    closure: Any  # Closure | None, or _LOOK_UP: not read (slot_refusal reads it)
     restricted_until: dt.datetime | None  # the no-show rule's pause
     active: bool  # the person holds an active booking for the service
 
@@ -550,7 +550,7 @@ def days_mark_unreleased(
     return result
 
 
-def _release_times(schedules, day: dt.date) -> list[dt.datetime]:
+def _release_times(schedules: QuerySet[Schedule], day: dt.date) -> list[dt.datetime]:
     return [
         timezone.make_aware(
             dt.datetime.combine(day - dt.timedelta(days=s.release_days_ahead), s.release_time)

@@ -82,11 +82,11 @@ def office_list_for_doc_types(doc_types: list[DocumentType]) -> QuerySet[Office]
     return offices.distinct().order_by("code")
 
 
-def bundle_application_list_for_resident(user) -> QuerySet[BundleApplication]:
+def bundle_application_list_for_resident(user: User) -> QuerySet[BundleApplication]:
     return BundleApplication.objects.filter(user=user).select_related("bundle")
 
 
-def bundle_application_get_for_resident(user, *, reference: str) -> BundleApplication:
+def bundle_application_get_for_resident(user: User, *, reference: str) -> BundleApplication:
     return BundleApplication.objects.select_related("bundle").prefetch_related(
         Prefetch("parts", queryset=DocumentRequest.objects.select_related("doc_type", "office")
                  .order_by("id"))

@@ -26,7 +26,9 @@ APPS = (
 # accounts.admin_scoping: the office-scoping mixin every staff admin uses, and
 # accounts.decorators: `resident_required` for every app's residents' pages (one place each,
 # STYLE.md). All of core is public (its modules are documented for every app's use).
-PUBLIC_MODULES = {"models", "actions", "selectors", "constants", "admin_scoping", "decorators"}
+PUBLIC_MODULES = {
+    "models", "actions", "selectors", "constants", "admin_scoping", "admin_audit", "decorators",
+}
 # Test code may also share another app's factories (STYLE.md: `<app>/tests/factories.py`).
 PUBLIC_FOR_TESTS = {("tests", "factories")}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -45,7 +46,7 @@ from .requests import (
 )
 
 MOBILE = re.compile(r"^1\d{10}$")
-Uploads = list[tuple[str, CheckedUpload]]
+Uploads = Sequence[tuple[str, CheckedUpload]]
 
 
 class ApplicationInvalid(DomainError):
