@@ -243,7 +243,7 @@ LAYERS = [  # (what, [(file, function), …]): the inclusive time of those funct
     ("  slot_refusal (window, closure)", [("appointments/selectors.py", "slot_refusal")]),
     ("  quota + place + booking (one statement)",
      [("actions/booking.py", "_take_quota_and_place_and_insert")]),
-    ("  the audit entry (audit_created)", [("accounts/audit_registry.py", "audit_created")]),
+    ("  the audit entry (audit_created)", [("accounts/audit_changes.py", "audit_created")]),
     ("  the outbox row (booking_event)", [("appointments/actions/events.py", "booking_event")]),
     ("the 201 body (_booking_created)", [("appointments/api.py", "_booking_created")]),
     ("the JSON answer", [("appointments/api.py", "_fast_answer")]),
