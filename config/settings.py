@@ -578,6 +578,8 @@ WAITING_ROOM = {
     "MAX_INFLIGHT": env.int("WAITING_ROOM_MAX_INFLIGHT", default=0),
     "ADMISSION_SECONDS": env.int("WAITING_ROOM_ADMISSION_SECONDS", default=600),
     "PLACE_SECONDS": env.int("WAITING_ROOM_PLACE_SECONDS", default=1800),
+    # Its keys in Redis (installations sharing a Redis set their own).
+    "KEY_PREFIX": env.str("WAITING_ROOM_KEY_PREFIX", default="onewindow:wr:"),
     "REFRESH_MAX_SECONDS": env.int("WAITING_ROOM_REFRESH_MAX_SECONDS", default=20),
     # The URL names behind the line (API views: POST only).
     "VIEWS": env.list(
@@ -649,6 +651,9 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Sentry's own messages through our masked handler (else sentry_sdk.init adds a bare
+        # stderr handler of its own to this logger).
+        "sentry_sdk.errors": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 

@@ -61,8 +61,12 @@ logger = logging.getLogger(__name__)
 
 COOKIE = "ow_wr"
 _SALT = "onewindow.waiting-room"
-PREFIX = "onewindow:wr:"
-INFLIGHT = PREFIX + "inflight"
+
+
+def _prefix() -> str:
+    """The room's keys start with WAITING_ROOM["KEY_PREFIX"] (installations sharing a Redis set
+    their own)."""
+    return str(config().get("KEY_PREFIX", "onewindow:wr:"))
 
 # KEYS: seq, admitted, clock, rate, rate clock, place, pass, in flight
 # ARGV: max rate, min rate, measured latency ms (-1: none), target ms, admission s, place s,
@@ -226,8 +230,9 @@ def place_take(holder: str, request_id: str = "") -> Place:
     has reached it: one atomic script. With MAX_INFLIGHT the admitted request counts as in
     flight under `request_id` until `inflight_done` (or 30 s, for a node that died)."""
     cfg = config()
-    keys = [PREFIX + name for name in ("seq", "admitted", "clock", "rate", "rate_clock")]
-    keys += [f"{PREFIX}place:{holder}", f"{PREFIX}pass:{holder}", INFLIGHT]
+    prefix = _prefix()
+    keys = [prefix + name for name in ("seq", "admitted", "clock", "rate", "rate_clock")]
+    keys += [f"{prefix}place:{holder}", f"{prefix}pass:{holder}", f"{prefix}inflight"]
     args = [
         cfg["RATE"], cfg["MIN_RATE"], round(meter.mean_ms, 1), cfg["LATENCY_TARGET_MS"],
         cfg["ADMISSION_SECONDS"], cfg["PLACE_SECONDS"], cfg["MAX_INFLIGHT"],
@@ -238,13 +243,13 @@ def place_take(holder: str, request_id: str = "") -> Place:
 
 
 def inflight_done(request_id: str) -> None:
-    redis_client().zrem(INFLIGHT, request_id)
+    redis_client().zrem(f"{_prefix()}inflight", request_id)
 
 
 def room_reset(url: str | None = None) -> None:
     """Empties the line (tests, benchmarks): every key of the room."""
     client = redis_client(url)
-    keys = list(client.scan_iter(match=PREFIX + "*", count=1000))
+    keys = list(client.scan_iter(match=_prefix() + "*", count=1000))
     for start in range(0, len(keys), 500):
         client.delete(*keys[start : start + 500])
 

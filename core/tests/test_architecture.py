@@ -26,8 +26,11 @@ APPS = (
 # accounts.admin_scoping: the office-scoping mixin every staff admin uses, and
 # accounts.decorators: `resident_required` for every app's residents' pages (one place each,
 # STYLE.md). All of core is public (its modules are documented for every app's use).
+# accounts.admin_audit: the audited admin mixin; accounts.api_auth: the API's token check, which
+# every app's API uses and the booking fast lane (appointments/api.py) calls directly.
 PUBLIC_MODULES = {
     "models", "actions", "selectors", "constants", "admin_scoping", "admin_audit", "decorators",
+    "api_auth",
 }
 # Test code may also share another app's factories (STYLE.md: `<app>/tests/factories.py`).
 PUBLIC_FOR_TESTS = {("tests", "factories")}

@@ -4,6 +4,7 @@ threads for the parallel arrivals, the real middleware through Django's test cli
 import os
 import threading
 import time
+import uuid
 
 import pytest
 import time_machine
@@ -30,6 +31,8 @@ def room(settings):
         "RATE": 1000.0,
         "MIN_RATE": 0.001,
         "ADMISSION_SECONDS": 600,
+        # A line of its own: tests on other workers share the Redis database.
+        "KEY_PREFIX": f"onewindow:wr:test-{uuid.uuid4().hex}:",
     }
     waiting_room.meter.reset()
     waiting_room.room_reset(REDIS_URL)
