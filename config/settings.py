@@ -654,6 +654,9 @@ LOGGING = {
         # Sentry's own messages through our masked handler (else sentry_sdk.init adds a bare
         # stderr handler of its own to this logger).
         "sentry_sdk.errors": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # redis-py's pub/sub (the push layer) logs server push messages here; declared, so it
+        # does not add its own unmasked stdout handler.
+        "push_response": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 
