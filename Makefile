@@ -101,12 +101,9 @@ bench-queue: $(VENV)/.installed
 bench-screens: $(VENV)/.installed-dev
 	$(PY) bench/screens_push.py $(BENCH_ARGS)
 
-# The kiosk's 80 mm ticket PDF against a one-line PDF in the same font (see bench/RESULTS.md).
-bench-ticket-pdf: $(VENV)/.installed
-	$(PY) bench/ticket_pdf.py $(BENCH_ARGS)
-
-# The PDFs a resident waits for (ticket, booking confirmation, certificate) against a one-line PDF.
-bench-pdf: $(VENV)/.installed
+# The PDFs a resident waits for (the kiosk's 80 mm ticket, booking confirmation, certificate)
+# against a one-line PDF in the same font (bench/pdfs.py; see bench/RESULTS.md).
+bench-pdf bench-ticket-pdf: $(VENV)/.installed
 	$(PY) bench/pdfs.py $(BENCH_ARGS)
 
 # Every benchmark in bench/ against the production settings; figures appended to bench/RESULTS.md.

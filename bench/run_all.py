@@ -28,7 +28,6 @@ MODEST = {
     "booking_floor": "--requests 1500 --clients 10,50,200 --workers 2",
     "queue_calls": "--clerks 10 --tickets 300 --workers 2",
     "stats_dashboard": "",
-    "ticket_pdf": "",
     "screens_push": "--rounds 5 --idle-seconds 10",
     "pdfs": "",
 }

@@ -39,7 +39,7 @@ def ticket_pdf(ticket: Ticket) -> bytes:
         "t": bilingual(_labels),
         "ahead": ahead,
         "arrived": timezone.localtime(ticket.arrived_at).strftime("%Y-%m-%d %H:%M"),
-        # A PNG, not SVG: the kiosk's resident waits for this PDF (bench/ticket_pdf.py).
+        # A PNG, not SVG: the kiosk's resident waits for this PDF (bench/pdfs.py).
         "qr": qr_png_data_uri(ticket_follow_url(ticket), scale=1),
     }
     return render_to_pdf(
