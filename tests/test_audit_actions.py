@@ -10,6 +10,7 @@ a write made behind the actions' backs (the ORM directly) leaves none.
 import ast
 import datetime as dt
 import re
+import string
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +36,7 @@ from core.tests.factories import id_number
 from notifications.models import Message
 from queues.tests import queue_setup
 from services import actions as catalogue
-from services.models import Office
+from services.models import Category, Office
 from services.tests.factories import (
     CounterFactory,
     DistrictFactory,
@@ -249,8 +250,13 @@ def closure_save_in_the_admin(admin, slot, **_):
 
 @case(("services.service", "create"))
 def service_upsert(**_):
-    category = catalogue.category_upsert(data={"code": "c1", "ticket_letter": "Z", "position": 1,
-                                               "name_zh": "类", "name_en": "Cat"})  # fmt: skip
+    # A letter no category holds yet: the factories hand letters out in sequence, so which ones
+    # are taken depends on the tests that ran before in this process.
+    taken = set(Category.objects.values_list("ticket_letter", flat=True))
+    letter = next(letter for letter in string.ascii_uppercase if letter not in taken)
+    category = catalogue.category_upsert(data={"code": "c1", "ticket_letter": letter,
+                                               "position": 1, "name_zh": "类",
+                                               "name_en": "Cat"})  # fmt: skip
     data = {"code": "s1", "name_zh": "事项", "name_en": "Item", "fee": "0", "channel": "counter",
             "time_limit_days": 1, "counter_minutes": 10, "materials": []}  # fmt: skip
     return lambda: catalogue.service_upsert(data=data, category=category, position=1), None
