@@ -31,13 +31,24 @@ def standard_hours() -> list[tuple[int, dt.time, dt.time]]:
     return [(day, opens, closes) for day in WORKING_DAYS for opens, closes in STANDARD_PERIODS]
 
 
+def _free_letter(n: int) -> str:
+    taken = set(Category.objects.values_list("ticket_letter", flat=True))
+    letters = string.ascii_uppercase
+    return next(
+        (letter for i in range(26) if (letter := letters[(n + i) % 26]) not in taken),
+        letters[n % 26],
+    )
+
+
 class CategoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Category
 
     code = factory.Sequence(lambda n: f"cat-{n}")
-    # One letter, unique: 26 categories in one test are more than the city has.
-    ticket_letter = factory.Sequence(lambda n: string.ascii_uppercase[n % 26])
+    # One letter, unique: 26 categories in one test are more than the city has. The sequence
+    # picks the first letter to try; a letter already taken (by the demo seed, or by a test that
+    # names its own) is skipped, so which tests ran before in the process does not matter.
+    ticket_letter = factory.Sequence(lambda n: _free_letter(n))
     name_zh = factory.Sequence(lambda n: f"业务类别{n}")
     name_en = factory.Sequence(lambda n: f"Business line {n}")
     description_zh = "户籍、出入境、交通管理和治安业务。"
