@@ -42,12 +42,12 @@ class ScheduleAdmin(AuditedAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin)
     )
     list_filter = ("is_active", "office__district", "office")
     search_fields = ("name", "office__name_zh", "office__code", "services__name_zh")
-    filter_horizontal = ("services",)
+    filter_horizontal = ("services", "bundles")
     inlines = [SchedulePeriodInline]
     list_select_related = ("office",)
     actions = ["generate_slots"]
     fieldsets = (
-        (None, {"fields": ("office", "name", "services", "is_active")}),
+        (None, {"fields": ("office", "name", "services", "bundles", "is_active")}),
         (_("Slots"), {"fields": ("slot_minutes", "capacity", "walkin_percent")}),
         (
             _("Booking window"),
