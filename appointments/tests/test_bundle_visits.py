@@ -150,3 +150,33 @@ def test_the_catalogue_offers_one_visit_next_to_online(client):
     page = client.get(reverse("services:bundle_detail", args=[bundle.code])).content.decode()
 
     assert reverse("appointments:bundle_office", args=[bundle.code]) in page
+
+
+def test_a_bundle_visit_moves_only_to_another_of_the_bundles_slots():
+    bundle, parts, slot = bundle_visit(bookable=2)
+    later = SlotFactory(schedule=slot.schedule, start=slot.start + dt.timedelta(hours=1),
+                        end=slot.end + dt.timedelta(hours=1), capacity=2, bookable=2)
+    ordinary = SlotFactory(schedule__office=slot.office, schedule__services=[parts[0]],
+                           start=slot.start + dt.timedelta(hours=2))
+    booking = book_bundle(bundle, slot)
+
+    with pytest.raises(BundleNotServed):
+        actions.booking_reschedule(booking=booking, slot_id=ordinary.pk)
+    moved = actions.booking_reschedule(booking=Booking.objects.get(pk=booking.pk),
+                                       slot_id=later.pk)
+
+    assert moved.bundle == bundle and moved.slot == later
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CANCELLED
+
+
+def test_a_closure_of_any_part_cancels_the_visit():
+    from appointments.models import Closure
+
+    bundle, parts, slot = bundle_visit()
+    booking = book_bundle(bundle, slot)
+    day = slot.start.astimezone(SHANGHAI).date()
+
+    actions.closure_save(closure=Closure(office=slot.office, service=parts[2], start_date=day,
+                                         end_date=day, reason_zh="系统升级"))
+
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CANCELLED
