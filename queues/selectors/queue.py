@@ -126,9 +126,8 @@ def _waiting_query(
         office_id=office_id, day=day, status=TicketStatus.WAITING
     ).filter(
         Q(target_counter=counter)
-        | Q(target_counter__isnull=True, service_id__in=served, bundle__isnull=True)
-        | Q(target_counter__isnull=True, service_id__in=served, bundle__isnull=False)
-        & ~Exists(part_not_served)
+        | Q(target_counter__isnull=True, service_id__in=served)
+        & (Q(bundle__isnull=True) | ~Exists(part_not_served))
     )
 
 
