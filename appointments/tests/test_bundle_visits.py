@@ -180,3 +180,23 @@ def test_a_closure_of_any_part_cancels_the_visit():
                                          end_date=day, reason_zh="系统升级"))
 
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CANCELLED
+
+
+def test_the_admin_refuses_a_schedule_too_short_for_its_bundle(admin_client):
+    bundle, _parts, slot = bundle_visit(minutes=(20, 10, 10))
+    form = {
+        "office": slot.office.pk, "name": "一件事窗口", "bundles": [bundle.pk],
+        "slot_minutes": 30, "capacity": 2, "walkin_percent": 0, "release_days_ahead": 7,
+        "release_time": "08:00", "close_minutes_before": 60,
+        "periods-TOTAL_FORMS": 0, "periods-INITIAL_FORMS": 0,
+    }
+    url = reverse("admin:appointments_schedule_add")
+
+    short = admin_client.post(url, form)
+    empty = admin_client.post(url, {**form, "bundles": [], "slot_minutes": 45})
+    made = admin_client.post(url, {**form, "slot_minutes": 45})
+
+    assert "40" in short.context["adminform"].form.errors["slot_minutes"][0]
+    assert empty.context["adminform"].form.non_field_errors()
+    assert made.status_code == 302
+    assert bundle.schedules.filter(name="一件事窗口", slot_minutes=45).exists()
