@@ -82,3 +82,41 @@ class OfficeScopedAdminMixin:
         if ids is not None and formfield is not None:
             formfield.required = True
         return formfield
+
+
+class ServiceOfferedAdminMixin(OfficeScopedAdminMixin):
+    """Rows that belong to a catalogue service rather than to one office (an online service's
+    definition): a manager sees and changes those of the services their offices offer, and
+    picks only such services; a bureau-wide role or a superuser sees all."""
+
+    service_field = "service"
+
+    def _offered_at(self, ids: set[int]) -> Q:
+        return Q(**{f"{self.service_field}__offices__in": ids})
+
+    def _in_scope(self, request: HttpRequest, obj, *actions: str, viewing: bool = False) -> bool:
+        ids = self._office_ids(request, *actions)
+        if ids is None:
+            return True
+        service = getattr(obj, self.service_field, None)
+        return service is not None and service.offices.filter(pk__in=ids).exists()
+
+    def get_queryset(self, request: HttpRequest):
+        queryset = super(OfficeScopedAdminMixin, self).get_queryset(request)
+        ids = self._office_ids(request, "view", "change")
+        if ids is None:
+            return queryset
+        return queryset.filter(pk__in=queryset.filter(self._offered_at(ids)).values("pk"))
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name != self.service_field:
+            return super(OfficeScopedAdminMixin, self).formfield_for_foreignkey(
+                db_field, request, **kwargs
+            )
+        ids = self._office_ids(request, "add", "change")
+        if ids is not None:
+            offered = db_field.related_model._default_manager.filter(offices__in=ids)
+            kwargs["queryset"] = offered.distinct()
+        return super(OfficeScopedAdminMixin, self).formfield_for_foreignkey(
+            db_field, request, **kwargs
+        )

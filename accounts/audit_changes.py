@@ -56,7 +56,7 @@ AUDITED: dict[str, dict[str, Any]] = {
         "exclude_fields": ["id_number_enc", "id_number_hmac"],
         "mask_fields": ["phone", "email", "name"],
     },
-    "appointments.Schedule": {"m2m_fields": {"services"}},
+    "appointments.Schedule": {"m2m_fields": {"services", "bundles"}},
     "appointments.SchedulePeriod": {},
     "appointments.Closure": {},
     "appointments.Slot": {},

@@ -10,8 +10,9 @@ from accounts.actions import audit_record
 from accounts.admin_audit import AuditedAdminMixin
 from accounts.admin_scoping import OfficeScopedAdminMixin
 from accounts.models import AuditAction
+from services.selectors import bundle_parts
 
-from . import actions
+from . import actions, selectors
 from .models import (
     Booking,
     Closure,
@@ -23,6 +24,32 @@ from .models import (
 )
 
 
+class ScheduleForm(forms.ModelForm):
+    class Meta:
+        model = Schedule
+        fields = [
+            "office", "name", "services", "bundles", "is_active", "slot_minutes", "capacity",
+            "walkin_percent", "release_days_ahead", "release_time", "close_minutes_before",
+            "valid_from", "valid_until",
+        ]  # fmt: skip
+
+    def clean(self):
+        """A schedule takes services or bundles; a bundle's slots hold every part."""
+        data = super().clean()
+        services, bundles = data.get("services"), data.get("bundles")
+        if not services and not bundles:
+            raise forms.ValidationError(_("Choose the services or bundles this schedule takes."))
+        minutes = data.get("slot_minutes")
+        for bundle in bundles or ():
+            needed = selectors.bundle_minutes(bundle_parts(bundle))
+            if minutes and minutes < needed:
+                self.add_error("slot_minutes", _(
+                    "%(bundle)s takes about %(needed)s minutes at the counter: make the slots "
+                    "at least that long."
+                ) % {"bundle": bundle.name, "needed": needed})
+        return data
+
+
 class SchedulePeriodInline(admin.TabularInline):
     model = SchedulePeriod
     extra = 0
@@ -30,6 +57,7 @@ class SchedulePeriodInline(admin.TabularInline):
 
 @admin.register(Schedule)
 class ScheduleAdmin(AuditedAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin):
+    form = ScheduleForm
     list_display = (
         "name",
         "office",
@@ -42,12 +70,12 @@ class ScheduleAdmin(AuditedAdminMixin, OfficeScopedAdminMixin, admin.ModelAdmin)
     )
     list_filter = ("is_active", "office__district", "office")
     search_fields = ("name", "office__name_zh", "office__code", "services__name_zh")
-    filter_horizontal = ("services",)
+    filter_horizontal = ("services", "bundles")
     inlines = [SchedulePeriodInline]
     list_select_related = ("office",)
     actions = ["generate_slots"]
     fieldsets = (
-        (None, {"fields": ("office", "name", "services", "is_active")}),
+        (None, {"fields": ("office", "name", "services", "bundles", "is_active")}),
         (_("Slots"), {"fields": ("slot_minutes", "capacity", "walkin_percent")}),
         (
             _("Booking window"),

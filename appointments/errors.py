@@ -76,3 +76,26 @@ class AlreadyWaiting(DomainError):
     code = "already_waiting"
     status = 409
     message = _("You are already on the waiting list for this day.")
+
+
+class BundleNotServed(DomainError):
+    code = "bundle_not_served"
+    status = 409
+    message = _(
+        "This time is not for one visit of every part of this bundle: choose a time offered "
+        "for the bundle, at an office with a counter that handles all its parts."
+    )
+
+
+class BundleSlotTooShort(BundleNotServed):
+    code = "bundle_slot_too_short"
+    message = _(
+        "This time is too short for every part of the bundle (about %(minutes)s minutes at the "
+        "counter). Choose a time offered for the bundle."
+    )
+
+
+class BundleNotBookable(DomainError):
+    code = "bundle_not_bookable"
+    status = 404
+    message = _("No office takes bookings for this bundle as one visit yet.")

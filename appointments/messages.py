@@ -62,7 +62,7 @@ def _booking_context(booking: Booking) -> dict:
         "code": booking.code,
         "name": booking.name,
         "id_masked": booking.id_masked,
-        "service": booking.service.name,
+        "service": selectors.booking_title(booking),
         "office": booking.office.name,
         "address": booking.office.address,
         "phone": booking.office.phone,
@@ -71,7 +71,7 @@ def _booking_context(booking: Booking) -> dict:
         "times": f"{start:%H:%M}–{end:%H:%M}",
         "when": f"{day} {start:%H:%M}",
         "checkin": booking_checkin_from(start),
-        "materials": [m.name for m in booking.service.materials.all()],
+        "materials": [str(m.name) for m in selectors.booking_materials(booking)],
         "manage_url": booking_manage_url(booking),
         "rebook_url": site_reverse(
             "appointments:book_office", args=[booking.service.code], language=lang

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.i18n import Localized
 from core.privacy import notice_version_model_field
-from services.models import Office, Service, Weekday
+from services.models import Bundle, Office, Service, Weekday
 
 from .constants import BookingStatus, CancelledBy, WaitStatus
 
@@ -27,7 +27,22 @@ class Schedule(models.Model):
     office = models.ForeignKey(
         Office, on_delete=models.CASCADE, related_name="schedules", verbose_name=_("office")
     )
-    services = models.ManyToManyField(Service, related_name="schedules", verbose_name=_("services"))
+    services = models.ManyToManyField(
+        Service, related_name="schedules", blank=True, verbose_name=_("services")
+    )
+    # 一件事: one long slot for every part of a bundle, at a counter that serves them all. A
+    # schedule taking only bundle visits lists no services, so its long slots are never offered
+    # to a single service's booking.
+    bundles = models.ManyToManyField(
+        Bundle,
+        related_name="schedules",
+        blank=True,
+        verbose_name=_("bundles (一件事) booked as one visit"),
+        help_text=_(
+            "Each slot is one visit for all parts of the bundle: make the slots at least as long "
+            "as the parts' counter minutes together, at an office with a counter serving them all."
+        ),
+    )
     name = models.CharField(_("name"), max_length=100)
     slot_minutes = models.PositiveSmallIntegerField(
         _("slot length (minutes)"),
@@ -202,6 +217,15 @@ class Booking(models.Model):
     )
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("service")
+    )
+    # A 一件事 visit: every part of the bundle in one slot; `service` is its first part.
+    bundle = models.ForeignKey(
+        Bundle,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("bundle (一件事)"),
     )
     office = models.ForeignKey(
         Office, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("office")

@@ -17,6 +17,7 @@ from core.links import site_reverse
 from core.pdf import render_to_pdf
 from core.qr import qr_png_data_uri
 
+from . import selectors
 from .constants import BookingStatus
 from .models import Booking
 
@@ -100,7 +101,7 @@ def _texts(booking: Booking, start: dt.datetime, materials: list) -> dict:
             "Issued by OneWindow on %(when)s. Keep this confirmation until your visit."
         )
         % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
-        "service_name": booking.service.name,
+        "service_name": selectors.booking_title(booking),
         "office_name": booking.office.name,
         "office_address": booking.office.address,
         "office_transit": booking.office.transit,
@@ -112,7 +113,7 @@ def _texts(booking: Booking, start: dt.datetime, materials: list) -> dict:
 def booking_pdf(booking: Booking) -> bytes:
     """The confirmation to print or keep on the phone: one A4 page."""
     start, end = booking_local_times(booking)
-    materials = list(booking.service.materials.all())
+    materials = selectors.booking_materials(booking)
     with timezone.override(ZoneInfo(settings.TIME_ZONE)):
         texts = bilingual(lambda: _texts(booking, start, materials), language=booking.language)
         context = {
@@ -138,10 +139,11 @@ def booking_ics(booking: Booking) -> bytes:
     """A calendar entry; for a cancelled booking, the cancellation of that entry (same UID)."""
     cancelled = booking.status == BookingStatus.CANCELLED
     with translation.override(booking.language):
-        summary = booking.service.name
+        summary = selectors.booking_title(booking)
         location = f"{booking.office.name}, {booking.office.address}"
         description = gettext("Booking code: %(code)s") % {"code": booking.code}
-        bring = [m.name for m in booking.service.materials.all()] or [gettext("Only your ID card.")]
+        bring = [m.name for m in selectors.booking_materials(booking)]
+        bring = bring or [gettext("Only your ID card.")]
         description += "\n\n" + gettext("What to bring") + ":\n- " + "\n- ".join(bring)
         description += "\n\n" + booking_manage_url(booking)
         reminder = gettext("Tomorrow: %(service)s at %(office)s") % {

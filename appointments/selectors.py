@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from core import workdays
@@ -19,11 +19,13 @@ from core.errors import DomainError
 from core.idnumbers import normalize_id_number
 from core.rows import row_columns, row_model, row_width, value_from_db
 from services import selectors as catalogue
-from services.models import Channel, Office, Service
+from services.models import Bundle, Channel, Material, Office, Service
 from services.selectors import service_get_active as catalogue_service_get_active
 
 from .constants import BookingStatus, WaitStatus
 from .errors import (
+    BundleNotServed,
+    BundleSlotTooShort,
     NotYetOpen,
     OutsideWindow,
     SlotClosed,
@@ -357,12 +359,22 @@ def _restricted_until(no_shows: list[dt.datetime], now: dt.datetime) -> dt.datet
     return latest_end
 
 
-def slots_for(*, office: Office, service: Service, day: dt.date) -> QuerySet[Slot]:
+def _offering(service: Service, bundle: Bundle | None, prefix: str = "schedule__") -> Q:
+    """The schedules a picker shows: the service's, or for a 一件事 visit the bundle's own
+    (bundle_schedule_ids: long enough, at an office with a counter serving every part)."""
+    if bundle is None:
+        return Q(**{f"{prefix}services": service})
+    return Q(**{f"{prefix}pk__in": bundle_schedule_ids(bundle)})
+
+
+def slots_for(
+    *, office: Office, service: Service, day: dt.date, bundle: Bundle | None = None
+) -> QuerySet[Slot]:
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
     return (
         Slot.objects.filter(
+            _offering(service, bundle),
             office=office,
-            schedule__services=service,
             schedule__is_active=True,
             start__gte=start,
             start__lt=start + dt.timedelta(days=1),
@@ -382,7 +394,13 @@ class DayAvailability:
 
 
 def availability_calendar(
-    *, office: Office, service: Service, first: dt.date, days: int, now: dt.datetime | None = None
+    *,
+    office: Office,
+    service: Service,
+    first: dt.date,
+    days: int,
+    now: dt.datetime | None = None,
+    bundle: Bundle | None = None,
 ) -> list[DayAvailability]:
     """One entry per day: whether it can be booked now and how many places are left."""
     now = now or timezone.now()
@@ -391,8 +409,8 @@ def availability_calendar(
     end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
     slots = list(
         Slot.objects.filter(
+            _offering(service, bundle),
             office=office,
-            schedule__services=service,
             schedule__is_active=True,
             start__gte=start,
             start__lt=end,
@@ -506,11 +524,17 @@ class SlotRow:
 
 
 def slot_rows_for_day(
-    *, office: Office, service: Service, day: dt.date, now: dt.datetime, current: int | None
+    *,
+    office: Office,
+    service: Service,
+    day: dt.date,
+    now: dt.datetime,
+    current: int | None,
+    bundle: Bundle | None = None,
 ) -> list[SlotRow]:
     """The day's future times as the picker shows them: open, full, closed or the booking's own."""
     rows = []
-    for slot in slots_for(office=office, service=service, day=day):
+    for slot in slots_for(office=office, service=service, day=day, bundle=bundle):
         if slot.start <= now:
             continue
         if slot.pk == current:
@@ -524,21 +548,34 @@ def slot_rows_for_day(
 
 
 def calendar_days(
-    *, office: Office, service: Service, first: dt.date, days: int, now: dt.datetime
+    *,
+    office: Office,
+    service: Service,
+    first: dt.date,
+    days: int,
+    now: dt.datetime,
+    bundle: Bundle | None = None,
 ) -> list[DayAvailability]:
     """The picker's calendar, with the release rule applied to days not yet released."""
-    found = availability_calendar(office=office, service=service, first=first, days=days, now=now)
-    return days_mark_unreleased(found, office=office, service=service, now=now)
+    found = availability_calendar(
+        office=office, service=service, first=first, days=days, now=now, bundle=bundle
+    )
+    return days_mark_unreleased(found, office=office, service=service, now=now, bundle=bundle)
 
 
 def days_mark_unreleased(
-    days: list[DayAvailability], *, office: Office, service: Service, now: dt.datetime
+    days: list[DayAvailability],
+    *,
+    office: Office,
+    service: Service,
+    now: dt.datetime,
+    bundle: Bundle | None = None,
 ) -> list[DayAvailability]:
     """The release rule: slots exist only as far ahead as they have been generated; a later day
     on which the schedule takes appointments is shown as "opens <release time>" (the release
     days ahead, at the release time) rather than as empty."""
     schedules = Schedule.objects.filter(
-        office=office, services=service, is_active=True
+        _offering(service, bundle, prefix=""), office=office, is_active=True
     ).prefetch_related("periods")
     result = []
     for day in days:
@@ -560,3 +597,87 @@ def _release_times(schedules: QuerySet[Schedule], day: dt.date) -> list[dt.datet
         and (s.valid_until is None or day <= s.valid_until)
         and any(p.weekday == day.weekday() for p in s.periods.all())
     ]
+
+
+# --- 一件事: a bundle booked as one visit -------------------------------------------------------
+
+
+def bundle_minutes(parts: list[Service]) -> int:
+    """How long one visit for every part takes at the counter: the parts' minutes added up."""
+    return sum(part.counter_minutes for part in parts)
+
+
+def bundle_schedule_ids(bundle: Bundle) -> list[int]:
+    """The active schedules that take this bundle as one visit and can: slots at least as long
+    as all its parts together, at an active office offering every part, with an active counter
+    that serves them all (so the one ticket is handled at one counter)."""
+    parts = catalogue.bundle_parts(bundle)
+    wanted = {part.pk for part in parts}
+    schedules = Schedule.objects.filter(
+        bundles=bundle,
+        is_active=True,
+        office__is_active=True,
+        slot_minutes__gte=bundle_minutes(parts),
+    ).select_related("office")
+    ids = []
+    for schedule in schedules:
+        offered = set(schedule.office.services.filter(is_active=True).values_list("pk", flat=True))
+        if wanted <= offered and catalogue.counters_serving_all(schedule.office, wanted):
+            ids.append(schedule.pk)
+    return ids
+
+
+def bundle_slot_refusal(*, slot: Slot, bundle: Bundle) -> DomainError | None:
+    """Why `slot` cannot be one visit for the whole bundle, or None."""
+    parts = catalogue.bundle_parts(bundle)
+    if not parts:
+        return BundleNotServed()
+    if slot.schedule_id in bundle_schedule_ids(bundle):
+        return None
+    minutes = bundle_minutes(parts)
+    if slot.schedule.bundles.filter(pk=bundle.pk).exists() and (
+        slot.schedule.slot_minutes < minutes
+    ):
+        return BundleSlotTooShort(minutes=minutes)
+    return BundleNotServed()
+
+
+def office_list_bookable_for_bundle(*, bundle: Bundle) -> QuerySet[Office]:
+    """Active offices where the bundle can be booked as one visit."""
+    ids = bundle_schedule_ids(bundle)
+    offices = Schedule.objects.filter(pk__in=ids).values("office_id")
+    return catalogue.office_list_public().filter(pk__in=offices)
+
+
+def bundle_slot_get_bookable(*, slot_id: int, office: Office, bundle: Bundle) -> Slot | None:
+    return (
+        Slot.objects.select_related("schedule", "office")
+        .filter(pk=slot_id, office=office, schedule_id__in=bundle_schedule_ids(bundle))
+        .first()
+    )
+
+
+def booking_parts(booking: Booking) -> list[Service]:
+    """The services a booking is for: its service, or every part of its 一件事 bundle."""
+    return catalogue.bundle_parts(booking.bundle) if booking.bundle else [booking.service]
+
+
+def booking_title(booking: Booking) -> str:
+    """What the confirmation names: the service, or the bundle with its parts (one
+    confirmation for them all), in the current language."""
+    bundle = booking.bundle
+    if bundle is None:
+        return str(booking.service.name)
+    names = [str(part.name) for part in booking_parts(booking)]
+    if (translation.get_language() or "").startswith("zh"):
+        return f"{bundle.name}（{'、'.join(names)}）"
+    return f"{bundle.name} ({', '.join(names)})"
+
+
+def booking_materials(booking: Booking) -> list[Material]:
+    """What to bring, a material several parts need listed once (the ID card)."""
+    found: dict[str, Material] = {}
+    for part in booking_parts(booking):
+        for material in part.materials.order_by("position", "id"):
+            found.setdefault(str(material.name), material)
+    return list(found.values())

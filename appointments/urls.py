@@ -2,6 +2,7 @@ from django.urls import path
 
 from appointments import views
 from appointments.views import account as views_account
+from appointments.views import bundle as views_bundle
 
 app_name = "appointments"
 
@@ -20,6 +21,17 @@ urlpatterns = [
     path("mine/", views_account.my_bookings, name="my_bookings"),
     path("mine/attach/", views_account.booking_attach, name="booking_attach"),
     path("mine/<slug:code>/", views_account.my_booking_open, name="my_booking_open"),
+    path("bundle/<slug:bundle_code>/", views_bundle.bundle_office_choose, name="bundle_office"),
+    path(
+        "bundle/<slug:bundle_code>/<slug:office_code>/",
+        views_bundle.bundle_slot_choose,
+        name="bundle_time",
+    ),
+    path(
+        "bundle/<slug:bundle_code>/<slug:office_code>/<int:slot_id>/",
+        views_bundle.bundle_booking_create,
+        name="bundle_details",
+    ),
     path("<slug:service_code>/", views.office_choose, name="book_office"),
     path("<slug:service_code>/<slug:office_code>/", views.slot_choose, name="book_time"),
     path("<slug:service_code>/<slug:office_code>/wait/", views.waiting_join, name="waiting_join"),

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actions import audit_record
-from accounts.admin_scoping import OfficeScopedAdminMixin
+from accounts.admin_scoping import OfficeScopedAdminMixin, ServiceOfferedAdminMixin
 from accounts.models import AuditAction
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
@@ -87,9 +87,10 @@ class VersionInline(ReadOnlyInline):
 
 
 @admin.register(DocumentType)
-class DocumentTypeAdmin(admin.ModelAdmin):
+class DocumentTypeAdmin(ServiceOfferedAdminMixin, admin.ModelAdmin):
     """Online services defined without code: saving publishes a new form version when the form
-    changed; the preview shows the form as a resident sees it."""
+    changed; the preview shows the form as a resident sees it. An office manager sees and
+    edits the definitions of the services their offices offer (ServiceOfferedAdminMixin)."""
 
     form = DocumentTypeForm
     list_display = ["code", "name_zh", "service", "version", "time_limit_days", "outcome",

@@ -29,12 +29,12 @@ from core.api import (
 )
 from core.idempotency import idempotent_run, request_fingerprint
 from core.uploads import check_upload
-from services.models import Office
+from services.models import Bundle, Office
 
 from . import actions, selectors
 from .constants import RequestStatus
 from .definitions import answers_schema, materials_public
-from .models import DocumentRequest, DocumentType
+from .models import BundleApplication, DocumentRequest, DocumentType
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
@@ -333,3 +333,154 @@ def applicant_schema(offices: list[str], service: str) -> dict:
             "properties": {"kind": text, "filename": text,
                            "content_base64": {**text, "contentEncoding": "base64"}}}},
     }
+
+
+# --- 一件事: one online application for every online part of a bundle -------------------------
+
+
+class BundleApplicationCreateSerializer(ApplicationCreateSerializer):
+    """The applicant block, asked once for every online part; every other top-level key is an
+    answer to a part's form (the parts' shared questions asked once). Only parses: the rules
+    are actions.bundle_apply's (each part's request_apply)."""
+
+    service = None  # type: ignore[assignment]  # the bundle is in the address
+    document_type = None  # type: ignore[assignment]
+    office = serializers.CharField(
+        max_length=40, required=False, default="",
+        help_text="The code of one office reviewing every part; or give `offices`.",
+    )
+    offices = serializers.DictField(
+        child=serializers.CharField(max_length=40), required=False, default=dict,
+        help_text="Part (online form code) → reviewing office code, when no office handles "
+                  "every part.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        by_code = {o.code: o for o in Office.objects.filter(
+            code__in=[attrs["office"], *attrs["offices"].values()])}
+        if attrs["offices"]:
+            attrs["office"] = {part: by_code.get(code) for part, code in attrs["offices"].items()}
+        else:
+            attrs["office"] = by_code.get(attrs["office"])
+        return attrs
+
+
+class BundlePartCreatedSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    service = serializers.CharField()
+    office = serializers.CharField()
+    status = serializers.CharField()
+    due_on = serializers.DateField(allow_null=True)
+
+
+class BundleApplicationCreatedSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="The bundle's one reference (YJS-…).")
+    bundle = serializers.CharField()
+    parts = BundlePartCreatedSerializer(many=True, help_text="Each part, decided on its own.")
+
+
+def _bundle_created(application) -> dict:
+    parts = application.parts.select_related("doc_type__service", "office").order_by("id")
+    return {"reference": application.reference, "bundle": application.bundle.code, "parts": [
+        {"reference": p.reference, "service": p.doc_type.service.code, "office": p.office.code,
+         "status": p.status, "due_on": p.due_on.isoformat() if p.due_on else None}
+        for p in parts]}
+
+
+def _bundle_create(client: ApiClient, bundle, parts: list, data: dict,
+                   answers: dict) -> tuple[int, dict]:
+    person = {"applicant_name": data["applicant_name"],
+              "applicant_id": data["applicant_id_number"], "phone": data["phone"],
+              "email": data["email"], "on_behalf": data["on_behalf"],
+              "holder_name": data["holder_name"], "holder_id": data["holder_id_number"]}
+    try:
+        with transaction.atomic():
+            application = actions.bundle_apply(
+                bundle=bundle, parts=parts, office=data["office"], api_client=client.name,
+                language=data["language"], person=person, answers=answers,
+                uploads=[(m["kind"], m["checked"]) for m in data["materials"]],
+            )
+    except actions.ApplicationInvalid as invalid:
+        errors: dict[str, list[str]] = {}
+        for key, messages in invalid.errors.items():
+            errors.setdefault(API_NAMES.get(key, key), []).extend(messages)
+        return status.HTTP_400_BAD_REQUEST, errors
+    return status.HTTP_201_CREATED, _bundle_created(application)
+
+
+class BundleApplicationCreateView(APIView):
+    permission_classes = [HasApiClient]
+    parser_classes = [LimitedJSONParser]
+    throttle_classes = [ClientRateThrottle]
+
+    @extend_schema(
+        operation_id="bundles_applications_create",
+        summary="Apply online once for every online part of a bundle",
+        description="The applicant block below plus the parts' answers as top-level keys, "
+                    "each question the parts share given once (GET /api/v1/services/{code}/form/ "
+                    "describes each part's form). One reference; each part is reviewed by its "
+                    "office and decided on its own.",
+        parameters=[IDEMPOTENCY_KEY],
+        request=BundleApplicationCreateSerializer,
+        responses={
+            201: BundleApplicationCreatedSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors."),
+            401: _error("No or a wrong token."),
+            404: _error("No bundle with an online part has this code."),
+            422: _error("The Idempotency-Key was used for another body."),
+            429: _error("Too many requests."),
+        },
+        tags=["bundles"],
+    )
+    def post(self, request: Request, code: str) -> Response:
+        try:
+            bundle = selectors.bundle_get_active(code=code)
+        except Bundle.DoesNotExist:
+            raise exceptions.NotFound() from None
+        parts = selectors.bundle_parts_online(bundle)
+        if not parts:
+            raise exceptions.NotFound()
+        data = BundleApplicationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        client: ApiClient = request.auth
+        answers = _answers(request.data, data.fields)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 100:
+            raise exceptions.ValidationError(
+                {"Idempotency-Key": [_("An Idempotency-Key has at most 100 characters.")]}
+            )
+
+        def run() -> tuple[int, dict]:
+            return _bundle_create(client, bundle, parts, data.validated_data, answers)
+
+        if not key:
+            code_, body = run()
+            return Response(body, code_)
+        outcome = idempotent_run(
+            scope=f"api-bundle-application:{client.pk}", key=key,
+            fingerprint=request_fingerprint({"bundle": bundle.code, **request.data}), run=run,
+        )
+        response = Response(outcome.body, status=outcome.status)
+        if outcome.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class BundleApplicationDetailView(APIView):
+    permission_classes = [HasApiClient]
+    throttle_classes = [ClientRateThrottle]
+
+    @extend_schema(
+        operation_id="bundles_applications_retrieve",
+        summary="A bundle application this client made, with each part's status",
+        responses={200: BundleApplicationCreatedSerializer, 401: _error("No or a wrong token."),
+                   404: _error("No bundle application of this client has this reference.")},
+        tags=["bundles"],
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        try:
+            application = selectors.bundle_application_get_for_client(
+                request.auth.name, reference=reference)
+        except BundleApplication.DoesNotExist:
+            raise exceptions.NotFound() from None
+        return Response(_bundle_created(application))

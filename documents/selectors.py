@@ -93,6 +93,12 @@ def bundle_application_get_for_resident(user: User, *, reference: str) -> Bundle
     ).get(reference=reference, user=user)
 
 
+def bundle_application_get_for_client(client_name: str, *, reference: str) -> BundleApplication:
+    """A bundle application made through the API by this client (another client's: not found)."""
+    return BundleApplication.objects.select_related("bundle").get(
+        reference=reference, api_client=client_name)
+
+
 # --- the resident's own --------------------------------------------------------------------------
 
 

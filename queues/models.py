@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Booking
-from services.models import Counter, Office, Service
+from services.models import Bundle, Counter, Office, Service
 
 from .constants import ACTIVE, Band, EventKind, Outcome, TicketStatus
 
@@ -34,6 +34,15 @@ class Ticket(models.Model):
     )
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("service")
+    )
+    # A 一件事 visit's one ticket: called only by a counter that serves every part.
+    bundle = models.ForeignKey(
+        Bundle,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("bundle (一件事)"),
     )
     day = models.DateField(_("day"))
     letter = models.CharField(max_length=1)

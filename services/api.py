@@ -1,14 +1,26 @@
-"""Public read-only API of the catalogue: /api/v1/services/ and /api/v1/offices/."""
+"""Public read-only API of the catalogue: /api/v1/services/, /api/v1/offices/ and the 一件事
+bundles /api/v1/bundles/."""
 
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from . import selectors
 from .filters import OfficeFilter, ServiceFilter
-from .models import Category, Counter, District, Material, Office, OpeningHours, Service
+from .models import (
+    Bundle,
+    Category,
+    Counter,
+    District,
+    Material,
+    Office,
+    OpeningHours,
+    Service,
+)
 
 ACCEPT_LANGUAGE = OpenApiParameter(
     name="Accept-Language",
@@ -195,3 +207,64 @@ class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
+
+
+# --- 一件事 bundles ------------------------------------------------------------------------------
+
+
+class BundlePartSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Service code.")
+    name = serializers.CharField()
+    channel = serializers.CharField(help_text="counter, online or both.")
+    counter_minutes = serializers.IntegerField(help_text="Typical minutes at the counter.")
+    online = serializers.SerializerMethodField(
+        help_text="Whether this part is applied for online by POST /api/v1/bundles/{code}/"
+        "applications/."
+    )
+
+    def get_online(self, service: Service) -> bool:
+        return bool(getattr(service, "online_apply_code", ""))
+
+
+class BundleSerializer(serializers.Serializer):
+    code = serializers.CharField(source="bundle.code")
+    name = serializers.CharField(source="bundle.name")
+    description = serializers.CharField(source="bundle.description")
+    parts = BundlePartSerializer(source="services", many=True)
+    counter_minutes = serializers.IntegerField(
+        help_text="One visit for every part takes about this long at one counter."
+    )
+    offices = serializers.SerializerMethodField(
+        help_text="Codes of the offices that handle every part. Book one visit with "
+        "GET /api/v1/bundles/{code}/slots/ and POST /api/v1/bundles/{code}/bookings/."
+    )
+
+    def get_offices(self, view: selectors.BundleView) -> list[str]:
+        return [office.code for office in view.offices]
+
+
+class BundleViewSet(viewsets.ViewSet):
+    """一件事: the services one life event needs, applied for online once or booked as one
+    visit."""
+
+    lookup_field = "code"
+    serializer_class = BundleSerializer
+
+    @extend_schema(parameters=[ACCEPT_LANGUAGE], responses=BundleSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        views = [selectors.bundle_get_public(code=b.code) for b in selectors.bundle_list_public()]
+        return Response(BundleSerializer(views, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("code", str, OpenApiParameter.PATH, description="Bundle code."),
+            ACCEPT_LANGUAGE,
+        ],
+        responses=BundleSerializer,
+    )
+    def retrieve(self, request: Request, code: str) -> Response:
+        try:
+            view = selectors.bundle_get_public(code=code)
+        except Bundle.DoesNotExist:
+            raise exceptions.NotFound() from None
+        return Response(BundleSerializer(view).data)

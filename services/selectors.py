@@ -329,3 +329,20 @@ def bundle_get_public(*, code: str) -> BundleView:
         counter_minutes=sum(s.counter_minutes for s in services),
         offices=list(offices.distinct().select_related("district").order_by("code")),
     )
+
+
+def bundle_parts(bundle: Bundle) -> list[Service]:
+    """The bundle's services in order (its first part is the one a booking and a ticket name)."""
+    links = BundlePart.objects.filter(bundle=bundle).select_related("service__category")
+    return [part.service for part in links.order_by("position", "id")]
+
+
+def counters_serving_all(office: Office, service_ids: set[int]) -> list[Counter]:
+    """The office's active counters that serve every one of `service_ids` (one-window counters
+    serve whatever the office offers)."""
+    counters = (
+        Counter.objects.filter(office=office, is_active=True)
+        .select_related("office")
+        .prefetch_related("services", "office__services")
+    )
+    return [c for c in counters if service_ids <= {s.pk for s in counter_services(c)}]

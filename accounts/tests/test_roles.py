@@ -24,7 +24,7 @@ from core.crypto import encrypt_text, pii_hmac
 from core.idnumbers import mask_id_number
 from core.tests.factories import id_number
 from documents.models import Certificate, PendingDecision
-from documents.tests.factories import request_in
+from documents.tests.factories import DocumentTypeFactory, request_in
 from feedback.tests.factories import evaluation_for, mailbox_item_for
 from queues import actions as queue_actions
 from queues.models import ServiceLevel
@@ -297,7 +297,15 @@ MAKERS = {
         proposed_by=staff("reviewer", office=office),
     ),
     "documents.certificate": lambda office: _certificate(office),
+    # An online service's definition belongs to the offices offering its service.
+    "documents.documenttype": lambda office: _definition(office),
 }
+
+
+def _definition(office):
+    doc_type = DocumentTypeFactory()
+    office.services.add(doc_type.service)
+    return doc_type
 
 
 def _certificate(office):

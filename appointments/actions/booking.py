@@ -17,7 +17,8 @@ from core.errors import IllegalTransition
 from core.idnumbers import mask_id_number, validate_id_number
 from core.metrics import booking_outcome_counted
 from core.rows import row_insert, row_insert_select, row_inserted
-from services.models import Service
+from services.models import Bundle, Service
+from services.selectors import bundle_parts
 
 from .. import selectors
 from ..constants import (
@@ -28,6 +29,7 @@ from ..constants import (
     CancelledBy,
 )
 from ..errors import (
+    BundleNotServed,
     DailyLimit,
     DuplicateBooking,
     Restricted,
@@ -185,14 +187,19 @@ def booking_create(
     place_already_held: bool = False,
     rescheduled_from: Booking | None = None,
     privacy_notice_version: str = "",
+    bundle: Bundle | None = None,
 ) -> Booking:
-    """Book a place, in one transaction. Raises Slot.DoesNotExist for an unknown slot and a
-    DomainError for every refusal. The booking's insert has no savepoint of its own (two
-    statements fewer on the busy path): when its unique indexes refuse it, the transaction rolls
-    back whole and is run again with a fresh code if the code was taken (about 1 in 10^12), or
+    """Book a place, in one transaction. With a `bundle` (一件事, see booking_create_bundle) the
+    slot must be one of the bundle's own, long enough for every part. Raises
+    Slot.DoesNotExist for an unknown slot and a DomainError for every refusal. The booking's
+    insert has no savepoint of its own (two statements fewer on the busy path): when its
+    unique indexes refuse it, the transaction rolls back whole and is run again with a fresh
+    code if the code was taken (about 1 in 10^12), or
     ends as a duplicate if the same person's parallel booking committed first."""
     id_number = validate_id_number(id_number)
     id_hmac = pii_hmac(id_number)
+    if bundle is not None:
+        _check_bundle_slot(slot_id, service, bundle)
     for _attempt in range(5):
         code = booking_code_new()
         try:
@@ -212,6 +219,7 @@ def booking_create(
                 place_already_held=place_already_held,
                 rescheduled_from=rescheduled_from,
                 privacy_notice_version=privacy_notice_version,
+                bundle=bundle,
             )
         except IntegrityError:
             if Booking.objects.filter(code=code).exists():
@@ -233,7 +241,7 @@ def _book(
     # _bookable_slot and _check_person.
     read = selectors.booking_read(slot_id=slot_id, service=service, id_hmac=id_hmac, now=now)
     slot = read.slot
-    if not read.offers_service:
+    if not read.offers_service and fields.get("bundle") is None:  # a bundle's: checked before
         raise WrongService()
     refusal = selectors.slot_refusal(slot, service, now=now, closure=read.closure)
     if refusal is not None:
@@ -268,6 +276,27 @@ def _book(
     audit_created(booking)
     booking_event(booking, "confirmed")
     return booking
+
+
+def _check_bundle_slot(slot_id: int, service: Service, bundle: Bundle) -> None:
+    """A bundle's visit is booked in a slot of a schedule that takes the bundle, long enough
+    for all its parts, at an office with a counter serving them all (read before the booking's
+    transaction: configuration, not capacity)."""
+    slot, _offers = selectors.slot_for_booking(slot_id=slot_id, service=service)
+    refusal = selectors.bundle_slot_refusal(slot=slot, bundle=bundle)
+    if refusal is not None:
+        raise refusal
+
+
+def booking_create_bundle(*, bundle: Bundle, slot_id: int, **details: Any) -> Booking:
+    """Book ONE visit for every part of a 一件事 bundle: one slot, one booking code, one
+    confirmation, and at check-in one ticket handled at one counter. The booking names the
+    first part as its service (so the one-active-booking rule applies to it) and the bundle.
+    Capacity, quotas, duplicates and refusals are booking_create's, under its locks."""
+    parts = bundle_parts(bundle)
+    if not parts:
+        raise BundleNotServed()
+    return booking_create(slot_id=slot_id, service=parts[0], bundle=bundle, **details)
 
 
 @transaction.atomic
@@ -328,6 +357,7 @@ def booking_reschedule(
         now=now,
         rescheduled_from=old,
         privacy_notice_version=old.privacy_notice_version,
+        bundle=old.bundle,
     )
 
 

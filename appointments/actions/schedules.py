@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from accounts.actions import audit_created, audit_deleted, audit_related
-from services.models import Office, Service
+from services.models import Bundle, Office, Service
 
 from ..models import Schedule, SchedulePeriod
 
@@ -21,8 +21,10 @@ def schedule_upsert(
     slot_minutes: int = 30,
     capacity: int = 4,
     walkin_percent: int = 25,
+    bundles: Iterable[Bundle] = (),
 ) -> tuple[Schedule, bool]:
-    """Create or align a schedule by (office, name); writes only what differs."""
+    """Create or align a schedule by (office, name); writes only what differs. `bundles`: the
+    一件事 bundles whose one-visit bookings its slots take."""
     schedule, created = Schedule.objects.get_or_create(
         office=office,
         name=name,
@@ -39,6 +41,11 @@ def schedule_upsert(
         schedule.services.set(wanted_services)
         audit_related(schedule, "services", added=_by_pk(wanted_services - current_services),
                       removed=_by_pk(current_services - wanted_services))  # fmt: skip
+    wanted_bundles, current_bundles = set(bundles), set(schedule.bundles.all())
+    if current_bundles != wanted_bundles:
+        schedule.bundles.set(wanted_bundles)
+        audit_related(schedule, "bundles", added=_by_pk(wanted_bundles - current_bundles),
+                      removed=_by_pk(current_bundles - wanted_bundles))  # fmt: skip
     wanted = sorted(periods)
     current = sorted(schedule.periods.values_list("weekday", "start", "end"))
     if current != wanted:

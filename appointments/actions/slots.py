@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.actions import audit_changed, audit_created, audit_deleted, audit_values
 from core.workdays import is_statutory_holiday, is_working_day
+from services.models import BundlePart
 
 from ..constants import BookingStatus, CancelledBy
 from ..models import Booking, Closure, MakeUpWorkingDay, Schedule, Slot
@@ -188,7 +189,11 @@ def closure_apply(*, closure: Closure) -> int:
         slots.update(is_closed=True)
     bookings = Booking.objects.filter(slot__in=slots, status=BookingStatus.BOOKED)
     if closure.service_id:
-        bookings = bookings.filter(service_id=closure.service_id)
+        # A 一件事 visit cannot happen without any of its parts.
+        bundles = BundlePart.objects.filter(service_id=closure.service_id).values("bundle_id")
+        bookings = bookings.filter(
+            Q(service_id=closure.service_id) | Q(bundle_id__in=bundles)
+        )
     count = 0
     for booking in bookings:
         booking_cancel(booking=booking, by=CancelledBy.OFFICE, reason=closure.reason_zh)

@@ -94,3 +94,37 @@ def book(
         phone=phone,
         **extra,
     )
+
+
+def bundle_visit(
+    *, minutes=(20, 10, 10), slot_minutes: int = 45, counter: bool = True, bookable: int = 2,
+    start=None,
+):
+    """A 一件事 bundle of parts taking `minutes` at the counter, an office offering them all
+    with (if `counter`) a counter serving them all, and a slot of a schedule taking the bundle
+    as one visit (`slot_minutes` long). Returns (bundle, parts, slot)."""
+    from services.models import Bundle, BundlePart
+    from services.tests.factories import CounterFactory
+
+    parts = [ServiceFactory(counter_minutes=m, materials=1) for m in minutes]
+    office = OfficeFactory(services=parts)
+    n = office.pk
+    bundle = Bundle.objects.create(
+        code=f"bundle-{n}", name_zh=f"测试一件事{n}", name_en=f"Test bundle {n}"
+    )
+    for position, part in enumerate(parts):
+        BundlePart.objects.create(bundle=bundle, service=part, position=position)
+    if counter:
+        CounterFactory(office=office, services=parts)
+    schedule = ScheduleFactory(
+        office=office, services=[], slot_minutes=slot_minutes, capacity=bookable,
+        walkin_percent=0,
+    )
+    schedule.services.clear()
+    schedule.bundles.add(bundle)
+    start = start or SlotFactory.start.function()
+    slot = SlotFactory(
+        schedule=schedule, start=start, end=start + dt.timedelta(minutes=slot_minutes),
+        capacity=bookable, bookable=bookable,
+    )
+    return bundle, parts, slot

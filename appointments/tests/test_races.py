@@ -332,3 +332,24 @@ def test_parallel_retries_with_one_idempotency_key_book_once(server_url):
     assert len({body["code"] for _status, body in answers}) == 1
     slot.refresh_from_db()
     assert slot.booked == 1 == Booking.objects.count()
+
+
+def test_residents_racing_for_a_bundle_visit_get_exactly_its_places():
+    """一件事 visits go through booking_create's capacity guard: no overbooking either."""
+    from appointments.tests.factories import bundle_visit
+
+    bundle, _parts, slot = bundle_visit(bookable=3, start=tomorrow())
+
+    def call(person: int):
+        return lambda: actions.booking_create_bundle(
+            bundle=bundle, slot_id=slot.pk, name="张三", id_number=id_number(person),
+            phone="13800138000",
+        )
+
+    results = run_together([call(person) for person in range(60)])
+
+    assert outcomes(results) == {"Booking": 3, "SlotFull": 57}
+    slot.refresh_from_db()
+    assert slot.booked == 3
+    booked = Booking.objects.filter(slot=slot, bundle=bundle, status=BookingStatus.BOOKED)
+    assert booked.count() == 3

@@ -14,7 +14,7 @@ from appointments import selectors
 from appointments.models import Booking, Slot
 from core.ratelimit import address_hit
 from services import selectors as catalogue
-from services.models import Office, Service
+from services.models import Bundle, Office, Service
 
 SESSION_KEY = "my_bookings"
 SESSION_MAX = 20
@@ -83,13 +83,20 @@ def _lookup_allowed(request: HttpRequest) -> bool:
 # --- the day picker, shared by booking and rescheduling ----------------------------------------
 
 
-def _calendar(*, office: Office, service: Service, now: dt.datetime | None = None) -> list:
+def _calendar(
+    *,
+    office: Office,
+    service: Service,
+    now: dt.datetime | None = None,
+    bundle: Bundle | None = None,
+) -> list:
     return selectors.calendar_days(
         office=office,
         service=service,
         first=timezone.localdate(),
         days=CALENDAR_DAYS,
         now=now or timezone.now(),
+        bundle=bundle,
     )
 
 
@@ -101,10 +108,18 @@ def _parse_day(value: str | None) -> dt.date | None:
 
 
 def _picker_context(
-    request: HttpRequest, *, service: Service, office: Office, booking: Booking | None = None
+    request: HttpRequest,
+    *,
+    service: Service,
+    office: Office,
+    booking: Booking | None = None,
+    bundle: Bundle | None = None,
 ) -> dict:
+    """The day picker; for a 一件事 visit (`bundle`, or a booking of one) the bundle's slots."""
     now = timezone.now()
-    days = _calendar(office=office, service=service, now=now)
+    if bundle is None and booking is not None:
+        bundle = booking.bundle
+    days = _calendar(office=office, service=service, now=now, bundle=bundle)
     wanted = _parse_day(request.GET.get("date"))
     chosen = next((d for d in days if d.day == wanted), None)
     if chosen is None and wanted is None:
@@ -116,7 +131,12 @@ def _picker_context(
     if chosen is not None and chosen.state in ("open", "full"):
         current = booking.slot_id if booking else None
         rows = selectors.slot_rows_for_day(
-            office=office, service=service, day=chosen.day, now=now, current=current
+            office=office,
+            service=service,
+            day=chosen.day,
+            now=now,
+            current=current,
+            bundle=bundle,
         )
     return {
         "service": service,
@@ -126,6 +146,7 @@ def _picker_context(
         "rows": rows,
         "today": timezone.localdate(),
         "booking": booking,
+        "bundle": bundle,
     }
 
 

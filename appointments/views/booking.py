@@ -31,7 +31,7 @@ from appointments.views._common import (
 from appointments.views.account import booking_form_initial, signed_in_resident
 from core.crypto import pii_hmac
 from core.idempotency import IdempotencyKeyReused, idempotent_run, request_fingerprint
-from services.models import Service
+from services.models import Bundle, Service
 
 # --- booking flow --------------------------------------------------------------------------------
 
@@ -107,12 +107,16 @@ def booking_create(
     return render(request, "appointments/booking_create.html", context, status=status)
 
 
-def _booking_submit(request: HttpRequest, data: dict, slot: Slot, service: Service):
-    """Book once per form token: a double submit gets the first answer."""
+def _booking_submit(
+    request: HttpRequest, data: dict, slot: Slot, service: Service, bundle: Bundle | None = None
+):
+    """Book once per form token: a double submit gets the first answer. With a `bundle`, one
+    visit for all its parts (booking_create_bundle)."""
     fingerprint = request_fingerprint(
         {
             "slot": slot.pk,
             "service": service.pk,
+            "bundle": bundle.pk if bundle else None,
             "name": data["name"],
             "id": pii_hmac(data["id_number"]),
             "phone": data["phone"],
@@ -121,17 +125,20 @@ def _booking_submit(request: HttpRequest, data: dict, slot: Slot, service: Servi
     )
 
     def run() -> tuple[int, dict]:
-        booking = actions.booking_create(
-            slot_id=slot.pk,
-            service=service,
-            name=data["name"],
-            id_number=data["id_number"],
-            phone=data["phone"],
-            email=data["email"],
-            language=request.LANGUAGE_CODE,
-            user=signed_in_resident(request),
-            privacy_notice_version=data["notice_version"],
-        )
+        details = {
+            "slot_id": slot.pk,
+            "name": data["name"],
+            "id_number": data["id_number"],
+            "phone": data["phone"],
+            "email": data["email"],
+            "language": request.LANGUAGE_CODE,
+            "user": signed_in_resident(request),
+            "privacy_notice_version": data["notice_version"],
+        }
+        if bundle is not None:
+            booking = actions.booking_create_bundle(bundle=bundle, **details)
+        else:
+            booking = actions.booking_create(service=service, **details)
         return 201, {"code": booking.code}
 
     try:
@@ -156,7 +163,7 @@ def booking_done(request: HttpRequest, code: str) -> HttpResponse:
 
     context = {
         "booking": booking,
-        "materials": booking.service.materials.order_by("position", "id"),
+        "materials": selectors.booking_materials(booking),
         "qr": qr_svg(booking.code, scale=5, title=_("Booking code %(code)s") % {"code": code}),
     }
     return render(request, "appointments/booking_done.html", context)
@@ -182,3 +189,4 @@ def booking_ics(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(render_ics(booking), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="booking-{booking.code}.ics"'
     return response
+

@@ -20,7 +20,6 @@ from appointments.views._common import (
     _picker_context,
     _remember,
     _render_picker,
-    _slot_or_404,
     _to_lookup,
 )
 from core.client_ip import client_ip
@@ -105,9 +104,20 @@ def booking_reschedule(request: HttpRequest, code: str) -> HttpResponse:
         )
         return _render_picker(request, "appointments/booking_reschedule.html", context)
     try:
-        slot = _slot_or_404(slot_id=int(slot_id), office=booking.office, service=booking.service)
+        slot_pk = int(slot_id)
     except ValueError:
         raise Http404
+    if booking.bundle_id:  # a 一件事 visit moves to another of the bundle's slots
+        found = selectors.bundle_slot_get_bookable(
+            slot_id=slot_pk, office=booking.office, bundle=booking.bundle
+        )
+    else:
+        found = selectors.slot_get_bookable(
+            slot_id=slot_pk, office=booking.office, service=booking.service
+        )
+    if found is None:
+        raise Http404
+    slot = found
     return _reschedule_confirm(request, booking, slot)
 
 

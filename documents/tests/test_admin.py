@@ -79,3 +79,33 @@ def test_a_clerk_cannot_define_services(verified_client, office):
     response = verified_client(staff("clerk", office)).post(ADD, definition_post(service))
     assert response.status_code == 403
     assert not DocumentType.objects.exists()
+
+
+def test_a_manager_sees_and_edits_only_the_definitions_of_services_their_offices_offer(
+    verified_client, manager, office, admin_client
+):
+    from .factories import DocumentTypeFactory
+
+    ours = DocumentTypeFactory(code="ours", name_zh="本所证明")
+    office.services.add(ours.service)
+    theirs = DocumentTypeFactory(code="theirs", name_zh="他所证明")
+    OfficeFactory(services=[theirs.service])
+    client = verified_client(manager)
+    base = "/en/admin/documents/documenttype/"
+
+    listing = client.get(base).content.decode()
+    their_page = client.get(f"{base}{theirs.pk}/change/")
+    their_preview = client.get(f"{base}{theirs.pk}/preview/")
+    changed = client.post(f"{base}{theirs.pk}/change/", definition_post(
+        theirs.service, code="theirs", name_zh="改掉"))
+    added = client.post(ADD, definition_post(theirs.service, code="sneaky"))
+
+    assert f"{base}{ours.pk}/change/" in listing and f"{base}{theirs.pk}/change/" not in listing
+    assert client.get(f"{base}{ours.pk}/change/").status_code == 200
+    assert their_page.status_code == 404 and their_preview.status_code == 404
+    assert changed.status_code == 404
+    assert added.status_code == 200 and "service" in added.context["adminform"].form.errors
+    assert DocumentType.objects.get(pk=theirs.pk).name_zh == "他所证明"
+    assert not DocumentType.objects.filter(code="sneaky").exists()
+    everything = admin_client.get(base).content.decode()  # a superuser sees every definition
+    assert f"{base}{theirs.pk}/change/" in everything and f"{base}{ours.pk}/change/" in everything

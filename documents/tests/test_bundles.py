@@ -167,3 +167,47 @@ def test_without_an_office_for_every_part_each_part_goes_to_its_own(client, part
     assert done.status_code == 302, done.context["form"].errors
     application = BundleApplication.objects.get()
     assert [r.office for r in application.parts.order_by("id")] == stations
+
+
+def test_the_api_applies_once_for_every_online_part_and_shows_each_status(bundle, office):
+    import base64
+
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    from accounts.actions import api_client_create
+
+    from .factories import png_bytes
+
+    cache.clear()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_client_create(name='platform')[1]}")
+    png = base64.b64encode(png_bytes()).decode()
+    body = {
+        "office": office.code, "applicant_name": "张三", "applicant_id_number": ID_NUMBER,
+        "phone": "13800138000", "purpose": "employment", "receiving_org": "星城科技有限公司",
+        "period_from": "2022-01-01", "period_to": "2026-01-01", "kind": "former_name",
+        "licence_number": "430100123456",
+        "materials": [{"kind": k, "content_base64": png}
+                      for k in ("id_front", "id_back", "booklet", "licence")],
+    }
+    url = "/api/v1/bundles/job-certificates/applications/"
+
+    refused = api.post(url, {**body, "licence_number": ""}, format="json")
+    created = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    replay = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    shown = api.get(f"/api/v1/bundle-applications/{created.json()['reference']}/")
+
+    assert refused.status_code == 400 and "licence_number" in refused.json()
+    assert created.status_code == 201 and replay.json() == created.json()
+    assert BundleApplication.objects.count() == 1
+    parts = created.json()["parts"]
+    assert [p["service"] for p in parts] == [
+        "za-no-criminal-record", "hz-household-certificate", "jg-safe-driving-certificate"]
+    assert {p["status"] for p in parts} == {RequestStatus.SUBMITTED}
+    assert shown.json() == created.json()
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Token {api_client_create(name='other')[1]}")
+    assert other.get(f"/api/v1/bundle-applications/{created.json()['reference']}/"
+                     ).status_code == 404
+    cache.clear()

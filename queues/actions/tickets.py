@@ -64,6 +64,7 @@ def _new_ticket(
     booking: Booking | None = None,
     phone: str = "",
     priority: str = "",
+    bundle_id: int | None = None,
 ) -> Ticket:
     """`priority` is its reason: "age" (65 or over by the ID number), "claimed" (at the kiosk,
     for the clerk to confirm), "" for none."""
@@ -72,6 +73,7 @@ def _new_ticket(
     ticket = Ticket.objects.create(
         office=office,
         service=service,
+        bundle_id=bundle_id,
         day=day,
         letter=letter,
         number=_next_number(office, day, letter),
@@ -138,6 +140,7 @@ def ticket_check_in_booking(*, office: Office, code: str, now: dt.datetime | Non
         booking=booking,
         phone=booking.phone,
         priority="age" if senior else "",
+        bundle_id=booking.bundle_id,  # a 一件事 visit: one ticket for every part
     )
 
 

@@ -183,7 +183,7 @@ def counter_waiting_rows(
     """The counter's queue in calling order, each with its wait and service level colour."""
     now = now or timezone.now()
     targets = service_level_targets(counter.office_id)
-    tickets = counter_waiting(counter, now=now).select_related("service")[:limit]
+    tickets = counter_waiting(counter, now=now).select_related("service", "bundle")[:limit]
     rows = []
     for ticket in tickets:
         waited = minutes_since(ticket.arrived_at, now)

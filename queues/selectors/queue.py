@@ -10,8 +10,10 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -30,8 +32,13 @@ from core.sql_template import SqlTemplate
 from queues.constants import OPEN, Band, TicketStatus
 from queues.errors import NoWalkInHours, OfficeClosed, WalkInsEnded
 from queues.models import CounterState, Kiosk, Ticket, TicketEvent
-from services.models import Channel, Counter, Office, Service
-from services.selectors import counter_service_ids, counter_services, office_open_state
+from services.models import BundlePart, Channel, Counter, Office, Service
+from services.selectors import (
+    counter_service_ids,
+    counter_services,
+    counters_serving_all,
+    office_open_state,
+)
 
 
 def waiting_order(queryset: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[Ticket]:
@@ -110,11 +117,17 @@ def _waiting_query(
 ) -> QuerySet[Ticket]:
     """`_waiting_for` from plain values (what SqlTemplate replaces); `due` is not used."""
     counter = Counter(pk=counter_id, office_id=office_id, serves_all=serves_all)
+    served = counter_service_ids(counter)
+    # A 一件事 ticket only for a counter that serves every part of its bundle.
+    part_not_served = BundlePart.objects.filter(bundle_id=OuterRef("bundle_id")).exclude(
+        service_id__in=served
+    )
     return Ticket.objects.filter(
         office_id=office_id, day=day, status=TicketStatus.WAITING
     ).filter(
         Q(target_counter=counter)
-        | Q(target_counter__isnull=True, service_id__in=counter_service_ids(counter))
+        | Q(target_counter__isnull=True, service_id__in=served)
+        & (Q(bundle__isnull=True) | ~Exists(part_not_served))
     )
 
 
@@ -148,6 +161,11 @@ def _counters_for(ticket: Ticket) -> list[Counter]:
     )
     if ticket.target_counter_id:
         return [c for c in counters if c.pk == ticket.target_counter_id]
+    if ticket.bundle_id:
+        parts = set(BundlePart.objects.filter(bundle_id=ticket.bundle_id).values_list(
+            "service_id", flat=True))
+        serving = {c.pk for c in counters_serving_all(ticket.office, parts)}
+        return [c for c in counters if c.pk in serving]
     return [c for c in counters if any(s.pk == ticket.service_id for s in counter_services(c))]
 
 
