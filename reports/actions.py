@@ -51,6 +51,7 @@ def _booking_figures(
             bookings=Count("id"),
             cancellations=Count("id", filter=Q(status=BookingStatus.CANCELLED)),
             no_shows=Count("id", filter=Q(status=BookingStatus.NO_SHOW)),
+            bundle_visits=Count("id", filter=Q(bundle__isnull=False)),
         )
     )
     return [((r["office_id"], r["service_id"], None, r["local_day"]), r) for r in rows]
@@ -130,9 +131,9 @@ def _source_figures(
 
 
 COUNT_FIELDS = (
-    "bookings", "cancellations", "no_shows", "check_ins", "walk_ins", "served", "booked_served",
-    "on_time", "docs_decided", "docs_in_time", "docs_in_bundles", "eval_count", "eval_sum",
-    "eval_low",
+    "bookings", "cancellations", "no_shows", "bundle_visits", "check_ins", "walk_ins", "served",
+    "booked_served", "on_time", "docs_decided", "docs_in_time", "docs_in_bundles", "eval_count",
+    "eval_sum", "eval_low",
 )  # fmt: skip
 
 

@@ -50,6 +50,8 @@ class DailyFigure(models.Model):
     bookings = models.PositiveIntegerField(_("bookings"), default=0)
     cancellations = models.PositiveIntegerField(_("cancellations"), default=0)
     no_shows = models.PositiveIntegerField(_("no-shows"), default=0)
+    bundle_visits = models.PositiveIntegerField(
+        _("bookings of a bundle (一件事) as one visit"), default=0)
     check_ins = models.PositiveIntegerField(_("check-ins"), default=0)
     walk_ins = models.PositiveIntegerField(_("walk-ins"), default=0)
     served = models.PositiveIntegerField(_("served"), default=0)

@@ -19,9 +19,9 @@ from .constants import PERM, Kind
 from .models import MONTHLY, DailyFigure, Level, MinuteCount, RebuildMark
 
 SUMMED = (
-    "bookings", "cancellations", "no_shows", "check_ins", "walk_ins", "served", "booked_served",
-    "on_time", "docs_decided", "docs_in_time", "docs_in_bundles", "eval_count", "eval_sum",
-    "eval_low",
+    "bookings", "cancellations", "no_shows", "bundle_visits", "check_ins", "walk_ins", "served",
+    "booked_served", "on_time", "docs_decided", "docs_in_time", "docs_in_bundles", "eval_count",
+    "eval_sum", "eval_low",
 )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ BOOKING_COLUMNS = [
     Column("cancellations", _("Cancellations")),
     Column("no_shows", _("No-shows")),
     Column("no_show_rate", _("No-show rate"), SHARE),
+    Column("bundle_visits", _("Booked as one visit for a bundle (一件事)")),
 ]
 VISIT_COLUMNS = [
     Column("check_ins", _("Check-ins")),

@@ -13,7 +13,7 @@ from appointments import actions
 from appointments.constants import BookingStatus
 from appointments.errors import BundleNotServed, BundleSlotTooShort, SlotFull, WrongService
 from appointments.models import Booking
-from appointments.tests.factories import SlotFactory, bundle_visit
+from appointments.tests.factories import ScheduleFactory, SlotFactory, book, bundle_visit
 from core.tests.factories import id_number
 from notifications.models import Message
 
@@ -200,3 +200,21 @@ def test_the_admin_refuses_a_schedule_too_short_for_its_bundle(admin_client):
     assert empty.context["adminform"].form.non_field_errors()
     assert made.status_code == 302
     assert bundle.schedules.filter(name="一件事窗口", slot_minutes=45).exists()
+
+
+def test_the_statistics_count_bundle_visits_beside_bookings():
+    from reports.actions import figures_rebuild
+    from reports.selectors import figure_report
+
+    bundle, parts, slot = bundle_visit(minutes=(20, 10, 10), slot_minutes=45)
+    ordinary = ScheduleFactory(office=slot.office, services=[parts[0]])
+    book(SlotFactory(schedule=ordinary, start=slot.start), person=3)
+    book_bundle(bundle, slot, person=1)
+    cancelled = book_bundle(bundle, slot, person=2)
+    actions.booking_cancel(booking=cancelled)
+    day = slot.start.astimezone(SHANGHAI).date()
+
+    figures_rebuild(first=day, last=day)
+
+    total = figure_report(office_ids={slot.office_id}, first=day, last=day).total
+    assert (total.bookings, total.cancellations, total.bundle_visits) == (3, 1, 2)
