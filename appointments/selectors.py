@@ -633,6 +633,13 @@ def bundle_slot_refusal(*, slot: Slot, bundle: Bundle) -> DomainError | None:
     if not parts:
         return BundleNotServed()
     if slot.schedule_id in bundle_schedule_ids(bundle):
+        # booking_create checks the closures of the first part (the booking's service); a
+        # closure of any other part that day stops the visit too.
+        day = timezone.localtime(slot.start).date()
+        for part in parts[1:]:
+            closure = closure_for(office=slot.office, service=part, day=day)
+            if closure is not None:
+                return SlotClosed(reason=closure.reason)
         return None
     minutes = bundle_minutes(parts)
     if slot.schedule.bundles.filter(pk=bundle.pk).exists() and (

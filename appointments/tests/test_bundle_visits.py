@@ -182,6 +182,20 @@ def test_a_closure_of_any_part_cancels_the_visit():
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CANCELLED
 
 
+def test_a_day_closed_for_any_part_refuses_the_visit_with_the_reason():
+    from appointments.errors import SlotClosed
+    from appointments.models import Closure
+
+    bundle, parts, slot = bundle_visit()
+    day = slot.start.astimezone(SHANGHAI).date()
+    actions.closure_save(closure=Closure(office=slot.office, service=parts[2], start_date=day,
+                                         end_date=day, reason_zh="系统升级"))
+
+    with translation.override("zh-hans"), pytest.raises(SlotClosed, match="系统升级"):
+        book_bundle(bundle, slot)
+    assert Booking.objects.count() == 0
+
+
 def test_the_admin_refuses_a_schedule_too_short_for_its_bundle(admin_client):
     bundle, _parts, slot = bundle_visit(minutes=(20, 10, 10))
     form = {
