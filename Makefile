@@ -12,7 +12,7 @@ TEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: lock run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf cluster cluster-stop cluster-sysdeps bench-cluster cluster-check bench-screens bench-pdf
+.PHONY: lock run prod bench test lint sysdeps sysdeps-test messages compilemessages migrate seed clean screenshots bench-booking bench-floor bench-queue bench-stats bench-ticket-pdf cluster cluster-stop cluster-sysdeps bench-cluster cluster-check bench-screens bench-pdf bench-pdf-callgrind
 
 run: sysdeps $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput
@@ -105,6 +105,10 @@ bench-screens: $(VENV)/.installed-dev
 # against a one-line PDF in the same font (bench/pdfs.py; see bench/RESULTS.md).
 bench-pdf bench-ticket-pdf: $(VENV)/.installed
 	$(PY) bench/pdfs.py $(BENCH_ARGS)
+
+# The same PDFs in instructions per render (callgrind): figures the machine's load does not move.
+bench-pdf-callgrind: $(VENV)/.installed
+	bench/pdfs_callgrind.sh
 
 # Every benchmark in bench/ against the production settings; figures appended to bench/RESULTS.md.
 bench: $(VENV)/.installed

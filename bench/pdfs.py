@@ -12,6 +12,9 @@ Each is made once to warm up (fonts loaded, caches filled), then `--rounds` time
 script prints the median and p95 wall time, the median CPU time and the size of each and the
 ratio of each CPU median to the one-line PDF's (target: at most 2). CPU time is the figure
 compared: on a machine shared with other work, wall time measures the neighbours too.
+The process is set up as the site's are (core.process.settle_garbage_collector, as config/wsgi.py
+and every Celery worker process do at start): Django and the views loaded, what is loaded frozen
+out of the garbage collector's rounds, the young generation collected every 10,000 allocations.
 No database: the booking, the ticket and the certificate are built in memory (the service's
 materials given as a prefetch would give them).
 """
@@ -147,6 +150,9 @@ def run(rounds: int) -> int:
     import django
 
     django.setup()
+    from core.process import settle_garbage_collector
+
+    settle_garbage_collector()  # as config/wsgi.py and the Celery worker processes do at start
     makers = _makers()
     print(f"[bench] {machine()}")
     cold = {name: _timed(make)[0] for name, make in makers.items()}

