@@ -86,7 +86,7 @@ class Resident:
     due: float
     body: str
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
-    cookie: str = ""
+    cookies: dict = field(default_factory=dict)  # what a browser would keep (ow_wr, ow_wr_turn)
     ticket: int | None = None
     first_ticket: int | None = None
     waits: list = field(default_factory=list)  # (ticket, position, sent, received)
@@ -107,14 +107,14 @@ async def resident_run(r: Resident, session, url: str, headers: dict, t0: float,
     while True:
         sent = time.perf_counter()
         extra = {"Idempotency-Key": r.key}
-        if r.cookie:
-            extra["Cookie"] = f"ow_wr={r.cookie}"
+        if r.cookies:
+            extra["Cookie"] = "; ".join(f"{k}={v}" for k, v in r.cookies.items())
         try:
             async with session.post(url, data=r.body, headers={**headers, **extra}) as answer:
                 body = await answer.read()
                 status, got = answer.status, answer.headers
-                if "ow_wr" in answer.cookies:
-                    r.cookie = answer.cookies["ow_wr"].value
+                for name, morsel in answer.cookies.items():
+                    r.cookies[name] = morsel.value
         except (TimeoutError, aiohttp.ClientError, OSError):
             status, body, got = 0, b"", {}
         received = time.perf_counter()
@@ -272,6 +272,7 @@ def run_phase(args, label: str, room: str, dsn: str, preparing, redis_url: str, 
             "WAITING_ROOM_MIN_RATE": str(max(1.0, args.admit_rate / 10)),
             "WAITING_ROOM_REFRESH_MAX_SECONDS": "10",
             "WAITING_ROOM_MAX_INFLIGHT": str(args.max_inflight),
+            "WAITING_ROOM_LATENCY_TARGET_MS": str(args.latency_target),
             # A killed worker's outbox row is handed out again after this (production: 270 s).
             "OUTBOX_LEASE_SECONDS": str(args.lease),
             "OUTBOX_DISPATCH_GRACE_SECONDS": str(args.grace),
@@ -347,7 +348,11 @@ def _phase(args, label, room, dsn, setup, cluster):
         f"{label}: {args.residents} residents arriving in {spread:.1f} s; "
         f"SIGKILL to {victim_web} and {victim_worker} at {spread / 2:.1f} s"
     )
+    sampler = RateSampler(cluster.env["CELERY_BROKER_URL"]) if room == "on" else None
+    client_cpu = time.process_time()
     _, seconds = asyncio.run(rush(cluster.port, residents, setup["token"], midway, args.give_up))
+    kill_report["client_cpu"] = time.process_time() - client_cpu
+    kill_report["rates"] = sampler.stop() if sampler else []
     cpu_after = sum(
         server_cpu_seconds(pid) for pid in masters if pid != cluster.processes[victim_web].pid
     ) + kill_report.get("victim_cpu", 0.0)
@@ -356,6 +361,7 @@ def _phase(args, label, room, dsn, setup, cluster):
         cluster.pooled_url.replace("postgres://", "postgresql://"), args.drain_timeout
     )
     kill_report["in_node"] = node_times(cluster.run_dir, list(cluster.node_ports))
+    kill_report["balancer"] = balancer_times(cluster.run_dir / "haproxy.log")
     pg_after = backend_cpu(dsn, db_name)
     kill_report["pg_cpu"] = sum(cpu - pg_before.get(pid, 0.0) for pid, cpu in pg_after.items())
     return report(
@@ -373,6 +379,54 @@ def node_times(run_dir: Path, nodes: list[str]) -> list[float]:
             if len(parts) == 4 and parts[0] == "POST" and parts[2] in ("201", "409", "422"):
                 times.append(int(parts[3]) / 1e6)
     return sorted(times)
+
+
+def balancer_times(log: Path) -> dict[str, dict[str, list[int]]]:
+    """HAProxy's access log (deploy/haproxy.cfg.template's log-format) of the booking POSTs, by
+    priority class and answer (admitted: the booking's 201/409/422; waiting: the room's 503):
+    each request's ms in the balancer's queue (Tw), at the node (Tr) and in all (Ta)."""
+    out: dict[str, dict[str, list[int]]] = {}
+    for line in log.read_text(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) != 10 or parts[9] != "/api/v1/bookings/" or not parts[3].startswith("Tw="):
+            continue
+        status, times = parts[7], dict(part.split("=") for part in parts[3:7])
+        if "<NOSRV>" in parts[1] or int(times["Tr"]) < 0:
+            answer = "balancer"  # the balancer's own answer (a dead node, a full queue)
+        else:
+            answer = "admitted" if status in ("201", "409", "422") else "waiting"
+        group = out.setdefault(f"{parts[2]}/{answer}", {"Tw": [], "Tr": [], "Ta": []})
+        for key in group:
+            group[key].append(int(times[key]))
+    return out
+
+
+class RateSampler:
+    """The waiting room's admission rate (it adapts to the measured latency), read from Redis
+    every half second while the rush runs."""
+
+    def __init__(self, redis_url: str, prefix: str = "onewindow:wr:") -> None:
+        import threading
+
+        import redis
+
+        self.client, self.key = redis.Redis.from_url(redis_url), prefix + "rate"
+        self.samples: list[tuple[float, float]] = []
+        self.done = threading.Event()
+        self.started = time.perf_counter()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            value = self.client.get(self.key)
+            if value is not None:
+                self.samples.append((time.perf_counter() - self.started, float(value)))
+
+    def stop(self) -> list[tuple[float, float]]:
+        self.done.set()
+        self.thread.join()
+        return self.samples
 
 
 def backend_cpu(dsn: str, db_name: str) -> dict[int, float]:
@@ -440,6 +494,25 @@ def report(label, room, residents, seconds, floor, kill, drained, dsn, server_cp
         f"{percentile(inside, 99) * 1000:.0f} ms (admitted booking requests, gunicorn's own "
         "time; the rest of the latency is the balancer's queue and the client)"
     )
+    print(
+        f"load generator:            {kill.get('client_cpu', 0.0):.1f} CPU-s in {seconds:.1f} s "
+        f"({kill.get('client_cpu', 0.0) / max(seconds, 0.001) * 100:.0f}% of a core; the "
+        f"residents' event loop shares the machine's 2 cores with the cluster)"
+    )
+    for name, group in sorted(kill.get("balancer", {}).items()):
+        print(
+            f"  balancer {name:<17} {len(group['Ta']):>6} requests; queue Tw p50/p99 "
+            f"{percentile(sorted(group['Tw']), 50):.0f} / {percentile(sorted(group['Tw']), 99):.0f}"
+            f" ms, node Tr p50/p99 {percentile(sorted(group['Tr']), 50):.0f} / "
+            f"{percentile(sorted(group['Tr']), 99):.0f} ms"
+        )
+    if kill.get("rates"):
+        trail = kill["rates"]
+        step = max(1, len(trail) // 12)
+        print(
+            "admission rate (per s):    "
+            + ", ".join(f"{rate:.0f} at {t:.0f} s" for t, rate in trail[::step])
+        )
     print(
         f"PostgreSQL CPU:            {kill.get('pg_cpu', 0.0):.1f} CPU-s = "
         f"{kill.get('pg_cpu', 0.0) * 1000 / max(len(done), 1):.1f} ms per admitted request, "
@@ -523,6 +596,11 @@ def main() -> int:
         default=6,
         help="the room's limit of admitted requests served at once",
     )
+    parser.add_argument(
+        "--latency-target", type=float, default=100.0,
+        help="WAITING_ROOM_LATENCY_TARGET_MS: the admitted requests' mean latency (from their "
+        "arrival at the balancer) the room's rate adapts to; well under the p99 target",
+    )  # fmt: skip
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers per node")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")

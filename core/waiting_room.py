@@ -14,8 +14,19 @@ How it works (all state in Redis, one script call per guarded request while the 
   room does not store up a burst. Tickets are admitted strictly in the order they were given:
   first come, first served.
 - `rate` starts at `RATE` admissions per second and adapts to the latency of admitted requests
-  that each node measures: above `LATENCY_TARGET_MS` it drops by a fifth (not under
-  `MIN_RATE`), below half of it it grows by a tenth (not over `RATE`); at most once a second.
+  that each node measures: above `LATENCY_TARGET_MS` it drops by a fifth or more, in proportion
+  to the excess, at most by half (not under `MIN_RATE`); below 60% of it it grows by a quarter
+  (not over `RATE`); at most once a second.
+  The latency counts from the request's arrival at the balancer (its `X-Request-Start`), so
+  requests queueing there slow the line too, not only slow nodes.
+- A resident whose turn comes by its next request (the estimated wait within `TURN_SECONDS`;
+  further back, `Retry-After` brings it back just before), and an admitted one, gets the
+  `ow_wr_turn` cookie: the balancer serves requests carrying it
+  before the others and the room's polls last (deploy/haproxy.cfg.template), so an admitted
+  booking does not queue behind a crowd asking for its position. For the same reason a new
+  arrival in a busy room (another request within the last second) is not admitted on the
+  request that gave it its place, even when the line has reached it: it comes back with the
+  cookie after `Retry-After`. An idle room admits the first arrival at once.
 - A place belongs to a person and device: the key is the signed-in user, otherwise a random
   token in a signed cookie. Refreshing keeps the place (the cookie names it); a client that
   throws its cookies away gets a new place at the back; a forged cookie is no cookie.
@@ -60,6 +71,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 COOKIE = "ow_wr"
+# "Your turn is next": set while the holder's next request should find it admitted (and while
+# an admission lasts). Not a credential: the balancer serves requests carrying it first
+# (deploy/haproxy.cfg.template), the room still decides who is admitted.
+TURN_COOKIE = "ow_wr_turn"
+TURN_SECONDS = 3
 _SALT = "onewindow.waiting-room"
 
 
@@ -96,12 +112,13 @@ if rate > max_rate then rate = max_rate end
 local rate_clock = tonumber(redis.call('GET', KEYS[5]) or '0')
 if latency >= 0 and now - rate_clock >= 1 then
   if latency > target then rate = math.max(min_rate, rate * math.max(0.5, 0.8 * target / latency))
-  elseif latency < target / 2 then rate = math.min(max_rate, rate * 1.1) end
+  elseif latency < target * 0.6 then rate = math.min(max_rate, rate * 1.25) end
   redis.call('SET', KEYS[4], tostring(rate))
   redis.call('SET', KEYS[5], tostring(now))
 end
 -- How far the line may run ahead of the arrivals: a second's worth, or with an in-flight
 -- limit the places free under it (none: the line stands still).
+local ticket = tonumber(redis.call('GET', KEYS[6]) or '0')
 local credit = rate
 if max_inflight > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now)  -- requests of a node that died
@@ -115,9 +132,15 @@ if credit > 0 then
   redis.call('SET', KEYS[2], tostring(boundary))
 end
 redis.call('SET', KEYS[3], tostring(now))
-local ticket = tonumber(redis.call('GET', KEYS[6]) or '0')
-if ticket == 0 then ticket = redis.call('INCR', KEYS[1]) end
-if ticket <= boundary then
+-- A new arrival in a busy room (a call within the last second) takes its place and is admitted
+-- at its next request, which carries the turn cookie: the balancer then serves every admitted
+-- request of a busy room ahead of the crowd of arrivals and polls.
+local hold = false
+if ticket == 0 then
+  ticket = redis.call('INCR', KEYS[1])
+  hold = now - last < 1
+end
+if ticket <= boundary and not hold then
   local admission = tonumber(ARGV[5])
   redis.call('SET', KEYS[7], ticket .. ':' .. tostring(now + admission), 'EX', admission + 60)
   redis.call('DEL', KEYS[6])
@@ -145,6 +168,20 @@ class Place:
     @property
     def wait_seconds(self) -> int:
         return math.ceil(self.position / max(self.rate, 0.001))
+
+    @property
+    def turn(self) -> bool:
+        """The line reaches this place within TURN_SECONDS: the next request (Retry-After
+        later) should be admitted. A short horizon, so that the estimate holds even while the
+        rate adapts, and the requests carrying the turn cookie are few: about the admissions."""
+        return self.wait_seconds <= TURN_SECONDS
+
+    def retry_seconds(self, longest: int) -> int:
+        """When to ask again: at the turn; further back, shortly before it (to be told the
+        turn then), and at least every `longest` seconds."""
+        if self.turn:
+            return max(self.wait_seconds, 2)
+        return min(max(self.wait_seconds - TURN_SECONDS + 1, 2), longest)
 
 
 def config() -> dict:
@@ -294,7 +331,7 @@ class WaitingRoomMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        started = time.perf_counter()
+        started = _arrival(request)
         cookie, ticket, flight = None, None, ""
         if active() and _view_name(request):
             holder, cookie = _holder(request)
@@ -308,7 +345,8 @@ class WaitingRoomMiddleware:
             if place is not None:
                 ticket = place.ticket
                 if not place.admitted:
-                    return _with_place(request, waiting_response(request, place), cookie, ticket)
+                    waiting = waiting_response(request, place)
+                    return _with_place(request, waiting, cookie, ticket, turn=place.turn)
         try:
             response = self.get_response(request)
         finally:
@@ -316,8 +354,21 @@ class WaitingRoomMiddleware:
                 _leave(flight)
         match = getattr(request, "resolver_match", None)
         if match is not None and _view_name(request, match):
-            meter.add((time.perf_counter() - started) * 1000)
-        return _with_place(request, response, cookie, ticket)
+            meter.add((time.time() - started) * 1000)
+        return _with_place(request, response, cookie, ticket, turn=ticket is not None)
+
+
+def _arrival(request: HttpRequest) -> float:
+    """When the request reached the balancer (its X-Request-Start: t=<µs>, the convention of
+    HAProxy's and nginx's set-ups and of APM tools), so that the measured latency includes the
+    time it queued there; without the header (or with an implausible one), now."""
+    now = time.time()
+    stamp = request.META.get("HTTP_X_REQUEST_START", "")
+    try:
+        start = int(stamp.removeprefix("t=")) / 1e6
+    except ValueError:
+        return now
+    return start if 0 <= now - start < 60 else now
 
 
 def _leave(flight: str) -> None:
@@ -328,10 +379,19 @@ def _leave(flight: str) -> None:
 
 
 def _with_place(
-    request: HttpRequest, response: HttpResponse, cookie: str | None, ticket: int | None
+    request: HttpRequest,
+    response: HttpResponse,
+    cookie: str | None,
+    ticket: int | None,
+    turn: bool = False,
 ) -> HttpResponse:
     if ticket is not None:
         response["X-Waiting-Room-Ticket"] = str(ticket)
+    if turn and TURN_COOKIE not in request.COOKIES:
+        response.set_cookie(
+            TURN_COOKIE, "1", max_age=config()["ADMISSION_SECONDS"], httponly=True,
+            samesite="Lax", secure=request.is_secure(),
+        )  # fmt: skip
     if cookie:
         response.set_signed_cookie(
             COOKIE, cookie, salt=_SALT, max_age=config()["PLACE_SECONDS"],
@@ -353,7 +413,7 @@ def waiting_response(request: HttpRequest, place: Place) -> HttpResponse:
 
 
 def _waiting_response(request: HttpRequest, place: Place, api: bool) -> HttpResponse:
-    retry = min(max(place.wait_seconds, 2), config()["REFRESH_MAX_SECONDS"])
+    retry = place.retry_seconds(config()["REFRESH_MAX_SECONDS"])
     if api:
         response: HttpResponse = JsonResponse(
             {

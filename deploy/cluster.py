@@ -202,7 +202,10 @@ class Cluster:
         render("haproxy.cfg.template", config, {
             "RUN_DIR": self.run_dir, "BIND": HOST, "PORT": self.port, "SERVERS": servers,
             "CHECK_INTER": self.check_inter, "CHECK_HOST": HOST,
-            "NODE_MAXCONN": self.web_workers * self.web_threads * 2,
+            # As many requests at once as a node has threads: a request beyond that waits in
+            # HAProxy's queue, ordered by its priority class, not in the node's accept queue.
+            "NODE_MAXCONN": self.web_workers * self.web_threads,
+            "LOG_TARGET": "stdout format raw local0",
         })  # fmt: skip
         haproxy = _tool("haproxy") or "haproxy"
         subprocess.run([haproxy, "-c", "-q", "-f", str(config)], check=True)  # noqa: S603
