@@ -19,8 +19,8 @@ How it works (all state in Redis, one script call per guarded request while the 
   (not over `RATE`); at most once a second.
   The latency counts from the request's arrival at the balancer (its `X-Request-Start`), so
   requests queueing there slow the line too, not only slow nodes.
-- A resident whose turn comes by its next request (the estimated wait within `TURN_SECONDS`;
-  further back, `Retry-After` brings it back just before), and an admitted one, gets the
+- A resident whose turn may come by its next request (within `TURN_SECONDS` at the highest
+  rate; further back, `Retry-After` brings it back just before), and an admitted one, gets the
   `ow_wr_turn` cookie: the balancer serves requests carrying it
   before the others and the room's polls last (deploy/haproxy.cfg.template), so an admitted
   booking does not queue behind a crowd asking for its position. For the same reason a new
@@ -169,17 +169,17 @@ class Place:
     def wait_seconds(self) -> int:
         return math.ceil(self.position / max(self.rate, 0.001))
 
-    @property
-    def turn(self) -> bool:
-        """The line reaches this place within TURN_SECONDS: the next request (Retry-After
-        later) should be admitted. A short horizon, so that the estimate holds even while the
-        rate adapts, and the requests carrying the turn cookie are few: about the admissions."""
-        return self.wait_seconds <= TURN_SECONDS
+    def turn(self, max_rate: float) -> bool:
+        """The line may reach this place within TURN_SECONDS, were the rate to climb back to
+        `max_rate` meanwhile: its next request (Retry-After later) may well be admitted, and
+        should not wait behind the polls. A short horizon, so that the requests carrying the
+        turn cookie stay few (a few seconds' admissions)."""
+        return self.position <= TURN_SECONDS * max(self.rate, max_rate)
 
     def retry_seconds(self, longest: int) -> int:
-        """When to ask again: at the turn; further back, shortly before it (to be told the
-        turn then), and at least every `longest` seconds."""
-        if self.turn:
+        """When to ask again: at the estimated turn when it is near; further back, shortly
+        before it (to be told the turn then), and at least every `longest` seconds."""
+        if self.wait_seconds <= TURN_SECONDS:
             return max(self.wait_seconds, 2)
         return min(max(self.wait_seconds - TURN_SECONDS + 1, 2), longest)
 
@@ -346,7 +346,8 @@ class WaitingRoomMiddleware:
                 ticket = place.ticket
                 if not place.admitted:
                     waiting = waiting_response(request, place)
-                    return _with_place(request, waiting, cookie, ticket, turn=place.turn)
+                    turn = place.turn(config()["RATE"])
+                    return _with_place(request, waiting, cookie, ticket, turn=turn)
         try:
             response = self.get_response(request)
         finally:
