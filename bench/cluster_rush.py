@@ -127,7 +127,9 @@ async def resident_run(r: Resident, session, url: str, headers: dict, t0: float,
             if not data.get("position") or not got.get("Retry-After"):
                 r.no_position += 1
             r.waits.append((r.ticket, data.get("position"), sent - t0, received - t0))
-            await asyncio.sleep(float(got.get("Retry-After", 2)))
+            # As an app would: the millisecond hint when the room gives one, else Retry-After.
+            retry = data.get("retry_after_ms")
+            await asyncio.sleep(retry / 1000 if retry else float(got.get("Retry-After", 2)))
             continue
         if status in (0, 502, 503, 504) and received < deadline:
             r.faults += 1  # a dead node or the balancer's queue: again, same Idempotency-Key

@@ -10,9 +10,10 @@ How it works (all state in Redis, one script call per guarded request while the 
 - `seq` is a ticket counter (INCR): an arriving resident's ticket is the next number.
 - `admitted` is the boundary: every ticket up to it is admitted. The script advances it by
   `elapsed seconds x rate` at each call (on Redis's own clock, so web nodes' clocks do not
-  matter), never further than one second's worth past the last ticket given out, so an idle
-  room does not store up a burst. Tickets are admitted strictly in the order they were given:
-  first come, first served.
+  matter), never further than one place past the last ticket given out (with `MAX_INFLIGHT`,
+  the places free under it), so an idle room does not store up a burst: a crowd's tickets fall
+  due one by one at the rate, and the API's `retry_after_ms` tells each client when its own
+  does. Tickets are admitted strictly in the order they were given: first come, first served.
 - `rate` starts at `RATE` admissions per second and adapts to the latency of admitted requests
   that each node measures: above `LATENCY_TARGET_MS` it drops by a fifth or more, in proportion
   to the excess, at most by half (not under `MIN_RATE`); below 60% of it it grows by a quarter
@@ -87,7 +88,7 @@ def _prefix() -> str:
 # KEYS: seq, admitted, clock, rate, rate clock, place, pass, in flight
 # ARGV: max rate, min rate, measured latency ms (-1: none), target ms, admission s, place s,
 #       max in flight (0: no limit), this request's id
-# Returns {admitted (1/0), ticket, boundary, rate x 1000, seconds of the pass left}.
+# Returns {admitted (1/0), ticket, boundary x 1000, rate x 1000, seconds of the pass left}.
 _SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -116,17 +117,18 @@ if latency >= 0 and now - rate_clock >= 1 then
   redis.call('SET', KEYS[4], tostring(rate))
   redis.call('SET', KEYS[5], tostring(now))
 end
--- How far the line may run ahead of the arrivals: a second's worth, or with an in-flight
--- limit the places free under it (none: the line stands still).
-local ticket = tonumber(redis.call('GET', KEYS[6]) or '0')
-local credit = rate
+-- How far the line may run ahead of the arrivals: one place (an idle room admits an arrival at
+-- once; a crowd's tickets then fall due one by one at the rate, never a burst of them at once),
+-- or with an in-flight limit the places free under it (none: the line stands still).
+local credit = math.min(rate, 1)
 if max_inflight > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now)  -- requests of a node that died
   credit = math.max(0, max_inflight - redis.call('ZCARD', KEYS[8]))
 end
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
 local boundary = tonumber(redis.call('GET', KEYS[2]) or '0')
-local last = tonumber(redis.call('GET', KEYS[3]) or '0')  -- a new room: a full credit
+local last = tonumber(redis.call('GET', KEYS[3]) or '0')  -- a new room: the credit
+local ticket = tonumber(redis.call('GET', KEYS[6]) or '0')
 if credit > 0 then
   boundary = math.max(boundary, math.min(boundary + math.max(0, now - last) * rate, seq + credit))
   redis.call('SET', KEYS[2], tostring(boundary))
@@ -145,10 +147,10 @@ if ticket <= boundary and not hold then
   redis.call('SET', KEYS[7], ticket .. ':' .. tostring(now + admission), 'EX', admission + 60)
   redis.call('DEL', KEYS[6])
   enter()
-  return {1, ticket, math.floor(boundary), math.floor(rate * 1000), admission}
+  return {1, ticket, math.floor(boundary * 1000), math.floor(rate * 1000), admission}
 end
 redis.call('SET', KEYS[6], ticket, 'EX', tonumber(ARGV[6]))
-return {0, ticket, math.floor(boundary), math.floor(rate * 1000), 0}
+return {0, ticket, math.floor(boundary * 1000), math.floor(rate * 1000), 0}
 """
 
 
@@ -156,14 +158,14 @@ return {0, ticket, math.floor(boundary), math.floor(rate * 1000), 0}
 class Place:
     admitted: bool
     ticket: int
-    boundary: int
+    boundary: float
     rate: float  # admissions per second now
     pass_seconds: int  # how long the admission stays valid (admitted only)
 
     @property
     def position(self) -> int:
         """1 for the next to be admitted."""
-        return max(1, self.ticket - self.boundary)
+        return max(1, math.ceil(self.ticket - self.boundary))
 
     @property
     def wait_seconds(self) -> int:
@@ -175,6 +177,12 @@ class Place:
         should not wait behind the polls. A short horizon, so that the requests carrying the
         turn cookie stay few (a few seconds' admissions)."""
         return self.position <= TURN_SECONDS * max(self.rate, max_rate)
+
+    def retry_ms(self, retry_seconds: int) -> int:
+        if self.wait_seconds > TURN_SECONDS:
+            return retry_seconds * 1000
+        due = max(0.0, self.ticket - self.boundary) / max(self.rate, 0.001)
+        return max(100, math.ceil(due * 1000))
 
     def retry_seconds(self, longest: int) -> int:
         """When to ask again: at the estimated turn when it is near; further back, shortly
@@ -276,7 +284,7 @@ def place_take(holder: str, request_id: str = "") -> Place:
         request_id or secrets.token_hex(8),
     ]  # fmt: skip
     admitted, ticket, boundary, rate, left = _script()(keys=keys, args=args)
-    return Place(bool(admitted), int(ticket), int(boundary), int(rate) / 1000, int(left))
+    return Place(bool(admitted), int(ticket), int(boundary) / 1000, int(rate) / 1000, int(left))
 
 
 def inflight_done(request_id: str) -> None:
@@ -427,6 +435,9 @@ def _waiting_response(request: HttpRequest, place: Place, api: bool) -> HttpResp
                 "position": place.position,
                 "estimated_wait_seconds": place.wait_seconds,
                 "retry_after": retry,
+                # The same to the millisecond near the turn (the line reaches the place then):
+                # clients that keep to it come back one by one, at the rate, not in a burst.
+                "retry_after_ms": place.retry_ms(retry),
             },
             status=503,
         )

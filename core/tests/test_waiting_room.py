@@ -239,6 +239,7 @@ def test_in_a_busy_room_residents_come_back_with_the_turn_cookie_and_are_admitte
     # already past this place; the next request is admitted.
     assert first.status_code == 503 and first.json()["position"] == 1
     assert first.cookies[waiting_room.TURN_COOKIE]["httponly"]
+    assert first.json()["retry_after_ms"] < 1000 < int(first["Retry-After"]) * 1000  # due now
     again = post(resident)
     assert again.status_code != 503
     assert again["X-Waiting-Room-Ticket"] == first["X-Waiting-Room-Ticket"]
@@ -251,6 +252,7 @@ def test_far_back_in_line_there_is_no_turn_cookie(room):
     post(Client())
     far = post(Client())
     assert far.status_code == 503 and waiting_room.TURN_COOKIE not in far.cookies
+    assert far.json()["retry_after_ms"] == int(far["Retry-After"]) * 1000
 
 
 @needs_redis
