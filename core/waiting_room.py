@@ -184,12 +184,17 @@ class Place:
         due = max(0.0, self.ticket - self.boundary) / max(self.rate, 0.001)
         return max(100, math.ceil(due * 1000))
 
-    def retry_seconds(self, longest: int) -> int:
+    def retry_seconds(self, longest: int, max_rate: float = 0.0) -> int:
         """When to ask again: at the estimated turn when it is near; further back, shortly
-        before it (to be told the turn then), and at least every `longest` seconds."""
-        if self.wait_seconds <= TURN_SECONDS:
-            return max(self.wait_seconds, 2)
-        return min(max(self.wait_seconds - TURN_SECONDS + 1, 2), longest)
+        before it (to be told the turn then), and at least every `longest` seconds. Beyond the
+        turn cookie's reach the turn is reckoned at the highest rate, so that a resident is
+        back, and marked, before the line can pass it."""
+        wait = self.wait_seconds
+        if wait <= TURN_SECONDS:
+            return max(wait, 2)
+        if not self.turn(max_rate):
+            wait = math.ceil(self.position / max(self.rate, max_rate, 0.001))
+        return min(max(wait - TURN_SECONDS + 1, 2), longest)
 
 
 def config() -> dict:
@@ -422,7 +427,7 @@ def waiting_response(request: HttpRequest, place: Place) -> HttpResponse:
 
 
 def _waiting_response(request: HttpRequest, place: Place, api: bool) -> HttpResponse:
-    retry = place.retry_seconds(config()["REFRESH_MAX_SECONDS"])
+    retry = place.retry_seconds(config()["REFRESH_MAX_SECONDS"], config()["RATE"])
     if api:
         response: HttpResponse = JsonResponse(
             {
