@@ -158,7 +158,9 @@ async def rush(port: int, residents: list[Resident], token: str, on_midway, t_to
         "Authorization": f"Token {token}",
         "Content-Type": "application/json",
     }
-    connector = aiohttp.TCPConnector(limit=256, force_close=False)
+    # A connection per resident (each has one request at a time): a pool limit would make an
+    # admitted request wait in the load generator for another's connection to come free.
+    connector = aiohttp.TCPConnector(limit=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(
         connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
