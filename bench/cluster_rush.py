@@ -12,23 +12,27 @@
    beat — on that database and a Redis database of the benchmark's own.
 3. The floor in the same run: GET /healthz through the balancer (phase 1).
 4. The rush: `--residents` residents arrive at `--arrival-rate` per second (open loop: each
-   arrives when due whatever the site does), each with a cookie jar of its own and an
-   Idempotency-Key, and POSTs its booking to /api/v1/bookings/. A waiting-room answer (503 with
-   a position) is retried after its Retry-After, with the cookie; a dead node's answer (502/503
-   from the balancer, a broken connection) after 0.2 s with the same Idempotency-Key. Midway one
-   web node and one Celery worker get SIGKILL; the balancer's view is polled every 20 ms.
+   arrives when due whatever the site does), each with cookies of its own (the place, and the
+   turn cookie the balancer serves first) and an Idempotency-Key, and POSTs its booking to
+   /api/v1/bookings/. A waiting-room answer (503 with a position) is retried after its
+   `retry_after_ms` (else Retry-After), as an app would, with the cookies; a dead node's
+   answer (502/503 from the balancer, a broken connection) after 0.2 s with the same
+   Idempotency-Key. Midway one web node and one Celery worker get SIGKILL; the balancer's view
+   is polled every 20 ms.
 5. It prints the admitted requests' p50/p95/p99 (the request that got through, from when it was
    sent), throughput, how long the balancer took to drop the dead node, the server CPU per
-   booking, and checks: no slot over capacity, every 201 has its booking, every confirmation
-   (SMS) sent exactly once once the outbox drained, nobody waiting without a position, nobody
-   admitted while someone ahead was still told to wait (first come, first served), 0 lost.
+   booking, the load generator's CPU, the room's rate every 0.5 s, HAProxy's queue time (Tw)
+   and node time (Tr) per priority class and answer (from its log), and checks: no slot over
+   capacity, every 201 has its booking, every confirmation (SMS) sent exactly once once the
+   outbox drained, nobody waiting without a position, nobody admitted while someone ahead was
+   still told to wait (first come, first served), 0 lost.
 
 `--check` is the short version for CI: a smaller crowd (150 residents), the waiting room on
 only, one gunicorn worker per node, a killed worker's rows handed out again after 3-5 s; about
 20 s here (30 s the first time, when it migrates), each step's time printed.
 Every request goes to 127.0.0.1. The default crowd (1,000 residents in 2 s per phase) takes about
-4-5 minutes in all on this shared 2-core machine (most of it the database set-up and the two
-cluster starts); --residents sets a bigger one.
+3 minutes in all on this shared 2-core machine (most of it the two cluster starts and the
+database drops); --residents sets a bigger one.
 """
 # ruff: noqa: S311, S603
 
