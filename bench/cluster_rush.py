@@ -1,37 +1,49 @@
 """Release rush through the balancer of a real cluster (`make bench-cluster`; issue 18).
 
-1. A fresh PostgreSQL database: migrate, the demo city (seed_demo), a share of the release day's
-   slots filled and an API client (bench/booking_rush.py's setup); copied per phase (CREATE
-   DATABASE … TEMPLATE), so each phase starts from the same release morning.
+1. A fresh PostgreSQL database, prepared in one process (`--_setup`): the schema (migrated, or
+   restored from the snapshot of an earlier run with the same migrations: `schema_restore`),
+   the demo catalogue with its schedules and slots (not the whole demo city: no staff,
+   documents or kiosks), a share of the release day's slots filled and an API client
+   (bench/booking_rush.py's setup). With several phases it is copied per phase (CREATE DATABASE
+   … TEMPLATE), so each starts from the same release morning; a single phase (`--check`) runs
+   on it directly, its cluster starting while the database is prepared.
 2. Per phase (the waiting room on, then off): `deploy/cluster.py`'s cluster — HAProxy probing
    /readyz, three gunicorn web nodes, PgBouncer (transaction pooling), two Celery workers and a
    beat — on that database and a Redis database of the benchmark's own.
 3. The floor in the same run: GET /healthz through the balancer (phase 1).
 4. The rush: `--residents` residents arrive at `--arrival-rate` per second (open loop: each
-   arrives when due whatever the site does), each with a cookie jar of its own and an
-   Idempotency-Key, and POSTs its booking to /api/v1/bookings/. A waiting-room answer (503 with
-   a position) is retried after its Retry-After, with the cookie; a dead node's answer (502/503
-   from the balancer, a broken connection) after 0.2 s with the same Idempotency-Key. Midway one
-   web node and one Celery worker get SIGKILL; the balancer's view is polled every 20 ms.
+   arrives when due whatever the site does), each with cookies of its own (the place, and the
+   turn cookie the balancer serves first) and an Idempotency-Key, and POSTs its booking to
+   /api/v1/bookings/. A waiting-room answer (503 with a position) is retried after its
+   `retry_after_ms` (else Retry-After), as an app would, with the cookies; a dead node's
+   answer (502/503 from the balancer, a broken connection) after 0.2 s with the same
+   Idempotency-Key. Midway one web node and one Celery worker get SIGKILL; the balancer's view
+   is polled every 20 ms.
 5. It prints the admitted requests' p50/p95/p99 (the request that got through, from when it was
    sent), throughput, how long the balancer took to drop the dead node, the server CPU per
-   booking, and checks: no slot over capacity, every 201 has its booking, every confirmation
-   (SMS) sent exactly once once the outbox drained, nobody waiting without a position, nobody
-   admitted while someone ahead was still told to wait (first come, first served), 0 lost.
+   booking, the load generator's CPU, the room's rate every 0.5 s, HAProxy's queue time (Tw)
+   and node time (Tr) per priority class and answer (from its log), and checks: no slot over
+   capacity, every 201 has its booking, every confirmation (SMS) sent exactly once once the
+   outbox drained, nobody waiting without a position, nobody admitted while someone ahead was
+   still told to wait (first come, first served), 0 lost.
 
-`--check` is the short version for CI: a smaller crowd, the waiting room on only.
+`--check` is the short version for CI: a smaller crowd (150 residents), the waiting room on
+only, one gunicorn worker per node, a killed worker's rows handed out again after 3-5 s; about
+20 s here (30 s the first time, when it migrates), each step's time printed.
 Every request goes to 127.0.0.1. The default crowd (1,000 residents in 2 s per phase) takes about
-4-5 minutes in all on this shared 2-core machine (most of it the database set-up and the two
-cluster starts); --residents sets a bigger one.
+3 minutes in all on this shared 2-core machine (most of it the two cluster starts and the
+database drops); --residents sets a bigger one.
 """
 # ruff: noqa: S311, S603
 
 import argparse
 import asyncio
 import bisect
+import hashlib
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,8 +56,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "deploy"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from booking_rush import booking_job, resident_id  # noqa: E402,F401
-from cluster import Cluster, base_env, missing_tools, prepare  # noqa: E402
+from booking_rush import _setup as booking_setup  # noqa: E402
+from booking_rush import booking_job  # noqa: E402
+from cluster import Cluster, base_env, missing_tools  # noqa: E402
 from common import (  # noqa: E402
     BENCH_KEYS,
     HOST,
@@ -55,11 +68,17 @@ from common import (  # noqa: E402
     appending,
     percentile,
     port_open,
-    say,
     server_cpu_seconds,
 )
+from common import say as _say  # noqa: E402
+from prod_setup import create_database  # noqa: E402
 
 RUSH_NAME = "张三"
+STARTED = time.monotonic()
+
+
+def say(text: str) -> None:
+    _say(f"{time.monotonic() - STARTED:5.1f} s  {text}")
 
 
 # --- one resident -----------------------------------------------------------------------------
@@ -71,7 +90,7 @@ class Resident:
     due: float
     body: str
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
-    cookie: str = ""
+    cookies: dict = field(default_factory=dict)  # what a browser would keep (ow_wr, ow_wr_turn)
     ticket: int | None = None
     first_ticket: int | None = None
     waits: list = field(default_factory=list)  # (ticket, position, sent, received)
@@ -92,14 +111,14 @@ async def resident_run(r: Resident, session, url: str, headers: dict, t0: float,
     while True:
         sent = time.perf_counter()
         extra = {"Idempotency-Key": r.key}
-        if r.cookie:
-            extra["Cookie"] = f"ow_wr={r.cookie}"
+        if r.cookies:
+            extra["Cookie"] = "; ".join(f"{k}={v}" for k, v in r.cookies.items())
         try:
             async with session.post(url, data=r.body, headers={**headers, **extra}) as answer:
                 body = await answer.read()
                 status, got = answer.status, answer.headers
-                if "ow_wr" in answer.cookies:
-                    r.cookie = answer.cookies["ow_wr"].value
+                for name, morsel in answer.cookies.items():
+                    r.cookies[name] = morsel.value
         except (TimeoutError, aiohttp.ClientError, OSError):
             status, body, got = 0, b"", {}
         received = time.perf_counter()
@@ -112,7 +131,9 @@ async def resident_run(r: Resident, session, url: str, headers: dict, t0: float,
             if not data.get("position") or not got.get("Retry-After"):
                 r.no_position += 1
             r.waits.append((r.ticket, data.get("position"), sent - t0, received - t0))
-            await asyncio.sleep(float(got.get("Retry-After", 2)))
+            # As an app would: the millisecond hint when the room gives one, else Retry-After.
+            retry = data.get("retry_after_ms")
+            await asyncio.sleep(retry / 1000 if retry else float(got.get("Retry-After", 2)))
             continue
         if status in (0, 502, 503, 504) and received < deadline:
             r.faults += 1  # a dead node or the balancer's queue: again, same Idempotency-Key
@@ -141,7 +162,9 @@ async def rush(port: int, residents: list[Resident], token: str, on_midway, t_to
         "Authorization": f"Token {token}",
         "Content-Type": "application/json",
     }
-    connector = aiohttp.TCPConnector(limit=256, force_close=False)
+    # A connection per resident (each has one request at a time): a pool limit would make an
+    # admitted request wait in the load generator for another's connection to come free.
+    connector = aiohttp.TCPConnector(limit=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(
         connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
@@ -204,7 +227,7 @@ def drain_outbox(dsn: str, timeout: float) -> float:
         )[0][0]
         if not left:
             return time.monotonic() - started
-        time.sleep(0.5)
+        time.sleep(0.2)
     return -1.0
 
 
@@ -244,7 +267,7 @@ def fifo_violations(residents: list[Resident]) -> int:
 # --- a phase ------------------------------------------------------------------------------------
 
 
-def run_phase(args, label: str, room: str, dsn: str, setup: dict, redis_url: str, run_dir: Path):
+def run_phase(args, label: str, room: str, dsn: str, preparing, redis_url: str, run_dir: Path):
     run_dir.mkdir(parents=True, exist_ok=True)
     env = base_env(run_dir, 0)
     env.update(BENCH_KEYS)
@@ -257,9 +280,10 @@ def run_phase(args, label: str, room: str, dsn: str, setup: dict, redis_url: str
             "WAITING_ROOM_MIN_RATE": str(max(1.0, args.admit_rate / 10)),
             "WAITING_ROOM_REFRESH_MAX_SECONDS": "10",
             "WAITING_ROOM_MAX_INFLIGHT": str(args.max_inflight),
+            "WAITING_ROOM_LATENCY_TARGET_MS": str(args.latency_target),
             # A killed worker's outbox row is handed out again after this (production: 270 s).
-            "OUTBOX_LEASE_SECONDS": "15",
-            "OUTBOX_DISPATCH_GRACE_SECONDS": "10",
+            "OUTBOX_LEASE_SECONDS": str(args.lease),
+            "OUTBOX_DISPATCH_GRACE_SECONDS": str(args.grace),
             # Recycled gunicorn workers would take their CPU time out of the measurement (and
             # a node whose worker reboots stalls for seconds under this machine's load).
             "WEB_MAX_REQUESTS": "0",
@@ -276,6 +300,7 @@ def run_phase(args, label: str, room: str, dsn: str, setup: dict, redis_url: str
         env=env,
         web_nodes=3,
         workers=2,
+        web_workers=args.web_workers,
         web_threads=args.threads,
         worker_concurrency=args.worker_concurrency,
         pool_size=args.pool,
@@ -283,13 +308,14 @@ def run_phase(args, label: str, room: str, dsn: str, setup: dict, redis_url: str
     cluster.env["SITE_URL"] = f"http://{HOST}:{cluster.port}"
     say(f"{label}: starting the cluster (waiting room {room})")
     started = time.monotonic()
-    cluster.start()
-    say(f"{label}: cluster up in {time.monotonic() - started:.0f} s\n{cluster.describe()}")
     try:
-        return _phase(args, label, room, dsn, setup, cluster)
+        cluster.start()
+        say(f"{label}: cluster up in {time.monotonic() - started:.1f} s\n{cluster.describe()}")
+        return _phase(args, label, room, dsn, preparing(), cluster)
     finally:
         cluster.stop()
         _redis_clean(redis_url)
+        say(f"{label}: cluster stopped")
 
 
 def _phase(args, label, room, dsn, setup, cluster):
@@ -330,14 +356,20 @@ def _phase(args, label, room, dsn, setup, cluster):
         f"{label}: {args.residents} residents arriving in {spread:.1f} s; "
         f"SIGKILL to {victim_web} and {victim_worker} at {spread / 2:.1f} s"
     )
+    sampler = RateSampler(cluster.env["CELERY_BROKER_URL"]) if room == "on" else None
+    client_cpu = time.process_time()
     _, seconds = asyncio.run(rush(cluster.port, residents, setup["token"], midway, args.give_up))
+    kill_report["client_cpu"] = time.process_time() - client_cpu
+    kill_report["rates"] = sampler.stop() if sampler else []
     cpu_after = sum(
         server_cpu_seconds(pid) for pid in masters if pid != cluster.processes[victim_web].pid
     ) + kill_report.get("victim_cpu", 0.0)
+    say(f"{label}: the last resident answered; waiting for the outbox to drain")
     drained = drain_outbox(
         cluster.pooled_url.replace("postgres://", "postgresql://"), args.drain_timeout
     )
     kill_report["in_node"] = node_times(cluster.run_dir, list(cluster.node_ports))
+    kill_report["balancer"] = balancer_times(cluster.run_dir / "haproxy.log")
     pg_after = backend_cpu(dsn, db_name)
     kill_report["pg_cpu"] = sum(cpu - pg_before.get(pid, 0.0) for pid, cpu in pg_after.items())
     return report(
@@ -355,6 +387,54 @@ def node_times(run_dir: Path, nodes: list[str]) -> list[float]:
             if len(parts) == 4 and parts[0] == "POST" and parts[2] in ("201", "409", "422"):
                 times.append(int(parts[3]) / 1e6)
     return sorted(times)
+
+
+def balancer_times(log: Path) -> dict[str, dict[str, list[int]]]:
+    """HAProxy's access log (deploy/haproxy.cfg.template's log-format) of the booking POSTs, by
+    priority class and answer (admitted: the booking's 201/409/422; waiting: the room's 503):
+    each request's ms in the balancer's queue (Tw), at the node (Tr) and in all (Ta)."""
+    out: dict[str, dict[str, list[int]]] = {}
+    for line in log.read_text(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) != 10 or parts[9] != "/api/v1/bookings/" or not parts[3].startswith("Tw="):
+            continue
+        status, times = parts[7], dict(part.split("=") for part in parts[3:7])
+        if "<NOSRV>" in parts[1] or int(times["Tr"]) < 0:
+            answer = "balancer"  # the balancer's own answer (a dead node, a full queue)
+        else:
+            answer = "admitted" if status in ("201", "409", "422") else "waiting"
+        group = out.setdefault(f"{parts[2]}/{answer}", {"Tw": [], "Tr": [], "Ta": []})
+        for key in group:
+            group[key].append(int(times[key]))
+    return out
+
+
+class RateSampler:
+    """The waiting room's admission rate (it adapts to the measured latency), read from Redis
+    every half second while the rush runs."""
+
+    def __init__(self, redis_url: str, prefix: str = "onewindow:wr:") -> None:
+        import threading
+
+        import redis
+
+        self.client, self.key = redis.Redis.from_url(redis_url), prefix + "rate"
+        self.samples: list[tuple[float, float]] = []
+        self.done = threading.Event()
+        self.started = time.perf_counter()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            value = self.client.get(self.key)
+            if value is not None:
+                self.samples.append((time.perf_counter() - self.started, float(value)))
+
+    def stop(self) -> list[tuple[float, float]]:
+        self.done.set()
+        self.thread.join()
+        return self.samples
 
 
 def backend_cpu(dsn: str, db_name: str) -> dict[int, float]:
@@ -422,6 +502,25 @@ def report(label, room, residents, seconds, floor, kill, drained, dsn, server_cp
         f"{percentile(inside, 99) * 1000:.0f} ms (admitted booking requests, gunicorn's own "
         "time; the rest of the latency is the balancer's queue and the client)"
     )
+    print(
+        f"load generator:            {kill.get('client_cpu', 0.0):.1f} CPU-s in {seconds:.1f} s "
+        f"({kill.get('client_cpu', 0.0) / max(seconds, 0.001) * 100:.0f}% of a core; the "
+        f"residents' event loop shares the machine's 2 cores with the cluster)"
+    )
+    for name, group in sorted(kill.get("balancer", {}).items()):
+        print(
+            f"  balancer {name:<17} {len(group['Ta']):>6} requests; queue Tw p50/p99 "
+            f"{percentile(sorted(group['Tw']), 50):.0f} / {percentile(sorted(group['Tw']), 99):.0f}"
+            f" ms, node Tr p50/p99 {percentile(sorted(group['Tr']), 50):.0f} / "
+            f"{percentile(sorted(group['Tr']), 99):.0f} ms"
+        )
+    if kill.get("rates"):
+        trail = kill["rates"]
+        step = max(1, len(trail) // 12)
+        print(
+            "admission rate (per s):    "
+            + ", ".join(f"{rate:.0f} at {t:.0f} s" for t, rate in trail[::step])
+        )
     print(
         f"PostgreSQL CPU:            {kill.get('pg_cpu', 0.0):.1f} CPU-s = "
         f"{kill.get('pg_cpu', 0.0) * 1000 / max(len(done), 1):.1f} ms per admitted request, "
@@ -505,8 +604,23 @@ def main() -> int:
         default=6,
         help="the room's limit of admitted requests served at once",
     )
+    parser.add_argument(
+        "--latency-target", type=float, default=100.0,
+        help="WAITING_ROOM_LATENCY_TARGET_MS: the admitted requests' mean latency (from their "
+        "arrival at the balancer) the room's rate adapts to; well under the p99 target",
+    )  # fmt: skip
     parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers per node")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--lease", type=int, default=15,
+        help="OUTBOX_LEASE_SECONDS: when a killed worker's running row is handed out again",
+    )  # fmt: skip
+    parser.add_argument(
+        "--grace", type=int, default=10,
+        help="OUTBOX_DISPATCH_GRACE_SECONDS: when a row a killed worker had taken from the "
+        "broker but not started is handed out again",
+    )  # fmt: skip
     parser.add_argument("--pool", type=int, default=20, help="PgBouncer server connections")
     parser.add_argument("--healthz-requests", type=int, default=2000)
     parser.add_argument("--phases", default="on,off")
@@ -526,10 +640,17 @@ def main() -> int:
         help="the short CI version: 150 residents, waiting room on only",
     )
     parser.add_argument("--append", metavar="PATH", help="add the figures to PATH (RESULTS.md)")
+    parser.add_argument("--_setup", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args._setup:
+        print(json.dumps(_setup(args.full_share, args.seed)))
+        return 0
     if args.check:
         args.residents, args.arrival_rate, args.phases = 150, 150.0, "on"
-        args.healthz_requests, args.drain_timeout, args.give_up = 0, 90.0, 40.0
+        args.healthz_requests, args.drain_timeout, args.give_up = 0, 60.0, 40.0
+        # Fewer processes to start (one gunicorn worker per node) and a killed worker's rows
+        # handed out again sooner: the same proofs, sooner.
+        args.web_workers, args.lease, args.grace = 1, 5, 3
     missing = missing_tools()
     if missing:
         print(
@@ -555,48 +676,123 @@ def run(args) -> int:
     env["CACHE_URL"] = "rediscache" + args.redis_url[len("redis") :]
     made = [base]
     ok = True
+    phases = args.phases.split(",")
     try:
-        say(f"database {base}: migrate + seed_demo + the release day")
-        started = time.monotonic()
-        prepare(f"{pg}/{base}", env, static=False)
-        setup = json.loads(
-            subprocess.run(
-                [
-                    PY,
-                    str(ROOT / "bench" / "booking_rush.py"),
-                    "--_setup",
-                    "--full-share",
-                    str(args.full_share),
-                    "--seed",
-                    str(args.seed),
-                ],
-                cwd=ROOT,
-                env={**env, "DATABASE_URL": f"{pg}/{base}"},
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.splitlines()[-1]
-        )
-        say(
-            f"ready in {time.monotonic() - started:.0f} s: {setup['slots']} slots on "
-            f"{setup['day']}, {setup['places_free']} places free"
-        )
-        phases = args.phases.split(",")
+        say(f"database {base}: migrate + the catalogue and schedules + the release day")
+        create_database(f"{pg}/{base}")
+        preparing = database_setup(args, {**env, "DATABASE_URL": f"{pg}/{base}"})
         for k, room in enumerate(phases):
+            # One phase runs on the prepared database itself, its cluster starting while the
+            # database is prepared; several run on copies of it, so each starts from the same
+            # release morning (a template must have no connections: prepared first).
             name = base if len(phases) == 1 else f"{base}_{room}"
             if name != base:
+                preparing()
                 admin_sql(pg, f'CREATE DATABASE "{name}" TEMPLATE "{base}"')
                 made.append(name)
             ok &= run_phase(
-                args, f"phase {k + 1}", room, f"{pg}/{name}", setup, args.redis_url, run_dir / room
-            )
+                args, f"phase {k + 1}", room, f"{pg}/{name}", preparing, args.redis_url,
+                run_dir / room,
+            )  # fmt: skip
         print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print("ALL CHECKS PASSED" if ok else "SOME CHECKS FAILED")
         return 0 if ok else 1
     finally:
+        say("dropping the databases")
         for name in made:
             admin_sql(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         say(f"logs in {run_dir}")
+
+
+def database_setup(args, env: dict):
+    """Starts preparing the database in one process (migrate, the catalogue and schedules, the
+    release day: `--_setup`); returns a function that waits for it and gives its summary."""
+    process = subprocess.Popen(
+        [PY, __file__, "--_setup", "--full-share", str(args.full_share), "--seed", str(args.seed)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    done: dict = {}
+
+    def wait() -> dict:
+        if not done:
+            out, _ = process.communicate()
+            if process.returncode:
+                raise SystemExit(f"preparing the database failed ({process.returncode})")
+            done.update(json.loads(out.splitlines()[-1]))
+            say(
+                f"database ready: {done['slots']} slots on {done['day']}, "
+                f"{done['places_free']} places free"
+            )
+        return done
+
+    return wait
+
+
+def _setup(full_share: float, seed: int) -> dict:
+    """The database of the rush, in this one process: the schema, the demo catalogue (offices,
+    services, opening hours) and its schedules and slots — only what a booking needs, not the
+    whole demo (no staff, documents or kiosks) — then bench/booking_rush.py's release day."""
+    restoring = schema_restore(os.environ["DATABASE_URL"])  # while Django starts
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from appointments import demo as appointments_demo
+    from services import demo_data
+    from services.actions import catalogue_load
+
+    if restoring is None or restoring.wait():
+        schema_migrate(os.environ["DATABASE_URL"])
+    print(f"[bench] database: schema in {time.monotonic() - STARTED:.1f} s", file=sys.stderr)
+    with transaction.atomic():
+        catalogue_load(data=demo_data.CATALOGUE)
+        appointments_demo.load()
+    return booking_setup(full_share, seed)
+
+
+# The migrated schema. Running the migrations on an empty database takes 10-20 s here (Django
+# renders every intermediate state): the first run keeps what they made (pg_dump, schema and
+# rows: triggers, content types, the migrations table) in var/cluster-schema/ under the digest
+# of every migration file and the locked requirements, and later runs with the same migrations
+# restore it in a few seconds (as Rails loads schema.rb instead of replaying migrations).
+# Without pg_dump and psql, or with BENCH_MIGRATE=1, the migrations run every time.
+SCHEMA_CACHE = ROOT / "var" / "cluster-schema"
+
+
+def schema_restore(dsn: str) -> subprocess.Popen | None:
+    snapshot = SCHEMA_CACHE / f"{migrations_digest()}.sql"
+    psql = shutil.which("psql")
+    if not (psql and snapshot.exists()) or os.environ.get("BENCH_MIGRATE") == "1":
+        return None
+    return subprocess.Popen(
+        [psql, "-q", "-X", "-1", "-v", "ON_ERROR_STOP=1", "-f", str(snapshot), dsn],
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def schema_migrate(dsn: str) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0, skip_checks=True)
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump:
+        SCHEMA_CACHE.mkdir(parents=True, exist_ok=True)
+        for old in SCHEMA_CACHE.glob("*.sql"):
+            old.unlink()
+        snapshot = SCHEMA_CACHE / f"{migrations_digest()}.sql"
+        partial = snapshot.with_suffix(".part")
+        subprocess.run([pg_dump, "--no-owner", "--no-privileges", "-f", str(partial), dsn],
+                       check=True)  # fmt: skip
+        partial.rename(snapshot)
+
+
+def migrations_digest() -> str:
+    digest = hashlib.sha256()
+    files = sorted(ROOT.glob("*/migrations/*.py")) + [ROOT / "requirements.txt"]
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 if __name__ == "__main__":

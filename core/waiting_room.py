@@ -10,12 +10,24 @@ How it works (all state in Redis, one script call per guarded request while the 
 - `seq` is a ticket counter (INCR): an arriving resident's ticket is the next number.
 - `admitted` is the boundary: every ticket up to it is admitted. The script advances it by
   `elapsed seconds x rate` at each call (on Redis's own clock, so web nodes' clocks do not
-  matter), never further than one second's worth past the last ticket given out, so an idle
-  room does not store up a burst. Tickets are admitted strictly in the order they were given:
-  first come, first served.
+  matter), never further than one place past the last ticket given out (with `MAX_INFLIGHT`,
+  the places free under it), so an idle room does not store up a burst: a crowd's tickets fall
+  due one by one at the rate, and the API's `retry_after_ms` tells each client when its own
+  does. Tickets are admitted strictly in the order they were given: first come, first served.
 - `rate` starts at `RATE` admissions per second and adapts to the latency of admitted requests
-  that each node measures: above `LATENCY_TARGET_MS` it drops by a fifth (not under
-  `MIN_RATE`), below half of it it grows by a tenth (not over `RATE`); at most once a second.
+  that each node measures: above `LATENCY_TARGET_MS` it drops by a fifth or more, in proportion
+  to the excess, at most by half (not under `MIN_RATE`); below 60% of it it grows by a quarter
+  (not over `RATE`); at most once a second.
+  The latency counts from the request's arrival at the balancer (its `X-Request-Start`), so
+  requests queueing there slow the line too, not only slow nodes.
+- A resident whose turn may come by its next request (within `TURN_SECONDS` at the highest
+  rate; further back, `Retry-After` brings it back just before), and an admitted one, gets the
+  `ow_wr_turn` cookie: the balancer serves requests carrying it
+  before the others and the room's polls last (deploy/haproxy.cfg.template), so an admitted
+  booking does not queue behind a crowd asking for its position. For the same reason a new
+  arrival in a busy room (another request within the last second) is not admitted on the
+  request that gave it its place, even when the line has reached it: it comes back with the
+  cookie after `Retry-After`. An idle room admits the first arrival at once.
 - A place belongs to a person and device: the key is the signed-in user, otherwise a random
   token in a signed cookie. Refreshing keeps the place (the cookie names it); a client that
   throws its cookies away gets a new place at the back; a forged cookie is no cookie.
@@ -60,6 +72,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 COOKIE = "ow_wr"
+# "Your turn is next": set while the holder's next request should find it admitted (and while
+# an admission lasts). Not a credential: the balancer serves requests carrying it first
+# (deploy/haproxy.cfg.template), the room still decides who is admitted.
+TURN_COOKIE = "ow_wr_turn"
+TURN_SECONDS = 3
 _SALT = "onewindow.waiting-room"
 
 
@@ -71,7 +88,7 @@ def _prefix() -> str:
 # KEYS: seq, admitted, clock, rate, rate clock, place, pass, in flight
 # ARGV: max rate, min rate, measured latency ms (-1: none), target ms, admission s, place s,
 #       max in flight (0: no limit), this request's id
-# Returns {admitted (1/0), ticket, boundary, rate x 1000, seconds of the pass left}.
+# Returns {admitted (1/0), ticket, boundary x 1000, rate x 1000, seconds of the pass left}.
 _SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -96,36 +113,44 @@ if rate > max_rate then rate = max_rate end
 local rate_clock = tonumber(redis.call('GET', KEYS[5]) or '0')
 if latency >= 0 and now - rate_clock >= 1 then
   if latency > target then rate = math.max(min_rate, rate * math.max(0.5, 0.8 * target / latency))
-  elseif latency < target / 2 then rate = math.min(max_rate, rate * 1.1) end
+  elseif latency < target * 0.6 then rate = math.min(max_rate, rate * 1.25) end
   redis.call('SET', KEYS[4], tostring(rate))
   redis.call('SET', KEYS[5], tostring(now))
 end
--- How far the line may run ahead of the arrivals: a second's worth, or with an in-flight
--- limit the places free under it (none: the line stands still).
-local credit = rate
+-- How far the line may run ahead of the arrivals: one place (an idle room admits an arrival at
+-- once; a crowd's tickets then fall due one by one at the rate, never a burst of them at once),
+-- or with an in-flight limit the places free under it (none: the line stands still).
+local credit = math.min(rate, 1)
 if max_inflight > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now)  -- requests of a node that died
   credit = math.max(0, max_inflight - redis.call('ZCARD', KEYS[8]))
 end
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
 local boundary = tonumber(redis.call('GET', KEYS[2]) or '0')
-local last = tonumber(redis.call('GET', KEYS[3]) or '0')  -- a new room: a full credit
+local last = tonumber(redis.call('GET', KEYS[3]) or '0')  -- a new room: the credit
+local ticket = tonumber(redis.call('GET', KEYS[6]) or '0')
 if credit > 0 then
   boundary = math.max(boundary, math.min(boundary + math.max(0, now - last) * rate, seq + credit))
   redis.call('SET', KEYS[2], tostring(boundary))
 end
 redis.call('SET', KEYS[3], tostring(now))
-local ticket = tonumber(redis.call('GET', KEYS[6]) or '0')
-if ticket == 0 then ticket = redis.call('INCR', KEYS[1]) end
-if ticket <= boundary then
+-- A new arrival in a busy room (a call within the last second) takes its place and is admitted
+-- at its next request, which carries the turn cookie: the balancer then serves every admitted
+-- request of a busy room ahead of the crowd of arrivals and polls.
+local hold = false
+if ticket == 0 then
+  ticket = redis.call('INCR', KEYS[1])
+  hold = now - last < 1
+end
+if ticket <= boundary and not hold then
   local admission = tonumber(ARGV[5])
   redis.call('SET', KEYS[7], ticket .. ':' .. tostring(now + admission), 'EX', admission + 60)
   redis.call('DEL', KEYS[6])
   enter()
-  return {1, ticket, math.floor(boundary), math.floor(rate * 1000), admission}
+  return {1, ticket, math.floor(boundary * 1000), math.floor(rate * 1000), admission}
 end
 redis.call('SET', KEYS[6], ticket, 'EX', tonumber(ARGV[6]))
-return {0, ticket, math.floor(boundary), math.floor(rate * 1000), 0}
+return {0, ticket, math.floor(boundary * 1000), math.floor(rate * 1000), 0}
 """
 
 
@@ -133,18 +158,43 @@ return {0, ticket, math.floor(boundary), math.floor(rate * 1000), 0}
 class Place:
     admitted: bool
     ticket: int
-    boundary: int
+    boundary: float
     rate: float  # admissions per second now
     pass_seconds: int  # how long the admission stays valid (admitted only)
 
     @property
     def position(self) -> int:
         """1 for the next to be admitted."""
-        return max(1, self.ticket - self.boundary)
+        return max(1, math.ceil(self.ticket - self.boundary))
 
     @property
     def wait_seconds(self) -> int:
         return math.ceil(self.position / max(self.rate, 0.001))
+
+    def turn(self, max_rate: float) -> bool:
+        """The line may reach this place within TURN_SECONDS, were the rate to climb back to
+        `max_rate` meanwhile: its next request (Retry-After later) may well be admitted, and
+        should not wait behind the polls. A short horizon, so that the requests carrying the
+        turn cookie stay few (a few seconds' admissions)."""
+        return self.position <= TURN_SECONDS * max(self.rate, max_rate)
+
+    def retry_ms(self, retry_seconds: int) -> int:
+        if self.wait_seconds > TURN_SECONDS:
+            return retry_seconds * 1000
+        due = max(0.0, self.ticket - self.boundary) / max(self.rate, 0.001)
+        return max(100, math.ceil(due * 1000))
+
+    def retry_seconds(self, longest: int, max_rate: float = 0.0) -> int:
+        """When to ask again: at the estimated turn when it is near; further back, shortly
+        before it (to be told the turn then), and at least every `longest` seconds. Beyond the
+        turn cookie's reach the turn is reckoned at the highest rate, so that a resident is
+        back, and marked, before the line can pass it."""
+        wait = self.wait_seconds
+        if wait <= TURN_SECONDS:
+            return max(wait, 2)
+        if not self.turn(max_rate):
+            wait = math.ceil(self.position / max(self.rate, max_rate, 0.001))
+        return min(max(wait - TURN_SECONDS + 1, 2), longest)
 
 
 def config() -> dict:
@@ -239,7 +289,7 @@ def place_take(holder: str, request_id: str = "") -> Place:
         request_id or secrets.token_hex(8),
     ]  # fmt: skip
     admitted, ticket, boundary, rate, left = _script()(keys=keys, args=args)
-    return Place(bool(admitted), int(ticket), int(boundary), int(rate) / 1000, int(left))
+    return Place(bool(admitted), int(ticket), int(boundary) / 1000, int(rate) / 1000, int(left))
 
 
 def inflight_done(request_id: str) -> None:
@@ -294,7 +344,7 @@ class WaitingRoomMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        started = time.perf_counter()
+        started = _arrival(request)
         cookie, ticket, flight = None, None, ""
         if active() and _view_name(request):
             holder, cookie = _holder(request)
@@ -308,7 +358,9 @@ class WaitingRoomMiddleware:
             if place is not None:
                 ticket = place.ticket
                 if not place.admitted:
-                    return _with_place(request, waiting_response(request, place), cookie, ticket)
+                    waiting = waiting_response(request, place)
+                    turn = place.turn(config()["RATE"])
+                    return _with_place(request, waiting, cookie, ticket, turn=turn)
         try:
             response = self.get_response(request)
         finally:
@@ -316,8 +368,21 @@ class WaitingRoomMiddleware:
                 _leave(flight)
         match = getattr(request, "resolver_match", None)
         if match is not None and _view_name(request, match):
-            meter.add((time.perf_counter() - started) * 1000)
-        return _with_place(request, response, cookie, ticket)
+            meter.add((time.time() - started) * 1000)
+        return _with_place(request, response, cookie, ticket, turn=ticket is not None)
+
+
+def _arrival(request: HttpRequest) -> float:
+    """When the request reached the balancer (its X-Request-Start: t=<µs>, the convention of
+    HAProxy's and nginx's set-ups and of APM tools), so that the measured latency includes the
+    time it queued there; without the header (or with an implausible one), now."""
+    now = time.time()
+    stamp = request.META.get("HTTP_X_REQUEST_START", "")
+    try:
+        start = int(stamp.removeprefix("t=")) / 1e6
+    except ValueError:
+        return now
+    return start if 0 <= now - start < 60 else now
 
 
 def _leave(flight: str) -> None:
@@ -328,10 +393,19 @@ def _leave(flight: str) -> None:
 
 
 def _with_place(
-    request: HttpRequest, response: HttpResponse, cookie: str | None, ticket: int | None
+    request: HttpRequest,
+    response: HttpResponse,
+    cookie: str | None,
+    ticket: int | None,
+    turn: bool = False,
 ) -> HttpResponse:
     if ticket is not None:
         response["X-Waiting-Room-Ticket"] = str(ticket)
+    if turn and TURN_COOKIE not in request.COOKIES:
+        response.set_cookie(
+            TURN_COOKIE, "1", max_age=config()["ADMISSION_SECONDS"], httponly=True,
+            samesite="Lax", secure=request.is_secure(),
+        )  # fmt: skip
     if cookie:
         response.set_signed_cookie(
             COOKIE, cookie, salt=_SALT, max_age=config()["PLACE_SECONDS"],
@@ -353,7 +427,7 @@ def waiting_response(request: HttpRequest, place: Place) -> HttpResponse:
 
 
 def _waiting_response(request: HttpRequest, place: Place, api: bool) -> HttpResponse:
-    retry = min(max(place.wait_seconds, 2), config()["REFRESH_MAX_SECONDS"])
+    retry = place.retry_seconds(config()["REFRESH_MAX_SECONDS"], config()["RATE"])
     if api:
         response: HttpResponse = JsonResponse(
             {
@@ -366,6 +440,9 @@ def _waiting_response(request: HttpRequest, place: Place, api: bool) -> HttpResp
                 "position": place.position,
                 "estimated_wait_seconds": place.wait_seconds,
                 "retry_after": retry,
+                # The same to the millisecond near the turn (the line reaches the place then):
+                # clients that keep to it come back one by one, at the rate, not in a burst.
+                "retry_after_ms": place.retry_ms(retry),
             },
             status=503,
         )

@@ -155,16 +155,19 @@ class Cluster:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.run_dir.chmod(0o755)
         self.start_pgbouncer()
+        # Everything boots at once (each process imports Django for a second or two of CPU):
+        # the workers are ready by the time the balancer sends the first request.
         for name, port in self.node_ports.items():
             self.start_web(name, port)
-        for name, port in self.node_ports.items():
-            wait_for(lambda p=port: http_status(p, "/readyz") == 200, 90, f"{name} /readyz")
-        self.start_haproxy()
-        wait_for(lambda: self.backend_up() == set(self.node_ports), 30, "HAProxy: all nodes up")
         for n in range(self.workers):
             self._spawn(f"worker{n + 1}", ["bash", "deploy/run.sh", "worker", f"worker{n + 1}"],
                         self.node_env(WORKER_CONCURRENCY=str(self.worker_concurrency)))  # fmt: skip
         self._spawn("beat", ["bash", "deploy/run.sh", "beat"])
+        # HAProxy counts a server up until its checks fail: it starts once the nodes answer.
+        for name, port in self.node_ports.items():
+            wait_for(lambda p=port: http_status(p, "/readyz") == 200, 90, f"{name} /readyz")
+        self.start_haproxy()
+        wait_for(lambda: self.backend_up() == set(self.node_ports), 30, "HAProxy: all nodes up")
 
     def start_pgbouncer(self) -> None:
         user = urlsplit(self.database_url).username or "postgres"
@@ -199,7 +202,10 @@ class Cluster:
         render("haproxy.cfg.template", config, {
             "RUN_DIR": self.run_dir, "BIND": HOST, "PORT": self.port, "SERVERS": servers,
             "CHECK_INTER": self.check_inter, "CHECK_HOST": HOST,
-            "NODE_MAXCONN": self.web_workers * self.web_threads * 2,
+            # As many requests at once as a node has threads: a request beyond that waits in
+            # HAProxy's queue, ordered by its priority class, not in the node's accept queue.
+            "NODE_MAXCONN": self.web_workers * self.web_threads,
+            "LOG_TARGET": "stdout format raw local0",
         })  # fmt: skip
         haproxy = _tool("haproxy") or "haproxy"
         subprocess.run([haproxy, "-c", "-q", "-f", str(config)], check=True)  # noqa: S603

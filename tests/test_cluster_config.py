@@ -57,6 +57,7 @@ def test_haproxy_configuration_is_valid_and_probes_readyz(tmp_path):
     render("haproxy.cfg.template", out, {
         "RUN_DIR": tmp_path, "BIND": "127.0.0.1", "PORT": 9000, "SERVERS": servers,
         "CHECK_INTER": "500ms", "CHECK_HOST": "127.0.0.1", "NODE_MAXCONN": 16,
+        "LOG_TARGET": "stdout format raw local0",
     })  # fmt: skip
     checked = subprocess.run([HAPROXY, "-c", "-f", str(out)], capture_output=True, text=True)  # noqa: S603
     assert checked.returncode == 0, checked.stdout + checked.stderr

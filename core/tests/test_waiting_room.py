@@ -217,11 +217,52 @@ def test_the_rate_drops_while_admitted_requests_are_slower_than_the_target(room)
 @needs_redis
 def test_the_line_stops_while_the_admitted_requests_in_flight_reach_the_limit(room):
     room.update(RATE=1e6, MAX_INFLIGHT=2)
-    first = waiting_room.place_take("first", "req-1")
-    second = waiting_room.place_take("second", "req-2")
-    assert first.admitted and second.admitted
-    third = waiting_room.place_take("third", "req-3")
-    assert not third.admitted  # two requests being served: the door holds whatever the rate
-    assert not waiting_room.place_take("third", "req-3b").admitted
+    assert waiting_room.place_take("first", "req-1").admitted  # an idle room admits at once
+    assert not waiting_room.place_take("second", "req-2a").admitted  # busy: a place first
+    assert waiting_room.place_take("second", "req-2").admitted  # two requests being served
+    waiting_room.place_take("third", "req-3a")  # the line had reached its place already
+    assert not waiting_room.place_take("fourth", "req-4a").admitted
+    # Two requests being served: the door holds whatever the rate.
+    assert not waiting_room.place_take("fourth", "req-4b").admitted
     waiting_room.inflight_done("req-1")
-    assert waiting_room.place_take("third", "req-3c").admitted
+    assert waiting_room.place_take("fourth", "req-4c").admitted
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_in_a_busy_room_residents_come_back_with_the_turn_cookie_and_are_admitted(room):
+    room.update(RATE=1e6)
+    assert post(Client()).status_code != 503  # an idle room: the first arrival is in at once
+    resident = Client()
+    first = post(resident)
+    # A busy room: a place, and the turn cookie the balancer serves first, even with the line
+    # already past this place; the next request is admitted.
+    assert first.status_code == 503 and first.json()["position"] == 1
+    assert first.cookies[waiting_room.TURN_COOKIE]["httponly"]
+    assert first.json()["retry_after_ms"] < 1000 < int(first["Retry-After"]) * 1000  # due now
+    again = post(resident)
+    assert again.status_code != 503
+    assert again["X-Waiting-Room-Ticket"] == first["X-Waiting-Room-Ticket"]
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_far_back_in_line_there_is_no_turn_cookie(room):
+    room.update(RATE=0.001)
+    post(Client())
+    far = post(Client())
+    assert far.status_code == 503 and waiting_room.TURN_COOKIE not in far.cookies
+    assert far.json()["retry_after_ms"] == int(far["Retry-After"]) * 1000
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_the_measured_latency_counts_from_the_arrival_at_the_balancer(room):
+    # A request that waited 3 s in the balancer's queue (its X-Request-Start) counts 3 s slow.
+    stamp = f"t={int((time.time() - 3) * 1e6)}"
+    Client().post(API, data="{}", content_type="application/json", HTTP_X_REQUEST_START=stamp)
+    assert waiting_room.meter.mean_ms >= 3000
+    waiting_room.meter.reset()
+    waiting_room.room_reset(REDIS_URL)  # an idle room again: the next arrival is in at once
+    Client().post(API, data="{}", content_type="application/json", HTTP_X_REQUEST_START="t=x")
+    assert 0 <= waiting_room.meter.mean_ms < 3000  # no usable stamp: measured from now
