@@ -129,7 +129,9 @@ def main() -> int:
     if args.without_audit:  # a measurement only: what the booking's audit entry costs
         import appointments.actions.booking as booking_action
 
-        booking_action.audit_created = lambda booking: None
+        real = booking_action.rows_insert
+        booking_action.audit_created_entry = lambda booking: None
+        booking_action.rows_insert = lambda entry, *rows: [True, *real(*rows)]
     token = Path("/tmp/ow_perf_token").read_text()
     import random
 
@@ -243,8 +245,11 @@ LAYERS = [  # (what, [(file, function), …]): the inclusive time of those funct
     ("  slot_refusal (window, closure)", [("appointments/selectors.py", "slot_refusal")]),
     ("  quota + place + booking (one statement)",
      [("actions/booking.py", "_take_quota_and_place_and_insert")]),
-    ("  the audit entry (audit_created)", [("accounts/audit_changes.py", "audit_created")]),
-    ("  the outbox row (booking_event)", [("appointments/actions/events.py", "booking_event")]),
+    ("  the audit entry built (audit_created_entry)",
+     [("accounts/audit_changes.py", "audit_created_entry")]),
+    ("  the outbox row built (booking_event_row)",
+     [("appointments/actions/events.py", "booking_event_row")]),
+    ("  audit entry + outbox row (one statement)", [("core/rows.py", "rows_insert")]),
     ("the 201 body (_booking_created)", [("appointments/api.py", "_booking_created")]),
     ("the JSON answer", [("appointments/api.py", "_fast_answer")]),
     ("(all statements: psycopg's execute)", [("psycopg/cursor.py", "execute")]),

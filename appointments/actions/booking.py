@@ -9,14 +9,15 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.actions import audit_changed, audit_created, audit_values
+from accounts.actions import audit_changed, audit_created_entry, audit_values
 from accounts.models import User
 from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.errors import IllegalTransition
 from core.idnumbers import mask_id_number, validate_id_number
 from core.metrics import booking_outcome_counted
-from core.rows import row_insert, row_insert_select, row_inserted
+from core.outbox import outbox_row_written
+from core.rows import row_insert, row_insert_select, row_inserted, rows_insert
 from services.models import Service
 
 from .. import selectors
@@ -35,7 +36,7 @@ from ..errors import (
     WrongService,
 )
 from ..models import Booking, PersonQuota, Slot
-from .events import booking_event
+from .events import booking_event, booking_event_row
 
 
 def booking_code_new() -> str:
@@ -264,9 +265,11 @@ def _book(
             _take_place_or_a_freed_one(slot.pk, now)
         # One plain INSERT (core.rows).
         row_insert(booking)
-    # The audit entry written here rather than by a signal.
-    audit_created(booking)
-    booking_event(booking, "confirmed")
+    # The audit entry (written here rather than by a signal) and the confirmation's outbox row,
+    # in one statement on PostgreSQL.
+    entry, row = audit_created_entry(booking), booking_event_row(booking, "confirmed")
+    if rows_insert((entry, ""), (row, "key"))[1]:
+        outbox_row_written(row)
     return booking
 
 
