@@ -244,6 +244,15 @@ def _book(
         raise Restricted(until=until)
     if read.active:
         raise DuplicateBooking()
+    if (
+        read.places_due is False  # PostgreSQL: the slot was full, and no place can come back
+        and read.quota_taken is not None
+        and read.quota_taken < settings.BOOKING["DAILY_LIMIT_PER_PERSON"]
+        and not place_already_held
+    ):
+        # What the writes' statement would answer (the quota first, then the place), without
+        # building the booking or sending the statement: most attempts of a rush end here.
+        raise SlotFull()
     booking = Booking(
         code=code,
         slot=slot,
