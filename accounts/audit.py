@@ -22,6 +22,9 @@ from core.rows import row_insert
 
 from .models import AuditAction, AuditEntry
 
+# Django's Choices.values builds its list at every call; this runs inside every audited change.
+_ACTIONS = frozenset(AuditAction.values)
+
 
 def audit_entry_new(
     *,
@@ -39,7 +42,7 @@ def audit_entry_new(
 ) -> AuditEntry:
     """audit_record's entry, not yet inserted: the caller inserts it (core.rows) in the
     transaction of the change, as audit_record does."""
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEntry(
