@@ -188,18 +188,23 @@ def booking_create(
     privacy_notice_version: str = "",
 ) -> Booking:
     """Book a place, in one transaction. Raises Slot.DoesNotExist for an unknown slot and a
-    DomainError for every refusal. The booking's insert has no savepoint of its own (two
-    statements fewer on the busy path): when its unique indexes refuse it, the transaction rolls
-    back whole and is run again with a fresh code if the code was taken (about 1 in 10^12), or
-    ends as a duplicate if the same person's parallel booking committed first."""
+    DomainError for every refusal. The checks' read runs before the transaction (each statement
+    sees the latest commits either way, and the writes re-check whatever a parallel booking can
+    change): a refusal costs that one statement. The booking's insert has no savepoint of its
+    own (two statements fewer on the busy path): when its unique indexes refuse it, the
+    transaction rolls back whole and is run again with a fresh code if the code was taken
+    (about 1 in 10^12), or ends as a duplicate if the same person's parallel booking committed
+    first."""
     id_number = validate_id_number(id_number)
     id_hmac = pii_hmac(id_number)
+    now = now or timezone.now()
+    slot = _checked_slot(slot_id, service, id_hmac, now, place_already_held)
     for _attempt in range(5):
         code = booking_code_new()
         try:
             return _book(
                 code=code,
-                slot_id=slot_id,
+                slot=slot,
                 service=service,
                 name=name,
                 id_number=id_number,
@@ -209,7 +214,7 @@ def booking_create(
                 language=language,
                 user=user,
                 api_client=api_client,
-                now=now or timezone.now(),
+                now=now,
                 place_already_held=place_already_held,
                 rescheduled_from=rescheduled_from,
                 privacy_notice_version=privacy_notice_version,
@@ -225,13 +230,11 @@ def booking_create(
     raise RuntimeError("could not draw a free booking code")
 
 
-@transaction.atomic
-def _book(
-    *, code: str, slot_id: int, service: Service, id_number: str, id_hmac: str,
-    now: dt.datetime, place_already_held: bool, name: str, **fields: Any,
-) -> Booking:  # fmt: skip
-    # The checks read in one statement (selectors.booking_read), refused in the order of
-    # _bookable_slot and _check_person.
+def _checked_slot(
+    slot_id: int, service: Service, id_hmac: str, now: dt.datetime, place_already_held: bool
+) -> Slot:
+    """The slot, read with every check in one statement (selectors.booking_read), or the
+    refusal, in the order of _bookable_slot and _check_person."""
     read = selectors.booking_read(slot_id=slot_id, service=service, id_hmac=id_hmac, now=now)
     slot = read.slot
     if not read.offers_service:
@@ -251,8 +254,16 @@ def _book(
         and not place_already_held
     ):
         # What the writes' statement would answer (the quota first, then the place), without
-        # building the booking or sending the statement: most attempts of a rush end here.
+        # building the booking or opening a transaction: most attempts of a rush end here.
         raise SlotFull()
+    return slot
+
+
+@transaction.atomic
+def _book(
+    *, code: str, slot: Slot, service: Service, id_number: str, id_hmac: str,
+    now: dt.datetime, place_already_held: bool, name: str, **fields: Any,
+) -> Booking:  # fmt: skip
     booking = Booking(
         code=code,
         slot=slot,
