@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse
-from django.urls import ResolverMatch, resolve, reverse
+from django.urls import ResolverMatch, get_script_prefix, resolve, reverse
 from django.utils.module_loading import import_string
 
 Lane = Callable[[HttpRequest], HttpResponse | None]
@@ -63,7 +63,8 @@ class ApiLaneMiddleware:
     def _build(self) -> dict[str, tuple[ResolverMatch, Lane]]:
         lanes = {}
         for name, dotted in settings.API_LANES.items():
-            path = reverse(name)
+            # As request.path_info has it: without the script prefix reverse() puts in front.
+            path = "/" + reverse(name)[len(get_script_prefix()) :]
             lanes[path] = (resolve(path), import_string(dotted))
         handler: Callable[[HttpRequest], HttpResponse] = _run_lane
         following = settings.MIDDLEWARE[settings.MIDDLEWARE.index(_SELF) + 1 :]
