@@ -72,7 +72,7 @@ def setup() -> None:
             "SELECT n, 1000000000, 0, false FROM generate_series(1, 720) n"
         )
     _client, token = api_client_create(name="profile", rate="100000000/second")
-    Path("/tmp/ow_perf_token").write_text(token)
+    Path(os.environ.get("OW_PERF_TOKEN", "/tmp/ow_perf_token")).write_text(token)
 
 
 def targets(full: bool) -> list:
@@ -132,7 +132,7 @@ def main() -> int:
         real = booking_action.rows_insert
         booking_action.audit_created_entry = lambda booking: None
         booking_action.rows_insert = lambda entry, *rows: [True, *real(*rows)]
-    token = Path("/tmp/ow_perf_token").read_text()
+    token = Path(os.environ.get("OW_PERF_TOKEN", "/tmp/ow_perf_token")).read_text()
     import random
 
     rng = random.Random(args.start)
