@@ -22,6 +22,43 @@ from core.rows import row_insert
 
 from .models import AuditAction, AuditEntry
 
+# Django's Choices.values builds its list at every call; this runs inside every audited change.
+_ACTIONS = frozenset(AuditAction.values)
+
+
+def audit_entry_new(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | type[models.Model] | None = None,
+    office_id: int | None = None,
+    subject_id_number: str | None = None,
+    request: Any = None,
+    details: dict | None = None,
+    subject_hmac: str = "",
+    actor_username: str = "",
+    object_label: str = "",
+    ip: str | None = None,
+) -> AuditEntry:
+    """audit_record's entry, not yet inserted: the caller inserts it (core.rows) in the
+    transaction of the change, as audit_record does."""
+    if action not in _ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry(
+        timestamp=timezone.now(),
+        actor=user,
+        # Masked too: a resident may type an ID number where a username is asked for.
+        actor_username=mask_text(user.get_username() if user else actor_username)[:150],
+        action=action,
+        office_id=office_id if office_id is not None else _office_of(obj),
+        subject_hmac=subject_hmac or _subject_hmac(obj, subject_id_number),
+        ip=_ip(request, ip),
+        user_agent=request.headers.get("User-Agent", "")[:255] if request else "",
+        details=_clean_details(details or {}),
+        **_describe(obj, object_label),
+    )
+
 
 def audit_record(
     *,
@@ -42,23 +79,13 @@ def audit_record(
     ID numbers anywhere in `details` or the label are masked before they are stored. Inside a
     transaction the entry is part of it: an append that fails spoils the change too (nothing is
     recorded without its entry, nothing is done without it being recorded)."""
-    if action not in AuditAction.values:
-        raise ValueError(f"unknown audit action {action!r}")
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    entry = AuditEntry(
-        timestamp=timezone.now(),
-        actor=user,
-        # Masked too: a resident may type an ID number where a username is asked for.
-        actor_username=mask_text(user.get_username() if user else actor_username)[:150],
-        action=action,
-        office_id=office_id if office_id is not None else _office_of(obj),
-        subject_hmac=subject_hmac or _subject_hmac(obj, subject_id_number),
-        ip=_ip(request, ip),
-        user_agent=request.headers.get("User-Agent", "")[:255] if request else "",
-        details=_clean_details(details or {}),
-        **_describe(obj, object_label),
-    )
-    # One plain INSERT (core.rows): this runs inside every audited change, bookings included.
+    entry = audit_entry_new(
+        actor=actor, action=action, obj=obj, office_id=office_id,
+        subject_id_number=subject_id_number, request=request, details=details,
+        subject_hmac=subject_hmac, actor_username=actor_username, object_label=object_label,
+        ip=ip,
+    )  # fmt: skip
+    # One plain INSERT (core.rows): this runs inside every audited change.
     row_insert(entry)
     return entry
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.db import models
 
-from .audit import audit_record
+from .audit import audit_entry_new, audit_record
 from .models import AuditAction, AuditEntry
 
 # label -> which fields are recorded and which are masked.
@@ -129,6 +129,19 @@ def audit_created(obj: models.Model, *, actor: Any = FROM_REQUEST, request: Any 
     _write(obj, AuditAction.CREATE, changes, actor, request)
 
 
+def audit_created_entry(
+    obj: models.Model, *, actor: Any = FROM_REQUEST, request: Any = None
+) -> AuditEntry:
+    """audit_created's entry, not yet inserted: the caller inserts it (core.rows) in the
+    transaction of the change, e.g. in one statement with the change's outbox row. Only for a
+    record whose creation makes one entry (not a user's or a staff role's)."""
+    if obj._meta.label in ("accounts.User", "accounts.StaffRole"):
+        raise ValueError(f"{obj._meta.label}: its creation may make more entries; audit_created")
+    changes = {k: ["None", v] for k, v in audit_values(obj).items() if v not in ("None", "")}
+    return audit_entry_new(action=AuditAction.CREATE, obj=obj, details={"changes": changes},
+                           **_who(actor, request))  # fmt: skip
+
+
 def audit_changed(
     obj: models.Model,
     before: dict[str, str],
@@ -207,12 +220,16 @@ def _value(instance, field: models.Field, masked: bool) -> str:
     return text
 
 
-def _write(obj, action: str, changes: dict, actor: Any, request: Any) -> None:
+def _who(actor: Any, request: Any) -> dict[str, Any]:
     served, signed_in = _request.get() or (None, None)
-    common = {
+    return {
         "actor": signed_in if actor is FROM_REQUEST else actor,
         "request": request if request is not None else served,
     }
+
+
+def _write(obj, action: str, changes: dict, actor: Any, request: Any) -> None:
+    common = _who(actor, request)
     audit_record(action=action, obj=obj, details={"changes": changes}, **common)
     label = obj._meta.label
     if label == "accounts.StaffRole":

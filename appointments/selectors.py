@@ -22,7 +22,7 @@ from services import selectors as catalogue
 from services.models import Bundle, Channel, Material, Office, Service
 from services.selectors import service_get_active as catalogue_service_get_active
 
-from .constants import BookingStatus, WaitStatus
+from .constants import BookingStatus, CancelledBy, WaitStatus
 from .errors import (
     BundleNotServed,
     BundleSlotTooShort,
@@ -198,6 +198,11 @@ class BookingRead:
     closure: Any  # Closure | None, or _LOOK_UP: not read (slot_refusal reads it)
     restricted_until: dt.datetime | None  # the no-show rule's pause
     active: bool  # the person holds an active booking for the service
+    # PostgreSQL only (None elsewhere): the person's bookings counted on the slot's local day
+    # (PersonQuota), and when the slot was full, whether a place given back by a resident is
+    # past its embargo and can come back.
+    quota_taken: int | None = None
+    places_due: bool | None = None
 
 
 @cache
@@ -223,7 +228,14 @@ def _booking_read_sql(vendor: str) -> str:
         'ORDER BY cl."office_id", cl."service_id" LIMIT 1) c ON true'
     )
     columns = row_columns(Closure, "c")
-    return f'{select}, {columns} {_SLOT_JOINS_SQL} {closure} WHERE s."id" = %s'
+    quota = f'(SELECT pq."count" FROM "appointments_personquota" pq WHERE pq."id_number_hmac" = %s AND pq."date" = {day})'  # noqa: S608, E501 - names only
+    # Only when the slot is full: actions.booking._DUE_SQL, for this slot.
+    due = (
+        'CASE WHEN s."booked" >= s."bookable" THEN EXISTS (SELECT 1 FROM "appointments_booking" d '
+        'WHERE d."slot_id" = s."id" AND d."status" = %s AND d."cancelled_by" = %s '
+        'AND d."place_released" = %s AND d."cancelled_at" <= %s) END'
+    )
+    return f'{select}, {columns}, {quota}, {due} {_SLOT_JOINS_SQL} {closure} WHERE s."id" = %s'
 
 
 def booking_read(
@@ -238,6 +250,9 @@ def booking_read(
         *(id_hmac, BookingStatus.BOOKED, service.pk, id_hmac, BookingStatus.NO_SHOW, since),
     ]
     if vendor == "postgresql":
+        cutoff = now - dt.timedelta(minutes=settings.BOOKING["CANCEL_EMBARGO_MINUTES"])
+        params += [id_hmac, settings.TIME_ZONE]
+        params += [BookingStatus.CANCELLED, CancelledBy.RESIDENT, False, cutoff]
         params += [service.pk, settings.TIME_ZONE, settings.TIME_ZONE]
     params.append(slot_id)
     with connection.cursor() as cursor:
@@ -252,13 +267,17 @@ def booking_read(
     slot.office = row_model(Office, row[second:third])
     offers, active, no_shows = row[third : third + 3]
     closure: Closure | None | object = _LOOK_UP
+    quota_taken, places_due = None, None
     if vendor == "postgresql":
-        values = row[third + 3 :]
+        values = row[third + 3 : -2]
         closure = row_model(Closure, values) if values[0] is not None else None
+        quota_taken, places_due = row[-2] or 0, row[-1]
     restricted = None
     if no_shows >= _rules()["NO_SHOW_LIMIT"]:  # only then can the rule pause booking
         restricted, _active = person_booking_obstacles(id_hmac=id_hmac, service=service, now=now)
-    return BookingRead(slot, bool(offers), closure, restricted, active > 0)
+    return BookingRead(
+        slot, bool(offers), closure, restricted, active > 0, quota_taken, places_due
+    )
 
 
 def public_holidays(*, first: dt.date, last: dt.date) -> set[dt.date]:

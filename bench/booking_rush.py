@@ -56,7 +56,9 @@ from common import (  # bench/common.py: what the benchmarks share
     start_gunicorn,
 )
 
-REDIS_DB = 13
+# The broker's Redis db (nobody consumes it; purged at the end): BENCH_BROKER_DB to share the
+# machine with another run.
+REDIS_DB = int(os.environ.get("BENCH_BROKER_DB", "13"))
 PREFILLED_NAME = "预填"  # the bookings that fill some slots before the rush
 WARM_NAME = "预热"  # the warm-up bookings, on the day before the rush day
 
@@ -329,7 +331,7 @@ def sql_checks(dsn: str) -> dict:
 
 def run(args) -> int:
     pg = args.pg.rstrip("/")
-    name = f"onewindow_bench_{os.getpid()}"
+    name = f"{os.environ.get('BENCH_DB_PREFIX', 'onewindow_bench')}_{os.getpid()}"
     dsn = f"{pg}/{name}"
     # The production settings plus the floor view's URL (bench/_floor_settings.py).
     env = server_env(

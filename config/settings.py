@@ -82,6 +82,9 @@ MIDDLEWARE = [
     # The line in front of the booking paths at release time, before sessions and sign-in: a
     # waiting answer must cost next to nothing (core/waiting_room.py).
     "core.waiting_room.WaitingRoomMiddleware",
+    # Token-authenticated API writes named in API_LANES skip the middlewares below that do
+    # nothing for them (API_LANE_SKIPS; core/api_lane.py).
+    "core.api_lane.ApiLaneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,6 +106,26 @@ MIDDLEWARE = [
     # Last: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+# The views whose common case takes the short chain (URL name → lane), and the middlewares after
+# ApiLaneMiddleware that the short chain leaves out: a POST with a token and no session cookie
+# has no session, no signed-in user (AnonymousUser is set), no CSRF check (the API is exempt), no
+# messages, no staff checks, no 长辈版 cookie, no htmx and no lockout page. Every other
+# middleware runs on the lane too (core/api_lane.py).
+API_LANES = {"api-booking-create": "appointments.api.booking_fast_lane"}
+API_LANE_SKIPS = frozenset(
+    {
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "accounts.staff_context.StaffOTPMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "accounts.middleware.StaffIdleTimeoutMiddleware",
+        "accounts.middleware.StaffSecondFactorMiddleware",
+        "core.middleware.ElderModeMiddleware",
+        "django_htmx.middleware.HtmxMiddleware",
+        "axes.middleware.AxesMiddleware",
+    }
+)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

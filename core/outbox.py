@@ -76,11 +76,27 @@ def outbox_enqueue(
 
     `key` (optional) makes the side effect unique: a second enqueue with the same task and key
     is ignored (None is returned). `secret_args` are stored encrypted and dropped when done."""
+    row = outbox_row_new(task, *args, key=key, secret_args=secret_args)
+    # One plain INSERT … ON CONFLICT DO NOTHING: a duplicate key changes nothing and needs no
+    # savepoint to keep the change's transaction usable (this runs inside every booking).
+    if not row_insert(row, ignore_conflict_on="key"):
+        return None
+    outbox_row_written(row)
+    return row
+
+
+def outbox_row_new(
+    task: Any, *args: Any, key: str = "", secret_args: Sequence[str] = ()
+) -> OutboxMessage:
+    """outbox_enqueue's row, not yet inserted. The caller inserts it in the change's
+    transaction (core.rows, with `ignore_conflict_on="key"`), then calls outbox_row_written if
+    it was inserted: outbox_enqueue in two halves, for a row written in one statement with
+    others."""
     if not transaction.get_connection().in_atomic_block:
         raise NotInTransaction("outbox_enqueue() belongs inside the change's transaction.atomic()")
     name = getattr(task, "name", task)
     hand_over = settings.OUTBOX_HAND_OVER_AFTER_COMMIT
-    row = OutboxMessage(
+    return OutboxMessage(
         task=name,
         key=f"{name}|{key}" if key else f"{name}|{uuid.uuid4().hex}",
         args=json.loads(json.dumps(list(args))),  # fails here, not in the worker
@@ -88,13 +104,12 @@ def outbox_enqueue(
         # Handed over at commit: not due for the relay before the grace; else due at once.
         available_at=timezone.now() + (_seconds("OUTBOX_DISPATCH_GRACE_SECONDS") * hand_over),
     )
-    # One plain INSERT … ON CONFLICT DO NOTHING: a duplicate key changes nothing and needs no
-    # savepoint to keep the change's transaction usable (this runs inside every booking).
-    if not row_insert(row, ignore_conflict_on="key"):
-        return None
-    if hand_over:
+
+
+def outbox_row_written(row: OutboxMessage) -> None:
+    """After outbox_row_new's row was inserted: the fast path's hand-over at commit, if on."""
+    if settings.OUTBOX_HAND_OVER_AFTER_COMMIT:
         transaction.on_commit(partial(_hand_over, row.pk), robust=True)
-    return row
 
 
 def _hand_over(row_id: int) -> None:

@@ -93,6 +93,33 @@ def row_insert(obj: models.Model, *, ignore_conflict_on: str = "") -> bool:
     return True
 
 
+def rows_insert(*rows: tuple[models.Model, str]) -> list[bool]:
+    """row_insert for several rows, `(obj, ignore_conflict_on)` each, in one statement on
+    PostgreSQL (a CTE with one INSERT per row, each the statement row_insert runs) and one by one
+    elsewhere. Returns, for each, whether it was inserted."""
+    if connection.vendor != "postgresql":
+        return [row_insert(obj, ignore_conflict_on=ignore_on) for obj, ignore_on in rows]
+    steps, values = [], []
+    for obj, ignore_on in rows:
+        sql, fields = _insert_sql(type(obj), connection.vendor, ignore_on)
+        steps.append(sql)
+        values += _insert_values(obj, fields)
+    names = [f"r{n}" for n in range(len(rows))]
+    # The project's own INSERT statements (names from the models' metadata); values are
+    # parameters.
+    with_ = ", ".join(f"{name} AS ({step})" for name, step in zip(names, steps, strict=True))
+    select = ", ".join(f"(SELECT * FROM {name})" for name in names)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {with_} SELECT {select}", values)  # noqa: S608
+        found = cursor.fetchone()
+    inserted = []
+    for (obj, _ignore_on), pk in zip(rows, found, strict=True):
+        if pk is not None:
+            row_inserted(obj, pk)
+        inserted.append(pk is not None)
+    return inserted
+
+
 def _insert_values(obj: models.Model, fields: tuple) -> list:
     values = []
     for field, attname, plain in fields:

@@ -7,6 +7,7 @@ from accounts.audit import (  # noqa: F401  (the audit writer, for every app)
 from accounts.audit_changes import (  # noqa: F401  (the entries of changes, for every app's actions)
     audit_changed,
     audit_created,
+    audit_created_entry,
     audit_deleted,
     audit_related,
     audit_values,
@@ -93,6 +94,7 @@ __all__ = [
     "audit_record",
     "audit_changed",
     "audit_created",
+    "audit_created_entry",
     "audit_deleted",
     "audit_related",
     "audit_values",

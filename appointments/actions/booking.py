@@ -9,14 +9,15 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.actions import audit_changed, audit_created, audit_values
+from accounts.actions import audit_changed, audit_created_entry, audit_values
 from accounts.models import User
 from core.codes import random_code
 from core.crypto import encrypt_text, pii_hmac
 from core.errors import IllegalTransition
 from core.idnumbers import mask_id_number, validate_id_number
 from core.metrics import booking_outcome_counted
-from core.rows import row_insert, row_insert_select, row_inserted
+from core.outbox import outbox_row_written
+from core.rows import row_insert, row_insert_select, row_inserted, rows_insert
 from services.models import Bundle, Service
 from services.selectors import bundle_parts
 
@@ -37,7 +38,7 @@ from ..errors import (
     WrongService,
 )
 from ..models import Booking, PersonQuota, Slot
-from .events import booking_event
+from .events import booking_event, booking_event_row
 
 
 def booking_code_new() -> str:
@@ -190,22 +191,26 @@ def booking_create(
     bundle: Bundle | None = None,
 ) -> Booking:
     """Book a place, in one transaction. With a `bundle` (一件事, see booking_create_bundle) the
-    slot must be one of the bundle's own, long enough for every part. Raises
-    Slot.DoesNotExist for an unknown slot and a DomainError for every refusal. The booking's
-    insert has no savepoint of its own (two statements fewer on the busy path): when its
-    unique indexes refuse it, the transaction rolls back whole and is run again with a fresh
-    code if the code was taken (about 1 in 10^12), or
-    ends as a duplicate if the same person's parallel booking committed first."""
+    slot must be one of the bundle's own, long enough for every part. Raises Slot.DoesNotExist
+    for an unknown slot and a DomainError for every refusal. The checks' read runs before the
+    transaction (each statement sees the latest commits either way, and the writes re-check
+    whatever a parallel booking can change): a refusal costs that one statement. The booking's
+    insert has no savepoint of its own (two statements fewer on the busy path): when its unique
+    indexes refuse it, the transaction rolls back whole and is run again with a fresh code if
+    the code was taken (about 1 in 10^12), or ends as a duplicate if the same person's parallel
+    booking committed first."""
     id_number = validate_id_number(id_number)
     id_hmac = pii_hmac(id_number)
     if bundle is not None:
         _check_bundle_slot(slot_id, service, bundle)
+    now = now or timezone.now()
+    slot = _checked_slot(slot_id, service, id_hmac, now, place_already_held, bundle)
     for _attempt in range(5):
         code = booking_code_new()
         try:
             return _book(
                 code=code,
-                slot_id=slot_id,
+                slot=slot,
                 service=service,
                 name=name,
                 id_number=id_number,
@@ -215,7 +220,7 @@ def booking_create(
                 language=language,
                 user=user,
                 api_client=api_client,
-                now=now or timezone.now(),
+                now=now,
                 place_already_held=place_already_held,
                 rescheduled_from=rescheduled_from,
                 privacy_notice_version=privacy_notice_version,
@@ -232,16 +237,15 @@ def booking_create(
     raise RuntimeError("could not draw a free booking code")
 
 
-@transaction.atomic
-def _book(
-    *, code: str, slot_id: int, service: Service, id_number: str, id_hmac: str,
-    now: dt.datetime, place_already_held: bool, name: str, **fields: Any,
-) -> Booking:  # fmt: skip
-    # The checks read in one statement (selectors.booking_read), refused in the order of
-    # _bookable_slot and _check_person.
+def _checked_slot(
+    slot_id: int, service: Service, id_hmac: str, now: dt.datetime, place_already_held: bool,
+    bundle: Bundle | None,
+) -> Slot:
+    """The slot, read with every check in one statement (selectors.booking_read), or the
+    refusal, in the order of _bookable_slot and _check_person."""
     read = selectors.booking_read(slot_id=slot_id, service=service, id_hmac=id_hmac, now=now)
     slot = read.slot
-    if not read.offers_service and fields.get("bundle") is None:  # a bundle's: checked before
+    if not read.offers_service and bundle is None:  # a bundle's slot: checked before
         raise WrongService()
     refusal = selectors.slot_refusal(slot, service, now=now, closure=read.closure)
     if refusal is not None:
@@ -251,6 +255,23 @@ def _book(
         raise Restricted(until=until)
     if read.active:
         raise DuplicateBooking()
+    if (
+        read.places_due is False  # PostgreSQL: the slot was full, and no place can come back
+        and read.quota_taken is not None
+        and read.quota_taken < settings.BOOKING["DAILY_LIMIT_PER_PERSON"]
+        and not place_already_held
+    ):
+        # What the writes' statement would answer (the quota first, then the place), without
+        # building the booking or opening a transaction: most attempts of a rush end here.
+        raise SlotFull()
+    return slot
+
+
+@transaction.atomic
+def _book(
+    *, code: str, slot: Slot, service: Service, id_number: str, id_hmac: str,
+    now: dt.datetime, place_already_held: bool, name: str, **fields: Any,
+) -> Booking:  # fmt: skip
     booking = Booking(
         code=code,
         slot=slot,
@@ -272,9 +293,11 @@ def _book(
             _take_place_or_a_freed_one(slot.pk, now)
         # One plain INSERT (core.rows).
         row_insert(booking)
-    # The audit entry written here rather than by a signal.
-    audit_created(booking)
-    booking_event(booking, "confirmed")
+    # The audit entry (written here rather than by a signal) and the confirmation's outbox row,
+    # in one statement on PostgreSQL.
+    entry, row = audit_created_entry(booking), booking_event_row(booking, "confirmed")
+    if rows_insert((entry, ""), (row, "key"))[1]:
+        outbox_row_written(row)
     return booking
 
 

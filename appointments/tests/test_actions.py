@@ -145,6 +145,23 @@ def test_a_full_slot_refuses_the_next_resident(slot):
     assert refresh(slot).booked == slot.bookable == 3
 
 
+def test_a_person_at_the_daily_limit_hears_so_even_for_a_full_slot(slot, settings):
+    """The quota is checked before the place, also when the read already shows the slot full
+    (PostgreSQL answers a full slot from the checks' read alone)."""
+    settings.BOOKING = {**settings.BOOKING, "DAILY_LIMIT_PER_PERSON": 1}
+    full = SlotFactory(schedule=slot.schedule, start=at(1, 11), bookable=1)
+    book(full, 2)
+    book(slot, 1)
+    passport = ServiceFactory()
+    full.schedule.services.add(passport)
+
+    with refused(DailyLimit):
+        book(full, 1, service=passport)
+    with refused(SlotFull):
+        book(full, 3, service=passport)
+    assert refresh(full).booked == 1
+
+
 def test_walk_in_places_are_never_booked_online():
     slot = SlotFactory(start=at(1), capacity=2, bookable=0)
     with refused(SlotFull):

@@ -17,9 +17,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.actions import api_client_create
-from accounts.models import ApiClient
+from accounts.models import ApiClient, AuditEntry
 from appointments.models import Booking
 from appointments.tests.factories import SlotFactory
+from core.models import OutboxMessage
 from core.tests.factories import id_number
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +217,7 @@ def test_a_service_withdrawn_in_the_admin_is_refused_at_once(client, token, slot
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement steps need it")
-def test_a_booking_takes_four_statements_on_postgresql(client, token, slot):
+def test_a_booking_takes_three_statements_on_postgresql(client, token, slot):
     send(client, body(slot, 1), token, FAST)  # the client and the service are kept from here
     second = body(slot, 2)
     with CaptureQueriesContext(connection) as queries:
@@ -224,8 +225,11 @@ def test_a_booking_takes_four_statements_on_postgresql(client, token, slot):
     assert response.status_code == 201
     # (Inside the test's transaction the booking's own is a savepoint.)
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
-    # The checks, the quota + place + booking, the audit entry, the outbox row.
-    assert len(statements) == 4, statements
+    # The checks, the quota + place + booking, the audit entry + the outbox row.
+    assert len(statements) == 3, statements
+    booking = Booking.objects.get(code=response.json()["code"])
+    assert AuditEntry.objects.filter(object_id=str(booking.pk), action="create").count() == 1
+    assert OutboxMessage.objects.filter(args=[booking.pk, "confirmed"]).count() == 1
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a running Redis)")
@@ -249,3 +253,41 @@ def test_with_the_redis_cache_the_rate_is_counted_alike(client, settings, slot):
     assert (refused.status_code, refused["Retry-After"]) == (429, "40")  # the first leaves at 60 s
     assert again.status_code == 201
     assert Booking.objects.count() == 3
+
+
+
+def test_the_short_chain_answers_with_the_full_chains_headers_and_audit(client, token, slot):
+    """The lane runs on core.api_lane's short chain; DRF's way on the full one. A partner gets
+    the same headers (security, caching, language), less `Vary: Cookie` (no session is read),
+    and the audit entries name the same address and client as ever."""
+    full = SlotFactory(schedule=slot.schedule, start=slot.start + dt.timedelta(hours=1), booked=3)
+    agent = {"HTTP_USER_AGENT": "partner/1.0", "REMOTE_ADDR": "203.0.113.7"}
+    pairs = [
+        (send(client, body(slot, 1), token, FAST, **agent),
+         send(client, body(slot, 2), token, DRF, **agent)),
+        (send(client, body(full, 3), token, FAST, **agent),
+         send(client, body(full, 4), token, DRF, **agent)),
+    ]  # fmt: skip
+
+    def headers(response):
+        found = dict(response.headers)
+        found.pop("X-Request-ID")
+        found["Vary"] = found["Vary"].replace(", Cookie", "")
+        return found
+
+    for fast, drf in pairs:
+        assert "Cookie" not in fast["Vary"] and "Cookie" in drf["Vary"]  # the short chain ran
+        assert headers(fast) == headers(drf)
+        assert "X-Request-ID" in fast and fast["Cache-Control"] == "private, no-store"
+    assert [p[0].status_code for p in pairs] == [201, 409]
+    entries = AuditEntry.objects.filter(object_type="appointments.booking")
+    assert sorted((e.ip, e.user_agent, e.actor_id) for e in entries) == [
+        ("203.0.113.7", "partner/1.0", None)
+    ] * 2
+
+
+def test_with_a_session_cookie_the_full_chain_answers(client, token, slot):
+    client.cookies["sessionid"] = "no-such-session"
+    response = send(client, body(slot, 1), token, FAST)
+    assert response.status_code == 201
+    assert "Cookie" in response["Vary"]  # the session middleware ran
