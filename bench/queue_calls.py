@@ -469,6 +469,7 @@ def run(args) -> int:
         server, port, log = start_gunicorn(
             env, args.workers, args.threads, args.server_log,
             "--access-logfile", access_log, "--access-logformat", ACCESS_FORMAT,
+            "--worker-class", args.worker_class,
         )  # fmt: skip
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
         say(
@@ -477,7 +478,7 @@ def run(args) -> int:
             + " ".join(f"{x:.2f}" for x in os.getloadavg())
         )
         say(
-            f"gunicorn ({WORKER_CLASS}) {args.workers} workers x {args.threads} threads on "
+            f"gunicorn ({args.worker_class}) {args.workers} workers x {args.threads} threads on "
             f"{HOST}:{port}; "
             f"{len(setup['stations'])} clerks at counters of {len(setup['offices'])} offices, "
             f"{len(setup['tickets'])} walk-in tickets over {setup['services']} office services"
@@ -597,6 +598,12 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=cores * 2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--worker-class",
+        default=WORKER_CLASS,
+        help="gunicorn's worker class (default: production's; gthread: gunicorn's own, for a "
+        "comparison in the same conditions)",
+    )
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument(
         "--server-log",

@@ -15,8 +15,16 @@ This worker stops accepting while every one of its threads has a request (runnin
 and starts again when one is done: a connection that arrives meanwhile waits in the kernel's
 queue for a worker with a free thread, as with gunicorn's sync workers. Requests on the
 connections it already holds are still queued on its threads as before.
+
+A connection is handed to the workers only once its first request has arrived (Linux's
+TCP_DEFER_ACCEPT, nginx's `listen … deferred`): gthread gives a new connection a thread that
+waits up to 5 s for its first bytes, so connections opened ahead of use (a browser's
+preconnect, a client's pool) held the threads while requests that had arrived waited.
 """
 
+import socket
+
+from gunicorn.workers.gthread import DEFAULT_WORKER_DATA_TIMEOUT
 from gunicorn.workers.gthread import ThreadWorker as GThreadWorker
 
 
@@ -24,6 +32,14 @@ class ThreadWorker(GThreadWorker):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.in_flight = 0  # requests handed to the thread pool and not finished yet
+
+    def init_process(self) -> None:
+        defer = getattr(socket, "TCP_DEFER_ACCEPT", None)  # Linux only
+        for listener in self.sockets:
+            if defer is not None and listener.family in (socket.AF_INET, socket.AF_INET6):
+                # Seconds a connection may stay silent before it is handed over all the same.
+                listener.setsockopt(socket.IPPROTO_TCP, defer, int(DEFAULT_WORKER_DATA_TIMEOUT))
+        super().init_process()
 
     def _has_free_thread(self) -> bool:
         return self.in_flight < self.cfg.threads

@@ -3,11 +3,14 @@ free (a burst of clerks' connections is shared between the workers instead of qu
 threads of the one that woke first), and core/warmup.py, what each worker loads before its
 first request."""
 
+import contextlib
 import http.client
 import os
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -39,23 +42,36 @@ def _up(port: int) -> bool:
         return False
 
 
-def test_a_burst_of_connections_is_shared_between_the_workers(tmp_path):
-    """Two workers of one thread each, four requests of 1 s arriving at once: each worker
-    serves two, one after the other (gunicorn's own gthread worker accepts all four if it
-    wakes first, and queues three on its one thread while the other worker sleeps)."""
+@contextlib.contextmanager
+def _gunicorn(tmp_path, *, workers: int, threads: int):
+    """tests/slow_wsgi.py under gunicorn with the project's worker; yields the port once every
+    worker answers."""
     port = free_port()
     log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(  # noqa: S603 - the project's gunicorn, its test application
         [GUNICORN, "tests.slow_wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--worker-class", "config.web_worker.ThreadWorker", "--workers", "2", "--threads", "1",
-         "--log-level", "warning"],
+         "--worker-class", "config.web_worker.ThreadWorker", "--workers", str(workers),
+         "--threads", str(threads), "--log-level", "warning"],
         cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"}, stdout=log, stderr=log,
         start_new_session=True,
     )  # fmt: skip
     try:
         wait_for(lambda: _up(port), 60, "gunicorn to answer")
-        # Both workers up: each answers once it has booted (one may still be warming up).
-        wait_for(lambda: len({_get(port).split()[0] for _ in range(10)}) == 2, 60, "both workers")
+        # Every worker up: each answers once it has booted (one may still be warming up).
+        wait_for(
+            lambda: len({_get(port).split()[0] for _ in range(10)}) == workers, 60, "the workers"
+        )
+        yield port
+    finally:
+        stop_group(server)
+        log.close()
+
+
+def test_a_burst_of_connections_is_shared_between_the_workers(tmp_path):
+    """Two workers of one thread each, four requests of 1 s arriving at once: each worker
+    serves two, one after the other (gunicorn's own gthread worker accepts all four if it
+    wakes first, and queues three on its one thread while the other worker sleeps)."""
+    with _gunicorn(tmp_path, workers=2, threads=1) as port:
         start = threading.Barrier(4)
         answers = []
 
@@ -68,13 +84,27 @@ def test_a_burst_of_connections_is_shared_between_the_workers(tmp_path):
             thread.start()
         for thread in clients:
             thread.join()
-    finally:
-        stop_group(server)
-        log.close()
     assert sorted(Counter(answers).values()) == [2, 2], (
         answers,
         (tmp_path / "gunicorn.log").read_text(),
     )
+
+
+def test_connections_opened_ahead_hold_no_thread(tmp_path):
+    """Two workers of one thread each, two connections opened and left silent: a third
+    client's request is answered at once (gthread gives each new connection a thread that
+    waits up to 5 s for its first request)."""
+    with _gunicorn(tmp_path, workers=2, threads=1) as port:
+        silent = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        try:
+            time.sleep(0.2)  # both would have been accepted by now
+            started = time.monotonic()
+            _get(port)
+            waited = time.monotonic() - started
+        finally:
+            for sock in silent:
+                sock.close()
+    assert waited < 2.5, f"{waited:.1f} s"
 
 
 def test_warm_up_loads_every_language_and_compiles_every_project_template():
