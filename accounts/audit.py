@@ -42,10 +42,37 @@ def audit_record(
     ID numbers anywhere in `details` or the label are masked before they are stored. Inside a
     transaction the entry is part of it: an append that fails spoils the change too (nothing is
     recorded without its entry, nothing is done without it being recorded)."""
+    # One plain INSERT (core.rows): this runs inside every audited change, bookings included.
+    entry = audit_entry(
+        actor=actor, action=action, obj=obj, office_id=office_id,
+        subject_id_number=subject_id_number, request=request, details=details,
+        subject_hmac=subject_hmac, actor_username=actor_username, object_label=object_label,
+        ip=ip,
+    )  # fmt: skip
+    row_insert(entry)
+    return entry
+
+
+def audit_entry(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | type[models.Model] | None = None,
+    office_id: int | None = None,
+    subject_id_number: str | None = None,
+    request: Any = None,
+    details: dict | None = None,
+    subject_hmac: str = "",
+    actor_username: str = "",
+    object_label: str = "",
+    ip: str | None = None,
+) -> AuditEntry:
+    """The entry audit_record appends, not saved yet: for a caller that inserts it in the same
+    statement as the change it records (core.rows.rows_insert), inside that transaction."""
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
     user = actor if getattr(actor, "is_authenticated", False) else None
-    entry = AuditEntry(
+    return AuditEntry(
         timestamp=timezone.now(),
         actor=user,
         # Masked too: a resident may type an ID number where a username is asked for.
@@ -58,9 +85,6 @@ def audit_record(
         details=_clean_details(details or {}),
         **_describe(obj, object_label),
     )
-    # One plain INSERT (core.rows): this runs inside every audited change, bookings included.
-    row_insert(entry)
-    return entry
 
 
 def audit_export(

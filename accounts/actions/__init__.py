@@ -1,6 +1,7 @@
 """Writes to user accounts and API clients."""
 
 from accounts.audit import (  # noqa: F401  (the audit writer, for every app)
+    audit_entry,
     audit_export,
     audit_record,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "resident_deleting",
     "resident_forgetting",
     "audit_export",
+    "audit_entry",
     "audit_record",
     "audit_changed",
     "audit_created",
