@@ -61,11 +61,3 @@ class ThreadWorker(GThreadWorker):
         super().finish_request(conn, fs)
         if self.alive and self.nr_conns < self.worker_connections:
             self.set_accept_enabled(True)
-
-    def load_wsgi(self) -> None:
-        super().load_wsgi()
-        # Before the first connection: what the first requests would otherwise load while
-        # clerks wait (core/warmup.py).
-        from core.warmup import warm_up
-
-        warm_up()

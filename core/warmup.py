@@ -5,8 +5,8 @@ of each language and compiles each template the first time a request needs them:
 of CPU for the first request and tens of milliseconds for the first page of each kind, paid
 by whoever comes first, at every start and every recycling of a worker (`--max-requests`).
 On a busy morning that is the clerks' first presses (issue 16: the slowest 5 % of the
-console's calls were all first requests of a fresh worker). config/web_worker.py calls
-`warm_up()` as each worker boots, before it accepts a connection.
+console's calls were all first requests of a fresh worker). config/wsgi.py calls `warm_up()`
+as each worker loads the application, before it accepts a connection (not with DEBUG).
 """
 
 import logging

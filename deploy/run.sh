@@ -19,9 +19,8 @@ web)
 	# files here and /metrics adds them up; emptied at each start (the counts start again).
 	export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${ONEWINDOW_RUN_DIR:-var}/prometheus-web}
 	rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
-	# gthread workers that take a connection only with a thread free and load templates and
-	# catalogs before the first one (config/web_worker.py); keep nodes x workers x threads below
-	# PostgreSQL's max_connections.
+	# gthread workers that take a connection only with a thread free (config/web_worker.py);
+	# keep nodes x workers x threads below PostgreSQL's max_connections.
 	exec "$BIN/gunicorn" config.wsgi:application \
 		--bind "${WEB_BIND:-127.0.0.1}:${PORT:-8000}" \
 		--worker-class config.web_worker.ThreadWorker --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" \

@@ -1,7 +1,7 @@
 """config/web_worker.py: gunicorn's gthread worker that takes a connection only with a thread
 free (a burst of clerks' connections is shared between the workers instead of queueing on the
 threads of the one that woke first), and core/warmup.py, what each worker loads before its
-first request."""
+first request (config/wsgi.py)."""
 
 import contextlib
 import http.client
