@@ -96,15 +96,20 @@ def server_env(dsn: str, **extra: str) -> dict:
     }
 
 
-def start_gunicorn(env: dict, workers: int, threads: int, log_path: str):
-    """gunicorn (gthread) on a free port of 127.0.0.1 in a session of its own (stop it with
-    os.killpg); returns (process, port, open log) once /healthz answers."""
+# Production's worker (deploy/run.sh): gthread, accepting only with a thread free.
+WORKER_CLASS = "config.web_worker.ThreadWorker"
+
+
+def start_gunicorn(env: dict, workers: int, threads: int, log_path: str, *extra: str):
+    """gunicorn (WORKER_CLASS, gthread) on a free port of 127.0.0.1 in a session of its own
+    (stop it with os.killpg); returns (process, port, open log) once /healthz answers. `extra`:
+    more command-line options."""
     port = free_port()
     command = [
         str(Path(PY).parent / "gunicorn"), "config.wsgi:application",
-        "--bind", f"{HOST}:{port}", "--worker-class", "gthread",
+        "--bind", f"{HOST}:{port}", "--worker-class", WORKER_CLASS,
         "--workers", str(workers), "--threads", str(threads),
-        "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
+        "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning", *extra,
     ]  # fmt: skip
     log = open(log_path, "w")  # noqa: SIM115 - open while the server runs
     server = subprocess.Popen(  # noqa: S603 - the project's own gunicorn

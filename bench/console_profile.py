@@ -165,6 +165,7 @@ def main() -> int:
         print(
             f"  {kind:10} median {median * 1000:6.2f} ms  mean {statistics.mean(times) * 1000:6.2f}"
             f" ms  = {median / floor:5.1f}x /healthz   {len(sql[kind]):2} SQL statements"
+            f"; the process's first: {cpu[kind][0] * 1000:.1f} ms"
         )
     if args.sql:
         for kind, statements in sql.items():

@@ -32,6 +32,7 @@ Every request goes to 127.0.0.1.
 import argparse
 import datetime as dt
 import http.client
+import itertools
 import json
 import os
 import re
@@ -53,6 +54,7 @@ from booking_rush import measure  # noqa: E402 - the /healthz yardstick, as the 
 from common import (  # noqa: E402 - bench/common.py, the same server set-up as booking_rush
     HOST,
     PY,
+    WORKER_CLASS,
     admin_sql,
     appending,
     percentile,
@@ -64,6 +66,8 @@ from common import (  # noqa: E402 - bench/common.py, the same server set-up as 
 )
 
 LANG = "en"
+# gunicorn's access log: the request's X-Bench-Id, its time in the server (µs), the worker.
+ACCESS_FORMAT = "%({x-bench-id}i)s %(D)s %(p)s"
 
 
 # --- setup (runs inside Django, in a subprocess with the bench environment) -------------------
@@ -135,6 +139,7 @@ def _setup(clerks: int, tickets: int) -> dict:
 # --- the clerks and the screens ------------------------------------------------------------------
 
 CURRENT = re.compile(r'id="btn-start"')
+REQUEST_IDS = itertools.count()  # X-Bench-Id: finds each request's line in the access log
 TICKET = re.compile(r'name="ticket" value="(\d+)"')
 
 
@@ -157,22 +162,31 @@ class Station(threading.Thread):
             "Accept-Language": LANG,
             "Content-Type": "application/x-www-form-urlencoded",
         }
+        self.requests = 0  # sent on this clerk's connection so far
 
     def post(self, conn, action: str, body: str = "", due: float | None = None):
         url = f"/{LANG}/staff/console/{self.station['counter']}/do/{action}/"
         if due is not None:
             time.sleep(max(0.0, due - time.perf_counter()))
-        t0 = time.perf_counter() if due is None else due
+        rid = f"{self.station['counter']}.{next(REQUEST_IDS)}"
+        sent = time.perf_counter()
+        t0 = sent if due is None else due
         try:
-            conn.request("POST", url, body=body, headers=self.headers)
+            conn.request("POST", url, body=body, headers={**self.headers, "X-Bench-Id": rid})
             response = conn.getresponse()
             text = response.read().decode()
             status = response.status
         except (OSError, http.client.HTTPException) as exc:
             status, text = 0, type(exc).__name__
             conn.close()
+        done = time.perf_counter()
         with self.lock:
-            self.results["latency"].append((action, status, time.perf_counter() - t0))
+            self.results["latency"].append((action, status, done - t0))
+            self.results.setdefault("trace", []).append(
+                {"id": rid, "kind": action, "late": sent - t0, "latency": done - t0,
+                 "first": self.requests == 0}
+            )  # fmt: skip
+        self.requests += 1
         return status, text
 
     def run(self):
@@ -352,6 +366,47 @@ def sql_checks(dsn: str, drawn: list[int]) -> dict:
     return {"called_twice": twice, "statuses": statuses, "called_tickets": called}
 
 
+def server_times(access_log: str) -> dict[str, tuple[float, str]]:
+    """X-Bench-Id → (seconds gunicorn spent on the request, the worker's pid), from the access
+    log the bench asks gunicorn to write (format `ACCESS_FORMAT`)."""
+    times = {}
+    for line in Path(access_log).read_text(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] != "-":
+            times[parts[0]] = (int(parts[1]) / 1e6, parts[2])
+    return times
+
+
+def where_time_went(trace: list[dict], times: dict, kind: str = "call-next") -> None:
+    """Splits each `kind` request's latency (from when it was due) into: the load generator's
+    own lateness (due → sent), gunicorn's time on it (request parsed → answer written, its
+    access log) and the rest (waiting for a worker thread, the network, reading the answer)."""
+    rows = [r for r in trace if r["kind"] == kind and r["id"] in times]
+    if not rows:
+        return
+    parts = {
+        "late (client)": [r["late"] for r in rows],
+        "server (view)": [times[r["id"]][0] for r in rows],
+        "rest (queue)": [r["latency"] - r["late"] - times[r["id"]][0] for r in rows],
+        "total": [r["latency"] for r in rows],
+    }
+    print(f"  where {kind}'s latency went (n={len(rows)}; ms):")
+    for name, values in parts.items():
+        values = sorted(values)
+        print(f"    {name:14} p50 {percentile(values, 50) * 1000:7.1f}  "
+              f"p95 {percentile(values, 95) * 1000:7.1f}  "
+              f"max {values[-1] * 1000:7.1f}")  # fmt: skip
+    every = [r for r in trace if r["id"] in times and r["kind"] != "screen"]
+    workers = Counter(times[r["id"]][1] for r in every)
+    print(f"    console requests per gunicorn worker: {sorted(workers.values(), reverse=True)}")
+    slow = sorted(rows, key=lambda r: r["latency"])[-max(1, len(rows) // 20) :]
+    first = sum(r["first"] for r in slow)
+    print(f"    the slowest 5 % ({len(slow)}): {first} were a clerk's first request on its "
+          f"connection; mean late {sum(r['late'] for r in slow) / len(slow) * 1000:.0f} ms, "
+          f"server {sum(times[r['id']][0] for r in slow) / len(slow) * 1000:.0f} ms, workers "
+          f"{dict(Counter(times[r['id']][1] for r in slow))}")  # fmt: skip
+
+
 # --- orchestration -----------------------------------------------------------------------------
 
 
@@ -392,7 +447,7 @@ def report(result: dict, cpu_ms: float) -> float:
 
 def run(args) -> int:
     pg = args.pg.rstrip("/")
-    name = f"onewindow_bench_queue_{os.getpid()}"
+    name = f"onewindow_bench_queue_{os.environ.get('BENCH_DB_TAG', '')}{os.getpid()}"
     dsn = f"{pg}/{name}"
     # The near-front SMS task is queued, not run in the request (no worker in the bench).
     env = server_env(dsn, CELERY_TASK_ALWAYS_EAGER="false")
@@ -410,7 +465,12 @@ def run(args) -> int:
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,
         )  # fmt: skip
         setup = json.loads(out.stdout.splitlines()[-1])
-        server, port, log = start_gunicorn(env, args.workers, args.threads, args.server_log)
+        access_log = f"{args.server_log}.access"
+        server, port, log = start_gunicorn(
+            env, args.workers, args.threads, args.server_log,
+            "--access-logfile", access_log, "--access-logformat", ACCESS_FORMAT,
+            "--worker-class", args.worker_class,
+        )  # fmt: skip
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
         say(
             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs, "
@@ -418,7 +478,8 @@ def run(args) -> int:
             + " ".join(f"{x:.2f}" for x in os.getloadavg())
         )
         say(
-            f"gunicorn gthread {args.workers} workers x {args.threads} threads on {HOST}:{port}; "
+            f"gunicorn ({args.worker_class}) {args.workers} workers x {args.threads} threads on "
+            f"{HOST}:{port}; "
             f"{len(setup['stations'])} clerks at counters of {len(setup['offices'])} offices, "
             f"{len(setup['tickets'])} walk-in tickets over {setup['services']} office services"
         )
@@ -439,6 +500,7 @@ def run(args) -> int:
             f"{args.open_seconds:.0f} s, {len(setup['offices'])} screens polling each second"
         )
         report(open_loop, open_cpu)
+        where_time_went(open_loop.get("trace", []), server_times(access_log))
 
         by_kind = cpu_by_kind(port, setup, server.pid, args.kind_rounds)
         print()
@@ -459,6 +521,7 @@ def run(args) -> int:
         print(f"closed loop:           {len(setup['stations'])} clerks as fast as answers come, "
               "until every queue is empty (no screens)")  # fmt: skip
         per_action = report(closed_loop, closed_cpu)
+        where_time_went(closed_loop.get("trace", []), server_times(access_log))
 
         rows = open_loop["latency"] + by_kind["latency"] + closed_loop["latency"]
         called = open_loop["called"] + by_kind["called"] + closed_loop["called"]
@@ -467,10 +530,15 @@ def run(args) -> int:
         open_p95 = stats(open_loop["latency"], "call-next").get("p95", 0) * 1000
         closed_p95 = stats(closed_loop["latency"], "call-next").get("p95", 0) * 1000
         print()
-        print("against the targets:")
+        ratio = per_action / health["cpu_ms"]
+        print(
+            "against the targets (load average now: "
+            + " ".join(f"{x:.2f}" for x in os.getloadavg())
+            + f" on {os.cpu_count()} CPUs; latency needs a quiet machine, the CPU ratio less so):"
+        )
         print(f"  server CPU per console action:     {per_action:.2f} ms = "
-              f"{per_action / health['cpu_ms']:.1f}x /healthz's {health['cpu_ms']:.2f} ms "
-              "(target <= 5x)")  # fmt: skip
+              f"{ratio:.1f}x /healthz's {health['cpu_ms']:.2f} ms "
+              f"(target <= 5x: {'met' if ratio <= 5 else 'NOT MET'})")  # fmt: skip
         for kind, ms in by_kind["cpu_ms"].items():
             print(f"  server CPU per {kind + ':':10}          {ms:.2f} ms = "
                   f"{ms / health['cpu_ms']:.1f}x (each kind on its own)")  # fmt: skip
@@ -478,7 +546,8 @@ def run(args) -> int:
             stats(open_loop["latency"], "call-next"),
             stats(closed_loop["latency"], "call-next"),
         )
-        print(f"  call-next p95, open loop:          {open_p95:.1f} ms (target < 50 ms); "
+        print(f"  call-next p95, open loop:          {open_p95:.1f} ms (target < 50 ms: "
+              f"{'met' if open_p95 < 50 else 'NOT MET'}); "
               f"p50 {open_m.get('p50', 0) * 1000:.1f} ms, p99 {open_m.get('p99', 0) * 1000:.1f} ms"
               f"; closed loop: p95 {closed_p95:.1f} ms, p50 "
               f"{closed_m.get('p50', 0) * 1000:.1f} ms, p99 {closed_m.get('p99', 0) * 1000:.1f} ms"
@@ -535,6 +604,12 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=cores * 2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--worker-class",
+        default=WORKER_CLASS,
+        help="gunicorn's worker class (default: production's; gthread: gunicorn's own, for a "
+        "comparison in the same conditions)",
+    )
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument(
         "--server-log",

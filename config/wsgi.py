@@ -1,5 +1,6 @@
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -10,6 +11,14 @@ application = get_wsgi_application()
 from core.checks import refuse_to_start  # noqa: E402 - needs the apps loaded above
 
 refuse_to_start()
+
+# Before the first request (each gunicorn worker imports this module, at each start and each
+# --max-requests recycling): the URLconf, the catalogs and the templates, which the first
+# requests would otherwise load while the first clerks wait (core/warmup.py).
+if not settings.DEBUG:
+    from core.warmup import warm_up
+
+    warm_up()
 
 # The views loaded, what lives as long as the worker goes out of the garbage collector's rounds
 # (core/process.py).

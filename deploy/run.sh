@@ -19,10 +19,11 @@ web)
 	# files here and /metrics adds them up; emptied at each start (the counts start again).
 	export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${ONEWINDOW_RUN_DIR:-var}/prometheus-web}
 	rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
-	# gthread workers; keep nodes x workers x threads below PostgreSQL's max_connections.
+	# gthread workers that take a connection only with a thread free (config/web_worker.py);
+	# keep nodes x workers x threads below PostgreSQL's max_connections.
 	exec "$BIN/gunicorn" config.wsgi:application \
 		--bind "${WEB_BIND:-127.0.0.1}:${PORT:-8000}" \
-		--worker-class gthread --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" \
+		--worker-class config.web_worker.ThreadWorker --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" \
 		--timeout 30 --graceful-timeout 30 --keep-alive 5 \
 		--max-requests "${WEB_MAX_REQUESTS:-2000}" --max-requests-jitter "${WEB_MAX_REQUESTS_JITTER:-200}" \
 		--access-logfile - --log-level info

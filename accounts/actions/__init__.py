@@ -1,6 +1,7 @@
 """Writes to user accounts and API clients."""
 
 from accounts.audit import (  # noqa: F401  (the audit writer, for every app)
+    audit_entry_new,
     audit_export,
     audit_record,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "resident_deleting",
     "resident_forgetting",
     "audit_export",
+    "audit_entry_new",
     "audit_record",
     "audit_changed",
     "audit_created",

@@ -5,10 +5,10 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.actions import audit_record
+from accounts.actions import audit_entry_new
 from accounts.models import AuditAction, User
 from core.errors import IllegalTransition
-from core.rows import row_insert
+from core.rows import rows_insert
 from queues import streams
 from queues.constants import (
     TRANSITIONS,
@@ -31,7 +31,7 @@ def _event(
     now: dt.datetime | None = None,
 ) -> None:
     """`counter`: a Counter or its id (the ticket's `counter_id`, so that recording the event
-    does not load the counter). A plain INSERT (core/rows.py): nothing listens to events."""
+    does not load the counter). Plain SQL (core/rows.py): nothing listens to events."""
     counter_id = counter.pk if isinstance(counter, Counter) else counter
     event = TicketEvent(
         ticket=ticket,
@@ -41,11 +41,13 @@ def _event(
         actor=actor,
         at=now or timezone.now(),
     )
-    row_insert(event)
-    # Every ticket write passes here: its audit entry, named by the clerk (None: the kiosk).
-    audit_record(actor=actor, action=_AUDITED_AS.get(kind, AuditAction.STATUS_CHANGE), obj=ticket,
-                 details={"event": kind, "status": ticket.status,
-                          "counter_id": counter_id})  # fmt: skip
+    # Every ticket write passes here: its audit entry, named by the clerk (None: the kiosk),
+    # inserted with the event in one statement.
+    entry = audit_entry_new(
+        actor=actor, action=_AUDITED_AS.get(kind, AuditAction.STATUS_CHANGE), obj=ticket,
+        details={"event": kind, "status": ticket.status, "counter_id": counter_id},
+    )
+    rows_insert((event, ""), (entry, ""))
     streams.queue_changed(
         office_id=ticket.office_id, ticket_id=ticket.pk, kind=kind,
         counter_id=counter_id if counter_id is not None else ticket.counter_id,

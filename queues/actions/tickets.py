@@ -220,8 +220,16 @@ def ticket_call_next(
     return ticket
 
 
-def _locked(ticket: Ticket) -> Ticket:
-    return selectors.ticket_get_with_service(ticket.pk, lock=True)
+def _locked(ticket: Ticket, at_counter: Counter | None = None) -> Ticket:
+    """The ticket read again under its row lock. With `at_counter` (the console: only the id
+    was posted, nothing read yet), Ticket.DoesNotExist unless it is today's ticket at that
+    counter: the transaction rolls back, nothing was changed."""
+    locked = selectors.ticket_get_with_service(ticket.pk, lock=True)
+    if at_counter is not None and (
+        locked.counter_id != at_counter.pk or locked.day != timezone.localdate()
+    ):
+        raise Ticket.DoesNotExist
+    return locked
 
 
 def _change(
@@ -232,11 +240,13 @@ def _change(
     clerk: User,
     now: dt.datetime,
     at_counter: bool = True,
+    here: Counter | None = None,
     **fields: Any,
 ) -> Ticket:
-    """Lock, check the transition, set `fields`, save them and record the event (at the
-    ticket's counter as it was before, when `at_counter`)."""
-    ticket = _locked(ticket)
+    """Lock (the ticket must be at `here`, if given: see _locked), check the transition, set
+    `fields`, save them and record the event (at the ticket's counter as it was before, when
+    `at_counter`)."""
+    ticket = _locked(ticket, here)
     where = ticket.counter_id if at_counter else None
     _move(ticket, target)
     for name, value in fields.items():
@@ -247,10 +257,17 @@ def _change(
 
 
 @transaction.atomic
-def ticket_recall(*, ticket: Ticket, clerk: User, now: dt.datetime | None = None) -> Ticket:
-    """Call again. The third call without an answer makes the ticket missed."""
+def ticket_recall(
+    *,
+    ticket: Ticket,
+    clerk: User,
+    now: dt.datetime | None = None,
+    at_counter: Counter | None = None,
+) -> Ticket:
+    """Call again. The third call without an answer makes the ticket missed. `at_counter`:
+    see _locked."""
     now = now or timezone.now()
-    ticket = _locked(ticket)
+    ticket = _locked(ticket, at_counter)
     if ticket.status != TicketStatus.CALLED:
         raise IllegalTransition()
     if ticket.call_count >= MAX_CALLS:
@@ -266,20 +283,34 @@ def ticket_recall(*, ticket: Ticket, clerk: User, now: dt.datetime | None = None
 
 
 @transaction.atomic
-def ticket_start(*, ticket: Ticket, clerk: User, now: dt.datetime | None = None) -> Ticket:
+def ticket_start(
+    *,
+    ticket: Ticket,
+    clerk: User,
+    now: dt.datetime | None = None,
+    at_counter: Counter | None = None,
+) -> Ticket:
+    """`at_counter`: see _locked."""
     now = now or timezone.now()
     return _change(
-        ticket, TicketStatus.SERVING, EventKind.STARTED, clerk=clerk, now=now, started_at=now
-    )
+        ticket, TicketStatus.SERVING, EventKind.STARTED, clerk=clerk, now=now, here=at_counter,
+        started_at=now,
+    )  # fmt: skip
 
 
 @transaction.atomic
 def ticket_finish(
-    *, ticket: Ticket, clerk: User, outcome: str = Outcome.DONE, now: dt.datetime | None = None
+    *,
+    ticket: Ticket,
+    clerk: User,
+    outcome: str = Outcome.DONE,
+    now: dt.datetime | None = None,
+    at_counter: Counter | None = None,
 ) -> Ticket:
-    """Finish with an outcome; a booked ticket completes its booking."""
+    """Finish with an outcome; a booked ticket completes its booking. `at_counter`: see
+    _locked."""
     now = now or timezone.now()
-    ticket = _locked(ticket)
+    ticket = _locked(ticket, at_counter)
     if ticket.status == TicketStatus.CALLED:
         ticket.status = TicketStatus.SERVING  # finishing straight from a call is common
         ticket.started_at = ticket.started_at or now
@@ -294,13 +325,20 @@ def ticket_finish(
 
 
 @transaction.atomic
-def ticket_no_show(*, ticket: Ticket, clerk: User, now: dt.datetime | None = None) -> Ticket:
+def ticket_no_show(
+    *,
+    ticket: Ticket,
+    clerk: User,
+    now: dt.datetime | None = None,
+    at_counter: Counter | None = None,
+) -> Ticket:
     """The resident did not come; a booked ticket makes its booking a no-show (statistics and
-    the rule on repeated no-shows count it)."""
+    the rule on repeated no-shows count it). `at_counter`: see _locked."""
     now = now or timezone.now()
     ticket = _change(
-        ticket, TicketStatus.NO_SHOW, EventKind.NO_SHOW, clerk=clerk, now=now, finished_at=now
-    )
+        ticket, TicketStatus.NO_SHOW, EventKind.NO_SHOW, clerk=clerk, now=now, here=at_counter,
+        finished_at=now,
+    )  # fmt: skip
     if ticket.booking is not None:
         booking_actions.booking_no_show(booking=ticket.booking)
     return ticket

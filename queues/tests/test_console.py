@@ -1,5 +1,6 @@
 """The clerk's counter console: office scoping, the day's work, shortcuts, errors, transfers."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -14,7 +15,7 @@ from appointments.constants import BookingStatus
 from queues import actions
 from queues.constants import TicketStatus
 from queues.errors import CounterPaused, QueueEmpty
-from queues.models import CounterState, Ticket
+from queues.models import CounterState, Ticket, TicketEvent
 from services.tests.factories import CategoryFactory, CounterFactory
 
 from .queue_setup import at, booking, check_in, new_service, office_with, walk_in
@@ -111,6 +112,38 @@ def test_a_counter_worked_by_a_colleague_is_taken_over_only_on_purpose(
     told = theirs.get(url).content.decode()  # the page the refusal sends them to says why
     holder = clerk.get_full_name() or clerk.get_username()
     assert told.count(holder) >= 2  # the refusal's message and the take-over question
+
+
+def test_the_keys_of_the_panel_change_no_ticket_but_the_one_at_this_counter(client, hall):
+    """Start, finish, call again and no-show post only the ticket's id (read once, under the
+    action's lock): a ticket at the next counter, yesterday's ticket at this one and an id
+    nobody has are not found, and nothing is changed or recorded."""
+    office, service_a, _b, counter, other = hall
+    act(client, counter, "open")
+    elsewhere = walk_in(office, service_a, at(9, 0))
+    yesterday = walk_in(office, service_a, at(9, 1))
+    Ticket.objects.filter(pk=elsewhere.pk).update(
+        status=TicketStatus.CALLED, counter=other, call_count=1
+    )
+    Ticket.objects.filter(pk=yesterday.pk).update(
+        status=TicketStatus.CALLED, counter=counter, call_count=1,
+        day=yesterday.day - dt.timedelta(days=1),
+    )  # fmt: skip
+    events = TicketEvent.objects.count()
+    for ticket in (elsewhere.pk, yesterday.pk, 2**62, 2**64):
+        for action in ("start", "recall", "no-show"):
+            assert act(client, counter, action, ticket=ticket).status_code == 404
+        assert act(client, counter, "finish", ticket=ticket, outcome="done").status_code == 404
+    assert act(client, counter, "start", ticket="A001").status_code == 404
+    for ticket in (elsewhere, yesterday):
+        ticket.refresh_from_db()
+        assert (ticket.status, ticket.call_count) == (TicketStatus.CALLED, 1)
+    assert TicketEvent.objects.count() == events
+    Ticket.objects.filter(pk=yesterday.pk).update(status=TicketStatus.DONE)
+    Ticket.objects.filter(pk=elsewhere.pk).update(counter=counter)  # now it is at this counter
+    assert act(client, counter, "start", ticket=elsewhere.pk).status_code == 200
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == TicketStatus.SERVING
 
 
 def test_counters_and_tickets_of_another_office_are_not_found(client, hall):
@@ -399,6 +432,9 @@ def test_a_console_key_costs_a_handful_of_statements(client, hall):
         assert len(writes_and_reads) <= most, "\n".join(statements)
         for table in ("accounts_staffrole", "otp_totp_totpdevice", "auth_permission"):
             assert table not in " ".join(statements)
+        if connection.vendor == "postgresql":  # the event and its audit entry: one statement
+            audited = [s for s in statements if 'INSERT INTO "accounts_auditentry"' in s]
+            assert len(audited) == 1 and 'INSERT INTO "queues_ticketevent"' in audited[0]
 
 
 def test_a_refusal_from_the_panel_is_said_in_the_answer(client, hall):
