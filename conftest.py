@@ -17,24 +17,11 @@ XDIST_GROUPS = {
 }
 
 
-# The slowest tests first (the browser tests, the ones starting processes of their own), so
-# that the workers, which take tests one by one in this order, end together instead of one
-# running the last slow test alone while the other waits.
-SLOW_FIRST = (
-    "e2e/",
-    "core/tests/test_deploy.py",
-    "core/tests/test_links.py",
-    "queues/tests/test_streams.py",
-    "tests/test_crawl.py",
-)
-
-
 def pytest_collection_modifyitems(items):
     for item in items:
         group = XDIST_GROUPS.get(item.nodeid.split("::")[0])
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
 
 
 @pytest.fixture(autouse=True)

@@ -86,7 +86,7 @@ class DemoRows:
                 self.day = timezone.localdate()
         if first:
             # The worker's first page loads the URLconf, templates and translations: once here,
-            # not inside the browser's first 15 s wait (the browser tests run first, cold).
+            # not inside the browser's first 15 s wait.
             urllib.request.urlopen(url + "/zh-hans/", timeout=120).close()  # noqa: S310
         # What the process remembers of the previous test's rows goes, as after a rebuild: the
         # content types by id, and the cache (staff contexts by user id, rate-limit counts).
