@@ -4,17 +4,23 @@ import pytest
 
 # `make test` runs the suite on pytest-xdist workers (--dist loadgroup). These run on one worker,
 # one after the other: the tests that start real processes (gunicorn, Celery workers and beats,
-# the dev server, pg_dump) would starve each other of the machine's cores and miss their
+# pg_dump) would starve each other of the machine's cores and miss their
 # deadlines, and the translation test rewrites locale/zh_Hans/LC_MESSAGES/django.po for a
 # moment (and puts it back) while its neighbour reads it.
 XDIST_GROUPS = {
     "tests/test_process_manager.py": "real-processes",
     "tests/test_beat_lock.py": "real-processes",
     "tests/test_worker_kill.py": "real-processes",
-    "tests/test_dev_server.py": "real-processes",
     "tests/test_backup_restore.py": "real-processes",
     "core/tests/test_translations.py": "locale-files",
 }
+
+
+# Started first: the dev server's test waits about a minute for the release job (every 60 s) and
+# needs little CPU meanwhile; collected last (it uses no test database, and pytest-django puts
+# those last) it kept one worker busy for that minute after the other had finished. Moving a
+# test without the test database keeps pytest-django's order of the database tests.
+STARTED_FIRST = "tests/test_dev_server.py::"
 
 
 def pytest_collection_modifyitems(items):
@@ -22,6 +28,7 @@ def pytest_collection_modifyitems(items):
         group = XDIST_GROUPS.get(item.nodeid.split("::")[0])
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: not item.nodeid.startswith(STARTED_FIRST))
 
 
 @pytest.fixture(autouse=True)

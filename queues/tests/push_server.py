@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -52,12 +53,29 @@ def base_env(database: str) -> dict:
     return env
 
 
+def migrated_copy(path: Path) -> None:
+    """A copy, at `path`, of a database file migrated once per test process (beside the
+    process's temporary folders): `migrate` on a new file costs more than the rest of a test."""
+    template = path.parent.parent / "push-migrated.sqlite3"
+    if not template.exists():
+        building = template.with_suffix(".building")
+        building.unlink(missing_ok=True)
+        env = base_env(f"sqlite:///{building}")
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
+                       check=True, timeout=300)  # fmt: skip
+        building.rename(template)
+    with sqlite3.connect(template) as source, sqlite3.connect(path) as target:
+        source.backup(target)
+    source.close()
+    target.close()
+
+
 def sqlite_hall(tmp_path: Path, tickets: int = 3) -> tuple[dict, str]:
     """A database file, migrated, with the hall in it: (hall, DATABASE_URL)."""
     database = f"sqlite:///{tmp_path / 'push.sqlite3'}"
     env = base_env(database)
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
+    migrated_copy(tmp_path / "push.sqlite3")
     made = subprocess.run([*manage, "shell", "-c", SHELL.format(n=tickets)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     line = next((x for x in made.stdout.splitlines() if x.startswith("PUSH_HALL ")), None)

@@ -40,9 +40,26 @@ QUERIES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def demo_catalogue(django_db_setup, django_db_blocker):
+    """The demo catalogue loaded once per module, in a transaction held open around the module's
+    tests (each test's own transaction nests inside it and is rolled back) and rolled back after
+    them, as the root conftest's `demo_city`."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            catalogue_load(data=CATALOGUE)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def demo(db):
-    catalogue_load(data=CATALOGUE)
+def demo(demo_catalogue, db):
     cache.clear()  # the API's anonymous rate limit counts in the cache
 
 
