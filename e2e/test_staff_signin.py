@@ -97,7 +97,7 @@ def test_enrol_sign_out_and_sign_in_again(request, site, page):
 def test_a_demo_manager_signs_in_with_the_published_secret(site, page):
     from accounts.demo import DEMO_PASSWORD, DEMO_STAFF
 
-    username, _role, _office, secret, *_ = next(s for s in DEMO_STAFF if s[1] == "manager")
+    username, _role, office_code, secret, *_ = next(s for s in DEMO_STAFF if s[1] == "manager")
     page.goto(site + "/en/admin/appointments/schedule/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(DEMO_PASSWORD)
@@ -107,4 +107,12 @@ def test_a_demo_manager_signs_in_with_the_published_secret(site, page):
     expect(page).to_have_url(re.compile(r"/en/admin/appointments/schedule/$"))
     rows = page.locator("#result_list tbody tr")
     expect(rows.first).to_be_visible()
-    assert rows.count() == 3  # the business lines of fr-dingwangtai, no other office
+    # The schedules of the manager's office (its business lines and its 一件事 visits), and
+    # no other office's.
+    from appointments.models import Schedule
+
+    own = Schedule.objects.filter(office__code=office_code)
+    assert own.count() < Schedule.objects.count()
+    assert rows.count() == own.count()
+    listed = set(rows.locator("th.field-name").all_inner_texts())
+    assert listed and listed <= set(own.values_list("name", flat=True))
