@@ -83,6 +83,9 @@ def _setup(full_share: float, seed: int) -> dict:
     now = timezone.now()
     slots = list(
         Slot.objects.filter(start__gt=now, is_closed=False, bookable__gt=0)
+        # Slots booked for one service (a schedule of 一件事 visits only offers none).
+        .filter(schedule__services__isnull=False)
+        .distinct()
         .select_related("schedule")
         .prefetch_related("schedule__services")
     )

@@ -86,7 +86,9 @@ def _private(response) -> bool:
 def found_booking(client: Client, office=None) -> str:
     """A booking at the first open slot (at `office`), found by code in `client`'s session."""
     now = timezone.now()
-    slots = Slot.objects.filter(is_closed=False, bookable__gt=0, start__gt=now).order_by("start")
+    slots = Slot.objects.filter(
+        is_closed=False, bookable__gt=0, start__gt=now, schedule__services__isnull=False
+    ).order_by("start")  # a slot of a business line, not of a 一件事 visit (no services)
     if office is not None:
         slots = slots.filter(office=office)
     slot = next(s for s in slots if selectors.slot_window(s).state(now) == "open")
