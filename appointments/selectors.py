@@ -704,6 +704,6 @@ def booking_materials(booking: Booking) -> list[Material]:
     """What to bring, a material several parts need listed once (the ID card)."""
     found: dict[str, Material] = {}
     for part in booking_parts(booking):
-        for material in part.materials.order_by("position", "id"):
+        for material in part.materials.all():  # in position order (Meta); prefetched or not
             found.setdefault(str(material.name), material)
     return list(found.values())
