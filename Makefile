@@ -6,8 +6,11 @@ PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= config.settings
 SYS_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext python3-venv
 TEST_SYS_PACKAGES := $(SYS_PACKAGES) chromium poppler-utils
-# `make test` runs pytest on TEST_WORKERS pytest-xdist workers (auto: one per core; 0: none).
-TEST_WORKERS ?= auto
+# `make test` runs pytest on TEST_WORKERS pytest-xdist workers (0: none). One more than the
+# cores: the browser and real-process tests spend much of their time waiting on a browser, a
+# server or a clock, and with one worker per core the two cores here were busy about half the
+# time (bench/RESULTS.md, issue 15: 4m59s with 2 workers, 3m58s with 3, quiet machine).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 # `make run HOST=… PORT=…`: links in SMS, e-mail, PDFs and QR codes follow them (SITE_URL).
 HOST ?= 127.0.0.1
 PORT ?= 8000
