@@ -36,6 +36,14 @@ def client_ip(request: HttpRequest) -> str:
     return str(client) if client is not None else remote
 
 
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether the direct peer is one of our proxies (`TRUSTED_PROXIES`): only then do the
+    headers a proxy sets (X-Forwarded-For, X-Request-Start) say anything about the request."""
+    peer = _address(request.META.get("REMOTE_ADDR", "") or "")
+    trusted = _trusted_networks(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
+    return peer is not None and _is_trusted(peer, trusted)
+
+
 def _forwarded_chain(request: HttpRequest) -> list:
     """The header's entries, oldest first; None for one that is not an address."""
     parts = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")

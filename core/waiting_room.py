@@ -18,8 +18,9 @@ How it works (all state in Redis, one script call per guarded request while the 
   that each node measures: above `LATENCY_TARGET_MS` it drops by a fifth or more, in proportion
   to the excess, at most by half (not under `MIN_RATE`); below 60% of it it grows by a quarter
   (not over `RATE`); at most once a second.
-  The latency counts from the request's arrival at the balancer (its `X-Request-Start`), so
-  requests queueing there slow the line too, not only slow nodes.
+  The latency counts from the request's arrival at the balancer (its `X-Request-Start`, from a
+  peer in TRUSTED_PROXIES only), so requests queueing there slow the line too, not only slow
+  nodes.
 - A resident whose turn may come by its next request (within `TURN_SECONDS` at the highest
   rate; further back, `Retry-After` brings it back just before), and an admitted one, gets the
   `ow_wr_turn` cookie: the balancer serves requests carrying it
@@ -64,6 +65,8 @@ from django.shortcuts import render
 from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from core.client_ip import from_trusted_proxy
 
 if TYPE_CHECKING:
     import redis
@@ -375,8 +378,12 @@ class WaitingRoomMiddleware:
 def _arrival(request: HttpRequest) -> float:
     """When the request reached the balancer (its X-Request-Start: t=<µs>, the convention of
     HAProxy's and nginx's set-ups and of APM tools), so that the measured latency includes the
-    time it queued there; without the header (or with an implausible one), now."""
+    time it queued there; without the header (or with an implausible one), now. The header is
+    believed only from one of our proxies (TRUSTED_PROXIES): a client's own stamp an hour back
+    would otherwise slow the admissions of everyone."""
     now = time.time()
+    if not from_trusted_proxy(request):
+        return now
     stamp = request.META.get("HTTP_X_REQUEST_START", "")
     try:
         start = int(stamp.removeprefix("t=")) / 1e6

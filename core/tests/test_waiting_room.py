@@ -257,8 +257,9 @@ def test_far_back_in_line_there_is_no_turn_cookie(room):
 
 @needs_redis
 @pytest.mark.django_db
-def test_the_measured_latency_counts_from_the_arrival_at_the_balancer(room):
+def test_the_measured_latency_counts_from_the_arrival_at_the_balancer(room, settings):
     # A request that waited 3 s in the balancer's queue (its X-Request-Start) counts 3 s slow.
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]  # the test client's peer: our balancer
     stamp = f"t={int((time.time() - 3) * 1e6)}"
     Client().post(API, data="{}", content_type="application/json", HTTP_X_REQUEST_START=stamp)
     assert waiting_room.meter.mean_ms >= 3000
@@ -266,3 +267,14 @@ def test_the_measured_latency_counts_from_the_arrival_at_the_balancer(room):
     waiting_room.room_reset(REDIS_URL)  # an idle room again: the next arrival is in at once
     Client().post(API, data="{}", content_type="application/json", HTTP_X_REQUEST_START="t=x")
     assert 0 <= waiting_room.meter.mean_ms < 3000  # no usable stamp: measured from now
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_a_stamp_forged_by_a_client_does_not_slow_the_room(room, settings):
+    # The same stamp from a peer that is not our balancer: a client's own header, ignored, so
+    # nobody can drive the admission rate down by claiming their requests waited.
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    stamp = f"t={int((time.time() - 50) * 1e6)}"
+    Client().post(API, data="{}", content_type="application/json", HTTP_X_REQUEST_START=stamp)
+    assert 0 <= waiting_room.meter.mean_ms < 3000
