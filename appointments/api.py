@@ -33,6 +33,7 @@ from core.api import (
     ErrorSerializer,
     LimitedJSONParser,
     LookupRateThrottle,
+    idempotent_response,
 )
 from core.client_ip import client_ip
 from core.errors import DomainError
@@ -377,23 +378,10 @@ class BookingCreateView(APIView):
         data = BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         client: ApiClient = request.auth
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key:
-            return Response(self._book(request, data.validated_data), status.HTTP_201_CREATED)
-        if len(key) > 100:
-            raise exceptions.ValidationError(
-                {"Idempotency-Key": [_("An Idempotency-Key has at most 100 characters.")]}
-            )
-        outcome = idempotent_run(
-            scope=f"api-booking:{client.pk}",
-            key=key,
-            fingerprint=request_fingerprint(request.data),
+        return idempotent_response(
+            request, scope=f"api-booking:{client.pk}", payload=request.data,
             run=lambda: (status.HTTP_201_CREATED, self._book(request, data.validated_data)),
-        )
-        response = Response(outcome.body, status=outcome.status)
-        if outcome.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        )  # fmt: skip
 
     def _book(self, request: Request, fields: dict) -> dict:
         try:

@@ -14,8 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiClient
-from core.api import LimitedJSONParser
-from core.idempotency import idempotent_run, request_fingerprint
+from core.api import LimitedJSONParser, idempotent_response
 from core.idnumbers import validate_id_number
 from services import selectors as catalogue
 from services.models import Bundle, Office, Service
@@ -152,27 +151,11 @@ class BundleBookingCreateView(APIView):
         data = BundleBookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         client: ApiClient = request.auth
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 100:
-            raise exceptions.ValidationError(
-                {"Idempotency-Key": [_("An Idempotency-Key has at most 100 characters.")]}
-            )
-
-        def book() -> tuple[int, dict]:
-            return status.HTTP_201_CREATED, _book(request, bundle, data.validated_data)
-
-        if not key:
-            return Response(book()[1], status.HTTP_201_CREATED)
-        outcome = idempotent_run(
-            scope=f"api-bundle-booking:{client.pk}",
-            key=key,
-            fingerprint=request_fingerprint({"bundle": bundle.code, **request.data}),
-            run=book,
-        )
-        response = Response(outcome.body, status=outcome.status)
-        if outcome.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        return idempotent_response(
+            request, scope=f"api-bundle-booking:{client.pk}",
+            payload={"bundle": bundle.code, **request.data},
+            run=lambda: (status.HTTP_201_CREATED, _book(request, bundle, data.validated_data)),
+        )  # fmt: skip
 
 
 def _book(request: Request, bundle: Bundle, fields: dict) -> dict:

@@ -26,8 +26,8 @@ from core.api import (
     ClientRateThrottle,
     ErrorSerializer,
     LimitedJSONParser,
+    idempotent_response,
 )
-from core.idempotency import idempotent_run, request_fingerprint
 from core.uploads import check_upload
 from services.models import Bundle, Office
 
@@ -212,23 +212,10 @@ class ApplicationCreateView(APIView):
         data.is_valid(raise_exception=True)
         client: ApiClient = request.auth
         answers = _answers(request.data, data.fields)
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key:
-            code, body = _create(client, data.validated_data, answers)
-            return Response(body, code)
-        if len(key) > 100:
-            raise exceptions.ValidationError(
-                {"Idempotency-Key": [_("An Idempotency-Key has at most 100 characters.")]}
-            )
-        outcome = idempotent_run(
-            scope=f"api-application:{client.pk}", key=key,
-            fingerprint=request_fingerprint(request.data),
+        return idempotent_response(
+            request, scope=f"api-application:{client.pk}", payload=request.data,
             run=lambda: _create(client, data.validated_data, answers),
-        )
-        response = Response(outcome.body, status=outcome.status)
-        if outcome.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        )  # fmt: skip
 
 
 class ApplicationDetailView(APIView):
@@ -444,26 +431,11 @@ class BundleApplicationCreateView(APIView):
         data.is_valid(raise_exception=True)
         client: ApiClient = request.auth
         answers = _answers(request.data, data.fields)
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 100:
-            raise exceptions.ValidationError(
-                {"Idempotency-Key": [_("An Idempotency-Key has at most 100 characters.")]}
-            )
-
-        def run() -> tuple[int, dict]:
-            return _bundle_create(client, bundle, parts, data.validated_data, answers)
-
-        if not key:
-            code_, body = run()
-            return Response(body, code_)
-        outcome = idempotent_run(
-            scope=f"api-bundle-application:{client.pk}", key=key,
-            fingerprint=request_fingerprint({"bundle": bundle.code, **request.data}), run=run,
-        )
-        response = Response(outcome.body, status=outcome.status)
-        if outcome.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        return idempotent_response(
+            request, scope=f"api-bundle-application:{client.pk}",
+            payload={"bundle": bundle.code, **request.data},
+            run=lambda: _bundle_create(client, bundle, parts, data.validated_data, answers),
+        )  # fmt: skip
 
 
 class BundleApplicationDetailView(APIView):
