@@ -630,9 +630,15 @@ def bundle_schedule_ids(bundle: Bundle) -> list[int]:
     """The active schedules that take this bundle as one visit and can: slots at least as long
     as all its parts together, at an active office offering every part, with an active counter
     that serves them all (so the one ticket is handled at one counter)."""
-    parts = catalogue.bundle_parts(bundle)
+    return _schedules_taking(bundle, catalogue.bundle_parts(bundle), Schedule.objects.all())
+
+
+def _schedules_taking(
+    bundle: Bundle, parts: list[Service], among: QuerySet[Schedule]
+) -> list[int]:
+    """The schedules `among` that take the bundle as one visit and can (bundle_schedule_ids)."""
     wanted = {part.pk for part in parts}
-    schedules = Schedule.objects.filter(
+    schedules = among.filter(
         bundles=bundle,
         is_active=True,
         office__is_active=True,
@@ -651,7 +657,8 @@ def bundle_slot_refusal(*, slot: Slot, bundle: Bundle) -> DomainError | None:
     parts = catalogue.bundle_parts(bundle)
     if not parts:
         return BundleNotServed()
-    if slot.schedule_id in bundle_schedule_ids(bundle):
+    # The slot's own schedule only: the bundle's other schedules say nothing about this slot.
+    if _schedules_taking(bundle, parts, Schedule.objects.filter(pk=slot.schedule_id)):
         # booking_create checks the closures of the first part (the booking's service); a
         # closure of any other part that day stops the visit too.
         day = timezone.localtime(slot.start).date()
