@@ -53,13 +53,23 @@ def _settings_for_tests(tmp_path_factory, tmp_path) -> dict:
         "ALLOWED_HOSTS": ["testserver", "127.0.0.1", "localhost"],
         # Links in messages and printouts, whatever HOST and PORT the shell running the tests has.
         "SITE_URL": "http://127.0.0.1:8000",
+        # Uploads, certificates and stored printouts: one directory per test, never the
+        # developer's private/ (a stored booking PDF of one test must not meet another's).
+        "PRIVATE_MEDIA_ROOT": tmp_path / "private",
     }
 
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path_factory, tmp_path):
+    from django.utils.functional import empty
+
+    from core.uploads import private_storage
+
     for name, value in _settings_for_tests(tmp_path_factory, tmp_path).items():
         setattr(settings, name, value)
+    private_storage._wrapped = empty  # built again from this test's settings
+    yield
+    private_storage._wrapped = empty
 
 
 @pytest.fixture

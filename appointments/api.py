@@ -643,12 +643,9 @@ class BookingPdfView(APIView):
         booking = get_object_or_404(
             Booking.objects.select_related("slot", "office", "service"), code=code
         )
-        from .printouts import booking_pdf  # written alongside; imported when first needed
+        from .printouts import booking_pdf_stored  # loads WeasyPrint: imported when first needed
 
-        pdf = booking_pdf(booking)
-        if isinstance(pdf, HttpResponse):
-            return pdf
-        response = HttpResponse(pdf, content_type="application/pdf")
+        response = HttpResponse(booking_pdf_stored(booking), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="booking-{booking.code}.pdf"'
         return response
 

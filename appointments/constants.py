@@ -7,6 +7,8 @@ from core.codes import UNAMBIGUOUS_ALPHABET
 
 BOOKING_CODE_ALPHABET = UNAMBIGUOUS_ALPHABET
 BOOKING_CODE_LENGTH = 8
+# Where a booking's stored confirmation PDFs are kept (core/printstore.py): one folder per code.
+BOOKING_PDF_FOLDER = "bookings/{code}"
 
 
 class BookingStatus(models.TextChoices):

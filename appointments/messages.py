@@ -30,7 +30,7 @@ from .printouts import (
     booking_ics,
     booking_local_times,
     booking_manage_url,
-    booking_pdf,
+    booking_pdf_stored,
 )
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,9 @@ def _cancel_reason(booking: Booking, day: dt.date) -> str:
 def _booking_attachments(booking: Booking, kind: str) -> list[tuple[str, bytes, str]]:
     files = [(f"booking-{booking.code}.ics", booking_ics(booking), "text/calendar")]
     if kind in WITH_PRINTOUTS:
-        files.insert(0, (f"booking-{booking.code}.pdf", booking_pdf(booking), "application/pdf"))
+        files.insert(
+            0, (f"booking-{booking.code}.pdf", booking_pdf_stored(booking), "application/pdf")
+        )
     return files
 
 

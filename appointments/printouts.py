@@ -14,11 +14,12 @@ from icalendar import Alarm, Calendar, Event
 
 from core.i18n import bilingual
 from core.links import site_reverse
-from core.pdf import render_to_pdf
+from core.pdf import pdf_layout_version, render_to_pdf
+from core.printstore import printout_stored, printout_version
 from core.qr import qr_png_data_uri
 
 from . import selectors
-from .constants import BookingStatus
+from .constants import BOOKING_PDF_FOLDER, BookingStatus
 from .models import Booking
 
 ARRIVAL_MINUTES = 30  # residents may check in this long before their time
@@ -110,29 +111,61 @@ def _texts(booking: Booking, start: dt.datetime, materials: list) -> dict:
     }
 
 
-def booking_pdf(booking: Booking) -> bytes:
-    """The confirmation to print or keep on the phone: one A4 page."""
+PDF_TEMPLATE, PDF_STYLESHEETS = "appointments/booking_pdf.html", ("css/pdf.css",)
+
+
+def _pdf_context(booking: Booking) -> dict:
+    """What the confirmation shows, but the QR code (made from the code when rendering)."""
     start, end = booking_local_times(booking)
     materials = selectors.booking_materials(booking)
     with timezone.override(ZoneInfo(settings.TIME_ZONE)):
         texts = bilingual(lambda: _texts(booking, start, materials), language=booking.language)
-        context = {
-            "booking": booking,
-            "t": texts,
-            "lang": "zh-Hans" if booking.language.lower().startswith("zh") else booking.language,
-            "code_spaced": f"{booking.code[:4]} {booking.code[4:]}",
-            "qr": qr_png_data_uri(booking.code, scale=1),
-            "times": f"{start:%H:%M}–{end:%H:%M}",
-            "is_active": booking.status == BookingStatus.BOOKED,
-            "is_cancelled": booking.status == BookingStatus.CANCELLED,
-            "manage_url": booking_manage_url(booking),
-        }
+    return {
+        "booking": booking,
+        "t": texts,
+        "lang": "zh-Hans" if booking.language.lower().startswith("zh") else booking.language,
+        "code_spaced": f"{booking.code[:4]} {booking.code[4:]}",
+        "times": f"{start:%H:%M}–{end:%H:%M}",
+        "is_active": booking.status == BookingStatus.BOOKED,
+        "is_cancelled": booking.status == BookingStatus.CANCELLED,
+        "manage_url": booking_manage_url(booking),
+    }
+
+
+def _pdf_render(booking: Booking, context: dict) -> bytes:
+    with timezone.override(ZoneInfo(settings.TIME_ZONE)):
         return render_to_pdf(
-            "appointments/booking_pdf.html",
-            context,
+            PDF_TEMPLATE,
+            {**context, "qr": qr_png_data_uri(booking.code, scale=1)},
             language=booking.language,
-            stylesheets=("css/pdf.css",),
+            stylesheets=PDF_STYLESHEETS,
         )
+
+
+def booking_pdf(booking: Booking) -> bytes:
+    """The confirmation to print or keep on the phone: one A4 page, rendered now."""
+    return _pdf_render(booking, _pdf_context(booking))
+
+
+def booking_pdf_stored(booking: Booking) -> bytes:
+    """The confirmation as `booking_pdf` makes it, from the copy stored when it was last made
+    for the booking as it is now (core/printstore.py), else rendered and stored. Rendered for
+    the confirmation e-mail, it is a file read when the resident downloads it. The version
+    covers everything the page shows but the moment it was issued (its footer)."""
+    context = _pdf_context(booking)
+    texts = {key: value for key, value in context["t"].items() if key != "footer"}
+    shown = (booking.code, booking.name, booking.id_masked, booking.office.phone)
+    version = printout_version(
+        pdf_layout_version(PDF_TEMPLATE, PDF_STYLESHEETS),
+        shown,
+        sorted(texts.items()),
+        sorted((k, v) for k, v in context.items() if k not in ("booking", "t")),
+    )
+    return printout_stored(
+        folder=BOOKING_PDF_FOLDER.format(code=booking.code),
+        version=version,
+        render=lambda: _pdf_render(booking, context),
+    )
 
 
 def booking_ics(booking: Booking) -> bytes:

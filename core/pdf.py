@@ -5,6 +5,7 @@ that names a file:// path, an internal host or any other URL gets nothing: a PDF
 fetches what a document asks for becomes a file and network reader.
 """
 
+import hashlib
 import logging
 import mimetypes
 import os
@@ -17,7 +18,7 @@ import pydyf
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -77,6 +78,23 @@ def render_to_pdf(
     with translation.override(language or translation.get_language()):
         html = render_to_string(template, context)
     return html_to_pdf(html, stylesheets=stylesheets)
+
+
+def pdf_layout_version(template: str, stylesheets: tuple[str, ...] = ()) -> str:
+    """What the look of a printout depends on besides its data: the template's and the
+    stylesheets' text (a digest, read again when a file changes). Part of a stored printout's
+    version (core/printstore.py), so a new layout is never served from an older copy."""
+    paths = [get_template(template).origin.name]  # type: ignore[attr-defined]
+    paths += [finders.find(path) or _collected(path) or path for path in stylesheets]
+    key = tuple((path, os.stat(path).st_mtime_ns) for path in paths)
+    versions = _per_thread.__dict__.setdefault("layout_versions", {})
+    if key not in versions:
+        digest = hashlib.sha256()
+        for path in paths:
+            with open(path, "rb") as handle:
+                digest.update(handle.read())
+        versions[key] = digest.hexdigest()
+    return versions[key]
 
 
 def html_to_pdf(html: str, *, stylesheets: tuple[str, ...] = ()) -> bytes:

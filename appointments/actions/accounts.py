@@ -1,5 +1,6 @@
 """Bookings and residents' accounts: attaching a booking to an account, and anonymising the
-bookings of a resident who deletes their account (called from appointments/receivers.py)."""
+bookings of a resident who deletes their account (called from appointments/receivers.py), whose
+stored confirmation PDFs are deleted with their names."""
 
 import hmac
 
@@ -14,6 +15,7 @@ from core.idnumbers import normalize_id_number
 from ..constants import ACTIVE_STATUSES
 from ..errors import BookingNotFound
 from ..models import Booking
+from .retention import booking_printouts_delete
 
 # Stored data, not an interface text: the record keeps the language it was written in.
 ANONYMOUS_NAME = "已注销用户"
@@ -53,6 +55,7 @@ def booking_anonymise_for_resident(*, user: User, id_number_hmac: str) -> int:
         mine |= Q(id_number_hmac=id_number_hmac)
     bookings = Booking.objects.filter(mine)
     common = {"name": ANONYMOUS_NAME, "phone": "", "email": ""}
+    booking_printouts_delete(ids=list(bookings.values_list("pk", flat=True)))
     finished = bookings.exclude(status__in=ACTIVE_STATUSES).update(**common, id_number_enc="")
     active = bookings.filter(status__in=ACTIVE_STATUSES).update(**common)
     return finished + active

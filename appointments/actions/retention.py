@@ -4,6 +4,7 @@ PERSONAL_DATA_DAYS after the visit, a booking keeps what the statistics need (of
 slot, times, status, channel, language) and loses who it was: name, ID number (ciphertext,
 keyed digest and mask), phone, e-mail, the account link and the free-text reason. The digest
 becomes `anon:<id>`, which matches nobody and keeps the one-active-booking index satisfied.
+The stored confirmation PDFs of the bookings are deleted with the personal data.
 Idempotent: `anonymised_at` marks what is done. Each batch is one transaction with one audit
 entry; a resident's data export and account deletion no longer find an anonymised booking.
 """
@@ -17,8 +18,10 @@ from django.utils import timezone
 
 from accounts.actions import audit_record
 from accounts.models import AuditAction
+from core.printstore import printouts_delete
 from core.retention import apply_in_batches
 
+from ..constants import BOOKING_PDF_FOLDER
 from ..models import Booking, PersonQuota, WaitingListEntry
 
 # Stored data, not an interface text (like ANONYMOUS_NAME in accounts.py).
@@ -45,7 +48,16 @@ def _bookings_anonymise(*, ids: list[int], cutoff: dt.datetime) -> int:
         anonymised_at=timezone.now(),
     )
     _audit(Booking, done, cutoff)
+    booking_printouts_delete(ids=ids)
     return done
+
+
+def booking_printouts_delete(*, ids: list[int]) -> None:
+    """The stored confirmation PDFs (core/printstore.py) show the name and the masked ID
+    number: they go with the personal data, once the transaction that clears it commits."""
+    codes = list(Booking.objects.filter(pk__in=ids).values_list("code", flat=True))
+    folders = [BOOKING_PDF_FOLDER.format(code=code) for code in codes]
+    transaction.on_commit(lambda: printouts_delete(folders=folders))
 
 
 def waiting_anonymise_before(*, cutoff: dt.datetime) -> int:

@@ -1,6 +1,7 @@
 """The booking API (/api/v1/slots/, /api/v1/bookings/) as a partner platform uses it."""
 
 import datetime as dt
+import io
 import json
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ import pytest
 import time_machine
 import yaml
 from django.core.cache import cache
+from pypdf import PdfReader
 
 from accounts.actions import api_client_create
 from appointments import actions
@@ -477,6 +479,26 @@ def test_a_tampered_or_expired_pdf_link_is_refused(client, token, slot):
         assert client.get(url).status_code == 200
     with time_machine.travel(NOW + dt.timedelta(hours=25), tick=False):
         assert client.get(url).status_code == 403
+
+
+def test_the_pdf_link_serves_the_stored_copy_and_a_fresh_one_after_a_cancellation(
+    client, token, slot
+):
+    from core.uploads import private_storage
+
+    url = book(client, token, slot).json()["pdf_url"]
+    code = Booking.objects.get().code
+    booked = client.get(url)
+    folder = f"printouts/bookings/{code}"
+    assert private_storage.listdir(folder)[1]  # stored by the first download
+    assert client.get(url).content == booked.content
+    assert client.get(f"/api/v1/bookings/{code}/pdf/?sig=x").status_code == 403
+
+    Booking.objects.filter(code=code).update(status=BookingStatus.CANCELLED)
+    cancelled = client.get(url)
+    assert cancelled.status_code == 200 and cancelled.content != booked.content
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(cancelled.content)).pages)
+    assert "已取消" in text
 
 
 def test_a_signed_link_to_a_booking_that_is_gone_is_404(client):

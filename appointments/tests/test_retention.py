@@ -164,3 +164,48 @@ def test_deleting_the_account_after_anonymising_works(client, slot):
     old.refresh_from_db()
     assert old.name == "已匿名" and old.user is None
     call_command("verify_audit")  # the chain still verifies (exits 0)
+
+
+def stored_pdfs(code: str) -> list[str]:
+    from core.uploads import private_storage
+
+    try:
+        return private_storage.listdir(f"printouts/bookings/{code}")[1]
+    except FileNotFoundError:
+        return []
+
+
+def store_confirmation(booking: Booking) -> None:
+    from appointments.printouts import booking_pdf_stored
+
+    with time_machine.travel(BOOKED_ON, tick=False):
+        booking_pdf_stored(Booking.objects.get(pk=booking.pk))
+    assert stored_pdfs(booking.code)
+
+
+def test_the_stored_confirmation_pdf_goes_with_the_personal_data(
+    slot, django_capture_on_commit_callbacks
+):
+    booking, kept = book(slot, 1), book(slot, 2)
+    store_confirmation(booking)
+    store_confirmation(kept)
+    Booking.objects.filter(pk=kept.pk).update(start=VISIT + dt.timedelta(days=30))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert retention_run(181)["bookings_anonymised"] == 1
+
+    assert stored_pdfs(booking.code) == []
+    assert stored_pdfs(kept.code)  # not yet due: still served from its copy
+
+
+def test_deleting_the_account_deletes_the_stored_confirmation_pdfs(
+    client, slot, django_capture_on_commit_callbacks
+):
+    from accounts.actions import resident_delete
+
+    user = resident("13912345678", 1)
+    booking = book(slot, 1, user=user)
+    store_confirmation(booking)
+    with django_capture_on_commit_callbacks(execute=True):
+        resident_delete(user=user)
+    assert stored_pdfs(booking.code) == []

@@ -446,3 +446,71 @@ def test_the_booking_forms_missing_answer_says_which_field():
     form = BookingDetailsForm({})
     assert "请填写“姓名”。" in form.errors["name"]
     assert not any("这个字段是必填项" in e for errors in form.errors.values() for e in errors)
+
+
+# ---- The confirmation PDF, served from its stored copy
+
+
+def stored_pdfs(code: str) -> list[str]:
+    from core.uploads import private_storage
+
+    try:
+        return private_storage.listdir(f"printouts/bookings/{code}")[1]
+    except FileNotFoundError:
+        return []
+
+
+def pdf_words(response) -> str:
+    from appointments.tests.test_printouts import pdf_text, squeeze
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    return squeeze(pdf_text(response.content)[1])
+
+
+def test_the_downloaded_confirmation_is_stored_and_served_again(client, slot):
+    booking = book_directly(slot, 1)
+    lookup(client, booking.code, booking.id_masked[-4:], "en")
+    first = client.get(f"/en/book/manage/{booking.code}/pdf/")
+    assert "10:00–10:30" in pdf_words(first)
+    assert len(stored_pdfs(booking.code)) == 1
+    again = client.get(f"/en/book/manage/{booking.code}/pdf/")
+    assert again.content == first.content
+    assert len(stored_pdfs(booking.code)) == 1
+
+
+def test_after_a_reschedule_the_download_shows_the_new_time_and_the_old_one_is_cancelled(
+    client, slot
+):
+    later = SlotFactory(schedule=slot.schedule, start=slot.start + dt.timedelta(hours=1))
+    booking = book_directly(slot, 1)
+    lookup(client, booking.code, booking.id_masked[-4:], "en")
+    before = pdf_words(client.get(f"/en/book/manage/{booking.code}/pdf/"))
+    assert "10:00–10:30" in before and "Cancelled" not in before
+
+    client.post(f"/en/book/manage/{booking.code}/reschedule/", {"slot": later.pk})
+    new = Booking.objects.get(status=BookingStatus.BOOKED)
+    moved = pdf_words(client.get(f"/en/book/manage/{new.code}/pdf/"))
+    assert new.code[:4] in moved and "11:00–11:30" in moved and "10:00–10:30" not in moved
+    old = pdf_words(client.get(f"/en/book/manage/{booking.code}/pdf/"))
+    assert "Cancelled" in old  # the stored copy of the booked page is not served any more
+    assert len(stored_pdfs(booking.code)) == 1  # and it is gone
+
+
+def test_after_a_cancellation_the_download_says_cancelled(client, slot):
+    booking = book_directly(slot, 1)
+    lookup(client, booking.code, booking.id_masked[-4:], "en")
+    assert "Cancelled" not in pdf_words(client.get(f"/en/book/manage/{booking.code}/pdf/"))
+    client.post(f"/en/book/manage/{booking.code}/cancel/")
+    assert "Cancelled" in pdf_words(client.get(f"/en/book/manage/{booking.code}/pdf/"))
+
+
+def test_a_stored_confirmation_is_not_given_to_another_session_with_the_code(client, slot):
+    booking = book_directly(slot, 1)
+    lookup(client, booking.code, booking.id_masked[-4:], "en")
+    assert client.get(f"/en/book/manage/{booking.code}/pdf/").status_code == 200
+    assert stored_pdfs(booking.code)
+
+    stranger = Client()
+    response = stranger.get(f"/en/book/manage/{booking.code}/pdf/")
+    assert response.status_code == 302 and response["Location"] == "/en/book/manage/"
+    assert not response.content.startswith(b"%PDF")

@@ -173,9 +173,9 @@ def booking_pdf(request: HttpRequest, code: str) -> HttpResponse:
     booking = _booking_in_session(request, code)
     if booking is None:
         return _to_lookup(request)
-    from appointments.printouts import booking_pdf as render_pdf
+    from appointments.printouts import booking_pdf_stored
 
-    response = HttpResponse(render_pdf(booking), content_type="application/pdf")
+    response = HttpResponse(booking_pdf_stored(booking), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="booking-{booking.code}.pdf"'
     return response
 
