@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.admin.sites import site as admin_site
 from django.core import mail
@@ -120,6 +121,23 @@ def test_a_booking_in_chinese_sends_one_sms_and_one_email_with_pdf_and_ics(
         ("sms", "confirmed", booking.code, MessageStatus.SENT),
         ("email", "confirmed", booking.code, MessageStatus.SENT),
     }
+
+
+@pytest.mark.django_db
+def test_the_emailed_confirmation_is_the_copy_the_resident_then_downloads(
+    client, service, office, django_capture_on_commit_callbacks
+):
+    from appointments.printouts import booking_pdf_stored
+
+    slot = slot_at(service, office)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(slot, service)
+    (email,) = mail.outbox
+    emailed = attachments(email)[f"booking-{booking.code}.pdf"][0]
+    booking = Booking.objects.get(pk=booking.pk)
+    with time_machine.travel(NOW + dt.timedelta(hours=2), tick=False):
+        # A render now would say "issued at 12:00"; the download is the copy of 10:00.
+        assert booking_pdf_stored(booking) == emailed
 
 
 @pytest.mark.django_db
