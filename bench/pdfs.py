@@ -151,12 +151,18 @@ def _makers() -> dict:
 
 def _download_makers() -> dict:
     """The downloads as served (see the module's docstring); the database is set up here."""
-    from django.test import Client
-
     with contextlib.redirect_stdout(io.StringIO()):  # the demo SMS backend prints; the logs too
         logging.disable(logging.CRITICAL)
-        booking, certificate_url, holder = _download_data()
-        logging.disable(logging.NOTSET)
+        try:
+            return _download_clients()
+        finally:
+            logging.disable(logging.NOTSET)
+
+
+def _download_clients() -> dict:
+    from django.test import Client
+
+    booking, certificate_url, holder = _download_data()
     resident = Client()
     last4 = booking.id_masked[-4:]
     resident.post("/zh-hans/book/manage/", {"code": booking.code, "id_last4": last4})
