@@ -40,17 +40,20 @@ def printout_version(*parts: object) -> str:
 
 def printout_stored(*, folder: str, version: str, render: Callable[[], bytes]) -> bytes:
     """The stored copy of `version`, or `render()` stored (older versions deleted) and returned.
-    A storage that fails to store is logged, never in the resident's way: the PDF is served."""
+    A storage that fails (a file system, a bucket's client error) is logged, never in the
+    resident's way: the PDF is rendered and served."""
     name = f"{ROOT}/{folder}/{version}.pdf"
     try:
         with private_storage.open(name, "rb") as handle:
             return handle.read()
     except FileNotFoundError:
         pass
+    except Exception:  # any backend's error: the render below is the answer
+        logger.exception("could not read the stored printout %s", name)
     pdf = render()
     try:
         _store(name, pdf)
-    except OSError:
+    except Exception:
         logger.exception("could not store the printout %s", name)
     return pdf
 

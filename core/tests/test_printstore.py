@@ -83,3 +83,18 @@ def test_the_sweep_of_orphaned_uploads_leaves_stored_printouts_alone():
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
     assert private_orphans_sweep(now=later) == 0
     assert files() == [f"{version}.pdf"]
+
+
+def test_a_storage_that_fails_still_gives_the_rendered_pdf(settings, tmp_path, caplog):
+    from django.utils.functional import empty
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_bytes(b"")  # the storage's root is a file: every read and write fails
+    settings.PRIVATE_MEDIA_ROOT = blocked
+    private_storage._wrapped = empty
+    render = Renderer(b"%PDF rendered")
+    for _ in range(2):
+        pdf = printout_stored(folder="bookings/K7M39QXA", version="0" * 64, render=render)
+        assert pdf == b"%PDF rendered"
+    assert render.calls == 2
+    assert "could not store the printout" in caplog.text
