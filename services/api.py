@@ -235,7 +235,8 @@ class BundleSerializer(serializers.Serializer):
         help_text="One visit for every part takes about this long at one counter."
     )
     offices = serializers.SerializerMethodField(
-        help_text="Codes of the offices that handle every part. Book one visit with "
+        help_text="Codes of the offices where the bundle is booked as one visit (a schedule "
+        "takes it, with a counter serving every part). Book one visit with "
         "GET /api/v1/bundles/{code}/slots/ and POST /api/v1/bundles/{code}/bookings/."
     )
 
