@@ -133,6 +133,9 @@ def test_the_pages_book_one_visit_and_show_every_part(client):
     }, follow=True)
 
     assert office.name_zh in offices.content.decode()
+    assert reverse("appointments:bundle_time", args=[bundle.code, office.code]) in (
+        offices.content.decode()
+    )  # the office leads to the bundle's times, not to its first part's
     assert details_url in times.content.decode()
     booking = Booking.objects.get()
     assert booking.bundle == bundle
