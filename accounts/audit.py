@@ -8,7 +8,8 @@ entries in id order into signed batches a few seconds later.
 
 import ipaddress
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -24,6 +25,7 @@ from .models import AuditAction, AuditEntry
 
 # Django's Choices.values builds its list at every call; this runs inside every audited change.
 _ACTIONS = frozenset(AuditAction.values)
+P = ParamSpec("P")
 
 
 def audit_entry_new(
@@ -40,8 +42,11 @@ def audit_entry_new(
     object_label: str = "",
     ip: str | None = None,
 ) -> AuditEntry:
-    """audit_record's entry, not yet inserted: the caller inserts it (core.rows) in the
-    transaction of the change, as audit_record does."""
+    """One entry, not yet inserted: audit_record inserts it; a caller that inserts it together
+    with its own row, in one statement (core.rows), takes it from here. `obj` is the record
+    concerned (or a model class for a list); its office and, for a resident's record, the keyed
+    digest of the ID number are taken from it. ID numbers anywhere in `details` or the label are
+    masked before they are stored."""
     if action not in _ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     user = actor if getattr(actor, "is_authenticated", False) else None
@@ -60,34 +65,23 @@ def audit_entry_new(
     )
 
 
-def audit_record(
-    *,
-    actor: Any,
-    action: str,
-    obj: models.Model | type[models.Model] | None = None,
-    office_id: int | None = None,
-    subject_id_number: str | None = None,
-    request: Any = None,
-    details: dict | None = None,
-    subject_hmac: str = "",
-    actor_username: str = "",
-    object_label: str = "",
-    ip: str | None = None,
-) -> AuditEntry:
-    """Append one entry. `obj` is the record concerned (or a model class for a list); its
-    office and, for a resident's record, the keyed digest of the ID number are taken from it.
-    ID numbers anywhere in `details` or the label are masked before they are stored. Inside a
-    transaction the entry is part of it: an append that fails spoils the change too (nothing is
-    recorded without its entry, nothing is done without it being recorded)."""
-    entry = audit_entry_new(
-        actor=actor, action=action, obj=obj, office_id=office_id,
-        subject_id_number=subject_id_number, request=request, details=details,
-        subject_hmac=subject_hmac, actor_username=actor_username, object_label=object_label,
-        ip=ip,
-    )  # fmt: skip
-    # One plain INSERT (core.rows): this runs inside every audited change.
-    row_insert(entry)
-    return entry
+def _inserted(new: Callable[P, AuditEntry]) -> Callable[P, AuditEntry]:
+    """`new`, its entry inserted: the function takes `new`'s arguments, checked as they are."""
+
+    def record(*args: P.args, **kwargs: P.kwargs) -> AuditEntry:
+        entry = new(*args, **kwargs)
+        # One plain INSERT (core.rows): this runs inside every audited change.
+        row_insert(entry)
+        return entry
+
+    return record
+
+
+# audit_record(actor=…, action=…, obj=…, …): append one entry, with audit_entry_new's arguments
+# (one signature for both). Inside a transaction the entry is part of it: an append that fails
+# spoils the change too (nothing is recorded without its entry, nothing is done without it being
+# recorded).
+audit_record = _inserted(audit_entry_new)
 
 
 def audit_export(

@@ -86,6 +86,12 @@ app.conf.beat_schedule = {
         "task": "queues.tasks.bookings_mark_no_shows",
         "schedule": crontab(minute=55, hour=23),
     },
+    # Tickets of earlier days still open (a resident left called, the office closed before
+    # someone's turn) close as not finished, before the night's statistics read them.
+    "queues-close-unfinished-tickets": {
+        "task": "queues.tasks.tickets_close_unfinished",
+        "schedule": crontab(minute=5, hour=0),
+    },
     # Managers hear when a service's longest wait passes its target (at most every 30 minutes).
     "queues-service-levels": {
         "task": "queues.tasks.queue_service_level_check",

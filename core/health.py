@@ -21,11 +21,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from core.redis import client_for
+
 if TYPE_CHECKING:
     import redis
 
 TIMEOUT = 1.0  # seconds, for each check
-_redis_clients: dict[str, "redis.Redis"] = {}
 
 
 def check_database() -> None:
@@ -48,15 +49,7 @@ def check_broker() -> None:
 
 
 def _redis(url: str) -> "redis.Redis":
-    client = _redis_clients.get(url)
-    if client is None:
-        import redis
-
-        client = redis.Redis.from_url(
-            url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT, retry_on_timeout=False
-        )
-        _redis_clients[url] = client
-    return client
+    return client_for(url, timeout=TIMEOUT)
 
 
 def check_cache() -> None:

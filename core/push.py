@@ -40,6 +40,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from core.redis import client_for
+
 if TYPE_CHECKING:
     import redis
 
@@ -53,11 +55,10 @@ Send = Callable[[Message], Awaitable[None]]
 logger = logging.getLogger(__name__)
 
 PUBLISH_PAUSE_SECONDS = 5.0
+TIMEOUT = 0.5  # seconds, to connect to Redis and for each PUBLISH
 MESSAGE_TYPE = "push.event"
 
 _state = threading.local()
-_lock = threading.Lock()
-_redis_client: redis.Redis | None = None
 _paused_until = 0.0
 _in_process_loop: asyncio.AbstractEventLoop | None = None
 _serve_in_process = False
@@ -88,19 +89,8 @@ def _publish(groups: tuple[str, ...], message: dict) -> None:
 
 
 def _redis() -> redis.Redis:
-    global _redis_client
-    if _redis_client is None:
-        import redis
-
-        with _lock:
-            if _redis_client is None:
-                _redis_client = redis.Redis.from_url(
-                    settings.PUSH_REDIS_URL,
-                    socket_connect_timeout=0.5,
-                    socket_timeout=0.5,
-                    health_check_interval=30,
-                )
-    return _redis_client
+    # A short timeout: a publish runs after a clerk's commit, on the request's time.
+    return client_for(settings.PUSH_REDIS_URL, timeout=TIMEOUT, health_check_interval=30)
 
 
 def group_channel_name(group: str) -> str:

@@ -67,6 +67,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.client_ip import from_trusted_proxy
+from core.redis import client_for
 
 if TYPE_CHECKING:
     import redis
@@ -254,20 +255,11 @@ def active() -> bool:
 
 # --- Redis ---------------------------------------------------------------------------------------
 
-_clients: dict[str, "redis.Redis"] = {}
 _scripts: dict[str, "Script"] = {}
 
 
 def redis_client(url: str | None = None) -> "redis.Redis":
-    import redis
-
-    url = url or config()["REDIS_URL"]
-    client = _clients.get(url)
-    if client is None:
-        client = _clients[url] = redis.Redis.from_url(
-            url, socket_connect_timeout=1, socket_timeout=1, retry_on_timeout=False
-        )
-    return client
+    return client_for(url or config()["REDIS_URL"], timeout=1.0)
 
 
 def _script() -> "Script":

@@ -13,6 +13,9 @@ class TicketStatus(models.TextChoices):
     DONE = "done", _("Finished")
     MISSED = "missed", _("Missed")
     NO_SHOW = "no_show", _("No-show")
+    # Still open when its day ended (queues.actions.ticket_close_before): the clerk never
+    # pressed finish, or the office closed before the resident's turn. Nobody is blamed.
+    UNFINISHED = "unfinished", _("Not finished (closed at the end of the day)")
 
 
 class Outcome(models.TextChoices):
@@ -33,6 +36,7 @@ class EventKind(models.TextChoices):
     PARKED = "parked", _("Stepped away")
     UNPARKED = "unparked", _("Back in the queue")
     PRIORITY = "priority", _("Given priority")
+    CLOSED = "closed", _("Closed at the end of the day")
 
 
 class Band(models.IntegerChoices):
@@ -46,8 +50,15 @@ class Band(models.IntegerChoices):
 ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
 OPEN = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.PARKED)
 
+_ENDS_DAY = TicketStatus.UNFINISHED  # every open ticket, at the end of its day
+
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    TicketStatus.WAITING: (TicketStatus.CALLED, TicketStatus.PARKED, TicketStatus.NO_SHOW),
+    TicketStatus.WAITING: (
+        TicketStatus.CALLED,
+        TicketStatus.PARKED,
+        TicketStatus.NO_SHOW,
+        _ENDS_DAY,
+    ),
     TicketStatus.CALLED: (
         TicketStatus.CALLED,
         TicketStatus.SERVING,
@@ -55,12 +66,14 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
         TicketStatus.NO_SHOW,
         TicketStatus.WAITING,
         TicketStatus.PARKED,
+        _ENDS_DAY,
     ),
-    TicketStatus.SERVING: (TicketStatus.DONE, TicketStatus.WAITING),
-    TicketStatus.PARKED: (TicketStatus.WAITING, TicketStatus.NO_SHOW),
+    TicketStatus.SERVING: (TicketStatus.DONE, TicketStatus.WAITING, _ENDS_DAY),
+    TicketStatus.PARKED: (TicketStatus.WAITING, TicketStatus.NO_SHOW, _ENDS_DAY),
     TicketStatus.DONE: (),
     TicketStatus.MISSED: (TicketStatus.WAITING,),
     TicketStatus.NO_SHOW: (),
+    TicketStatus.UNFINISHED: (),
 }
 
 MAX_CALLS = 3

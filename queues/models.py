@@ -106,9 +106,10 @@ class Ticket(models.Model):
             models.UniqueConstraint(
                 fields=["office", "day", "letter", "number"], name="ticket_unique_number"
             ),
-            # A counter holds at most one ticket being called or served at a time.
+            # A counter holds at most one ticket being called or served at a time, on each day:
+            # a ticket left open yesterday (the day-end job not run yet) does not block today.
             models.UniqueConstraint(
-                fields=["counter"],
+                fields=["counter", "day"],
                 condition=Q(status__in=list(ACTIVE)),
                 name="ticket_one_active_per_counter",
             ),

@@ -31,6 +31,17 @@ def bookings_mark_no_shows() -> int:
 
 
 @shared_task
+def tickets_close_unfinished() -> int:
+    """After midnight (config/celery.py): the tickets of earlier days still open close as not
+    finished."""
+    from django.utils import timezone
+
+    from .actions import ticket_close_before
+
+    return ticket_close_before(day=timezone.localdate())
+
+
+@shared_task
 def queue_service_level_check() -> int:
     from .actions import service_level_check
 

@@ -235,7 +235,8 @@ class BundleSerializer(serializers.Serializer):
         help_text="One visit for every part takes about this long at one counter."
     )
     offices = serializers.SerializerMethodField(
-        help_text="Codes of the offices that handle every part. Book one visit with "
+        help_text="Codes of the offices where the bundle is booked as one visit (a schedule "
+        "takes it, with a counter serving every part). Book one visit with "
         "GET /api/v1/bundles/{code}/slots/ and POST /api/v1/bundles/{code}/bookings/."
     )
 
@@ -243,17 +244,21 @@ class BundleSerializer(serializers.Serializer):
         return [office.code for office in view.offices]
 
 
-class BundleViewSet(viewsets.ViewSet):
+class BundleViewSet(viewsets.GenericViewSet):
     """一件事: the services one life event needs, applied for online once or booked as one
     visit."""
 
     lookup_field = "code"
     serializer_class = BundleSerializer
+    filter_backends: list = []  # no filter: the page is the list's only parameter
 
     @extend_schema(parameters=[ACCEPT_LANGUAGE], responses=BundleSerializer(many=True))
     def list(self, request: Request) -> Response:
-        views = [selectors.bundle_get_public(code=b.code) for b in selectors.bundle_list_public()]
-        return Response(BundleSerializer(views, many=True).data)
+        # A page, as every list of the API (the default pagination class): only the page's
+        # bundles are read as the detail reads them.
+        page = self.paginate_queryset(selectors.bundle_list_public())
+        views = [selectors.bundle_get_public(code=b.code) for b in page or []]
+        return self.get_paginated_response(BundleSerializer(views, many=True).data)
 
     @extend_schema(
         parameters=[

@@ -314,21 +314,39 @@ class BundleView:
 
 def bundle_get_public(*, code: str) -> BundleView:
     """A bundle as the catalogue shows it: its services (each with its online form code, if
-    any), the time all parts take at a counter, and the offices that handle every part."""
+    any), the time all parts take at a counter, and the offices where it is booked as one
+    visit."""
     bundle = bundle_list_public().get(code=code)
     ids = [part.service_id for part in bundle.parts.all()]
     by_id = {s.pk: s for s in service_with_online_application(
         Service.objects.filter(pk__in=ids)).select_related("category")}
     services = [by_id[i] for i in ids]
-    offices = Office.objects.filter(is_active=True)
-    for service_id in ids:
-        offices = offices.filter(services=service_id)
+    minutes = sum(s.counter_minutes for s in services)
     return BundleView(
         bundle=bundle, services=services,
         online=[s for s in services if s.online_apply_code],
-        counter_minutes=sum(s.counter_minutes for s in services),
-        offices=list(offices.distinct().select_related("district").order_by("code")),
+        counter_minutes=minutes,
+        offices=_offices_taking(bundle, set(ids), minutes),
     )
+
+
+def _offices_taking(bundle: Bundle, ids: set[int], minutes: int) -> list[Office]:
+    """The active offices where the bundle is booked as one visit: they offer every part, an
+    active counter serves them all, and an active schedule takes the bundle with slots long
+    enough for every part. An office that only handles every part takes no such booking, so it
+    is not offered. Schedules belong to appointments, above this app: they are read through
+    the reverse relation's name (as service_with_online_application reads the forms);
+    appointments.selectors._schedules_taking holds the same rule per schedule."""
+    offices = Office.objects.filter(
+        is_active=True,
+        schedules__bundles=bundle,
+        schedules__is_active=True,
+        schedules__slot_minutes__gte=minutes,
+    )
+    for service_id in ids:
+        offices = offices.filter(services=service_id)
+    found = offices.distinct().select_related("district").order_by("code")
+    return [office for office in found if counters_serving_all(office, ids)]
 
 
 def bundle_parts(bundle: Bundle) -> list[Service]:

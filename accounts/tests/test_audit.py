@@ -591,3 +591,18 @@ def test_a_log_line_never_holds_a_full_id_number():
     assert "430102199005170076" not in written
     assert RESIDENT not in written and mask_id_number(RESIDENT) in written
     assert re.search(r"ValueError: bad number 430\*{11}", written)
+
+
+@pytest.mark.django_db
+def test_an_entry_built_to_insert_later_is_the_one_audit_record_appends():
+    """The queue's events and the booking's outbox row insert their entry themselves, in one
+    statement with their own row: it reads exactly as one appended by audit_record."""
+    office = OfficeFactory()
+    same = {"actor": None, "action": AuditAction.CHANGE, "obj": office,
+            "details": {"note": f"ID {id_number(5)}"}, "actor_username": "kiosk", "ip": "10.1.2.3"}
+    built = actions.audit_entry_new(**same)
+    stored = AuditEntry.objects.get(pk=audit_record(**same).pk)
+    fields = ("actor_id", "actor_username", "action", "office_id", "subject_hmac", "ip",
+              "details", "object_type", "object_id", "object_label")
+    assert [getattr(stored, f) for f in fields] == [getattr(built, f) for f in fields]
+    assert id_number(5) not in str(stored.details)  # masked either way

@@ -43,10 +43,29 @@ def test_bundles_are_listed_with_their_parts_in_order(api):
     listed = api.get("/api/v1/bundles/").json()
     detail = api.get(f"/api/v1/bundles/{bundle.code}/").json()
 
-    assert [b["code"] for b in listed] == [bundle.code]
+    assert [b["code"] for b in listed["results"]] == [bundle.code]
     assert [p["code"] for p in detail["parts"]] == [p.code for p in parts]
     assert detail["counter_minutes"] == 40 and slot.office.code in detail["offices"]
     assert api.get("/api/v1/bundles/nothing/").status_code == 404
+
+
+def test_the_bundle_list_is_paginated_like_the_other_lists(api):
+    from services.models import Bundle, BundlePart
+    from services.tests.factories import ServiceFactory
+
+    service = ServiceFactory(materials=0)
+    for n in range(23):
+        bundle = Bundle.objects.create(code=f"b{n:02d}", name_zh=f"一件事{n}", name_en=f"B{n}")
+        BundlePart.objects.create(bundle=bundle, service=service, position=0)
+
+    first = api.get("/api/v1/bundles/").json()
+    second = api.get(first["next"]).json()
+
+    assert (first["count"], len(first["results"]), first["previous"]) == (23, 20, None)
+    assert (len(second["results"]), second["next"]) == (3, None)
+    listed = [b["code"] for b in first["results"] + second["results"]]
+    assert listed == [f"b{n:02d}" for n in range(23)]
+    assert api.get("/api/v1/bundles/", {"page": 9}).status_code == 404
 
 
 def test_one_visit_is_booked_through_the_api(api):
@@ -96,3 +115,6 @@ def test_the_schema_documents_the_bundle_endpoints(client):
     for path in ("/api/v1/bundles/", "/api/v1/bundles/{code}/slots/",
                  "/api/v1/bundles/{code}/bookings/", "/api/v1/bundles/{code}/applications/"):
         assert f"{path}:" in schema
+    # The list answers a page (count, next, previous, results), as every list of the API.
+    listing = schema.split("/api/v1/bundles/:", 1)[1].split("\n  /", 1)[0]
+    assert "#/components/schemas/PaginatedBundleList" in listing

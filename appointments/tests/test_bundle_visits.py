@@ -23,6 +23,13 @@ NOW = dt.datetime(2025, 6, 4, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
 def book_bundle(bundle, slot, person=1, **extra):
     return actions.booking_create_bundle(
         bundle=bundle, slot_id=slot.pk, name="张三", id_number=id_number(person),
@@ -126,6 +133,9 @@ def test_the_pages_book_one_visit_and_show_every_part(client):
     }, follow=True)
 
     assert office.name_zh in offices.content.decode()
+    assert reverse("appointments:bundle_time", args=[bundle.code, office.code]) in (
+        offices.content.decode()
+    )  # the office leads to the bundle's times, not to its first part's
     assert details_url in times.content.decode()
     booking = Booking.objects.get()
     assert booking.bundle == bundle
@@ -150,6 +160,32 @@ def test_the_catalogue_offers_one_visit_next_to_online(client):
     page = client.get(reverse("services:bundle_detail", args=[bundle.code])).content.decode()
 
     assert reverse("appointments:bundle_office", args=[bundle.code]) in page
+
+
+def test_the_catalogue_names_only_the_offices_where_one_visit_can_be_booked(client, api):
+    """Offices that handle every part but take no booking for the bundle (no schedule for it,
+    slots too short, no counter serving every part) are not offered for one visit: the
+    catalogue page, its API and the booking pages name the same offices."""
+    from services.tests.factories import CounterFactory, OfficeFactory
+
+    bundle, parts, slot = bundle_visit(minutes=(20, 10, 10))
+    no_schedule = OfficeFactory(services=parts)
+    CounterFactory(office=no_schedule, services=parts)
+    too_short = OfficeFactory(services=parts)
+    CounterFactory(office=too_short, services=parts)
+    ScheduleFactory(office=too_short, services=[], slot_minutes=30).bundles.add(bundle)
+    no_counter = OfficeFactory(services=parts)
+    ScheduleFactory(office=no_counter, services=[], slot_minutes=45).bundles.add(bundle)
+
+    page = client.get(reverse("services:bundle_detail", args=[bundle.code])).content.decode()
+    listed = api.get(f"/api/v1/bundles/{bundle.code}/").json()["offices"]
+    chooser = client.get(reverse("appointments:bundle_office", args=[bundle.code]))
+
+    assert listed == [slot.office.code]
+    assert slot.office.name_zh in page
+    for office in (no_schedule, too_short, no_counter):
+        assert office.name_zh not in page
+        assert office.name_zh not in chooser.content.decode()
 
 
 def test_a_bundle_visit_moves_only_to_another_of_the_bundles_slots():

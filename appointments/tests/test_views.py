@@ -107,6 +107,10 @@ def test_a_resident_books_from_the_service_list_to_the_confirmation(client, slot
     offices_page = client.get(f"/{lang}/book/{service.code}/")
     assert getattr(office, local) in html(offices_page)
     assert f'href="{time_url(slot, lang)}"' in html(offices_page)
+    filtered = client.get(f"/{lang}/book/{service.code}/", {"district": office.district_id},
+                          HTTP_HX_REQUEST="true")  # the district filter swaps the list only
+    assert html(filtered).lstrip().startswith('<section id="results"')
+    assert f'href="{time_url(slot, lang)}"' in html(filtered)
 
     calendar = client.get(time_url(slot, lang))
     assert calendar.status_code == 200

@@ -65,7 +65,8 @@ def test_the_catalogue_shows_bundles_next_to_services(client, bundle, office):
     assert "求职就业证明一件事" in listing and "一件事" in listing
     html = detail.content.decode()
     assert detail.status_code == 200 and f'href="{apply_url}"' in html
-    assert office.name in html  # the office that handles every part, for one visit
+    # The office handles every part, but no schedule of it takes the bundle: no one visit.
+    assert office.name not in html and "目前还没有可预约一次办结的单位" in html
     assert detail.context["view"].counter_minutes == sum(
         p.counter_minutes for p in detail.context["view"].services)
 

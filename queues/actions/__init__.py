@@ -9,6 +9,9 @@ from .counters import (
     counter_open,
     counter_pause,
 )
+from .day_end import (
+    ticket_close_before,
+)
 from .kiosks import (
     kiosk_create,
     kiosk_reset_token,
@@ -60,4 +63,5 @@ __all__ = [
     "ticket_set_priority",
     "ticket_priority_check",
     "ticket_mark_near_front_sent",
+    "ticket_close_before",
 ]

@@ -1,6 +1,9 @@
 """Counters: open, pause, close."""
 
+import datetime as dt
+
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from queues import selectors, streams
@@ -31,9 +34,9 @@ def counter_pause(*, counter: Counter, clerk: User, paused: bool) -> CounterStat
 
 
 @transaction.atomic
-def counter_close(*, counter: Counter, clerk: User) -> CounterState:
-    """Close for the day; a ticket still called or served there would be stranded."""
-    if selectors.counter_current(counter) is not None:
+def counter_close(*, counter: Counter, clerk: User, now: dt.datetime | None = None) -> CounterState:
+    """Close for the day; a ticket still called or served there today would be stranded."""
+    if selectors.counter_is_busy(counter, day=timezone.localdate(now or timezone.now())):
         raise CounterBusy()
     state = _counter_state(counter)
     state.is_open, state.is_paused, state.clerk = False, False, None

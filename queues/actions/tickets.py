@@ -206,7 +206,9 @@ def ticket_call_next(
         paused = _counter_state(counter, lock=True).is_paused
     if paused:
         raise CounterPaused()
-    if selectors.counter_is_busy(counter):  # after the lock: sees the other press's ticket
+    # After the lock: sees the other press's ticket. Today's only: one left open yesterday
+    # does not block the counter (the day-end job closes it, ticket_close_before).
+    if selectors.counter_is_busy(counter, day=timezone.localdate(now)):
         raise CounterBusy()
     ticket = _lock_next(counter, now, ticket_id)
     _move(ticket, TicketStatus.CALLED)

@@ -233,9 +233,13 @@ def ticket_get_by_follow_token(token: str) -> Ticket:
 
 
 def counter_current(counter: Counter) -> Ticket | None:
+    """Today's ticket called or served at this counter (one left open on an earlier day is
+    not: the day-end job closes it, and the counter calls on)."""
     return (
         Ticket.objects.filter(
-            counter=counter, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
+            counter=counter,
+            day=timezone.localdate(),
+            status__in=[TicketStatus.CALLED, TicketStatus.SERVING],
         )
         .select_related("service", "booking")
         .first()
@@ -264,14 +268,15 @@ def ticket_get_with_service(ticket_id: int, *, lock: bool = False) -> Ticket:
     return ticket
 
 
-def counter_is_busy(counter: Counter) -> bool:
-    """A ticket is called or served at this counter (one plain EXISTS, nothing loaded)."""
+def counter_is_busy(counter: Counter, *, day: dt.date) -> bool:
+    """A ticket of `day` is called or served at this counter (one plain EXISTS, nothing
+    loaded; the one-active-ticket constraint's index, which is per day too)."""
     sql = (
         f"SELECT 1 FROM {Ticket._meta.db_table} "  # noqa: S608
-        "WHERE counter_id = %s AND status IN (%s, %s) LIMIT 1"
+        "WHERE counter_id = %s AND day = %s AND status IN (%s, %s) LIMIT 1"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [counter.pk, TicketStatus.CALLED, TicketStatus.SERVING])
+        cursor.execute(sql, [counter.pk, day, TicketStatus.CALLED, TicketStatus.SERVING])
         return cursor.fetchone() is not None
 
 

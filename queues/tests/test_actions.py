@@ -12,8 +12,8 @@ from appointments.constants import BookingStatus
 from appointments.selectors import person_restricted_until
 from core.errors import IllegalTransition
 from notifications.models import Message
-from queues import actions, selectors
-from queues.constants import Band, Outcome, TicketStatus
+from queues import actions, selectors, tasks
+from queues.constants import Band, EventKind, Outcome, TicketStatus
 from queues.errors import (
     CounterBusy,
     CounterPaused,
@@ -25,6 +25,7 @@ from queues.errors import (
     WrongDay,
     WrongOffice,
 )
+from queues.models import Ticket, TicketEvent
 from services.tests.factories import CategoryFactory
 
 from .queue_setup import DAY, at, booking, check_in, new_service, office_with, walk_in
@@ -195,10 +196,10 @@ def test_a_busy_counter_must_finish_first_and_a_paused_one_cannot_call(hall):
         actions.ticket_call_next(counter=other, clerk=None, now=at(9, 6))
     actions.counter_pause(counter=other, clerk=None, paused=False)
     called = actions.ticket_call_next(counter=other, clerk=None, now=at(9, 7))
-    with pytest.raises(CounterBusy):
-        actions.counter_close(counter=other, clerk=None)  # it would strand the called ticket
+    with pytest.raises(CounterBusy):  # it would strand the called ticket
+        actions.counter_close(counter=other, clerk=None, now=at(9, 8))
     actions.ticket_finish(ticket=called, clerk=None, now=at(9, 9))
-    actions.counter_close(counter=other, clerk=None)
+    actions.counter_close(counter=other, clerk=None, now=at(9, 10))
 
 
 def test_an_empty_queue_says_nobody_is_waiting(hall):
@@ -281,6 +282,47 @@ def test_the_end_of_day_task_makes_no_shows_that_pause_booking(
     no_shows = [e for e in entries if e.details["changes"]["status"][1] == BookingStatus.NO_SHOW]
     assert sorted(int(e.object_id) for e in no_shows) == sorted(b.pk for b in missed)
     assert {e.subject_hmac for e in no_shows} == {missed[0].id_number_hmac}
+
+
+# --- end of day: tickets still open ------
+
+
+def test_after_midnight_the_days_open_tickets_close_as_not_finished_and_say_so(hall):
+    """The clerks went home with a resident still called, one being served, one waiting and one
+    stepped away: after midnight each is closed as not finished, with an event and an audit
+    entry. The resident is not blamed: a booking stays checked in, not a no-show."""
+    office, service, (counter, other) = hall
+    called = walk_in(office, service, at(16, 0))
+    serving = check_in(office, service, at(16, 0), at(15, 50))
+    waiting = walk_in(office, service, at(16, 2))
+    parked = walk_in(office, service, at(16, 3))
+    done = walk_in(office, service, at(15, 0))
+    actions.ticket_call_next(counter=counter, clerk=None, now=at(16, 1), ticket_id=done.pk)
+    actions.ticket_finish(ticket=done, clerk=None, now=at(16, 2))
+    actions.ticket_call_next(counter=counter, clerk=None, now=at(16, 5), ticket_id=called.pk)
+    actions.ticket_call_next(counter=other, clerk=None, now=at(16, 5), ticket_id=serving.pk)
+    actions.ticket_start(ticket=serving, clerk=None, now=at(16, 6))
+    actions.ticket_park(ticket=parked, clerk=None, now=at(16, 7))
+
+    assert actions.ticket_close_before(day=DAY) == 0  # the day itself is left alone
+    next_day = DAY + dt.timedelta(days=1)
+    tomorrows = walk_in(office, service, at(8, 55, day=next_day))
+    with time_machine.travel(at(0, 5, day=next_day), tick=False):
+        assert tasks.tickets_close_unfinished() == 4
+        assert tasks.tickets_close_unfinished() == 0  # idempotent
+
+    statuses = dict(Ticket.objects.values_list("pk", "status"))
+    unfinished = {called.pk, serving.pk, waiting.pk, parked.pk}
+    assert {statuses[pk] for pk in unfinished} == {TicketStatus.UNFINISHED}
+    assert (statuses[done.pk], statuses[tomorrows.pk]) == (TicketStatus.DONE, TicketStatus.WAITING)
+    closed = TicketEvent.objects.filter(kind=EventKind.CLOSED)
+    assert set(closed.values_list("ticket_id", flat=True)) == unfinished
+    entries = AuditEntry.objects.filter(object_type="queues.ticket", details__event="closed")
+    assert {int(e.object_id) for e in entries} == unfinished
+    serving.booking.refresh_from_db()
+    assert serving.booking.status == BookingStatus.CHECKED_IN
+    with translation.override("zh-hans"):  # what the resident's ticket page says
+        assert str(TicketStatus.UNFINISHED.label) == "未办结（当日结束时关闭）"
 
 
 # --- SMS when close to the front ------

@@ -18,7 +18,7 @@ from queues.errors import CounterPaused, QueueEmpty
 from queues.models import CounterState, Ticket, TicketEvent
 from services.tests.factories import CategoryFactory, CounterFactory
 
-from .queue_setup import at, booking, check_in, new_service, office_with, walk_in
+from .queue_setup import DAY, at, booking, check_in, new_service, office_with, walk_in
 
 pytestmark = pytest.mark.django_db
 
@@ -186,6 +186,27 @@ def test_call_next_then_finish_then_next(client, hall):
     act(client, counter, "call-next")
     second.refresh_from_db()
     assert second.status == TicketStatus.CALLED
+
+
+def test_a_ticket_left_at_the_counter_yesterday_does_not_block_it_the_next_morning(
+    client, hall
+):
+    """Yesterday's last resident was called and never finished (the day-end job did not run):
+    this morning the console shows no one at the counter and calls today's first ticket."""
+    office, service_a, service_b, counter, _other = hall
+    yesterday = DAY - dt.timedelta(days=1)
+    walk_in(office, service_b, at(16, 0, day=yesterday))
+    actions.ticket_call_next(counter=counter, clerk=None, now=at(16, 5, day=yesterday))
+    first = walk_in(office, service_a, at(9, 0))
+
+    act(client, counter, "open")
+    page = client.get(reverse("console:counter", args=[counter.pk])).content.decode()
+    assert 'class="ticket-number">B001<' not in page
+    response = act(client, counter, "call-next")
+    assert response.status_code == 200
+    first.refresh_from_db()
+    assert (first.status, first.counter) == (TicketStatus.CALLED, counter)
+    assert 'class="ticket-number">A001<' in response.content.decode()
 
 
 def test_every_shortcut_is_on_its_button(client, hall):
