@@ -25,3 +25,8 @@ if not settings.DEBUG:
 from core.process import settle_garbage_collector  # noqa: E402
 
 settle_garbage_collector()
+
+# The waiting room's API answers before Django's request cycle (core/waiting_room_door.py).
+from core.waiting_room_door import wrap  # noqa: E402
+
+application = wrap(application)
