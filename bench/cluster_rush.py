@@ -104,6 +104,10 @@ class Resident:
     sent: float = 0.0
     received: float = 0.0
     no_position: int = 0
+    # Of the last request: seconds until a new connection was made (0: a kept-alive one
+    # reused) and until its headers were written, from when it was sent.
+    connect: float = 0.0
+    written: float = 0.0
 
 
 async def resident_run(r: Resident, session, url: str, headers: dict, t0: float, deadline: float):
@@ -116,7 +120,10 @@ async def resident_run(r: Resident, session, url: str, headers: dict, t0: float,
         if r.cookies:
             extra["Cookie"] = "; ".join(f"{k}={v}" for k, v in r.cookies.items())
         try:
-            async with session.post(url, data=r.body, headers={**headers, **extra}) as answer:
+            timing: dict = {}
+            async with session.post(
+                url, data=r.body, headers={**headers, **extra}, trace_request_ctx=timing
+            ) as answer:
                 body = await answer.read()
                 status, got = answer.status, answer.headers
                 for name, morsel in answer.cookies.items():
@@ -144,6 +151,8 @@ async def resident_run(r: Resident, session, url: str, headers: dict, t0: float,
         r.status, r.error = status, data.get("error", "")
         r.code = data.get("code", "") if status == 201 else ""
         r.latency, r.sent, r.received = received - sent, sent - t0, received - t0
+        r.connect = timing.get("connected", sent) - timing.get("connecting", sent)
+        r.written = timing.get("written", sent) - sent
         return
 
 
@@ -170,7 +179,10 @@ async def rush(port: int, residents: list[Resident], token: str, t0: float, t_to
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(
-        connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+        connector=connector,
+        timeout=timeout,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trace_configs=[_timing()],
     ) as session:
         deadline = t0 + t_total
         lags: list[tuple[float, float]] = []
@@ -228,6 +240,24 @@ def _generate_part(pipe, port, residents, token, t0, args) -> None:
         cpu = time.process_time()
         lags = asyncio.run(rush(port, residents, token, t0, args.give_up))
         pipe.send((residents, lags, time.process_time() - cpu, nice))
+
+
+def _timing():
+    """aiohttp's trace hooks: when a request's new connection was begun and made, and when its
+    headers were written (into the dict passed as trace_request_ctx)."""
+    import aiohttp
+
+    def stamp(name: str):
+        async def hook(_session, context, _params) -> None:
+            context.trace_request_ctx[name] = time.perf_counter()
+
+        return hook
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_start.append(stamp("connecting"))
+    trace.on_connection_create_end.append(stamp("connected"))
+    trace.on_request_headers_sent.append(stamp("written"))
+    return trace
 
 
 async def loop_lag(lags: list, t0: float, every: float = 0.01) -> None:
@@ -605,7 +635,10 @@ def report(label, room, residents, seconds, floor, kill, drained, dsn, server_cp
             f"of admitted ({len(slow)}): sent at {min(r.sent for r in slow):.1f}-"
             f"{max(r.sent for r in slow):.1f} s, latency {slow[0].latency * 1000:.0f}-"
             f"{slow[-1].latency * 1000:.0f} ms, of it the loop's longest stall median "
-            f"{percentile(sorted(stalls), 50) * 1000:.0f} ms"
+            f"{percentile(sorted(stalls), 50) * 1000:.0f} ms; of them "
+            f"{sum(1 for r in slow if r.connect > 0)} on a new connection (made in median "
+            f"{percentile(sorted(r.connect for r in slow), 50) * 1000:.0f} ms), headers written "
+            f"after median {percentile(sorted(r.written for r in slow), 50) * 1000:.0f} ms"
         )
     turn = kill.get("balancer", {}).get("turn/admitted")
     if turn:
