@@ -177,16 +177,12 @@ class Place:
     def wait_seconds(self) -> int:
         return math.ceil(self.position / max(self.rate, 0.001))
 
-    def turn(self, max_rate: float, longest: int = 0) -> bool:
-        """The next request may well be admitted, and should not wait behind the polls: the
-        line may reach this place within TURN_SECONDS, were the rate to climb back to
-        `max_rate` meanwhile, or (given `longest`, the refresh cap) the next visit is the one
-        `retry_seconds` times just before the soonest turn, so that a resident who comes back
-        late (a phone in a pocket, a stalled client) and finds itself admitted is not served
-        last. Few requests carry the cookie: those of residents near the front."""
-        if self.position <= TURN_SECONDS * max(self.rate, max_rate):
-            return True
-        return bool(longest) and self.earliest_turn(max_rate) - TURN_SECONDS + 1 <= longest
+    def turn(self, max_rate: float) -> bool:
+        """The line may reach this place within TURN_SECONDS, were the rate to climb back to
+        `max_rate` meanwhile: its next request (Retry-After later) may well be admitted, and
+        should not wait behind the polls. A short horizon, so that the requests carrying the
+        turn cookie stay few (a few seconds' admissions)."""
+        return self.position <= TURN_SECONDS * max(self.rate, max_rate)
 
     def retry_ms(self, retry_seconds: int) -> int:
         if self.wait_seconds > TURN_SECONDS:
@@ -377,7 +373,7 @@ class WaitingRoomMiddleware:
                 ticket = place.ticket
                 if not place.admitted:
                     waiting = waiting_response(request, place)
-                    turn = place.turn(config()["RATE"], config()["REFRESH_MAX_SECONDS"])
+                    turn = place.turn(config()["RATE"])
                     return with_place(request, waiting, cookie, ticket, turn=turn)
         try:
             response = self.get_response(request)
@@ -446,10 +442,6 @@ def with_place(
 ) -> HttpResponse:
     if ticket is not None:
         response["X-Waiting-Room-Ticket"] = str(ticket)
-    if ticket is not None and not turn and TURN_COOKIE in request.COOKIES:
-        # A waiting answer far from the turn: the cookie was set when the turn seemed near and
-        # the line has slowed since, so this resident's requests are polls again.
-        response.delete_cookie(TURN_COOKIE, samesite="Lax")
     if turn and TURN_COOKIE not in request.COOKIES:
         response.set_cookie(
             TURN_COOKIE, "1", max_age=config()["ADMISSION_SECONDS"], httponly=True,

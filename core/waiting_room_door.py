@@ -70,10 +70,9 @@ class WaitingRoomDoor:
             environ[waiting_room.HANDOFF] = checked
             return self.application(environ, start_response)
         response = waiting_room.waiting_response(request, place)
-        config = waiting_room.config()
         response = waiting_room.with_place(
             request, response, checked.cookie, place.ticket,
-            turn=place.turn(config["RATE"], config["REFRESH_MAX_SECONDS"]),
+            turn=place.turn(waiting_room.config()["RATE"]),
         )  # fmt: skip
         response[REQUEST_ID_HEADER] = request_id_accepted(request.headers.get(REQUEST_ID_HEADER))
         response = self.security.process_response(request, response)

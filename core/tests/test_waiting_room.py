@@ -297,26 +297,3 @@ def test_far_back_in_line_a_resident_asks_a_few_times_not_every_few_seconds():
     # Never later than the longest interval, never sooner than 2 s.
     assert far.retry_seconds(20, 60.0) == 20
     assert waiting_room.Place(False, 103, 100.0, 60.0, 0).retry_seconds(60, 60.0) == 2
-
-
-def test_the_visit_just_before_the_soonest_turn_is_marked_for_the_balancer():
-    # 300 places back at 60 a second: beyond the 3-s horizon, but the next visit is the one
-    # just before the line can reach the place, so it carries the turn cookie: a resident who
-    # comes back late and finds itself admitted is not served after every poll.
-    near = waiting_room.Place(False, 400, 100.0, 60.0, 0)
-    assert near.turn(60.0, 60) and not near.turn(60.0)
-    # 5,000 back: the next visit is the refresh cap's, no cookie yet.
-    assert not waiting_room.Place(False, 5100, 100.0, 60.0, 0).turn(60.0, 60)
-
-
-@needs_redis
-@pytest.mark.django_db
-def test_a_resident_far_from_its_turn_again_loses_the_turn_cookie(room):
-    room.update(RATE=0.001)  # the line does not move
-    post(Client())
-    far = Client()
-    post(far)
-    far.cookies[waiting_room.TURN_COOKIE] = "1"  # set when the line was fast
-    again = post(far)
-    assert again.status_code == 503 and again.json()["position"] >= 1
-    assert again.cookies[waiting_room.TURN_COOKIE].value == ""  # its requests are polls again
