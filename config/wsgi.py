@@ -30,4 +30,3 @@ application = wrap(application)
 from core.process import settle_garbage_collector  # noqa: E402
 
 settle_garbage_collector()
-
