@@ -39,6 +39,8 @@ database drops); --residents sets a bigger one.
 import argparse
 import asyncio
 import bisect
+import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -102,6 +104,10 @@ class Resident:
     sent: float = 0.0
     received: float = 0.0
     no_position: int = 0
+    # Of the last request: seconds until a new connection was made (0: a kept-alive one
+    # reused) and until its headers were written, from when it was sent.
+    connect: float = 0.0
+    written: float = 0.0
 
 
 async def resident_run(r: Resident, session, url: str, headers: dict, t0: float, deadline: float):
@@ -114,7 +120,10 @@ async def resident_run(r: Resident, session, url: str, headers: dict, t0: float,
         if r.cookies:
             extra["Cookie"] = "; ".join(f"{k}={v}" for k, v in r.cookies.items())
         try:
-            async with session.post(url, data=r.body, headers={**headers, **extra}) as answer:
+            timing: dict = {}
+            async with session.post(
+                url, data=r.body, headers={**headers, **extra}, trace_request_ctx=timing
+            ) as answer:
                 body = await answer.read()
                 status, got = answer.status, answer.headers
                 for name, morsel in answer.cookies.items():
@@ -142,6 +151,8 @@ async def resident_run(r: Resident, session, url: str, headers: dict, t0: float,
         r.status, r.error = status, data.get("error", "")
         r.code = data.get("code", "") if status == 201 else ""
         r.latency, r.sent, r.received = received - sent, sent - t0, received - t0
+        r.connect = timing.get("connected", sent) - timing.get("connecting", sent)
+        r.written = timing.get("written", sent) - sent
         return
 
 
@@ -153,7 +164,8 @@ def _json(body: bytes) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-async def rush(port: int, residents: list[Resident], token: str, on_midway, t_total: float):
+async def rush(port: int, residents: list[Resident], token: str, t0: float, t_total: float):
+    """The residents' requests, in this process's event loop; returns its wake-up lags."""
     import aiohttp
 
     url = f"http://{HOST}:{port}/api/v1/bookings/"
@@ -167,15 +179,95 @@ async def rush(port: int, residents: list[Resident], token: str, on_midway, t_to
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(
-        connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+        connector=connector,
+        timeout=timeout,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trace_configs=[_timing()],
     ) as session:
-        t0 = time.perf_counter()
         deadline = t0 + t_total
-        midway = asyncio.get_running_loop().run_in_executor(None, on_midway, t0)
+        lags: list[tuple[float, float]] = []
+        watch = asyncio.ensure_future(loop_lag(lags, t0))
         await asyncio.gather(
             *(resident_run(r, session, url, headers, t0, deadline) for r in residents)
         )
-        return await midway, time.perf_counter() - t0
+        watch.cancel()
+        return lags
+
+
+def generate(port, residents, token, on_midway, args) -> dict:
+    """The rush from `args.client_processes` load-generator processes (forked; the residents
+    dealt round-robin, every process on the same clock: perf_counter is the system's monotonic
+    clock), each at `args.client_nice` and without the cyclic garbage collector, whose full
+    rounds over thousands of residents, connections and answers stop a loop for seconds. The
+    fault (`on_midway`) runs in a thread of this process. Fills `residents` in place."""
+    import multiprocessing
+    import threading
+
+    t0 = time.perf_counter() + 0.3  # the processes started
+    thread = threading.Thread(target=on_midway, args=(t0,), daemon=True)
+    thread.start()
+    parts = [residents[k :: args.client_processes] for k in range(args.client_processes)]
+    context = multiprocessing.get_context("fork")
+    pipes, processes = [], []
+    for part in parts:
+        mine, theirs = context.Pipe()
+        process = context.Process(target=_generate_part, args=(theirs, port, part, token, t0, args))
+        process.start()
+        pipes.append(mine)
+        processes.append(process)
+    results = [pipe.recv() for pipe in pipes]
+    for process in processes:
+        process.join()
+    seconds = time.perf_counter() - t0
+    thread.join()
+    for part, (answered, _, _, _) in zip(parts, results, strict=True):
+        for old, new in zip(part, answered, strict=True):
+            old.__dict__.update(new.__dict__)
+    return {
+        "seconds": seconds,
+        "loop_lag": sorted(lag for _, lags, _, _ in results for lag in lags),
+        "client_cpu": sum(cpu for _, _, cpu, _ in results),
+        "client_nice": results[0][3],
+        "client_processes": len(parts),
+    }
+
+
+def _generate_part(pipe, port, residents, token, t0, args) -> None:
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    with generator_priority(args.client_nice) as nice:
+        cpu = time.process_time()
+        lags = asyncio.run(rush(port, residents, token, t0, args.give_up))
+        pipe.send((residents, lags, time.process_time() - cpu, nice))
+
+
+def _timing():
+    """aiohttp's trace hooks: when a request's new connection was begun and made, and when its
+    headers were written (into the dict passed as trace_request_ctx)."""
+    import aiohttp
+
+    def stamp(name: str):
+        async def hook(_session, context, _params) -> None:
+            context.trace_request_ctx[name] = time.perf_counter()
+
+        return hook
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_start.append(stamp("connecting"))
+    trace.on_connection_create_end.append(stamp("connected"))
+    trace.on_request_headers_sent.append(stamp("written"))
+    return trace
+
+
+async def loop_lag(lags: list, t0: float, every: float = 0.01) -> None:
+    """How late the load generator's event loop wakes up (every 10 ms): an answer that has
+    arrived waits in the socket that long before the resident reads it, and the wait counts
+    in the measured latency although no server caused it."""
+    while True:
+        asked = time.perf_counter()
+        await asyncio.sleep(every)
+        lags.append((asked - t0, time.perf_counter() - asked - every))
 
 
 # --- the floor: /healthz through the balancer ---------------------------------------------------
@@ -278,7 +370,7 @@ def run_phase(args, label: str, room: str, dsn: str, preparing, redis_url: str, 
             "WAITING_ROOM": room,
             "WAITING_ROOM_RATE": str(args.admit_rate),
             "WAITING_ROOM_MIN_RATE": str(max(1.0, args.admit_rate / 10)),
-            "WAITING_ROOM_REFRESH_MAX_SECONDS": "10",
+            "WAITING_ROOM_REFRESH_MAX_SECONDS": str(args.refresh_max),
             "WAITING_ROOM_MAX_INFLIGHT": str(args.max_inflight),
             "WAITING_ROOM_LATENCY_TARGET_MS": str(args.latency_target),
             # A killed worker's outbox row is handed out again after this (production: 270 s).
@@ -304,6 +396,7 @@ def run_phase(args, label: str, room: str, dsn: str, preparing, redis_url: str, 
         web_threads=args.threads,
         worker_concurrency=args.worker_concurrency,
         pool_size=args.pool,
+        room_maxconn=args.room_maxconn,
     )
     cluster.env["SITE_URL"] = f"http://{HOST}:{cluster.port}"
     say(f"{label}: starting the cluster (waiting room {room})")
@@ -357,9 +450,9 @@ def _phase(args, label, room, dsn, setup, cluster):
         f"SIGKILL to {victim_web} and {victim_worker} at {spread / 2:.1f} s"
     )
     sampler = RateSampler(cluster.env["CELERY_BROKER_URL"]) if room == "on" else None
-    client_cpu = time.process_time()
-    _, seconds = asyncio.run(rush(cluster.port, residents, setup["token"], midway, args.give_up))
-    kill_report["client_cpu"] = time.process_time() - client_cpu
+    generated = generate(cluster.port, residents, setup["token"], midway, args)
+    seconds = generated.pop("seconds")
+    kill_report.update(generated)
     kill_report["rates"] = sampler.stop() if sampler else []
     cpu_after = sum(
         server_cpu_seconds(pid) for pid in masters if pid != cluster.processes[victim_web].pid
@@ -375,6 +468,25 @@ def _phase(args, label, room, dsn, setup, cluster):
     return report(
         label, room, residents, seconds, floor, kill_report, drained, dsn, cpu_after - cpu_before
     )
+
+
+@contextlib.contextmanager
+def generator_priority(nice: int):
+    """The load generator (this process: the residents' event loop) at a higher CPU priority
+    than the cluster while the rush runs, when allowed (root or CAP_SYS_NICE): on one shared
+    machine a starved generator reads answers late and counts its own stalls as the site's
+    latency, which clients on machines of their own would not. The cluster's processes, started
+    before, keep their priority. Yields the niceness in force."""
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    except OSError:
+        nice = before
+    try:
+        yield nice
+    finally:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, before)
 
 
 def node_times(run_dir: Path, nodes: list[str]) -> list[float]:
@@ -505,8 +617,44 @@ def report(label, room, residents, seconds, floor, kill, drained, dsn, server_cp
     print(
         f"load generator:            {kill.get('client_cpu', 0.0):.1f} CPU-s in {seconds:.1f} s "
         f"({kill.get('client_cpu', 0.0) / max(seconds, 0.001) * 100:.0f}% of a core; the "
-        f"residents' event loop shares the machine's 2 cores with the cluster)"
+        f"residents' event loops share the machine's 2 cores with the cluster; "
+        f"{kill.get('client_processes', 1)} processes at nice {kill.get('client_nice', 0)})"
     )
+    lags = kill.get("loop_lag") or []
+    if lags:
+        ordered = sorted(lag for _, lag in lags)
+        slow = sorted((r for r in done), key=lambda r: r.latency)[-max(1, len(done) // 100) :]
+        # Of the slowest 1% of admitted requests: how much of each one's time the generator's
+        # own loop was asleep (its longest wake-up lag while the request was out).
+        stalls = [max((lag for at, lag in lags if r.sent <= at <= r.received), default=0.0)
+                  for r in slow]  # fmt: skip
+        print(
+            f"generator's loop lag:      p50 {percentile(ordered, 50) * 1000:.0f} / p99 "
+            f"{percentile(ordered, 99) * 1000:.0f} / max {ordered[-1] * 1000:.0f} ms (at "
+            f"{max(lags, key=lambda sample: sample[1])[0]:.1f} s); slowest 1% "
+            f"of admitted ({len(slow)}): sent at {min(r.sent for r in slow):.1f}-"
+            f"{max(r.sent for r in slow):.1f} s, latency {slow[0].latency * 1000:.0f}-"
+            f"{slow[-1].latency * 1000:.0f} ms, of it the loop's longest stall median "
+            f"{percentile(sorted(stalls), 50) * 1000:.0f} ms; of them "
+            f"{sum(1 for r in slow if r.connect > 0)} on a new connection (made in median "
+            f"{percentile(sorted(r.connect for r in slow), 50) * 1000:.0f} ms), headers written "
+            f"after median {percentile(sorted(r.written for r in slow), 50) * 1000:.0f} ms"
+        )
+    turn = kill.get("balancer", {}).get("turn/admitted")
+    if turn:
+        ta = sorted(turn["Ta"])
+        print(
+            f"admitted, balancer's view: p50/p95/p99 {percentile(ta, 50):.0f} / "
+            f"{percentile(ta, 95):.0f} / {percentile(ta, 99):.0f} ms (HAProxy's Ta of the turn "
+            "class: from the request's first byte at the balancer to the answer's last)"
+        )
+    if waited:
+        answers = sum(len(r.waits) for r in waited)
+        print(
+            f"waiting answers:           {answers / seconds:.0f}/s, {answers / len(waited):.1f} "
+            f"per resident in line; web CPU {server_cpu * 1000 / max(len(done), 1):.1f} ms per "
+            f"admitted; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+        )
     for name, group in sorted(kill.get("balancer", {}).items()):
         print(
             f"  balancer {name:<17} {len(group['Ta']):>6} requests; queue Tw p50/p99 "
@@ -608,6 +756,25 @@ def main() -> int:
         "--latency-target", type=float, default=100.0,
         help="WAITING_ROOM_LATENCY_TARGET_MS: the admitted requests' mean latency (from their "
         "arrival at the balancer) the room's rate adapts to; well under the p99 target",
+    )  # fmt: skip
+    parser.add_argument(
+        "--client-nice", type=int, default=-10,
+        help="the load generator's niceness during the rush (-10: ahead of the cluster, where "
+        "allowed; 0: the same as the cluster's)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--refresh-max", type=int, default=60,
+        help="WAITING_ROOM_REFRESH_MAX_SECONDS: the longest a waiting resident goes without "
+        "asking again (10 before session 24)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--room-maxconn", type=int, default=0,
+        help="the waiting room's arrivals and polls at once per node through HAProxy's `room` "
+        "backend (0: no such backend, the default)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--client-processes", type=int, default=1,
+        help="load-generator processes (the residents dealt among them)",
     )  # fmt: skip
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers per node")

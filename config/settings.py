@@ -603,13 +603,18 @@ WAITING_ROOM = {
     "PLACE_SECONDS": env.int("WAITING_ROOM_PLACE_SECONDS", default=1800),
     # Its keys in Redis (installations sharing a Redis set their own).
     "KEY_PREFIX": env.str("WAITING_ROOM_KEY_PREFIX", default="onewindow:wr:"),
-    "REFRESH_MAX_SECONDS": env.int("WAITING_ROOM_REFRESH_MAX_SECONDS", default=20),
+    # The longest a waiting resident goes without asking again (further back it asks shortly
+    # before the line can reach it: Place.retry_seconds).
+    "REFRESH_MAX_SECONDS": env.int("WAITING_ROOM_REFRESH_MAX_SECONDS", default=60),
     # The URL names behind the line (API views: POST only).
     "VIEWS": env.list(
         "WAITING_ROOM_VIEWS",
         default=["appointments:book_time", "appointments:book_details", "api-booking-create"],
     ),
 }
+# The room's API answers written before Django's request cycle (core/waiting_room_door.py);
+# 0: through Django like every request.
+WAITING_ROOM_DOOR = env.bool("WAITING_ROOM_DOOR", default=True)
 if WAITING_ROOM["MODE"] not in ("off", "on", "auto"):
     raise ValueError("WAITING_ROOM must be off, on or auto")
 for _window in WAITING_ROOM["WINDOWS"]:  # a malformed window stops the start-up, not a request

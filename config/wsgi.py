@@ -20,6 +20,11 @@ if not settings.DEBUG:
 
     warm_up()
 
+# The waiting room's API answers before Django's request cycle (core/waiting_room_door.py).
+from core.waiting_room_door import wrap  # noqa: E402
+
+application = wrap(application)
+
 # The views loaded, what lives as long as the worker goes out of the garbage collector's rounds
 # (core/process.py).
 from core.process import settle_garbage_collector  # noqa: E402

@@ -37,7 +37,7 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
-def _accepted(value: str | None) -> str:
+def request_id_accepted(value: str | None) -> str:
     """The caller's id when it is a plain token, else a new one (never a header injection)."""
     if value and _VALID_ID.fullmatch(value):
         return value
@@ -49,7 +49,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = _accepted(request.headers.get(HEADER))
+        request_id = request_id_accepted(request.headers.get(HEADER))
         request.request_id = request_id  # type: ignore[attr-defined]
         token = _request_id.set(request_id)
         try:

@@ -81,6 +81,8 @@ COOKIE = "ow_wr"
 # (deploy/haproxy.cfg.template), the room still decides who is admitted.
 TURN_COOKIE = "ow_wr_turn"
 TURN_SECONDS = 3
+# The script's limit on the rate's climb: a quarter more at most once a second.
+GROWTH = 1.25
 _SALT = "onewindow.waiting-room"
 
 
@@ -88,6 +90,7 @@ def _prefix() -> str:
     """The room's keys start with WAITING_ROOM["KEY_PREFIX"] (installations sharing a Redis set
     their own)."""
     return str(config().get("KEY_PREFIX", "onewindow:wr:"))
+
 
 # KEYS: seq, admitted, clock, rate, rate clock, place, pass, in flight
 # ARGV: max rate, min rate, measured latency ms (-1: none), target ms, admission s, place s,
@@ -117,7 +120,7 @@ if rate > max_rate then rate = max_rate end
 local rate_clock = tonumber(redis.call('GET', KEYS[5]) or '0')
 if latency >= 0 and now - rate_clock >= 1 then
   if latency > target then rate = math.max(min_rate, rate * math.max(0.5, 0.8 * target / latency))
-  elseif latency < target * 0.6 then rate = math.min(max_rate, rate * 1.25) end
+  elseif latency < target * 0.6 then rate = math.min(max_rate, rate * 1.25) end  -- GROWTH
   redis.call('SET', KEYS[4], tostring(rate))
   redis.call('SET', KEYS[5], tostring(now))
 end
@@ -188,17 +191,30 @@ class Place:
         due = max(0.0, self.ticket - self.boundary) / max(self.rate, 0.001)
         return max(100, math.ceil(due * 1000))
 
+    def earliest_turn(self, max_rate: float) -> float:
+        """Seconds until the line can reach this place at the soonest. The script raises the
+        rate by a quarter at most once a second, up to `max_rate` (the next raise may come at
+        once): the line can move no faster than that climb. A resident back by then has not
+        been passed, however the rate changes meanwhile."""
+        ahead = max(0.0, self.ticket - self.boundary)
+        top = max(self.rate, max_rate, 0.001)
+        rate = min(top, max(self.rate, 0.001) * GROWTH)
+        if rate >= top:
+            return ahead / top
+        covered = (top - rate) / math.log(GROWTH)  # places the line passes while it climbs
+        if ahead <= covered:
+            return math.log(1 + ahead * math.log(GROWTH) / rate) / math.log(GROWTH)
+        return math.log(top / rate) / math.log(GROWTH) + (ahead - covered) / top
+
     def retry_seconds(self, longest: int, max_rate: float = 0.0) -> int:
         """When to ask again: at the estimated turn when it is near; further back, shortly
-        before it (to be told the turn then), and at least every `longest` seconds. Beyond the
-        turn cookie's reach the turn is reckoned at the highest rate, so that a resident is
-        back, and marked, before the line can pass it."""
-        wait = self.wait_seconds
-        if wait <= TURN_SECONDS:
-            return max(wait, 2)
-        if not self.turn(max_rate):
-            wait = math.ceil(self.position / max(self.rate, max_rate, 0.001))
-        return min(max(wait - TURN_SECONDS + 1, 2), longest)
+        before the line can reach the place at the soonest (`earliest_turn`), and at least
+        every `longest` seconds. So a resident far back asks a few times in all, not every few
+        seconds, and is still back, and marked with the turn cookie, before its turn."""
+        if self.wait_seconds <= TURN_SECONDS:
+            return max(self.wait_seconds, 2)
+        soonest = math.floor(self.earliest_turn(max_rate))
+        return min(max(soonest - TURN_SECONDS + 1, 2), longest)
 
 
 def config() -> dict:
@@ -342,20 +358,15 @@ class WaitingRoomMiddleware:
         started = _arrival(request)
         cookie, ticket, flight = None, None, ""
         if active() and _view_name(request):
-            holder, cookie = _holder(request)
-            flight = secrets.token_hex(8) if config()["MAX_INFLIGHT"] else ""
-            try:
-                place = place_take(holder, flight)
-            except Exception:  # noqa: BLE001 - a broken Redis must not close the site
-                logger.warning("waiting room: Redis failed, letting the request through",
-                               exc_info=True)  # fmt: skip
-                place = None
+            # The front door (core/waiting_room_door.py) may have asked the room already.
+            checked = request.META.pop(HANDOFF, None) or room_check(request)
+            place, cookie, flight = checked.place, checked.cookie, checked.flight
             if place is not None:
                 ticket = place.ticket
                 if not place.admitted:
                     waiting = waiting_response(request, place)
                     turn = place.turn(config()["RATE"])
-                    return _with_place(request, waiting, cookie, ticket, turn=turn)
+                    return with_place(request, waiting, cookie, ticket, turn=turn)
         try:
             response = self.get_response(request)
         finally:
@@ -364,7 +375,30 @@ class WaitingRoomMiddleware:
         match = getattr(request, "resolver_match", None)
         if match is not None and _view_name(request, match):
             meter.add((time.time() - started) * 1000)
-        return _with_place(request, response, cookie, ticket, turn=ticket is not None)
+        return with_place(request, response, cookie, ticket, turn=ticket is not None)
+
+
+# The key in a request's WSGI environ under which the front door hands its Checked on.
+HANDOFF = "onewindow.waiting_room"
+
+
+@dataclass(frozen=True)
+class Checked:
+    place: Place | None  # None: Redis failed, the request goes through
+    cookie: str | None  # the new place cookie to set, if any
+    flight: str  # the in-flight entry of an admitted request ("" without MAX_INFLIGHT)
+
+
+def room_check(request: HttpRequest) -> Checked:
+    """The request's place in line, taken or found (one script call in Redis)."""
+    holder, cookie = _holder(request)
+    flight = secrets.token_hex(8) if config()["MAX_INFLIGHT"] else ""
+    try:
+        place = place_take(holder, flight)
+    except Exception:  # noqa: BLE001 - a broken Redis must not close the site
+        logger.warning("waiting room: Redis failed, letting the request through", exc_info=True)
+        place = None
+    return Checked(place, cookie, flight)
 
 
 def _arrival(request: HttpRequest) -> float:
@@ -391,7 +425,7 @@ def _leave(flight: str) -> None:
         logger.warning("waiting room: could not end an in-flight entry", exc_info=True)
 
 
-def _with_place(
+def with_place(
     request: HttpRequest,
     response: HttpResponse,
     cookie: str | None,

@@ -109,6 +109,7 @@ class Cluster:
         worker_concurrency: int = 1,
         pool_size: int = 20,
         check_inter: str = "500ms",
+        room_maxconn: int = 0,
     ) -> None:
         self.run_dir = run_dir
         self.database_url = database_url
@@ -118,6 +119,9 @@ class Cluster:
         self.web_workers, self.web_threads = web_workers, web_threads
         self.worker_concurrency, self.pool_size = worker_concurrency, pool_size
         self.check_inter = check_inter
+        # The waiting room's arrivals and polls at once per node through a backend of their own
+        # (deploy/haproxy.cfg.template); 0: no such backend, they share `web` with the rest.
+        self.room_maxconn = room_maxconn
         self.pgbouncer_port = free_port()
         self.node_ports = {f"web{n + 1}": free_port() for n in range(web_nodes)}
         self.processes: dict[str, subprocess.Popen] = {}
@@ -198,9 +202,17 @@ class Cluster:
         servers = "\n".join(
             f"    server {name} {HOST}:{port} check" for name, port in self.node_ports.items()
         )
+        room_servers = "\n".join(
+            f"    server {name} {HOST}:{port} track web/{name}"
+            for name, port in self.node_ports.items()
+        )
         config = self.run_dir / "haproxy.cfg"
         render("haproxy.cfg.template", config, {
             "RUN_DIR": self.run_dir, "BIND": HOST, "PORT": self.port, "SERVERS": servers,
+            "ROOM_SERVERS": room_servers, "ROOM_API_PATHS": "/api/v1/bookings/",
+            "ROOM_MAXCONN": self.room_maxconn or 1,
+            "ROOM_RULE": "use_backend room if room_api METH_POST !room_turn"
+            if self.room_maxconn else "# no room backend (CLUSTER_ROOM_MAXCONN=0)",
             "CHECK_INTER": self.check_inter, "CHECK_HOST": HOST,
             # As many requests at once as a node has threads: a request beyond that waits in
             # HAProxy's queue, ordered by its priority class, not in the node's accept queue.
@@ -357,6 +369,7 @@ def run(args) -> int:
         web_workers=int(os.environ.get("CLUSTER_WEB_WORKERS", "2")),
         web_threads=int(os.environ.get("CLUSTER_WEB_THREADS", "4")),
         pool_size=int(os.environ.get("CLUSTER_POOL_SIZE", "20")),
+        room_maxconn=int(os.environ.get("CLUSTER_ROOM_MAXCONN", "0")),
     )  # fmt: skip
     if port_open(cluster.port):
         print(f"[cluster] port {cluster.port} is taken: set CLUSTER_PORT")

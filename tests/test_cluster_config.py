@@ -57,6 +57,11 @@ def test_haproxy_configuration_is_valid_and_probes_readyz(tmp_path):
     render("haproxy.cfg.template", out, {
         "RUN_DIR": tmp_path, "BIND": "127.0.0.1", "PORT": 9000, "SERVERS": servers,
         "CHECK_INTER": "500ms", "CHECK_HOST": "127.0.0.1", "NODE_MAXCONN": 16,
+        "ROOM_SERVERS": servers.replace(" check", " track web/web1").replace(
+            "9002 track web/web1", "9002 track web/web2"
+        ),
+        "ROOM_API_PATHS": "/api/v1/bookings/", "ROOM_MAXCONN": 2,
+        "ROOM_RULE": "use_backend room if room_api METH_POST !room_turn",
         "LOG_TARGET": "stdout format raw local0",
     })  # fmt: skip
     checked = subprocess.run([HAPROXY, "-c", "-f", str(out)], capture_output=True, text=True)  # noqa: S603

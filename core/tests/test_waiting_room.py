@@ -4,11 +4,12 @@ threads for the parallel arrivals, the real middleware through Django's test cli
 import os
 import threading
 import time
-import uuid
 
 import pytest
 import time_machine
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core import waiting_room
 from core.redis import client_made
@@ -20,26 +21,6 @@ needs_redis = pytest.mark.skipif(
 )
 API = "/api/v1/bookings/"
 PAGE = "/en/book/id-card/office-1/"  # appointments:book_time; the line stands before the view
-
-
-@pytest.fixture
-def room(settings):
-    """The room on, on a clean line in the test's Redis database; returns its settings."""
-    settings.WAITING_ROOM = {
-        **settings.WAITING_ROOM,
-        "MODE": "on",
-        "REDIS_URL": REDIS_URL,
-        "RATE": 1000.0,
-        "MIN_RATE": 0.001,
-        "ADMISSION_SECONDS": 600,
-        # A line of its own: tests on other workers share the Redis database.
-        "KEY_PREFIX": f"onewindow:wr:test-{uuid.uuid4().hex}:",
-    }
-    waiting_room.meter.reset()
-    waiting_room.room_reset(REDIS_URL)
-    yield settings.WAITING_ROOM
-    waiting_room.room_reset(REDIS_URL)
-    waiting_room.meter.reset()
 
 
 def post(client: Client):
@@ -139,6 +120,10 @@ def test_the_waiting_page_shows_position_and_wait_and_refreshes_itself(room):
     assert "You are in line" in html and "Your place in line" in html
     assert f'http-equiv="refresh" content="{page["Retry-After"]}"' in html
     assert "<script" not in html.split("</head>")[1]  # the page works without JavaScript
+    # Between refreshes its script counts the position down at the admission rate.
+    position = page.context["place"].position
+    assert f'data-waiting-position="{position}" data-waiting-rate="0.001"' in html
+    assert "js/waiting_room.js" in html.split("</head>")[0]
     chinese = Client().get(PAGE.replace("/en/", "/zh-hans/")).content.decode()
     assert "您正在排队" in chinese
 
@@ -279,3 +264,37 @@ def test_a_stamp_forged_by_a_client_does_not_slow_the_room(room, settings):
     stamp = f"t={int((time.time() - 50) * 1e6)}"
     Client().post(API, data="{}", content_type="application/json", HTTP_X_REQUEST_START=stamp)
     assert 0 <= waiting_room.meter.mean_ms < 3000
+
+
+@given(
+    ahead=st.integers(min_value=1, max_value=20_000),
+    rate=st.floats(min_value=0.5, max_value=100.0),
+    top=st.floats(min_value=1.0, max_value=200.0),
+)
+def test_a_resident_back_at_its_earliest_turn_has_not_been_passed(ahead, rate, top):
+    # The line at its fastest: the rate a quarter higher every second (the script's rule, the
+    # first raise at once), up to the highest rate. By the time earliest_turn names, it has not
+    # gone past the place.
+    place = waiting_room.Place(False, 1000 + ahead, 1000.0, rate, 0)
+    soonest = place.earliest_turn(top)
+    highest, moved, second = max(rate, top), 0.0, 0
+    while second < soonest:
+        fastest = min(highest, rate * waiting_room.GROWTH ** min(second + 1, 100))
+        moved += fastest * (min(second + 1, soonest) - second)
+        second += 1
+    assert moved <= ahead * (1 + 1e-9)
+    # ... and it is not needlessly early: at the top rate all along, it is the plain wait.
+    assert soonest >= ahead / max(rate, top) - 1e-9
+
+
+def test_far_back_in_line_a_resident_asks_a_few_times_not_every_few_seconds():
+    # 3,000 places back, the line moving 60 a second: one answer brings it back shortly before
+    # the line can reach it (about 50 s), not every REFRESH_MAX_SECONDS of a short setting.
+    far = waiting_room.Place(False, 3100, 100.0, 60.0, 0)
+    assert far.retry_seconds(60, 60.0) == 48
+    # The rate cut to 6 a second (slow admitted requests): the line may climb back to 60 within
+    # about ten seconds, so the resident is back after 53 s, not after 500.
+    assert waiting_room.Place(False, 3100, 100.0, 6.0, 0).retry_seconds(120, 60.0) == 53
+    # Never later than the longest interval, never sooner than 2 s.
+    assert far.retry_seconds(20, 60.0) == 20
+    assert waiting_room.Place(False, 103, 100.0, 60.0, 0).retry_seconds(60, 60.0) == 2
