@@ -8,7 +8,7 @@ import pytest
 from django.core.wsgi import get_wsgi_application
 from django.test import RequestFactory
 
-from core import waiting_room
+from core.redis import client_made
 from core.tests.test_waiting_room import API, PAGE, needs_redis
 from core.waiting_room_door import WaitingRoomDoor
 
@@ -113,8 +113,8 @@ def test_pages_and_other_paths_go_to_django_as_before(room, door):
 @pytest.mark.django_db
 def test_with_the_room_off_the_door_never_touches_redis(settings, door):
     url = "redis://127.0.0.1:1/0"
-    waiting_room._clients.pop(url, None)
+    assert not client_made(url)
     settings.WAITING_ROOM = {**settings.WAITING_ROOM, "MODE": "off", "REDIS_URL": url}
     for _ in range(3):
         assert Device(door).call()[0] != 503
-    assert door.application.calls == 3 and url not in waiting_room._clients
+    assert door.application.calls == 3 and not client_made(url)
