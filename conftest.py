@@ -7,8 +7,8 @@ import pytest
 # neighbour reads it: one worker runs the file. The tests that start real processes (gunicorn,
 # Celery workers and beats, pg_dump) are not grouped: the group was never in effect with
 # pytest 9.2 (see below) and they passed in every run side by side, at load averages up to 19;
-# one after the other they would take 60-90 s of one worker at the end of the run (pytest-django puts
-# tests without the database, or with transactions, last).
+# one after the other they would take 60-90 s of one worker at the end of the run
+# (pytest-django puts tests without the database, or with transactions, last).
 XDIST_GROUPS = {
     "core/tests/test_translations.py": "locale-files",
 }
