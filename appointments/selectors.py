@@ -637,19 +637,18 @@ def _schedules_taking(
     bundle: Bundle, parts: list[Service], among: QuerySet[Schedule]
 ) -> list[int]:
     """The schedules `among` that take the bundle as one visit and can (bundle_schedule_ids)."""
-    wanted = {part.pk for part in parts}
-    schedules = among.filter(
-        bundles=bundle,
-        is_active=True,
-        office__is_active=True,
-        slot_minutes__gte=bundle_minutes(parts),
-    ).select_related("office")
-    ids = []
-    for schedule in schedules:
-        offered = set(schedule.office.services.filter(is_active=True).values_list("pk", flat=True))
-        if wanted <= offered and catalogue.counters_serving_all(schedule.office, wanted):
-            ids.append(schedule.pk)
-    return ids
+    schedules = list(
+        among.filter(
+            bundles=bundle,
+            is_active=True,
+            office__is_active=True,
+            slot_minutes__gte=bundle_minutes(parts),
+        ).values_list("pk", "office_id")
+    )
+    able = catalogue.offices_serving_all(
+        {office_id for _pk, office_id in schedules}, {part.pk for part in parts}
+    )
+    return [pk for pk, office_id in schedules if office_id in able]
 
 
 def bundle_slot_refusal(*, slot: Slot, bundle: Bundle) -> DomainError | None:

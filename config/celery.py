@@ -26,6 +26,17 @@ def _redbeat_settings(sender, **kwargs) -> None:
             if name.startswith("CELERY_REDBEAT_")
         }
     )
+    _release_every(sender)
+
+
+def _release_every(app: Celery) -> None:
+    """The release job's period from the settings (BOOKING_RELEASE_EVERY_SECONDS), read as the
+    configuration is, for the reason above."""
+    from django.conf import settings
+
+    entry = app.conf.beat_schedule.get("appointments-release-embargoed")
+    if entry is not None:
+        entry["schedule"] = float(settings.BOOKING["RELEASE_EVERY_SECONDS"])
 
 
 @worker_init.connect
@@ -77,6 +88,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour="0,7"),
     },
     # Cancelled places come back after their embargo; expired waiting-list offers move on.
+    # Every BOOKING_RELEASE_EVERY_SECONDS (60 by default; _release_every above).
     "appointments-release-embargoed": {
         "task": "appointments.tasks.slots_release_embargoed",
         "schedule": 60.0,

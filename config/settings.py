@@ -435,6 +435,9 @@ BOOKING = {
     "NO_SHOW_BAN_DAYS": env.int("BOOKING_NO_SHOW_BAN_DAYS", default=30),
     "WAITLIST_OFFER_MINUTES": env.int("BOOKING_WAITLIST_OFFER_MINUTES", default=120),
     "REMINDER_HOUR": env.int("BOOKING_REMINDER_HOUR", default=9),
+    # How often cancelled places past their embargo come back and expired offers move on (the
+    # beat job appointments-release-embargoed, config/celery.py).
+    "RELEASE_EVERY_SECONDS": env.int("BOOKING_RELEASE_EVERY_SECONDS", default=60),
 }
 QUEUES = {
     "CHECK_IN_BEFORE_MINUTES": env.int("QUEUE_CHECK_IN_BEFORE_MINUTES", default=30),

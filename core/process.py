@@ -13,7 +13,7 @@ GC_YOUNG_THRESHOLD = 10_000
 
 def settle_garbage_collector() -> None:
     """Load what every request or task needs anyway (the URLconf, and through it every view and
-    what the views import: the printouts, WeasyPrint), then move every object alive (about
+    what the views import: the printouts; and WeasyPrint), then move every object alive (about
     180,000) out of the cyclic garbage collector's reach with gc.freeze, which is meant for
     objects that live as long as the process: without it each full collection walks them all
     again (about 100 ms here), paid by whichever request triggers it (22 ms on average per
@@ -21,6 +21,9 @@ def settle_garbage_collector() -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - imports the URLconf and the views
+    # WeasyPrint, which core/pdf.py leaves to a process's first PDF (other processes, such as
+    # manage.py's commands, need not pay about 0.5 s of CPU for it): these make PDFs.
+    import core.pdf_engine  # noqa: F401
     gc.collect()
     gc.freeze()
     _, middle, old = gc.get_threshold()

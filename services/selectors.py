@@ -355,6 +355,36 @@ def bundle_parts(bundle: Bundle) -> list[Service]:
     return [part.service for part in links.order_by("position", "id")]
 
 
+def offices_serving_all(office_ids: set[int], service_ids: set[int]) -> set[int]:
+    """Of `office_ids`, the offices offering every one of `service_ids` (active) with an active
+    counter that serves them all (counters_serving_all): three queries for any number of
+    offices, where asking office by office cost four each (a bundle's pages ask for every
+    office with one of its schedules, several times a page)."""
+    if not service_ids:
+        counters = Counter.objects.filter(office_id__in=office_ids, is_active=True)
+        return set(counters.values_list("office_id", flat=True))
+    offered: dict[int, set[int]] = {}
+    for office_id, service_id in Office.services.through.objects.filter(
+        office_id__in=office_ids, service_id__in=service_ids, service__is_active=True
+    ).values_list("office_id", "service_id"):
+        offered.setdefault(office_id, set()).add(service_id)
+    offering = {office_id for office_id, got in offered.items() if service_ids <= got}
+    one_window = set(
+        Counter.objects.filter(office_id__in=offering, is_active=True, serves_all=True)
+        .values_list("office_id", flat=True)
+    )
+    served: dict[tuple[int, int], set[int]] = {}
+    for counter_id, office_id, service_id in Counter.services.through.objects.filter(
+        counter__office_id__in=offering - one_window,
+        counter__is_active=True,
+        counter__serves_all=False,
+        service_id__in=service_ids,
+        service__is_active=True,
+    ).values_list("counter_id", "counter__office_id", "service_id"):
+        served.setdefault((office_id, counter_id), set()).add(service_id)
+    return one_window | {office_id for (office_id, _), got in served.items() if service_ids <= got}
+
+
 def counters_serving_all(office: Office, service_ids: set[int]) -> list[Counter]:
     """The office's active counters that serve every one of `service_ids` (one-window counters
     serve whatever the office offers)."""

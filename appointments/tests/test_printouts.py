@@ -13,7 +13,8 @@ from weasyprint.urls import URLFetcher
 from appointments import actions
 from appointments.printouts import booking_ics, booking_pdf
 from appointments.tests.factories import ScheduleFactory, SlotFactory
-from core.pdf import BASE_URL, StaticOnlyFetcher
+from core.pdf import BASE_URL
+from core.pdf_engine import StaticOnlyFetcher
 from core.tests.factories import id_number
 from services.tests.factories import OfficeFactory, ServiceFactory
 

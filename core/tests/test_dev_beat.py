@@ -38,3 +38,17 @@ def test_the_dev_server_refuses_production_settings(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="development"):
         call_command("devserver", "--noreload", "127.0.0.1:0")
+
+
+def test_the_release_job_runs_every_booking_release_every_seconds(settings):
+    """config/celery.py reads BOOKING_RELEASE_EVERY_SECONDS (60 by default) as it configures."""
+    from config.celery import _release_every, app
+
+    assert app.conf.beat_schedule["appointments-release-embargoed"]["schedule"] == 60.0
+    probe = Celery("release-probe", set_as_current=False)
+    probe.conf.beat_schedule = {
+        "appointments-release-embargoed": {"task": "x", "schedule": 60.0},
+    }
+    settings.BOOKING = {**settings.BOOKING, "RELEASE_EVERY_SECONDS": 2}
+    _release_every(probe)
+    assert probe.conf.beat_schedule["appointments-release-embargoed"]["schedule"] == 2.0

@@ -159,15 +159,16 @@ def test_what_the_resident_typed_cannot_make_the_pdf_fetch_files_or_internal_url
     django_capture_on_commit_callbacks, monkeypatch
 ):
     from core import pdf as core_pdf
+    from core import pdf_engine
 
     asked = []
-    real_fetch = core_pdf.StaticOnlyFetcher.fetch
+    real_fetch = pdf_engine.StaticOnlyFetcher.fetch
 
     def spy(self, url, headers=None):
         asked.append(url)
         return real_fetch(self, url, headers)
 
-    monkeypatch.setattr(core_pdf.StaticOnlyFetcher, "fetch", spy)
+    monkeypatch.setattr(pdf_engine.StaticOnlyFetcher, "fetch", spy)
     typed = ('<link rel="attachment" href="file:///etc/passwd">'
              '<img src="http://169.254.169.254/latest/meta-data/" alt="x">')
     certificate, _code = issued(django_capture_on_commit_callbacks, receiving_org=typed[:100])

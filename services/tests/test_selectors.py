@@ -271,6 +271,39 @@ def test_counters_of_the_public_office_page_serve_the_right_services(counter_off
     assert served == {1: {id_card, passport}, 2: {passport}}
 
 
+def test_offices_serving_all_are_those_with_one_counter_serving_every_part():
+    """The bundles' check of every office at once (offices_serving_all) agrees with asking each
+    office's counters (counters_serving_all): a retired part, an inactive counter, parts split
+    over two counters and a part the office does not offer each leave an office out."""
+    id_card, passport, other = ServiceFactory(), ServiceFactory(), ServiceFactory()
+    retired = ServiceFactory()
+    both = {id_card.pk, passport.pk}
+    one_window = OfficeFactory(services=[id_card, passport])
+    CounterFactory(office=one_window, serves_all=True)
+    specific = OfficeFactory(services=[id_card, passport, other])
+    CounterFactory(office=specific, services=[id_card, passport, other])
+    split = OfficeFactory(services=[id_card, passport])
+    CounterFactory(office=split, services=[id_card])
+    CounterFactory(office=split, services=[passport])
+    closed = OfficeFactory(services=[id_card, passport])
+    CounterFactory(office=closed, services=[id_card, passport], is_active=False)
+    not_offered = OfficeFactory(services=[id_card])
+    CounterFactory(office=not_offered, serves_all=True)
+    with_retired = OfficeFactory(services=[id_card, retired])
+    CounterFactory(office=with_retired, services=[id_card, retired])
+    retired.is_active = False
+    retired.save()
+    offices = [one_window, specific, split, closed, not_offered, with_retired]
+
+    for wanted in (both, {id_card.pk}, {id_card.pk, retired.pk}):
+        expected = {o.pk for o in offices if selectors.counters_serving_all(o, wanted)}
+        assert selectors.offices_serving_all({o.pk for o in offices}, wanted) == expected
+    assert expected == set()  # a retired part: served nowhere
+    assert selectors.offices_serving_all({o.pk for o in offices}, both) == {
+        one_window.pk, specific.pk
+    }
+
+
 # --- what the public sees ----------------------------------------------------------------------
 
 
