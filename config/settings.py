@@ -89,7 +89,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, the signed-in user's row read in one plain statement (accounts/session_user.py).
+    "accounts.session_user.AuthenticationMiddleware",
     # django-otp's OTPMiddleware, with the device check and the staff roles cached per session.
     "accounts.staff_context.StaffOTPMiddleware",
     # Who makes the changes the actions record (accounts/audit_changes.py).
@@ -116,7 +117,7 @@ API_LANE_SKIPS = frozenset(
     {
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "accounts.session_user.AuthenticationMiddleware",
         "accounts.staff_context.StaffOTPMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
         "accounts.middleware.StaffIdleTimeoutMiddleware",

@@ -17,7 +17,8 @@ from appointments.models import Booking
 from core.errors import IllegalTransition
 from core.idnumbers import id_birth_date
 from core.metrics import CALL_NEXT_SECONDS, timed
-from core.outbox import outbox_enqueue
+from core.models import OutboxMessage
+from core.outbox import outbox_row_new, outbox_row_written
 from queues import selectors, streams
 from queues.actions._common import _counter_state, _event, _move, _rules
 from queues.constants import (
@@ -212,11 +213,13 @@ def ticket_call_next(
     _move(ticket, TicketStatus.CALLED)
     ticket.counter, ticket.clerk, ticket.called_at = counter, clerk, now
     ticket.call_count, ticket.target_counter = 1, None
-    ticket.save(
-        update_fields=["status", "counter", "clerk", "called_at", "call_count", "target_counter"]
-    )
-    _event(ticket, EventKind.CALLED, counter=counter, actor=clerk, now=now)
-    _after_call(ticket.office_id, ticket.service_id, now)
+    # The ticket, its event and entry, and the near-front SMS's outbox row: one statement.
+    near_front = _near_front_row(ticket)
+    saved = ["status", "counter", "clerk", "called_at", "call_count", "target_counter"]
+    also = [(near_front, "key")]
+    if _event(ticket, EventKind.CALLED, counter=counter, actor=clerk, now=now, saved=saved,
+              also=also)[0]:  # fmt: skip
+        outbox_row_written(near_front)
     return ticket
 
 
@@ -251,8 +254,7 @@ def _change(
     _move(ticket, target)
     for name, value in fields.items():
         setattr(ticket, name, value)
-    ticket.save(update_fields=["status", *fields])
-    _event(ticket, kind, counter=where, actor=clerk, now=now)
+    _event(ticket, kind, counter=where, actor=clerk, now=now, saved=["status", *fields])
     return ticket
 
 
@@ -277,8 +279,8 @@ def ticket_recall(
         return ticket
     ticket.call_count += 1
     ticket.called_at = now
-    ticket.save(update_fields=["call_count", "called_at"])
-    _event(ticket, EventKind.RECALLED, counter=ticket.counter_id, actor=clerk, now=now)
+    _event(ticket, EventKind.RECALLED, counter=ticket.counter_id, actor=clerk, now=now,
+           saved=["call_count", "called_at"])  # fmt: skip
     return ticket
 
 
@@ -317,8 +319,8 @@ def ticket_finish(
     _move(ticket, TicketStatus.DONE)
     ticket.outcome = Outcome(outcome)
     ticket.finished_at = now
-    ticket.save(update_fields=["status", "started_at", "outcome", "finished_at"])
-    _event(ticket, EventKind.FINISHED, counter=ticket.counter_id, actor=clerk, now=now)
+    _event(ticket, EventKind.FINISHED, counter=ticket.counter_id, actor=clerk, now=now,
+           saved=["status", "started_at", "outcome", "finished_at"])  # fmt: skip
     if ticket.booking is not None:
         booking_actions.booking_complete(booking=ticket.booking)
     return ticket
@@ -428,9 +430,12 @@ def ticket_priority_check(
     return ticket
 
 
-def _after_call(office_id: int, service_id: int, now: dt.datetime) -> None:
-    """Tell residents who are now close to the front (SMS once per ticket), after commit."""
-    outbox_enqueue("queues.tasks.queue_notify_near_front", office_id, service_id)
+def _near_front_row(ticket: Ticket) -> OutboxMessage:
+    """After a call, tell residents who are now close to the front (SMS once per ticket): the
+    outbox row of that task, to insert in the call's transaction (core.outbox.outbox_row_new)."""
+    return outbox_row_new(
+        "queues.tasks.queue_notify_near_front", ticket.office_id, ticket.service_id
+    )
 
 
 @transaction.atomic
