@@ -167,6 +167,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend; the health check asks `SELECT 1` only when the socket shows that
+        # the server closed or is closing the connection (core/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "core.postgresql"
     # PgBouncer in transaction pooling mode in front of PostgreSQL (make cluster, docs/deploy.md):
     # each transaction may get another server connection, so no server-side cursors (they live
     # across transactions); OneWindow keeps no other session state on the connection.
