@@ -180,8 +180,8 @@ def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Tic
         # The first in the queue, locked by id from SQL compiled once (the queue order built
         # and compiled on every press was a third of call-next's CPU), then read by its key.
         found = selectors.counter_next_waiting_id(counter, now=now)
-        if found is None:
-            raise QueueEmpty()
+        if found is None:  # nobody waiting, or a busy counter: a fresh read says which
+            raise CounterBusy() if selectors.counter_is_busy(counter) else QueueEmpty()
         return selectors.ticket_get_with_service(found)  # already locked
     candidates = selectors.counter_waiting(counter, now=now).filter(pk=ticket_id)
     # With its service and booking: the console shows them at once (no query per relation).
@@ -207,7 +207,10 @@ def ticket_call_next(
         paused = _counter_state(counter, lock=True).is_paused
     if paused:
         raise CounterPaused()
-    if selectors.counter_is_busy(counter):  # after the lock: sees the other press's ticket
+    # After the lock, the next statement sees the other press's ticket: counter_next_waiting_id
+    # finds nobody for a busy counter (then _lock_next says "counter busy"); a ticket called by
+    # its id is checked here.
+    if ticket_id is not None and selectors.counter_is_busy(counter):
         raise CounterBusy()
     ticket = _lock_next(counter, now, ticket_id)
     _move(ticket, TicketStatus.CALLED)
