@@ -68,4 +68,4 @@ class AuthenticationMiddleware(DjangoAuthentication):
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
-        request.user = SimpleLazyObject(lambda: _cached_session_user(request))
+        request.user = SimpleLazyObject(lambda: _cached_session_user(request))  # type: ignore[assignment]
