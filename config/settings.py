@@ -89,7 +89,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, the signed-in user's row read in one plain statement (accounts/session_user.py).
+    "accounts.session_user.AuthenticationMiddleware",
     # django-otp's OTPMiddleware, with the device check and the staff roles cached per session.
     "accounts.staff_context.StaffOTPMiddleware",
     # Who makes the changes the actions record (accounts/audit_changes.py).
@@ -116,7 +117,7 @@ API_LANE_SKIPS = frozenset(
     {
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "accounts.session_user.AuthenticationMiddleware",
         "accounts.staff_context.StaffOTPMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
         "accounts.middleware.StaffIdleTimeoutMiddleware",
@@ -166,6 +167,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend; the health check asks `SELECT 1` only when the socket shows that
+        # the server closed or is closing the connection (core/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "core.postgresql"
     # PgBouncer in transaction pooling mode in front of PostgreSQL (make cluster, docs/deploy.md):
     # each transaction may get another server connection, so no server-side cursors (they live
     # across transactions); OneWindow keeps no other session state on the connection.

@@ -17,7 +17,8 @@ from appointments.models import Booking
 from core.errors import IllegalTransition
 from core.idnumbers import id_birth_date
 from core.metrics import CALL_NEXT_SECONDS, timed
-from core.outbox import outbox_enqueue
+from core.models import OutboxMessage
+from core.outbox import outbox_row_new, outbox_row_written
 from queues import selectors, streams
 from queues.actions._common import _counter_state, _event, _move, _rules
 from queues.constants import (
@@ -179,8 +180,9 @@ def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Tic
         # The first in the queue, locked by id from SQL compiled once (the queue order built
         # and compiled on every press was a third of call-next's CPU), then read by its key.
         found = selectors.counter_next_waiting_id(counter, now=now)
-        if found is None:
-            raise QueueEmpty()
+        if found is None:  # nobody waiting, or a busy counter: a fresh read says which
+            busy = selectors.counter_is_busy(counter, day=timezone.localdate(now))
+            raise CounterBusy() if busy else QueueEmpty()
         return selectors.ticket_get_with_service(found)  # already locked
     candidates = selectors.counter_waiting(counter, now=now).filter(pk=ticket_id)
     # With its service and booking: the console shows them at once (no query per relation).
@@ -206,19 +208,23 @@ def ticket_call_next(
         paused = _counter_state(counter, lock=True).is_paused
     if paused:
         raise CounterPaused()
-    # After the lock: sees the other press's ticket. Today's only: one left open yesterday
-    # does not block the counter (the day-end job closes it, ticket_close_before).
-    if selectors.counter_is_busy(counter, day=timezone.localdate(now)):
+    # After the lock, the next statement sees the other press's ticket: counter_next_waiting_id
+    # finds nobody for a busy counter (then _lock_next says "counter busy"); a ticket called by
+    # its id is checked here. Today's only: one left open yesterday does not block the counter
+    # (the day-end job closes it, ticket_close_before).
+    if ticket_id is not None and selectors.counter_is_busy(counter, day=timezone.localdate(now)):
         raise CounterBusy()
     ticket = _lock_next(counter, now, ticket_id)
     _move(ticket, TicketStatus.CALLED)
     ticket.counter, ticket.clerk, ticket.called_at = counter, clerk, now
     ticket.call_count, ticket.target_counter = 1, None
-    ticket.save(
-        update_fields=["status", "counter", "clerk", "called_at", "call_count", "target_counter"]
-    )
-    _event(ticket, EventKind.CALLED, counter=counter, actor=clerk, now=now)
-    _after_call(ticket.office_id, ticket.service_id, now)
+    # The ticket, its event and entry, and the near-front SMS's outbox row: one statement.
+    near_front = _near_front_row(ticket)
+    saved = ["status", "counter", "clerk", "called_at", "call_count", "target_counter"]
+    also = [(near_front, "key")]
+    if _event(ticket, EventKind.CALLED, counter=counter, actor=clerk, now=now, saved=saved,
+              also=also)[0]:  # fmt: skip
+        outbox_row_written(near_front)
     return ticket
 
 
@@ -253,8 +259,7 @@ def _change(
     _move(ticket, target)
     for name, value in fields.items():
         setattr(ticket, name, value)
-    ticket.save(update_fields=["status", *fields])
-    _event(ticket, kind, counter=where, actor=clerk, now=now)
+    _event(ticket, kind, counter=where, actor=clerk, now=now, saved=["status", *fields])
     return ticket
 
 
@@ -279,8 +284,8 @@ def ticket_recall(
         return ticket
     ticket.call_count += 1
     ticket.called_at = now
-    ticket.save(update_fields=["call_count", "called_at"])
-    _event(ticket, EventKind.RECALLED, counter=ticket.counter_id, actor=clerk, now=now)
+    _event(ticket, EventKind.RECALLED, counter=ticket.counter_id, actor=clerk, now=now,
+           saved=["call_count", "called_at"])  # fmt: skip
     return ticket
 
 
@@ -319,8 +324,8 @@ def ticket_finish(
     _move(ticket, TicketStatus.DONE)
     ticket.outcome = Outcome(outcome)
     ticket.finished_at = now
-    ticket.save(update_fields=["status", "started_at", "outcome", "finished_at"])
-    _event(ticket, EventKind.FINISHED, counter=ticket.counter_id, actor=clerk, now=now)
+    _event(ticket, EventKind.FINISHED, counter=ticket.counter_id, actor=clerk, now=now,
+           saved=["status", "started_at", "outcome", "finished_at"])  # fmt: skip
     if ticket.booking is not None:
         booking_actions.booking_complete(booking=ticket.booking)
     return ticket
@@ -430,9 +435,12 @@ def ticket_priority_check(
     return ticket
 
 
-def _after_call(office_id: int, service_id: int, now: dt.datetime) -> None:
-    """Tell residents who are now close to the front (SMS once per ticket), after commit."""
-    outbox_enqueue("queues.tasks.queue_notify_near_front", office_id, service_id)
+def _near_front_row(ticket: Ticket) -> OutboxMessage:
+    """After a call, tell residents who are now close to the front (SMS once per ticket): the
+    outbox row of that task, to insert in the call's transaction (core.outbox.outbox_row_new)."""
+    return outbox_row_new(
+        "queues.tasks.queue_notify_near_front", ticket.office_id, ticket.service_id
+    )
 
 
 @transaction.atomic

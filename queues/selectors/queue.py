@@ -29,7 +29,7 @@ from appointments.selectors import booking_list_for_account, closures_between
 from core.errors import DomainError
 from core.rows import row_columns, row_model, row_width
 from core.sql_template import SqlTemplate
-from queues.constants import OPEN, Band, TicketStatus
+from queues.constants import ACTIVE, OPEN, Band, TicketStatus
 from queues.errors import NoWalkInHours, OfficeClosed, WalkInsEnded
 from queues.models import CounterState, Kiosk, Ticket, TicketEvent
 from services.models import BundlePart, Channel, Counter, Office, Service
@@ -91,8 +91,10 @@ def counter_waiting_count(counter: Counter, *, now: dt.datetime | None = None) -
 
 def counter_next_waiting_id(counter: Counter, *, now: dt.datetime) -> int | None:
     """The id of the first waiting ticket for this counter that no one else holds, locked
-    (SELECT … FOR UPDATE SKIP LOCKED; in a transaction); None if there is none. The same
-    order as `counter_waiting`, from SQL compiled once (core/sql_template.py)."""
+    (SELECT … FOR UPDATE SKIP LOCKED; in a transaction); None if there is none, and None while
+    the counter has a ticket called or served (`counter_is_busy` tells which: one statement
+    for both questions on every call). The same order as `counter_waiting`, from SQL compiled
+    once (core/sql_template.py)."""
     rows = _NEXT.rows(shape=_shape(counter), params=_params(counter, now))
     if rows is None:
         rows = list(_next_query(**_shape(counter), **_params(counter, now)))
@@ -133,6 +135,10 @@ def _waiting_query(
 
 def _next_query(**values: Any) -> QuerySet:
     queryset = _in_order(_waiting_query(**values), due=values["due"])
+    at_counter = Ticket.objects.filter(
+        counter_id=values["counter_id"], day=values["day"], status__in=ACTIVE
+    )
+    queryset = queryset.filter(~Exists(at_counter))  # a counter busy today calls nobody
     return queryset.select_for_update(skip_locked=True, of=("self",)).values_list("pk")[:1]
 
 

@@ -77,7 +77,8 @@ def _posted(request: HttpRequest) -> Ticket:
         raise Http404 from None
     if not 0 < ticket_id < 2**63:  # no column holds it: not found
         raise Http404
-    return Ticket(pk=ticket_id)
+    # The key only (the other fields deferred): Ticket(pk=…) computed every field's default.
+    return Ticket.from_db(None, ["id"], [ticket_id])
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -162,6 +163,7 @@ def _urls(counter: Counter) -> dict:
 # Actions on the ticket at the counter that leave the waiting list as it was: their answer
 # does not count the waiting tickets again (the queue's poll or push keeps the count fresh).
 SAME_WAITING = frozenset({"recall", "start", "finish", "no-show", "park", "priority-check"})
+OUTCOMES = frozenset(Outcome.values)  # (Outcome.values builds a new list at every use)
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ def _start(request, counter):
 
 def _finish(request, counter):
     outcome = request.POST.get("outcome", Outcome.DONE)
-    if outcome not in Outcome.values:
+    if outcome not in OUTCOMES:
         raise BadRequest
     ticket = actions.ticket_finish(
         ticket=_posted(request), clerk=request.user, outcome=outcome, at_counter=counter
