@@ -15,6 +15,7 @@ Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/race_<you> \
 import datetime as dt
 import http.client
 import json
+import os
 import socket
 import threading
 from collections import Counter
@@ -57,13 +58,19 @@ def tomorrow(hour: int = 10, minute: int = 0, *, days: int = 1) -> dt.datetime:
 
 
 def db_workers(limit: int = 80) -> int:
-    """How many connections this test may hold at once, leaving room for everyone else."""
+    """How many connections this test may hold at once, leaving room for everyone else.
+
+    `make test` runs pytest-xdist workers side by side, and two of them may be in a race test at
+    the same moment: each counting the connections free at its start took them all between them
+    ("sorry, too many clients already", answered 500). So a worker takes only its share of the
+    server's connections."""
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_connections")
         allowed = int(cursor.fetchone()[0])
         cursor.execute("SELECT count(*) FROM pg_stat_activity")
         in_use = cursor.fetchone()[0]
-    return max(10, min(limit, allowed - in_use - 10))
+    share = (allowed - 10) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) - 5
+    return max(10, min(limit, share, allowed - in_use - 10))
 
 
 def run_together(calls, *, workers: int | None = None) -> list:
