@@ -168,6 +168,18 @@ def booking_pdf_stored(booking: Booking) -> bytes:
     )
 
 
+def booking_pdf_store(*, booking_id: int) -> None:
+    """Render and store the confirmation of the booking as it is now, unless a copy is stored
+    (actions.booking_pdf_prepare). A booking gone or no longer booked needs none."""
+    booking = (
+        Booking.objects.select_related("service", "office", "slot")
+        .filter(pk=booking_id, status=BookingStatus.BOOKED)
+        .first()
+    )
+    if booking is not None:
+        booking_pdf_stored(booking)
+
+
 def booking_ics(booking: Booking) -> bytes:
     """A calendar entry; for a cancelled booking, the cancellation of that entry (same UID)."""
     cancelled = booking.status == BookingStatus.CANCELLED

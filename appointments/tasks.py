@@ -16,6 +16,13 @@ def booking_notify(booking_id: int, kind: str) -> None:
     booking_message_send(booking_id=booking_id, kind=kind)
 
 
+@shared_task
+def booking_pdf_prepare(booking_id: int) -> None:
+    from .printouts import booking_pdf_store
+
+    booking_pdf_store(booking_id=booking_id)
+
+
 @shared_task(**OUTSIDE_RETRY)
 def waiting_notify(entry_id: int, kind: str) -> None:
     from .messages import waiting_message_send

@@ -11,6 +11,7 @@ from .booking import (
     slot_release_embargoed_places,
     slot_take_place,
 )
+from .events import booking_pdf_prepare
 from .lookup import booking_lookup
 from .reminders import booking_mark_reminded
 from .retention import booking_anonymise_before, quota_purge_before, waiting_anonymise_before
@@ -30,6 +31,7 @@ from .waiting import (
 
 __all__ = [
     "booking_lookup",
+    "booking_pdf_prepare",
     "booking_check_in",
     "booking_complete",
     "booking_mark_no_shows",

@@ -518,3 +518,27 @@ def test_a_stored_confirmation_is_not_given_to_another_session_with_the_code(cli
     response = stranger.get(f"/en/book/manage/{booking.code}/pdf/")
     assert response.status_code == 302 and response["Location"] == "/en/book/manage/"
     assert not response.content.startswith(b"%PDF")
+
+
+def test_a_booking_without_e_mail_has_its_confirmation_stored_once_its_page_is_shown(
+    client, slot, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(details_url(slot), person())
+    booking = Booking.objects.get()
+    assert not booking.email and stored_pdfs(booking.code) == []  # the SMS made no PDF
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(f"/en/book/done/{booking.code}/").status_code == 200
+    assert len(stored_pdfs(booking.code)) == 1  # made by a worker while the page is read
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(f"/en/book/done/{booking.code}/")  # shown again: nothing rendered again
+    assert len(stored_pdfs(booking.code)) == 1
+
+    from core.models import OutboxMessage
+    from core.uploads import private_storage
+
+    assert OutboxMessage.objects.filter(task="appointments.tasks.booking_pdf_prepare").count() == 1
+
+    stored = stored_pdfs(booking.code)[0]
+    with private_storage.open(f"printouts/bookings/{booking.code}/{stored}", "rb") as handle:
+        assert client.get(f"/en/book/manage/{booking.code}/pdf/").content == handle.read()

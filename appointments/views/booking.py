@@ -161,6 +161,7 @@ def booking_done(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("appointments:booking_manage", code=booking.code)
     from core.qr import qr_svg
 
+    actions.booking_pdf_prepare(booking=booking)  # the download below: stored, not rendered
     context = {
         "booking": booking,
         "materials": selectors.booking_materials(booking),
