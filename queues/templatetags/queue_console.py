@@ -1,4 +1,5 @@
-"""Small filters for the counter console: a masked name, and how long ago something happened."""
+"""Small filters for the counter console: a masked name, how long ago something happened, and a
+time of day."""
 
 import datetime as dt
 
@@ -23,3 +24,12 @@ def clock_since(since: dt.datetime | None, now: dt.datetime) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+@register.filter(expects_localtime=True)
+def hhmm(value: dt.datetime | dt.time | None) -> str:
+    """`{{ value|time:"H:i" }}` (the template's time zone, 24-hour clock) without Django's
+    date-format machinery: the ticket panel shows two, re-rendered for every key pressed."""
+    if not isinstance(value, dt.datetime | dt.time):
+        return ""
+    return f"{value.hour:02d}:{value.minute:02d}"

@@ -1,0 +1,60 @@
+"""`{% load i18n_once %}`'s translate tag renders exactly what Django's does, in every language
+and form, while translating a constant message once per language
+(core/templatetags/i18n_once.py)."""
+
+import datetime as dt
+
+import pytest
+from django.template import engines
+from django.utils import timezone, translation
+
+from queues.templatetags.queue_console import hhmm
+
+FORMS = [
+    '{% translate "Call next" %}',
+    '{% trans "Call next" %}',
+    '{% translate "Nobody is waiting for this counter." %}',
+    '{% translate "100% <b>sure</b>" %}',  # percent signs and escaping
+    '{% translate "Call next" as label %}[{{ label }}]',
+    '{% translate "Call next" noop %}',
+    '{% translate "Call next"|upper %}',
+    '{% translate "May" context "month name" %}',
+    "{% translate message %}",
+    '{% autoescape off %}{% translate "100% <b>sure</b>" %}{% endautoescape %}',
+]
+
+
+def _render(libraries: str, body: str, language: str) -> str:
+    template = engines["django"].from_string(f"{{% load {libraries} %}}{body}")
+    with translation.override(language):
+        return template.render({"message": "Open"})
+
+
+@pytest.mark.parametrize("body", FORMS)
+def test_every_form_renders_as_djangos_tag_in_every_language(body):
+    for _round in range(2):  # the second round answers from what the first kept
+        for language in ("zh-hans", "en"):
+            assert _render("i18n i18n_once", body, language) == _render("i18n", body, language)
+
+
+def test_the_console_label_follows_the_language():
+    body = '{% translate "Call next" %}'
+    assert _render("i18n i18n_once", body, "zh-hans") == "呼叫下一位"
+    assert _render("i18n i18n_once", body, "en") == "Call next"
+    assert _render("i18n i18n_once", body, "zh-hans") == "呼叫下一位"
+
+
+def test_hhmm_shows_the_time_of_day_as_djangos_time_filter():
+    template = engines["django"].from_string('{{ at|time:"H:i" }}')
+    moments = [
+        dt.datetime(2026, 12, 5, 16, 7, tzinfo=dt.UTC),  # 00:07 the next day in Shanghai
+        dt.datetime(2026, 12, 6, 1, 59, 59, tzinfo=dt.UTC),
+        dt.time(8, 5),
+    ]
+    with timezone.override("Asia/Shanghai"):
+        for at in moments:
+            local = timezone.localtime(at) if isinstance(at, dt.datetime) else at
+            assert hhmm(local) == template.render({"at": at})
+        shown = engines["django"].from_string("{% load queue_console %}{{ at|hhmm }}")
+        assert shown.render({"at": moments[0]}) == "00:07"
+    assert hhmm(None) == ""
