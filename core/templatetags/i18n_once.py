@@ -12,6 +12,7 @@ renderings are dropped when a setting that changes the catalogues changes (tests
 
 from django import template
 from django.core.signals import setting_changed
+from django.template.base import Parser, Token
 from django.templatetags.i18n import TranslateNode, do_translate
 from django.utils.translation import get_language
 
@@ -41,14 +42,14 @@ class ConstantTranslateNode(TranslateNode):
 
 @register.tag("translate")
 @register.tag("trans")
-def translate(parser, token) -> TranslateNode:
+def translate(parser: Parser, token: Token) -> TranslateNode:
     node = do_translate(parser, token)
     return ConstantTranslateNode(
         node.filter_expression, node.noop, node.asvar, node.message_context
     )
 
 
-def _catalogues_changed(*, setting: str, **kwargs) -> None:
+def _catalogues_changed(*, setting: str, **kwargs: object) -> None:
     if setting in CATALOGUE_SETTINGS:
         _RENDERED.clear()
 
