@@ -2,13 +2,9 @@
 and form, while translating a constant message once per language
 (core/templatetags/i18n_once.py)."""
 
-import datetime as dt
-
 import pytest
 from django.template import engines
-from django.utils import timezone, translation
-
-from queues.templatetags.queue_console import hhmm
+from django.utils import translation
 
 FORMS = [
     '{% translate "Call next" %}',
@@ -42,19 +38,3 @@ def test_the_console_label_follows_the_language():
     assert _render("i18n i18n_once", body, "zh-hans") == "呼叫下一位"
     assert _render("i18n i18n_once", body, "en") == "Call next"
     assert _render("i18n i18n_once", body, "zh-hans") == "呼叫下一位"
-
-
-def test_hhmm_shows_the_time_of_day_as_djangos_time_filter():
-    template = engines["django"].from_string('{{ at|time:"H:i" }}')
-    moments = [
-        dt.datetime(2026, 12, 5, 16, 7, tzinfo=dt.UTC),  # 00:07 the next day in Shanghai
-        dt.datetime(2026, 12, 6, 1, 59, 59, tzinfo=dt.UTC),
-        dt.time(8, 5),
-    ]
-    with timezone.override("Asia/Shanghai"):
-        for at in moments:
-            local = timezone.localtime(at) if isinstance(at, dt.datetime) else at
-            assert hhmm(local) == template.render({"at": at})
-        shown = engines["django"].from_string("{% load queue_console %}{{ at|hhmm }}")
-        assert shown.render({"at": moments[0]}) == "00:07"
-    assert hhmm(None) == ""

@@ -1,9 +1,11 @@
-"""Small filters for the counter console: a masked name, how long ago something happened, and a
-time of day."""
+"""Small filters for the counter console: a masked name, how long ago something happened, a
+time of day and a ticket's status."""
 
 import datetime as dt
 
 from django import template
+
+from queues.constants import TicketStatus
 
 register = template.Library()
 
@@ -33,3 +35,13 @@ def hhmm(value: dt.datetime | dt.time | None) -> str:
     if not isinstance(value, dt.datetime | dt.time):
         return ""
     return f"{value.hour:02d}:{value.minute:02d}"
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """`ticket.get_status_display`, without Django's rebuilding of the field's choices (a hash
+    of every lazy label) at every call: the panel shows it for every key pressed."""
+    try:
+        return str(TicketStatus(status).label)
+    except ValueError:
+        return status

@@ -235,7 +235,7 @@ def _finish(request, counter):
         _("%(ticket)s finished: %(outcome)s.")
         % {
             "ticket": ticket.display,
-            "outcome": ticket.get_outcome_display(),
+            "outcome": Outcome(ticket.outcome).label,  # (get_outcome_display rebuilds the choices)
         },
         ticket,
     )
