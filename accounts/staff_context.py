@@ -5,7 +5,8 @@ offices (three to five statements: the role backend, then each office-scoped que
 whether the session's second-factor device still exists, is confirmed and belongs to the user
 (django-otp loads the device on every request). For a clerk pressing a console key every few
 seconds those were most of the request's work. `StaffOTPMiddleware` answers both from one
-cache read (one Redis MGET in production) and asks the database only when the entry is missing
+cache read (one Redis MGET in production, the same as the session's own read with
+accounts/session_store.py) and asks the database only when the entry is missing
 or stale.
 
 What is kept, under the session's key: the user's id, the grants `(role, office id)` and the
@@ -36,6 +37,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 
+from .session_store import remember_user
+
 ENTRY_SECONDS = 300
 GRANTS_ATTR = "_staff_grants"  # [(role, office id or None)] on the request's user object
 
@@ -53,6 +56,21 @@ def _generation_key(user_id: int) -> str:
 
 def _entry_key(session_key: str) -> str:
     return f"staff-ctx:{session_key}"
+
+
+def standing_keys(session_key: str, user_id: int) -> list[str]:
+    """The cache keys of a session's standing: the user's generation token, then the entry."""
+    return [_generation_key(user_id), _entry_key(session_key)]
+
+
+def _read_standing(request, user_id: int, session_key: str) -> dict:
+    """The standing's keys as found in the cache: fetched with the session when its store
+    could (accounts/session_store.py), else read now."""
+    prefetched = getattr(request.session, "prefetched", None)
+    if prefetched is not None and prefetched[0] == user_id:
+        return prefetched[1]
+    remember_user(session_key, user_id)  # the next read of this session brings them along
+    return cache.get_many(standing_keys(session_key, user_id))
 
 
 def staff_context_invalidate(user_id: int) -> None:
@@ -89,7 +107,7 @@ class StaffOTPMiddleware(OTPMiddleware):
         if not persistent_id or not session_key:
             return super()._verify_user_sync(request, user)
         generation_key, entry_key = _generation_key(user.pk), _entry_key(session_key)
-        found = cache.get_many([generation_key, entry_key])
+        found = _read_standing(request, user.pk, session_key)
         generation = found.get(generation_key)
         if generation is None:
             generation = secrets.token_hex(8)

@@ -105,6 +105,7 @@ def main() -> int:
     parser.add_argument("--sql", action="store_true", help="print one request's SQL per kind")
     parser.add_argument("--profile", choices=["call-next", "start", "finish", "healthz"])
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--dump", help="write the --profile statistics to this file (pstats)")
     args = parser.parse_args()
 
     import django
@@ -172,6 +173,8 @@ def main() -> int:
             print(f"\n{kind}:")
             for statement in statements:
                 print(f"  {statement[:220] if len(statement) < 2000 else statement}")
+    if profiler and args.dump:
+        profiler.dump_stats(args.dump)
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)

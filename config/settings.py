@@ -267,8 +267,9 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"]["BACKEND"] = "core.cache.RedisCache"
     # Sessions read from the shared cache, written through to the database (Django's cached_db):
     # no SELECT per request. Only with a cache all processes share: a per-process cache would
-    # keep a signed-out session alive in the other processes.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # keep a signed-out session alive in the other processes. accounts/session_store.py is
+    # cached_db whose read brings a staff member's standing along (one round trip, not two).
+    SESSION_ENGINE = "accounts.session_store"
 
 # Celery: eager in the embedded default, a real broker when CELERY_BROKER_URL is set.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")

@@ -2,6 +2,8 @@
 (accounts/staff_context.py): later requests do not ask the database again, and a change of a
 role or a device takes effect on the very next request, whoever makes it."""
 
+import contextlib
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +16,16 @@ from accounts.tests.factories import staff
 from services.tests.factories import CounterFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)  # invalidation runs on commit
+
+
+@pytest.fixture(
+    autouse=True, params=["django.contrib.sessions.backends.db", "accounts.session_store"]
+)
+def session_engine(request, settings):
+    """Every test with the tests' sessions and with production's (cached_db whose read brings
+    the standing along: accounts/session_store.py)."""
+    settings.SESSION_ENGINE = request.param
+    return request.param
 
 
 @pytest.fixture
@@ -83,3 +95,45 @@ def test_another_users_session_never_gets_the_cached_standing(verified_client, t
     assert _console(second, here) == 404
     assert _console(second, elsewhere) == 200
     assert _console(first, elsewhere) == 404
+
+
+@contextlib.contextmanager
+def _uncounted(cache, get, get_many):
+    counted = cache.get, cache.get_many
+    cache.get, cache.get_many = get, get_many
+    try:
+        yield
+    finally:
+        cache.get, cache.get_many = counted
+
+
+def test_a_session_seen_before_reads_its_standing_with_the_session(
+    verified_client, two_counters, session_engine
+):
+    if session_engine != "accounts.session_store":
+        pytest.skip("production's session engine only")
+    from django.core.cache import cache
+
+    here, _elsewhere = two_counters
+    client = verified_client(staff("clerk", office=here.office))
+    assert _console(client, here) == 200
+    reads: list = []
+    real_get, real_get_many = cache.get, cache.get_many
+
+    def counted(real):
+        def read(*args, **kwargs):
+            reads.append(args[0])
+            with _uncounted(cache, real_get, real_get_many):  # the cache's own get_many loops
+                return real(*args, **kwargs)
+
+        return read
+
+    cache.get, cache.get_many = counted(real_get), counted(real_get_many)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            assert _console(client, here) == 200
+    finally:
+        del cache.get, cache.get_many
+    assert len(reads) == 1, reads  # the session, the user's generation and the standing at once
+    assert "django_session" not in _tables(queries)
+    assert "accounts_staffrole" not in _tables(queries)

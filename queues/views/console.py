@@ -19,9 +19,11 @@ Without JavaScript the form posts normally and is redirected back to the console
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -107,7 +109,7 @@ def console_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
     counter = _counter(request, counter_id)
     part = request.GET.get("part") if request.htmx else None
     if part in ("current", "queue"):
-        return render(request, f"{TEMPLATE}#{part}", _context(counter, part))
+        return _render_part(request, part, _context(counter, part))
     state = console.counter_state(counter)
     if state is None or not state.is_open or state.clerk_id != request.user.pk:
         # Closed, or worked by someone else: ask first. Opening someone's counter by following
@@ -119,6 +121,19 @@ def console_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
         return render(request, "queues/console_open.html", context)
     request.session[SESSION_KEY] = counter.pk
     return render(request, TEMPLATE, _context(counter, "board"))
+
+
+def _render_part(request: HttpRequest, part: str, context: dict) -> HttpResponse:
+    """A part of the console (a poll's or an action's answer). Its forms' hidden CSRF fields
+    are made from one token taken here, not from the context processor's lazy token (proxied
+    again by each of the part's forms); and the CSRF cookie is not sent again when the
+    browser's is already this very secret (the page sets it; Django would renew it on every
+    answer)."""
+    context["csrf_token"] = get_token(request)
+    response = render(request, f"{TEMPLATE}#{part}", context)
+    if request.COOKIES.get(settings.CSRF_COOKIE_NAME) == request.META.get("CSRF_COOKIE"):
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+    return response
 
 
 def _context(counter: Counter, part: str, **extra) -> dict:
@@ -220,7 +235,7 @@ def _finish(request, counter):
         _("%(ticket)s finished: %(outcome)s.")
         % {
             "ticket": ticket.display,
-            "outcome": ticket.get_outcome_display(),
+            "outcome": Outcome(ticket.outcome).label,  # (get_outcome_display rebuilds the choices)
         },
         ticket,
     )
@@ -400,10 +415,10 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
             known = {"current": done.current(counter)}
         count = action not in SAME_WAITING or bool(error)
         context = _context(counter, "answer", notice=notice, error=error, count=count, **known)
-        return render(request, f"{TEMPLATE}#answer", context)
+        return _render_part(request, "answer", context)
     counter = _counter(request, counter_id)  # its state may have changed
     context = _context(counter, "board", notice=notice, error=error)
-    return render(request, f"{TEMPLATE}#board", context)
+    return _render_part(request, "board", context)
 
 
 def _worked_by_another(user, counter: Counter):
