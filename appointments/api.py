@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import json
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core import signing
@@ -272,6 +273,27 @@ class BookingCreatedSerializer(serializers.Serializer):
 _DATETIME = serializers.DateTimeField()
 
 
+def api_booking_make(request: Request, fields: dict, create: Callable[..., Booking]) -> Booking:
+    """`create` (booking_create with its service, or booking_create_bundle with its bundle)
+    called with an API booking's validated details; an unknown slot is the slot field's error.
+    Inside idempotent_run the error rolls its record back too: a retry is answered afresh."""
+    try:
+        return create(
+            slot_id=fields["slot"],
+            name=fields["name"],
+            id_number=fields["id_number"],
+            phone=fields["phone"],
+            email=fields["email"],
+            language=translation.get_language(),
+            api_client=request.auth.name,
+        )
+    except Slot.DoesNotExist:
+        message = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
+        raise exceptions.ValidationError(
+            {"slot": [message.format(pk_value=fields["slot"])]}
+        ) from None
+
+
 def _booking_created(booking: Booking, request: Request) -> dict:
     """BookingCreatedSerializer's answer (it stays the schema), built directly: a serializer
     instance deep-copies its fields for every booking."""
@@ -384,24 +406,8 @@ class BookingCreateView(APIView):
         )  # fmt: skip
 
     def _book(self, request: Request, fields: dict) -> dict:
-        try:
-            booking = actions.booking_create(
-                slot_id=fields["slot"],
-                service=fields["service"],
-                name=fields["name"],
-                id_number=fields["id_number"],
-                phone=fields["phone"],
-                email=fields["email"],
-                language=translation.get_language(),
-                api_client=request.auth.name,
-            )
-        except Slot.DoesNotExist:
-            # Inside idempotent_run this rolls its record back too: a retry is answered afresh.
-            message = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
-            raise exceptions.ValidationError(
-                {"slot": [message.format(pk_value=fields["slot"])]}
-            ) from None
-        return _booking_created(booking, request)
+        create = functools.partial(actions.booking_create, service=fields["service"])
+        return _booking_created(api_booking_make(request, fields, create), request)
 
     # ---- The common case without DRF's machinery (issue 13: a booking may cost at most twice
     # the cheapest guarded booking's CPU). Token, throttle, validation, idempotency, the action

@@ -5,7 +5,9 @@
 
 The catalogue's /api/v1/bundles/ (services.api) lists the bundles and their parts."""
 
-from django.utils import timezone, translation
+import functools
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -33,8 +35,8 @@ from .api import (
     _booking_created,
     _error,
     _field_errors,
+    api_booking_make,
 )
-from .models import Booking, Slot
 
 
 def _bundle(code: str) -> tuple[Bundle, list[Service]]:
@@ -159,22 +161,8 @@ class BundleBookingCreateView(APIView):
 
 
 def _book(request: Request, bundle: Bundle, fields: dict) -> dict:
-    try:
-        booking: Booking = actions.booking_create_bundle(
-            bundle=bundle,
-            slot_id=fields["slot"],
-            name=fields["name"],
-            id_number=fields["id_number"],
-            phone=fields["phone"],
-            email=fields["email"],
-            language=translation.get_language(),
-            api_client=request.auth.name,
-        )
-    except Slot.DoesNotExist:
-        message = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
-        raise exceptions.ValidationError(
-            {"slot": [message.format(pk_value=fields["slot"])]}
-        ) from None
+    create = functools.partial(actions.booking_create_bundle, bundle=bundle)
+    booking = api_booking_make(request, fields, create)
     parts = [part.code for part in selectors.booking_parts(booking)]
     answer = _booking_created(booking, request)
     answer["bundle"] = {"code": bundle.code, "name": str(bundle.name), "parts": parts}
