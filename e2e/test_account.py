@@ -48,9 +48,11 @@ def test_an_account_from_sign_up_to_deletion(request, site, page):
             page.screenshot(path=OUT / f"account-{name}-{page.form_factor}.png", full_page=True)
 
     page.goto(site + "/zh-hans/")
-    page.locator("nav.main-nav a[href='/zh-hans/account/signin/']").click()
+    with page.expect_navigation():  # the next step reads the new page
+        page.locator("nav.main-nav a[href='/zh-hans/account/signin/']").click()
     step("1-signin")
-    page.locator("main a[href='/zh-hans/account/signup/']").click()
+    with page.expect_navigation():  # the sign-in page has a submit button of its own
+        page.locator("main a[href='/zh-hans/account/signup/']").click()
     page.locator("form.form-stack button[type=submit]").click()  # nothing filled in
     expect(page.locator("#form-errors")).to_be_focused()
     expect(page.locator("#id_contact")).to_have_attribute("aria-invalid", "true")
@@ -117,7 +119,8 @@ def test_an_account_from_sign_up_to_deletion(request, site, page):
     assert {b["code"] for b in data["bookings"]} == {booked.code, walk_in.code}
     assert id_number(731) not in json.dumps(data, ensure_ascii=False)
 
-    page.locator("main a[href='/zh-hans/account/delete/']").click()
+    with page.expect_navigation():
+        page.locator("main a[href='/zh-hans/account/delete/']").click()
     page.locator("#id_password").fill(PASSWORD)
     step("7-delete")
     page.locator("form.form-stack button[type=submit]").click()
