@@ -229,13 +229,26 @@ def generate(port, residents, token, on_midway, args) -> dict:
         "client_cpu": sum(cpu for _, _, cpu, _ in results),
         "client_nice": results[0][3],
         "client_processes": len(parts),
+        "client_cpus": sorted(args.client_cpus),
     }
+
+
+def placement(client_cpus) -> str:
+    if not client_cpus:
+        cores = os.cpu_count()
+        return f"the residents' event loops share the machine's {cores} cores with the cluster"
+    return (
+        f"the residents' event loops alone on CPU {','.join(map(str, client_cpus))}, the cluster "
+        "on the others (PostgreSQL and Redis on every CPU)"
+    )
 
 
 def _generate_part(pipe, port, residents, token, t0, args) -> None:
     gc.collect()
     gc.freeze()
     gc.disable()
+    if args.client_cpus:
+        os.sched_setaffinity(0, args.client_cpus)
     with generator_priority(args.client_nice) as nice:
         cpu = time.process_time()
         lags = asyncio.run(rush(port, residents, token, t0, args.give_up))
@@ -402,7 +415,8 @@ def run_phase(args, label: str, room: str, dsn: str, preparing, redis_url: str, 
     say(f"{label}: starting the cluster (waiting room {room})")
     started = time.monotonic()
     try:
-        cluster.start()
+        with cluster_cpus(args.client_cpus):
+            cluster.start()
         say(f"{label}: cluster up in {time.monotonic() - started:.1f} s\n{cluster.describe()}")
         return _phase(args, label, room, dsn, preparing(), cluster)
     finally:
@@ -468,6 +482,23 @@ def _phase(args, label, room, dsn, setup, cluster):
     return report(
         label, room, residents, seconds, floor, kill_report, drained, dsn, cpu_after - cpu_before
     )
+
+
+@contextlib.contextmanager
+def cluster_cpus(client_cpus: set[int]):
+    """With `--client-cpus`, the cluster's processes (HAProxy, PgBouncer, the web nodes, the
+    workers and beat, all started inside this block) run on the other CPUs: they inherit this
+    process's affinity. This emulates a load generator on a machine of its own, as a real rush
+    has (residents' phones), on one machine. The shared PostgreSQL and Redis stay on every CPU."""
+    everything = os.sched_getaffinity(0)
+    if not client_cpus:
+        yield
+        return
+    os.sched_setaffinity(0, everything - client_cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, everything)
 
 
 @contextlib.contextmanager
@@ -616,8 +647,8 @@ def report(label, room, residents, seconds, floor, kill, drained, dsn, server_cp
     )
     print(
         f"load generator:            {kill.get('client_cpu', 0.0):.1f} CPU-s in {seconds:.1f} s "
-        f"({kill.get('client_cpu', 0.0) / max(seconds, 0.001) * 100:.0f}% of a core; the "
-        f"residents' event loops share the machine's 2 cores with the cluster; "
+        f"({kill.get('client_cpu', 0.0) / max(seconds, 0.001) * 100:.0f}% of a core; "
+        f"{placement(kill.get('client_cpus'))}; "
         f"{kill.get('client_processes', 1)} processes at nice {kill.get('client_nice', 0)})"
     )
     lags = kill.get("loop_lag") or []
@@ -776,6 +807,11 @@ def main() -> int:
         "--client-processes", type=int, default=1,
         help="load-generator processes (the residents dealt among them)",
     )  # fmt: skip
+    parser.add_argument(
+        "--client-cpus", default="",
+        help="CPUs (comma-separated, e.g. 1) for the load generator alone; the cluster runs on "
+        "the others. Empty (the default): everything shares every CPU",
+    )  # fmt: skip
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers per node")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
@@ -812,6 +848,9 @@ def main() -> int:
     if args._setup:
         print(json.dumps(_setup(args.full_share, args.seed)))
         return 0
+    args.client_cpus = {int(cpu) for cpu in args.client_cpus.split(",") if cpu.strip()}
+    if args.client_cpus and not args.client_cpus < os.sched_getaffinity(0):
+        parser.error("--client-cpus must name some, not all, of this machine's CPUs")
     if args.check:
         args.residents, args.arrival_rate, args.phases = 150, 150.0, "on"
         args.healthz_requests, args.drain_timeout, args.give_up = 0, 60.0, 40.0
