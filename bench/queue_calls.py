@@ -8,21 +8,21 @@ What it does, end to end:
 3. starts gunicorn (gthread workers) on a free port of 127.0.0.1, production settings (DEBUG=0),
    like bench/booking_rush.py (whose helpers it reuses);
 4. measures the server CPU per request of `/healthz` (the yardstick);
-5. the open loop: `--open-clerks` clerks (default 20), each acting once a second (call next,
+5. the ratio, measured with its floor, while every queue is long: `--rounds` short rounds (after
+   one warm-up round), each a block of `/healthz` GETs and a block of console actions (every
+   clerk `--cycles` times call next → start → finish) on the same keep-alive connections to the
+   same gunicorn processes, in alternate order; the server's CPU is read from each process's
+   CPU clock before and after each block, when nothing is in flight. The median of the rounds'
+   ratios (console action ÷ /healthz) is the figure held against the target, with its spread:
+   /healthz measured once, a minute before the closed loop, moved with the machine's load on
+   its own (1.00 against 1.51 ms in two quiet runs) and so did the ratio;
+6. the open loop: `--open-clerks` clerks (default 20), each acting once a second (call next,
    start, finish, call next…) for `--open-seconds`, whatever the server does; each action's
    latency counts from when it was due; meanwhile one waiting-room screen per office polls its
    live part every second, as in the hall;
-6. each kind on its own: every clerk presses the same key at the same moment (call next, then
+7. each kind on its own: every clerk presses the same key at the same moment (call next, then
    start, then finish; `--kind-rounds` times), and the server's CPU is read between the steps,
    when nothing else is in flight: the CPU per request of each kind of console action;
-7. the ratio, measured with its floor: `--rounds` short rounds (after one warm-up round), each
-   a block of `/healthz` GETs and a block of console actions (every clerk `--cycles` times call
-   next → start → finish) on the same keep-alive connections to the same gunicorn processes,
-   in alternate order; the server's CPU is read from each process's CPU clock before and after
-   each block, when nothing is in flight. The median of the rounds' ratios (console action ÷
-   /healthz) is the figure held against the target, with its spread: /healthz measured once,
-   a minute before the closed loop, moved with the machine's load on its own (1.00 against
-   1.51 ms in two quiet runs) and so did the ratio;
 8. the closed loop: every clerk, in its own thread with a keep-alive connection, drives the real
    counter console over HTTP (htmx POSTs, CSRF token included): call next → start → finish, as
    fast as answers come, until its queue is empty; no screens, so the server CPU of this phase
@@ -604,6 +604,18 @@ def run(args) -> int:
             f"{health['per_second']:.0f}/s; server CPU {health['cpu_ms']:.2f} ms per request"
         )
 
+        mixed = interleaved(
+            port, setup, server.pid, args.rounds, args.cycles, args.healthz_per_round
+        )
+        print()
+        print(
+            f"interleaved:           {args.rounds} rounds (after one warm-up round), each "
+            f"{args.healthz_per_round} GET /healthz and {args.cycles} x (call next, start, "
+            f"finish) per clerk on its connection, {len(setup['stations'])} at once, in "
+            "alternate order; server CPU per request (each process's CPU clock):"
+        )
+        floor = print_interleaved(mixed)
+
         clerks = min(args.open_clerks, len(setup["stations"]))
         cpu = server_cpu_seconds(server.pid)
         open_loop = morning(port, setup, open_clerks=clerks, seconds=args.open_seconds)
@@ -627,18 +639,6 @@ def run(args) -> int:
                 f"  {kind:10} n={by_kind['sent'].get(kind, 0):5}  {ms:6.2f} ms "
                 f"= {ms / health['cpu_ms']:5.1f}x"
             )
-
-        mixed = interleaved(
-            port, setup, server.pid, args.rounds, args.cycles, args.healthz_per_round
-        )
-        print()
-        print(
-            f"interleaved:           {args.rounds} rounds (after one warm-up round), each "
-            f"{args.healthz_per_round} GET /healthz and {args.cycles} x (call next, start, "
-            f"finish) per clerk on its connection, {len(setup['stations'])} at once, in "
-            "alternate order; server CPU per request (each process's CPU clock):"
-        )
-        floor = print_interleaved(mixed)
 
         cpu = server_cpu_seconds(server.pid)
         closed_loop = morning(port, setup)
