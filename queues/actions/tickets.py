@@ -31,6 +31,7 @@ from queues.constants import (
 from queues.errors import (
     CounterBusy,
     CounterPaused,
+    CounterTaken,
     NotCheckable,
     QueueEmpty,
     ServiceNotOffered,
@@ -41,6 +42,11 @@ from queues.errors import (
     WrongOffice,
 )
 from queues.models import Ticket, TicketSequence
+from queues.selectors.console import (
+    CounterClaim,
+    counter_state,
+    ticket_lock_at_claimed_counter,
+)
 from services.models import Counter, Office, Service
 
 
@@ -228,10 +234,21 @@ def ticket_call_next(
     return ticket
 
 
-def _locked(ticket: Ticket, at_counter: Counter | None = None) -> Ticket:
+def _locked(
+    ticket: Ticket, at_counter: Counter | CounterClaim | None = None, clerk: User | None = None
+) -> Ticket:
     """The ticket read again under its row lock. With `at_counter` (the console: only the id
     was posted, nothing read yet), Ticket.DoesNotExist unless it is today's ticket at that
-    counter: the transaction rolls back, nothing was changed."""
+    counter: the transaction rolls back, nothing was changed. A CounterClaim (the console's
+    counter, not read yet) is read with the ticket, in the statement that locks it, and set
+    on `ticket.counter`; CounterTaken if another clerk has it open (nothing changed either)."""
+    if isinstance(at_counter, CounterClaim):
+        locked = ticket_lock_at_claimed_counter(ticket.pk, at_counter)
+        state = counter_state(locked.counter)
+        mine = clerk.pk if clerk is not None else None
+        if state is not None and state.is_open and state.clerk_id not in (None, mine):
+            raise CounterTaken(locked.counter)
+        return locked
     locked = selectors.ticket_get_with_service(ticket.pk, lock=True)
     if at_counter is not None and (
         locked.counter_id != at_counter.pk or locked.day != timezone.localdate()
@@ -248,13 +265,13 @@ def _change(
     clerk: User,
     now: dt.datetime,
     at_counter: bool = True,
-    here: Counter | None = None,
+    here: Counter | CounterClaim | None = None,
     **fields: Any,
 ) -> Ticket:
     """Lock (the ticket must be at `here`, if given: see _locked), check the transition, set
     `fields`, save them and record the event (at the ticket's counter as it was before, when
     `at_counter`)."""
-    ticket = _locked(ticket, here)
+    ticket = _locked(ticket, here, clerk)
     where = ticket.counter_id if at_counter else None
     _move(ticket, target)
     for name, value in fields.items():
@@ -269,12 +286,12 @@ def ticket_recall(
     ticket: Ticket,
     clerk: User,
     now: dt.datetime | None = None,
-    at_counter: Counter | None = None,
+    at_counter: Counter | CounterClaim | None = None,
 ) -> Ticket:
     """Call again. The third call without an answer makes the ticket missed. `at_counter`:
     see _locked."""
     now = now or timezone.now()
-    ticket = _locked(ticket, at_counter)
+    ticket = _locked(ticket, at_counter, clerk)
     if ticket.status != TicketStatus.CALLED:
         raise IllegalTransition()
     if ticket.call_count >= MAX_CALLS:
@@ -295,7 +312,7 @@ def ticket_start(
     ticket: Ticket,
     clerk: User,
     now: dt.datetime | None = None,
-    at_counter: Counter | None = None,
+    at_counter: Counter | CounterClaim | None = None,
 ) -> Ticket:
     """`at_counter`: see _locked."""
     now = now or timezone.now()
@@ -312,12 +329,12 @@ def ticket_finish(
     clerk: User,
     outcome: str = Outcome.DONE,
     now: dt.datetime | None = None,
-    at_counter: Counter | None = None,
+    at_counter: Counter | CounterClaim | None = None,
 ) -> Ticket:
     """Finish with an outcome; a booked ticket completes its booking. `at_counter`: see
     _locked."""
     now = now or timezone.now()
-    ticket = _locked(ticket, at_counter)
+    ticket = _locked(ticket, at_counter, clerk)
     if ticket.status == TicketStatus.CALLED:
         ticket.status = TicketStatus.SERVING  # finishing straight from a call is common
         ticket.started_at = ticket.started_at or now
@@ -337,7 +354,7 @@ def ticket_no_show(
     ticket: Ticket,
     clerk: User,
     now: dt.datetime | None = None,
-    at_counter: Counter | None = None,
+    at_counter: Counter | CounterClaim | None = None,
 ) -> Ticket:
     """The resident did not come; a booked ticket makes its booking a no-show (statistics and
     the rule on repeated no-shows count it). `at_counter`: see _locked."""

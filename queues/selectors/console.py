@@ -72,6 +72,68 @@ def _counter_with_state(user: User, counter_id: int) -> Counter:
     return counter
 
 
+@dataclass(frozen=True)
+class CounterClaim:
+    """A console action's counter before it is read: its id and the offices the clerk may work
+    in (None: every office). An action on the posted ticket at that counter reads the counter
+    and its state in the statement that locks the ticket (ticket_lock_at_claimed_counter):
+    one statement fewer on every start, finish, recall and no-show key than reading the
+    counter first."""
+
+    pk: int
+    offices: tuple[int, ...] | None
+
+
+def counter_claim_for_console(user: User, counter_id: int) -> CounterClaim:
+    """Raises Counter.DoesNotExist when the user works in no office (or the id fits no column),
+    as counter_get_for_console would; the rest of the scope is checked with the ticket."""
+    offices = office_ids_for(user, *CONSOLE_ROLES)
+    if (offices is not None and not offices) or not 0 < counter_id < 2**63:
+        raise Counter.DoesNotExist
+    return CounterClaim(counter_id, None if offices is None else tuple(sorted(offices)))
+
+
+def ticket_lock_at_claimed_counter(ticket_id: int, claim: CounterClaim) -> Ticket:
+    """Today's ticket at the claimed counter, with its service, under its row lock (FOR UPDATE
+    OF the ticket; SQLite serialises its write transactions), and the counter with its state
+    read in the same statement, scoped as counter_get_for_console (an active counter of an
+    active office among the claim's): `ticket.counter` and `counter.state` are set (state None
+    when the counter has none). Raises Ticket.DoesNotExist when there is no such ticket at such
+    a counter: the console answers 404, as it did for a counter outside the clerk's offices."""
+    if not 0 < ticket_id < 2**63:
+        raise Ticket.DoesNotExist
+    lock = " FOR UPDATE OF t" if connection.features.has_select_for_update else ""
+    offices = claim.offices
+    scope = "" if offices is None else f" AND c.office_id IN ({', '.join(['%s'] * len(offices))})"
+    sql = (
+        f"SELECT {row_columns(Ticket, 't')}, {row_columns(Service, 's')}, "  # noqa: S608
+        f"{row_columns(Counter, 'c')}, {row_columns(CounterState, 'st')} "
+        f"FROM {Ticket._meta.db_table} t JOIN {Service._meta.db_table} s ON s.id = t.service_id "
+        f"JOIN {Counter._meta.db_table} c ON c.id = t.counter_id "
+        f"JOIN {Office._meta.db_table} o ON o.id = c.office_id "
+        f"LEFT JOIN {CounterState._meta.db_table} st ON st.counter_id = c.id "
+        f"WHERE t.id = %s AND t.counter_id = %s AND t.day = %s AND c.is_active AND o.is_active"
+        f"{scope}{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ticket_id, claim.pk, timezone.localdate(), *(offices or ())])
+        row = cursor.fetchone()
+    if row is None:
+        raise Ticket.DoesNotExist
+    end_ticket = row_width(Ticket)
+    end_service = end_ticket + row_width(Service)
+    end_counter = end_service + row_width(Counter)
+    ticket = row_model(Ticket, row[:end_ticket])
+    ticket.service = row_model(Service, row[end_ticket:end_service])
+    counter = row_model(Counter, row[end_service:end_counter])
+    state = row_model(CounterState, row[end_counter:]) if row[end_counter] is not None else None
+    if state is not None:
+        CounterState.counter.field.set_cached_value(state, counter)
+    Counter.state.related.set_cached_value(counter, state)  # None: counter.state raises
+    Ticket.counter.field.set_cached_value(ticket, counter)
+    return ticket
+
+
 def ticket_get_for_counter(counter: Counter, ticket_id: int) -> Ticket:
     """Today's ticket of the counter's office; raises Ticket.DoesNotExist otherwise. The
     counter comes from counter_get_for_console: already one of the user's offices."""

@@ -34,7 +34,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError
 from queues import actions, selectors
 from queues.constants import ACTIVE, Outcome, TicketStatus
-from queues.errors import QueueEmpty
+from queues.errors import CounterTaken, QueueEmpty
 from queues.models import Ticket
 from queues.selectors import console as console
 from services.models import Counter, Office, Service
@@ -178,6 +178,8 @@ def _urls(counter: Counter) -> dict:
 # Actions on the ticket at the counter that leave the waiting list as it was: their answer
 # does not count the waiting tickets again (the queue's poll or push keeps the count fresh).
 SAME_WAITING = frozenset({"recall", "start", "finish", "no-show", "park", "priority-check"})
+# Actions on the posted ticket at the counter: they take a CounterClaim, read with the ticket.
+CLAIMED = frozenset({"recall", "start", "finish", "no-show"})
 OUTCOMES = frozenset(Outcome.values)  # (Outcome.values builds a new list at every use)
 
 
@@ -376,25 +378,37 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404
-    counter = _counter(request, counter_id, services=False)
-    holder = _worked_by_another(request.user, counter) if action != "open" else None
-    if holder is not None:
-        messages.error(
-            request,
-            _("Counter %(number)s is now worked by %(name)s. Nothing was done.")
-            % {"number": counter.number, "name": _clerk_name(holder)},
-        )
-        return _leave(request, reverse("console:counter", args=[counter.pk]))
+    counter: Counter | console.CounterClaim
+    if action in CLAIMED:
+        # The counter is read (and checked: the clerk's offices, worked by nobody else) with
+        # the posted ticket, in the statement that locks it.
+        try:
+            counter = console.counter_claim_for_console(request.user, counter_id)
+        except Counter.DoesNotExist:
+            raise Http404 from None
+    else:
+        counter = _counter(request, counter_id, services=False)
+        holder = _worked_by_another(request.user, counter) if action != "open" else None
+        if holder is not None:
+            return _taken(request, counter, holder)
     done: str | AtCounter = ""
     error, nobody = "", False
     try:
         done = handler(request, counter)
     except Ticket.DoesNotExist:  # an action's `at_counter` check: rolled back, nothing done
         raise Http404 from None
+    except CounterTaken as exc:  # (a claimed counter) rolled back, nothing done
+        return _taken(request, exc.counter, console.counter_state(exc.counter).clerk)
     except QueueEmpty as exc:  # raised once the counter was found free: nobody to show
         error, nobody = str(exc), True
     except DomainError as exc:
         error = str(exc)
+    if isinstance(counter, console.CounterClaim):
+        # As read with the ticket; after a refusal (rolled back), read on its own.
+        if isinstance(done, AtCounter) and done.ticket.counter_id == counter.pk:
+            counter = done.ticket.counter
+        else:
+            counter = _counter(request, counter_id, services=False)
     notice = str(done)
     if action == "close" and not error:
         messages.success(request, notice)
@@ -419,6 +433,16 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     counter = _counter(request, counter_id)  # its state may have changed
     context = _context(counter, "board", notice=notice, error=error)
     return _render_part(request, "board", context)
+
+
+def _taken(request: HttpRequest, counter: Counter, holder) -> HttpResponse:
+    """Nothing was done: the counter is worked by `holder` now."""
+    messages.error(
+        request,
+        _("Counter %(number)s is now worked by %(name)s. Nothing was done.")
+        % {"number": counter.number, "name": _clerk_name(holder)},
+    )
+    return _leave(request, reverse("console:counter", args=[counter.pk]))
 
 
 def _worked_by_another(user, counter: Counter):
