@@ -44,6 +44,7 @@ from queues.errors import (
 from queues.models import Ticket, TicketSequence
 from queues.selectors.console import (
     CounterClaim,
+    counter_lock_claimed,
     counter_state,
     ticket_lock_at_claimed_counter,
 )
@@ -202,14 +203,28 @@ def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Tic
 @timed(CALL_NEXT_SECONDS)  # with the commit (core/metrics.py)
 @transaction.atomic
 def ticket_call_next(
-    *, counter: Counter, clerk: User, now: dt.datetime | None = None, ticket_id: int | None = None
+    *,
+    counter: Counter | CounterClaim,
+    clerk: User,
+    now: dt.datetime | None = None,
+    ticket_id: int | None = None,
 ) -> Ticket:
-    """Call the first waiting ticket for this counter (or a specific one by id)."""
+    """Call the first waiting ticket for this counter (or a specific one by id). A CounterClaim
+    (the console's counter, not read yet) is read in the statement that takes the counter's
+    lock: Counter.DoesNotExist out of the clerk's reach, CounterTaken if another clerk has it
+    open (nothing is changed either way); the ticket's `counter` is the counter read."""
     now = now or timezone.now()
     # The counter's row lock serialises two presses at the same counter: the second one waits,
     # then finds the first one's ticket at the counter ("counter busy"), instead of calling a
     # second ticket that the one-active-ticket constraint would refuse with an IntegrityError.
-    paused = selectors.counter_lock_paused(counter)
+    if isinstance(counter, CounterClaim):
+        counter = counter_lock_claimed(counter)
+        state = counter_state(counter)
+        if state is not None and state.is_open and state.clerk_id not in (None, clerk.pk):
+            raise CounterTaken(counter)
+        paused = None if state is None else state.is_paused
+    else:
+        paused = selectors.counter_lock_paused(counter)
     if paused is None:
         paused = _counter_state(counter, lock=True).is_paused
     if paused:

@@ -124,9 +124,7 @@ def _waiting_query(
     part_not_served = BundlePart.objects.filter(bundle_id=OuterRef("bundle_id")).exclude(
         service_id__in=served
     )
-    return Ticket.objects.filter(
-        office_id=office_id, day=day, status=TicketStatus.WAITING
-    ).filter(
+    return Ticket.objects.filter(office_id=office_id, day=day, status=TicketStatus.WAITING).filter(
         Q(target_counter=counter)
         | Q(target_counter__isnull=True, service_id__in=served)
         & (Q(bundle__isnull=True) | ~Exists(part_not_served))
@@ -168,8 +166,11 @@ def _counters_for(ticket: Ticket) -> list[Counter]:
     if ticket.target_counter_id:
         return [c for c in counters if c.pk == ticket.target_counter_id]
     if ticket.bundle_id:
-        parts = set(BundlePart.objects.filter(bundle_id=ticket.bundle_id).values_list(
-            "service_id", flat=True))
+        parts = set(
+            BundlePart.objects.filter(bundle_id=ticket.bundle_id).values_list(
+                "service_id", flat=True
+            )
+        )
         serving = {c.pk for c in counters_serving_all(ticket.office, parts)}
         return [c for c in counters if c.pk in serving]
     return [c for c in counters if any(s.pk == ticket.service_id for s in counter_services(c))]

@@ -178,8 +178,9 @@ def _urls(counter: Counter) -> dict:
 # Actions on the ticket at the counter that leave the waiting list as it was: their answer
 # does not count the waiting tickets again (the queue's poll or push keeps the count fresh).
 SAME_WAITING = frozenset({"recall", "start", "finish", "no-show", "park", "priority-check"})
-# Actions on the posted ticket at the counter: they take a CounterClaim, read with the ticket.
-CLAIMED = frozenset({"recall", "start", "finish", "no-show"})
+# Actions that take a CounterClaim: the counter is read in the statement that takes their lock
+# (call next: the counter's; the others: the posted ticket's, at the counter).
+CLAIMED = frozenset({"call-next", "recall", "start", "finish", "no-show"})
 OUTCOMES = frozenset(Outcome.values)  # (Outcome.values builds a new list at every use)
 
 
@@ -380,8 +381,8 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
         raise Http404
     counter: Counter | console.CounterClaim
     if action in CLAIMED:
-        # The counter is read (and checked: the clerk's offices, worked by nobody else) with
-        # the posted ticket, in the statement that locks it.
+        # The counter is read (and checked: the clerk's offices, worked by nobody else) by the
+        # action, in the statement that takes its lock.
         try:
             counter = console.counter_claim_for_console(request.user, counter_id)
         except Counter.DoesNotExist:
@@ -395,7 +396,7 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     error, nobody = "", False
     try:
         done = handler(request, counter)
-    except Ticket.DoesNotExist:  # an action's `at_counter` check: rolled back, nothing done
+    except (Ticket.DoesNotExist, Counter.DoesNotExist):  # out of reach: rolled back, nothing done
         raise Http404 from None
     except CounterTaken as exc:  # (a claimed counter) rolled back, nothing done
         return _taken(request, exc.counter, console.counter_state(exc.counter).clerk)
