@@ -541,3 +541,31 @@ def test_the_waiting_count_is_the_whole_queue_beyond_the_listed_rows(client, hal
     queue = client.get(url, {"part": "queue"}, **HX).content.decode()
     assert len(tickets_in(queue)) == 40
     assert re.search(r'id="queue-count">42<', queue)
+
+
+@pytest.mark.parametrize("part", ["answer", "current", "queue"])
+def test_the_parts_rendered_without_context_processors_are_the_same(rf, client, clerk, hall, part):
+    """The polls' and the panel keys' parts skip the context processors (PLAIN_PARTS): what
+    they render with them is byte for byte the same, in both languages, with a ticket at the
+    counter and people waiting."""
+    from django.shortcuts import render
+
+    from queues.views import console as views
+
+    office, service_a, _b, counter, _other = hall
+    act(client, counter, "open")
+    for minute in range(3):
+        walk_in(office, service_a, at(9, minute))
+    actions.ticket_call_next(counter=counter, clerk=clerk)
+    assert part in views.PLAIN_PARTS
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            request = rf.get("/")
+            request.user = clerk
+            context = views._context(counter, part, notice="Called A001.")
+            plain = views._render_part(request, part, dict(context)).content.decode()
+            token = re.search(r'"csrfmiddlewaretoken" value="(\w+)"', plain).group(1)
+            with_processors = render(
+                request, f"{views.TEMPLATE}#{part}", {**context, "csrf_token": token}
+            )
+            assert plain == with_processors.content.decode()

@@ -25,6 +25,7 @@ from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -123,14 +124,23 @@ def console_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
     return render(request, TEMPLATE, _context(counter, "board"))
 
 
+# The parts that polls and the panel's keys answer with show nothing the context processors add
+# (the request, the user, perms, messages, the languages): rendered without running them. The
+# board keeps them (its check-in form shows the posted code again).
+PLAIN_PARTS = frozenset({"answer", "current", "queue"})
+
+
 def _render_part(request: HttpRequest, part: str, context: dict) -> HttpResponse:
     """A part of the console (a poll's or an action's answer). Its forms' hidden CSRF fields
     are made from one token taken here, not from the context processor's lazy token (proxied
-    again by each of the part's forms); and the CSRF cookie is not sent again when the
-    browser's is already this very secret (the page sets it; Django would renew it on every
-    answer)."""
+    again by each of the part's forms); PLAIN_PARTS skip the context processors; and the CSRF
+    cookie is not sent again when the browser's is already this very secret (the page sets it;
+    Django would renew it on every answer)."""
     context["csrf_token"] = get_token(request)
-    response = render(request, f"{TEMPLATE}#{part}", context)
+    if part in PLAIN_PARTS:
+        response = HttpResponse(loader.get_template(f"{TEMPLATE}#{part}").render(context))
+    else:
+        response = render(request, f"{TEMPLATE}#{part}", context)
     if request.COOKIES.get(settings.CSRF_COOKIE_NAME) == request.META.get("CSRF_COOKIE"):
         request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
     return response
