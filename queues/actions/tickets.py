@@ -184,13 +184,13 @@ def ticket_take_walk_in(
 
 def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Ticket:
     if ticket_id is None:
-        # The first in the queue, locked by id from SQL compiled once (the queue order built
-        # and compiled on every press was a third of call-next's CPU), then read by its key.
-        found = selectors.counter_next_waiting_id(counter, now=now)
+        # The first in the queue, locked and read from SQL compiled once (the queue order
+        # built and compiled on every press was a third of call-next's CPU).
+        found = selectors.counter_next_waiting(counter, now=now)  # locked, read with it
         if found is None:  # nobody waiting, or a busy counter: a fresh read says which
             busy = selectors.counter_is_busy(counter, day=timezone.localdate(now))
             raise CounterBusy() if busy else QueueEmpty()
-        return selectors.ticket_get_with_service(found)  # already locked
+        return found
     candidates = selectors.counter_waiting(counter, now=now).filter(pk=ticket_id)
     # With its service and booking: the console shows them at once (no query per relation).
     locked = candidates.select_for_update(skip_locked=True, of=("self",))

@@ -520,6 +520,10 @@ def test_a_console_key_costs_a_handful_of_statements(client, hall):
             assert 'UPDATE "queues_ticket"' in audited[0]
             assert not [s for s in statements if s.startswith('UPDATE "queues_ticket"')]
     if connection.vendor == "postgresql":  # and call next's outbox row for the near-front SMS
+        # Call next reads the next ticket in the statement that finds and locks it.
+        reads = [q["sql"] for q in called.captured_queries]
+        assert len([s for s in reads if not s.startswith(("SAVEPOINT", "RELEASE"))]) <= 11
+        assert not [s for s in reads if s.startswith("SELECT t.") and "queues_ticket t" in s]
         (call,) = [s for s in called.captured_queries if "queues_ticketevent" in s["sql"]]
         assert 'INSERT INTO "core_outboxmessage"' in call["sql"]
 
