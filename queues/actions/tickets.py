@@ -258,11 +258,11 @@ def _locked(
     counter, not read yet) is read with the ticket, in the statement that locks it, and set
     on `ticket.counter`; CounterTaken if another clerk has it open (nothing changed either)."""
     if isinstance(at_counter, CounterClaim):
-        locked = ticket_lock_at_claimed_counter(ticket.pk, at_counter)
-        state = counter_state(locked.counter)
+        locked, counter = ticket_lock_at_claimed_counter(ticket.pk, at_counter)
+        state = counter_state(counter)
         mine = clerk.pk if clerk is not None else None
         if state is not None and state.is_open and state.clerk_id not in (None, mine):
-            raise CounterTaken(locked.counter)
+            raise CounterTaken(counter)
         return locked
     locked = selectors.ticket_get_with_service(ticket.pk, lock=True)
     if at_counter is not None and (

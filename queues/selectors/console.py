@@ -113,13 +113,14 @@ def counter_lock_claimed(claim: CounterClaim) -> Counter:
         return _counter_with_state(claim.offices, claim.pk)  # no state row yet, or not found
 
 
-def ticket_lock_at_claimed_counter(ticket_id: int, claim: CounterClaim) -> Ticket:
+def ticket_lock_at_claimed_counter(ticket_id: int, claim: CounterClaim) -> tuple[Ticket, Counter]:
     """Today's ticket at the claimed counter, with its service, under its row lock (FOR UPDATE
     OF the ticket; SQLite serialises its write transactions), and the counter with its state
     read in the same statement, scoped as counter_get_for_console (an active counter of an
-    active office among the claim's): `ticket.counter` and `counter.state` are set (state None
-    when the counter has none). Raises Ticket.DoesNotExist when there is no such ticket at such
-    a counter: the console answers 404, as it did for a counter outside the clerk's offices."""
+    active office among the claim's), returned with it and set as `ticket.counter` (its
+    `state` set too: None when the counter has none). Raises Ticket.DoesNotExist when there is
+    no such ticket at such a counter: the console answers 404, as it did for a counter outside
+    the clerk's offices."""
     if not 0 < ticket_id < 2**63:
         raise Ticket.DoesNotExist
     lock = " FOR UPDATE OF t" if connection.features.has_select_for_update else ""
@@ -151,7 +152,7 @@ def ticket_lock_at_claimed_counter(ticket_id: int, claim: CounterClaim) -> Ticke
         CounterState.counter.field.set_cached_value(state, counter)
     Counter.state.related.set_cached_value(counter, state)  # None: counter.state raises
     Ticket.counter.field.set_cached_value(ticket, counter)
-    return ticket
+    return ticket, counter
 
 
 def ticket_get_for_counter(counter: Counter, ticket_id: int) -> Ticket:
