@@ -28,6 +28,8 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -137,7 +139,8 @@ def _render_part(request: HttpRequest, part: str, context: dict) -> HttpResponse
     again by each of the part's forms); PLAIN_PARTS skip the context processors; and the CSRF
     cookie is not sent again when the browser's is already this very secret (the page sets it;
     Django would renew it on every answer)."""
-    context["csrf_token"] = get_token(request)
+    # (Letters and digits only: safe as it is, the forms' hidden fields do not escape it again.)
+    context["csrf_token"] = mark_safe(get_token(request))  # noqa: S308
     if part in PLAIN_PARTS:
         response = HttpResponse(loader.get_template(f"{TEMPLATE}#{part}").render(context))
     else:
@@ -182,9 +185,11 @@ def _urls(counter: Counter) -> dict:
     urls = _URLS.get(key)
     if urls is None:
         one = reverse("console:action", args=[counter.pk, "call-next"])
+        # Escaped here, once (the template's autoescape then leaves them as they are): a form
+        # button's URL was escaped again at each of its dozen uses in an answer.
         urls = {
-            "do": one.removesuffix("call-next/"),
-            "console_url": reverse("console:counter", args=[counter.pk]),
+            "do": escape(one.removesuffix("call-next/")),
+            "console_url": escape(reverse("console:counter", args=[counter.pk])),
         }
         if len(_URLS) >= 10_000:
             _URLS.clear()
@@ -192,7 +197,7 @@ def _urls(counter: Counter) -> dict:
     return dict(urls)
 
 
-_URLS: dict[tuple, dict[str, str]] = {}
+_URLS: dict[tuple, dict[str, SafeString]] = {}
 
 
 # --- actions: each calls one queue action and returns what to tell the clerk ----------------------
