@@ -8,21 +8,22 @@ What it does, end to end:
 3. starts gunicorn (gthread workers) on a free port of 127.0.0.1, production settings (DEBUG=0),
    like bench/booking_rush.py (whose helpers it reuses);
 4. measures the server CPU per request of `/healthz` (the yardstick);
-5. the ratio, measured with its floor, while every queue is long: `--rounds` short rounds (after
-   one warm-up round), each a block of `/healthz` GETs and a block of console actions (every
-   clerk `--cycles` times call next → start → finish) on the same keep-alive connections to the
-   same gunicorn processes, in alternate order; the server's CPU is read from each process's
-   CPU clock before and after each block, when nothing is in flight. The median of the rounds'
-   ratios (console action ÷ /healthz) is the figure held against the target, with its spread:
-   /healthz measured once, a minute before the closed loop, moved with the machine's load on
-   its own (1.00 against 1.51 ms in two quiet runs) and so did the ratio;
-6. the open loop: `--open-clerks` clerks (default 20), each acting once a second (call next,
+5. the open loop: `--open-clerks` clerks (default 20), each acting once a second (call next,
    start, finish, call next…) for `--open-seconds`, whatever the server does; each action's
    latency counts from when it was due; meanwhile one waiting-room screen per office polls its
    live part every second, as in the hall;
-7. each kind on its own: every clerk presses the same key at the same moment (call next, then
+6. each kind on its own: every clerk presses the same key at the same moment (call next, then
    start, then finish; `--kind-rounds` times), and the server's CPU is read between the steps,
    when nothing else is in flight: the CPU per request of each kind of console action;
+7. the ratio, measured with its floor: `--rounds` short rounds (after one warm-up round; each
+   clerk has tickets of its own for them, drawn last), each a block of `/healthz` GETs and a
+   block of console actions (every clerk `--cycles` times call next → start → finish) on the
+   same keep-alive connections to the same gunicorn processes, in alternate order; the
+   server's CPU is read from each process's CPU clock before and after each block, when
+   nothing is in flight. The median of the rounds' ratios (console action ÷ /healthz) is the
+   figure held against the target, with its spread: /healthz measured once, a minute before
+   the closed loop, moved with the machine's load on its own (1.00 against 1.51 ms in two
+   quiet runs) and so did the ratio;
 8. the closed loop: every clerk, in its own thread with a keep-alive connection, drives the real
    counter console over HTTP (htmx POSTs, CSRF token included): call next → start → finish, as
    fast as answers come, until its queue is empty; no screens, so the server CPU of this phase
@@ -84,7 +85,7 @@ ACCESS_FORMAT = "%({x-bench-id}i)s %(D)s %(p)s"
 # --- setup (runs inside Django, in a subprocess with the bench environment) -------------------
 
 
-def _setup(clerks: int, tickets: int) -> dict:
+def _setup(clerks: int, tickets: int, per_clerk: int = 0) -> dict:
     import django
 
     django.setup()
@@ -138,6 +139,13 @@ def _setup(clerks: int, tickets: int) -> dict:
         )
         for i in range(tickets)
     ]
+    # The interleaved rounds' tickets: `per_clerk` for a service of each counter, drawn after
+    # the others (the queues' tail), so the open loop and the per-kind phase see the same
+    # queues as without them, and the rounds find every clerk something to call.
+    for _ in range(per_clerk):
+        for counter in counters:
+            service = counter_services(counter)[0]
+            drawn.append(actions.ticket_take_walk_in(office=counter.office, service=service))
     offices = sorted({c.office.code for c in counters})
     return {
         "stations": stations,
@@ -572,10 +580,10 @@ def run(args) -> int:
         for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo", "--quiet"]):
             subprocess.run([PY, "manage.py", *command], cwd=ROOT, env=env, check=True)
         setup_command = [PY, __file__, "--_setup", "--clerks", str(args.clerks)]
-        # The interleaved rounds' tickets on top of the other phases'.
-        tickets = args.tickets + (args.rounds + 1) * args.cycles * args.clerks
+        # The interleaved rounds' tickets on top of the other phases' (per clerk).
+        per_clerk = str((args.rounds + 1) * args.cycles)
         out = subprocess.run(
-            [*setup_command, "--tickets", str(tickets)],
+            [*setup_command, "--tickets", str(args.tickets), "--per-clerk", per_clerk],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,
         )  # fmt: skip
         setup = json.loads(out.stdout.splitlines()[-1])
@@ -604,18 +612,6 @@ def run(args) -> int:
             f"{health['per_second']:.0f}/s; server CPU {health['cpu_ms']:.2f} ms per request"
         )
 
-        mixed = interleaved(
-            port, setup, server.pid, args.rounds, args.cycles, args.healthz_per_round
-        )
-        print()
-        print(
-            f"interleaved:           {args.rounds} rounds (after one warm-up round), each "
-            f"{args.healthz_per_round} GET /healthz and {args.cycles} x (call next, start, "
-            f"finish) per clerk on its connection, {len(setup['stations'])} at once, in "
-            "alternate order; server CPU per request (each process's CPU clock):"
-        )
-        floor = print_interleaved(mixed)
-
         clerks = min(args.open_clerks, len(setup["stations"]))
         cpu = server_cpu_seconds(server.pid)
         open_loop = morning(port, setup, open_clerks=clerks, seconds=args.open_seconds)
@@ -639,6 +635,18 @@ def run(args) -> int:
                 f"  {kind:10} n={by_kind['sent'].get(kind, 0):5}  {ms:6.2f} ms "
                 f"= {ms / health['cpu_ms']:5.1f}x"
             )
+
+        mixed = interleaved(
+            port, setup, server.pid, args.rounds, args.cycles, args.healthz_per_round
+        )
+        print()
+        print(
+            f"interleaved:           {args.rounds} rounds (after one warm-up round), each "
+            f"{args.healthz_per_round} GET /healthz and {args.cycles} x (call next, start, "
+            f"finish) per clerk on its connection, {len(setup['stations'])} at once, in "
+            "alternate order; server CPU per request (each process's CPU clock):"
+        )
+        floor = print_interleaved(mixed)
 
         cpu = server_cpu_seconds(server.pid)
         closed_loop = morning(port, setup)
@@ -730,7 +738,8 @@ def main() -> int:
         "--tickets",
         type=int,
         default=1500,
-        help="walk-in tickets drawn, besides the interleaved rounds' (rounds + 1) x cycles each",
+        help="walk-in tickets drawn, besides the interleaved rounds' (rounds + 1) x cycles "
+        "per clerk",
     )
     parser.add_argument("--open-clerks", type=int, default=20, help="clerks in the open loop")
     parser.add_argument("--open-seconds", type=float, default=30.0, help="open loop's length")
@@ -768,9 +777,10 @@ def main() -> int:
     )
     parser.add_argument("--append", metavar="PATH", help="add the figures to PATH (RESULTS.md)")
     parser.add_argument("--_setup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--per-clerk", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._setup:
-        print(json.dumps(_setup(args.clerks, args.tickets)))
+        print(json.dumps(_setup(args.clerks, args.tickets, args.per_clerk)))
         return 0
     with appending(args.append, "bench/queue_calls.py", args.pg):
         return run(args)
