@@ -141,6 +141,34 @@ def server_cpu_seconds(master: int) -> float:
     return total / ticks
 
 
+def server_processes(master: int) -> list[int]:
+    """gunicorn's master and its workers (Linux /proc)."""
+    pids = [master]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == master:
+                pids.append(int(entry.name))
+    return pids
+
+
+def process_cpu_seconds(pids: list[int]) -> float:
+    """CPU time used so far by the processes `pids` (every thread, the exited ones too), read
+    from each one's CPU-time clock (clock_gettime of the pid's CPUCLOCK_SCHED, Linux): exact to
+    the nanosecond, where /proc's utime + stime count in clock ticks (10 ms per process), too
+    coarse for a block of a few hundred requests. A process gone counts 0."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += time.clock_gettime(((~pid) << 3) | 2)  # CPUCLOCK_SCHED of the process
+        except OSError:
+            continue
+    return total
+
+
 def percentile(ordered: list[float], pct: float) -> float:
     index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
     return ordered[index]

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
@@ -43,6 +45,19 @@ class CounterBusy(DomainError):
     code = "counter_busy"
     status = 409
     message = _("Counter busy: a ticket is already at this counter. Finish it first.")
+
+
+class CounterTaken(DomainError):
+    """A console action at a counter another clerk has opened since: nothing is done, and the
+    console says who works it (raised only for a CounterClaim, queues/selectors/console.py)."""
+
+    code = "counter_taken"
+    status = 409
+    message = _("This action is not possible in the current state.")
+
+    def __init__(self, counter: Any) -> None:
+        super().__init__()
+        self.counter = counter  # the Counter, its state (and clerk id) read with the ticket
 
 
 class CounterPaused(DomainError):

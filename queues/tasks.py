@@ -55,7 +55,5 @@ def retention_apply() -> dict:
     from .actions import ticket_anonymise_before
 
     return {
-        "tickets_anonymised": ticket_anonymise_before(
-            cutoff=retention_cutoff("PERSONAL_DATA_DAYS")
-        )
+        "tickets_anonymised": ticket_anonymise_before(cutoff=retention_cutoff("PERSONAL_DATA_DAYS"))
     }

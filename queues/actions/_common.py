@@ -53,7 +53,9 @@ def _event(
     # Every ticket write passes here: its audit entry, named by the clerk (None: the kiosk),
     # inserted with the event in one statement.
     entry = audit_entry_new(
-        actor=actor, action=_AUDITED_AS.get(kind, AuditAction.STATUS_CHANGE), obj=ticket,
+        actor=actor,
+        action=_AUDITED_AS.get(kind, AuditAction.STATUS_CHANGE),
+        obj=ticket,
         details={"event": kind, "status": ticket.status, "counter_id": counter_id},
     )
     inserted = rows_insert((event, ""), (entry, ""), *also, updates=[(ticket, saved)] * bool(saved))

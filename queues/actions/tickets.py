@@ -31,6 +31,7 @@ from queues.constants import (
 from queues.errors import (
     CounterBusy,
     CounterPaused,
+    CounterTaken,
     NotCheckable,
     QueueEmpty,
     ServiceNotOffered,
@@ -41,6 +42,12 @@ from queues.errors import (
     WrongOffice,
 )
 from queues.models import Ticket, TicketSequence
+from queues.selectors.console import (
+    CounterClaim,
+    counter_lock_claimed,
+    counter_state,
+    ticket_lock_at_claimed_counter,
+)
 from services.models import Counter, Office, Service
 
 
@@ -177,13 +184,13 @@ def ticket_take_walk_in(
 
 def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Ticket:
     if ticket_id is None:
-        # The first in the queue, locked by id from SQL compiled once (the queue order built
-        # and compiled on every press was a third of call-next's CPU), then read by its key.
-        found = selectors.counter_next_waiting_id(counter, now=now)
+        # The first in the queue, locked and read from SQL compiled once (the queue order
+        # built and compiled on every press was a third of call-next's CPU).
+        found = selectors.counter_next_waiting(counter, now=now)  # locked, read with it
         if found is None:  # nobody waiting, or a busy counter: a fresh read says which
             busy = selectors.counter_is_busy(counter, day=timezone.localdate(now))
             raise CounterBusy() if busy else QueueEmpty()
-        return selectors.ticket_get_with_service(found)  # already locked
+        return found
     candidates = selectors.counter_waiting(counter, now=now).filter(pk=ticket_id)
     # With its service and booking: the console shows them at once (no query per relation).
     locked = candidates.select_for_update(skip_locked=True, of=("self",))
@@ -196,14 +203,28 @@ def _lock_next(counter: Counter, now: dt.datetime, ticket_id: int | None) -> Tic
 @timed(CALL_NEXT_SECONDS)  # with the commit (core/metrics.py)
 @transaction.atomic
 def ticket_call_next(
-    *, counter: Counter, clerk: User, now: dt.datetime | None = None, ticket_id: int | None = None
+    *,
+    counter: Counter | CounterClaim,
+    clerk: User,
+    now: dt.datetime | None = None,
+    ticket_id: int | None = None,
 ) -> Ticket:
-    """Call the first waiting ticket for this counter (or a specific one by id)."""
+    """Call the first waiting ticket for this counter (or a specific one by id). A CounterClaim
+    (the console's counter, not read yet) is read in the statement that takes the counter's
+    lock: Counter.DoesNotExist out of the clerk's reach, CounterTaken if another clerk has it
+    open (nothing is changed either way); the ticket's `counter` is the counter read."""
     now = now or timezone.now()
     # The counter's row lock serialises two presses at the same counter: the second one waits,
     # then finds the first one's ticket at the counter ("counter busy"), instead of calling a
     # second ticket that the one-active-ticket constraint would refuse with an IntegrityError.
-    paused = selectors.counter_lock_paused(counter)
+    if isinstance(counter, CounterClaim):
+        counter = counter_lock_claimed(counter)
+        state = counter_state(counter)
+        if state is not None and state.is_open and state.clerk_id not in (None, clerk.pk):
+            raise CounterTaken(counter)
+        paused = None if state is None else state.is_paused
+    else:
+        paused = selectors.counter_lock_paused(counter)
     if paused is None:
         paused = _counter_state(counter, lock=True).is_paused
     if paused:
@@ -228,10 +249,21 @@ def ticket_call_next(
     return ticket
 
 
-def _locked(ticket: Ticket, at_counter: Counter | None = None) -> Ticket:
+def _locked(
+    ticket: Ticket, at_counter: Counter | CounterClaim | None = None, clerk: User | None = None
+) -> Ticket:
     """The ticket read again under its row lock. With `at_counter` (the console: only the id
     was posted, nothing read yet), Ticket.DoesNotExist unless it is today's ticket at that
-    counter: the transaction rolls back, nothing was changed."""
+    counter: the transaction rolls back, nothing was changed. A CounterClaim (the console's
+    counter, not read yet) is read with the ticket, in the statement that locks it, and set
+    on `ticket.counter`; CounterTaken if another clerk has it open (nothing changed either)."""
+    if isinstance(at_counter, CounterClaim):
+        locked, counter = ticket_lock_at_claimed_counter(ticket.pk, at_counter)
+        state = counter_state(counter)
+        mine = clerk.pk if clerk is not None else None
+        if state is not None and state.is_open and state.clerk_id not in (None, mine):
+            raise CounterTaken(counter)
+        return locked
     locked = selectors.ticket_get_with_service(ticket.pk, lock=True)
     if at_counter is not None and (
         locked.counter_id != at_counter.pk or locked.day != timezone.localdate()
@@ -248,13 +280,13 @@ def _change(
     clerk: User,
     now: dt.datetime,
     at_counter: bool = True,
-    here: Counter | None = None,
+    here: Counter | CounterClaim | None = None,
     **fields: Any,
 ) -> Ticket:
     """Lock (the ticket must be at `here`, if given: see _locked), check the transition, set
     `fields`, save them and record the event (at the ticket's counter as it was before, when
     `at_counter`)."""
-    ticket = _locked(ticket, here)
+    ticket = _locked(ticket, here, clerk)
     where = ticket.counter_id if at_counter else None
     _move(ticket, target)
     for name, value in fields.items():
@@ -269,12 +301,12 @@ def ticket_recall(
     ticket: Ticket,
     clerk: User,
     now: dt.datetime | None = None,
-    at_counter: Counter | None = None,
+    at_counter: Counter | CounterClaim | None = None,
 ) -> Ticket:
     """Call again. The third call without an answer makes the ticket missed. `at_counter`:
     see _locked."""
     now = now or timezone.now()
-    ticket = _locked(ticket, at_counter)
+    ticket = _locked(ticket, at_counter, clerk)
     if ticket.status != TicketStatus.CALLED:
         raise IllegalTransition()
     if ticket.call_count >= MAX_CALLS:
@@ -295,7 +327,7 @@ def ticket_start(
     ticket: Ticket,
     clerk: User,
     now: dt.datetime | None = None,
-    at_counter: Counter | None = None,
+    at_counter: Counter | CounterClaim | None = None,
 ) -> Ticket:
     """`at_counter`: see _locked."""
     now = now or timezone.now()
@@ -312,12 +344,12 @@ def ticket_finish(
     clerk: User,
     outcome: str = Outcome.DONE,
     now: dt.datetime | None = None,
-    at_counter: Counter | None = None,
+    at_counter: Counter | CounterClaim | None = None,
 ) -> Ticket:
     """Finish with an outcome; a booked ticket completes its booking. `at_counter`: see
     _locked."""
     now = now or timezone.now()
-    ticket = _locked(ticket, at_counter)
+    ticket = _locked(ticket, at_counter, clerk)
     if ticket.status == TicketStatus.CALLED:
         ticket.status = TicketStatus.SERVING  # finishing straight from a call is common
         ticket.started_at = ticket.started_at or now
@@ -337,7 +369,7 @@ def ticket_no_show(
     ticket: Ticket,
     clerk: User,
     now: dt.datetime | None = None,
-    at_counter: Counter | None = None,
+    at_counter: Counter | CounterClaim | None = None,
 ) -> Ticket:
     """The resident did not come; a booked ticket makes its booking a no-show (statistics and
     the rule on repeated no-shows count it). `at_counter`: see _locked."""

@@ -5,6 +5,7 @@ from .queue import (  # noqa: F401
     counter_current,
     counter_is_busy,
     counter_lock_paused,
+    counter_next_waiting,
     counter_next_waiting_id,
     counter_waiting,
     counter_waiting_count,

@@ -101,6 +101,23 @@ def counter_next_waiting_id(counter: Counter, *, now: dt.datetime) -> int | None
     return rows[0][0] if rows else None
 
 
+def counter_next_waiting(counter: Counter, *, now: dt.datetime) -> Ticket | None:
+    """counter_next_waiting_id's ticket, locked, with its service, in the same statement (the
+    row a SELECT … FOR UPDATE answers with is the one it locked, as it is after the lock);
+    None as counter_next_waiting_id. Where the compiled SQL cannot be reused (SQLite), the id
+    first and then the ticket."""
+    rows = _NEXT_ROW.rows(shape=_shape(counter), params=_params(counter, now))
+    if rows is None:
+        found = counter_next_waiting_id(counter, now=now)
+        return None if found is None else ticket_get_with_service(found)
+    if not rows:
+        return None
+    width = row_width(Ticket)
+    ticket = row_model(Ticket, rows[0][:width])
+    ticket.service = row_model(Service, rows[0][width:])
+    return ticket
+
+
 def _shape(counter: Counter) -> dict:
     return {"serves_all": counter.serves_all}
 
@@ -124,25 +141,36 @@ def _waiting_query(
     part_not_served = BundlePart.objects.filter(bundle_id=OuterRef("bundle_id")).exclude(
         service_id__in=served
     )
-    return Ticket.objects.filter(
-        office_id=office_id, day=day, status=TicketStatus.WAITING
-    ).filter(
+    return Ticket.objects.filter(office_id=office_id, day=day, status=TicketStatus.WAITING).filter(
         Q(target_counter=counter)
         | Q(target_counter__isnull=True, service_id__in=served)
         & (Q(bundle__isnull=True) | ~Exists(part_not_served))
     )
 
 
-def _next_query(**values: Any) -> QuerySet:
+def _next_locked(**values: Any) -> QuerySet:
     queryset = _in_order(_waiting_query(**values), due=values["due"])
     at_counter = Ticket.objects.filter(
         counter_id=values["counter_id"], day=values["day"], status__in=ACTIVE
     )
     queryset = queryset.filter(~Exists(at_counter))  # a counter busy today calls nobody
-    return queryset.select_for_update(skip_locked=True, of=("self",)).values_list("pk")[:1]
+    return queryset.select_for_update(skip_locked=True, of=("self",))
+
+
+def _next_query(**values: Any) -> QuerySet:
+    return _next_locked(**values).values_list("pk")[:1]
+
+
+def _next_row_query(**values: Any) -> QuerySet:
+    """`_next_query` answering with every column of the ticket and of its service (in the
+    order row_model reads them) instead of the id."""
+    ticket = [f.attname for f in Ticket._meta.concrete_fields]
+    service = [f"service__{f.attname}" for f in Service._meta.concrete_fields]
+    return _next_locked(**values).values_list(*ticket, *service)[:1]
 
 
 _NEXT = SqlTemplate(_next_query)
+_NEXT_ROW = SqlTemplate(_next_row_query)
 _COUNT = SqlTemplate(
     lambda **values: _waiting_query(**values).order_by().values("pk"),
     wrap="SELECT COUNT(*) FROM ({}) AS waiting",
@@ -168,8 +196,11 @@ def _counters_for(ticket: Ticket) -> list[Counter]:
     if ticket.target_counter_id:
         return [c for c in counters if c.pk == ticket.target_counter_id]
     if ticket.bundle_id:
-        parts = set(BundlePart.objects.filter(bundle_id=ticket.bundle_id).values_list(
-            "service_id", flat=True))
+        parts = set(
+            BundlePart.objects.filter(bundle_id=ticket.bundle_id).values_list(
+                "service_id", flat=True
+            )
+        )
         serving = {c.pk for c in counters_serving_all(ticket.office, parts)}
         return [c for c in counters if c.pk in serving]
     return [c for c in counters if any(s.pk == ticket.service_id for s in counter_services(c))]

@@ -358,8 +358,9 @@ def test_the_near_front_sms_counts_every_ticket_the_counters_call_first(
     for minute in range(1, 6):
         walk_in(office, service_b, at(9, minute))
     walk_in(office, service_a, at(9, 6), phone="13900000002")
-    with time_machine.travel(at(9, 10), tick=False), django_capture_on_commit_callbacks(
-        execute=True
+    with (
+        time_machine.travel(at(9, 10), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
     ):
         assert actions.ticket_call_next(counter=counter, clerk=None).service == service_a
     assert not Message.objects.filter(kind="queue_near").exists()

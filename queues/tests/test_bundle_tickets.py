@@ -73,8 +73,9 @@ def test_the_console_shows_every_part_of_the_ticket(hall, verified_client):
     client.post(reverse("console:action", args=[whole.pk, "open"]))
 
     queue = client.get(reverse("console:counter", args=[whole.pk])).content.decode()
-    called = client.post(reverse("console:action", args=[whole.pk, "call-next"]),
-                         HTTP_HX_REQUEST="true").content.decode()
+    called = client.post(
+        reverse("console:action", args=[whole.pk, "call-next"]), HTTP_HX_REQUEST="true"
+    ).content.decode()
 
     assert "户口迁入一件事" in queue
     parts = called.split('id="ticket-parts"', 1)[1].split("</ol>", 1)[0]

@@ -64,8 +64,12 @@ def test_deleting_the_account_drops_the_number_from_the_residents_tickets_only(
 ):
     office, service, counter, user, booked, walked_in, strangers = tickets_of_three_kinds()
     invitation, _token = invite(
-        office, service, counter, ref=feedback_actions.ticket_subject_ref(walked_in.pk),
-        email="zhang@example.com", visit_at=walked_in.arrived_at,
+        office,
+        service,
+        counter,
+        ref=feedback_actions.ticket_subject_ref(walked_in.pk),
+        email="zhang@example.com",
+        visit_at=walked_in.arrived_at,
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -78,7 +82,9 @@ def test_deleting_the_account_drops_the_number_from_the_residents_tickets_only(
     assert strangers.phone == STRANGER
     # The visit itself stays for the statistics.
     assert (walked_in.office, walked_in.service, walked_in.arrived_at) == (
-        office, service, at(10, 0),
+        office,
+        service,
+        at(10, 0),
     )
     # feedback still found the walk-in's rating invitation by the number before it went.
     invitation = Invitation.objects.get(pk=invitation.pk)

@@ -25,8 +25,12 @@ from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template import loader
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -34,7 +38,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError
 from queues import actions, selectors
 from queues.constants import ACTIVE, Outcome, TicketStatus
-from queues.errors import QueueEmpty
+from queues.errors import CounterTaken, QueueEmpty
 from queues.models import Ticket
 from queues.selectors import console as console
 from services.models import Counter, Office, Service
@@ -123,14 +127,24 @@ def console_counter(request: HttpRequest, counter_id: int) -> HttpResponse:
     return render(request, TEMPLATE, _context(counter, "board"))
 
 
+# The parts that polls and the panel's keys answer with show nothing the context processors add
+# (the request, the user, perms, messages, the languages): rendered without running them. The
+# board keeps them (its check-in form shows the posted code again).
+PLAIN_PARTS = frozenset({"answer", "current", "queue"})
+
+
 def _render_part(request: HttpRequest, part: str, context: dict) -> HttpResponse:
     """A part of the console (a poll's or an action's answer). Its forms' hidden CSRF fields
     are made from one token taken here, not from the context processor's lazy token (proxied
-    again by each of the part's forms); and the CSRF cookie is not sent again when the
-    browser's is already this very secret (the page sets it; Django would renew it on every
-    answer)."""
-    context["csrf_token"] = get_token(request)
-    response = render(request, f"{TEMPLATE}#{part}", context)
+    again by each of the part's forms); PLAIN_PARTS skip the context processors; and the CSRF
+    cookie is not sent again when the browser's is already this very secret (the page sets it;
+    Django would renew it on every answer)."""
+    # (Letters and digits only: safe as it is, the forms' hidden fields do not escape it again.)
+    context["csrf_token"] = mark_safe(get_token(request))  # noqa: S308
+    if part in PLAIN_PARTS:
+        response = HttpResponse(loader.get_template(f"{TEMPLATE}#{part}").render(context))
+    else:
+        response = render(request, f"{TEMPLATE}#{part}", context)
     if request.COOKIES.get(settings.CSRF_COOKIE_NAME) == request.META.get("CSRF_COOKIE"):
         request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
     return response
@@ -163,14 +177,27 @@ def _context(counter: Counter, part: str, **extra) -> dict:
 
 
 def _urls(counter: Counter) -> dict:
-    """The console's own URLs, reversed once per answer: `do` + an action's slug + "/" is the
-    URL of `console:action` (its pattern is `<counter>/do/<slug>/`); a `{% url %}` per form
-    button was a good share of an answer's CPU."""
-    one = reverse("console:action", args=[counter.pk, "call-next"])
-    return {
-        "do": one.removesuffix("call-next/"),
-        "console_url": reverse("console:counter", args=[counter.pk]),
-    }
+    """The console's own URLs, reversed once per counter, language and URLconf in a process:
+    `do` + an action's slug + "/" is the URL of `console:action` (its pattern is
+    `<counter>/do/<slug>/`); a `{% url %}` per form button was a good share of an answer's CPU,
+    and the two reverse() calls of every answer still were 2 %."""
+    key = (counter.pk, get_language(), get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
+    urls = _URLS.get(key)
+    if urls is None:
+        one = reverse("console:action", args=[counter.pk, "call-next"])
+        # Escaped here, once (the template's autoescape then leaves them as they are): a form
+        # button's URL was escaped again at each of its dozen uses in an answer.
+        urls = {
+            "do": escape(one.removesuffix("call-next/")),
+            "console_url": escape(reverse("console:counter", args=[counter.pk])),
+        }
+        if len(_URLS) >= 10_000:
+            _URLS.clear()
+        _URLS[key] = urls
+    return dict(urls)
+
+
+_URLS: dict[tuple, dict[str, SafeString]] = {}
 
 
 # --- actions: each calls one queue action and returns what to tell the clerk ----------------------
@@ -178,6 +205,9 @@ def _urls(counter: Counter) -> dict:
 # Actions on the ticket at the counter that leave the waiting list as it was: their answer
 # does not count the waiting tickets again (the queue's poll or push keeps the count fresh).
 SAME_WAITING = frozenset({"recall", "start", "finish", "no-show", "park", "priority-check"})
+# Actions that take a CounterClaim: the counter is read in the statement that takes their lock
+# (call next: the counter's; the others: the posted ticket's, at the counter).
+CLAIMED = frozenset({"call-next", "recall", "start", "finish", "no-show"})
 OUTCOMES = frozenset(Outcome.values)  # (Outcome.values builds a new list at every use)
 
 
@@ -376,25 +406,37 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404
-    counter = _counter(request, counter_id, services=False)
-    holder = _worked_by_another(request.user, counter) if action != "open" else None
-    if holder is not None:
-        messages.error(
-            request,
-            _("Counter %(number)s is now worked by %(name)s. Nothing was done.")
-            % {"number": counter.number, "name": _clerk_name(holder)},
-        )
-        return _leave(request, reverse("console:counter", args=[counter.pk]))
+    counter: Counter | console.CounterClaim
+    if action in CLAIMED:
+        # The counter is read (and checked: the clerk's offices, worked by nobody else) by the
+        # action, in the statement that takes its lock.
+        try:
+            counter = console.counter_claim_for_console(request.user, counter_id)
+        except Counter.DoesNotExist:
+            raise Http404 from None
+    else:
+        counter = _counter(request, counter_id, services=False)
+        holder = _worked_by_another(request.user, counter) if action != "open" else None
+        if holder is not None:
+            return _taken(request, counter, holder)
     done: str | AtCounter = ""
     error, nobody = "", False
     try:
         done = handler(request, counter)
-    except Ticket.DoesNotExist:  # an action's `at_counter` check: rolled back, nothing done
+    except (Ticket.DoesNotExist, Counter.DoesNotExist):  # out of reach: rolled back, nothing done
         raise Http404 from None
+    except CounterTaken as exc:  # (a claimed counter) rolled back, nothing done
+        return _taken(request, exc.counter, console.counter_state(exc.counter).clerk)
     except QueueEmpty as exc:  # raised once the counter was found free: nobody to show
         error, nobody = str(exc), True
     except DomainError as exc:
         error = str(exc)
+    if isinstance(counter, console.CounterClaim):
+        # As read with the ticket; after a refusal (rolled back), read on its own.
+        if isinstance(done, AtCounter) and done.ticket.counter_id == counter.pk:
+            counter = done.ticket.counter
+        else:
+            counter = _counter(request, counter_id, services=False)
     notice = str(done)
     if action == "close" and not error:
         messages.success(request, notice)
@@ -419,6 +461,16 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     counter = _counter(request, counter_id)  # its state may have changed
     context = _context(counter, "board", notice=notice, error=error)
     return _render_part(request, "board", context)
+
+
+def _taken(request: HttpRequest, counter: Counter, holder) -> HttpResponse:
+    """Nothing was done: the counter is worked by `holder` now."""
+    messages.error(
+        request,
+        _("Counter %(number)s is now worked by %(name)s. Nothing was done.")
+        % {"number": counter.number, "name": _clerk_name(holder)},
+    )
+    return _leave(request, reverse("console:counter", args=[counter.pk]))
 
 
 def _worked_by_another(user, counter: Counter):
