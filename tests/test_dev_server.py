@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .processes import free_port, wait_for
+from .processes import free_port, migrated_sqlite, wait_for
 
 ROOT = Path(settings.BASE_DIR)
 # Everything a developer's shell or CI may set that `make run` does not.
@@ -48,7 +48,9 @@ def answers(url: str) -> bool:
         return False
 
 
-def test_a_cancelled_place_is_offered_to_the_waiting_list_by_the_dev_server_alone(tmp_path):
+def test_a_cancelled_place_is_offered_to_the_waiting_list_by_the_dev_server_alone(
+    tmp_path, django_db_setup
+):
     database = tmp_path / "demo.sqlite3"
     env = {k: v for k, v in os.environ.items() if k not in NOT_MAKE_RUN and
            not k.startswith("CELERY_")}  # fmt: skip
@@ -57,7 +59,7 @@ def test_a_cancelled_place_is_offered_to_the_waiting_list_by_the_dev_server_alon
     env.update(DATABASE_URL=f"sqlite:///{database}", BOOKING_CANCEL_EMBARGO_MINUTES="0",
                BOOKING_RELEASE_EVERY_SECONDS="2", PYTHONUNBUFFERED="1")  # fmt: skip
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
+    migrated_sqlite(database, env)  # as `make run`'s migrate leaves it (django_db_setup: a copy)
     port = free_port()
     env.update(HOST="127.0.0.1", PORT=str(port))  # as `make run` passes them
     log = tmp_path / "devserver.log"
