@@ -63,6 +63,18 @@ def _join_group(item, group: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """pytest-django's (a test database per xdist worker), and on PostgreSQL each of them a copy
+    of a template migrated once, not a migrate per worker (tests/database_template.py)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        from tests.database_template import clone_from_template
+
+        clone_from_template(connection.creation)
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     """pytest-django's, and on SQLite a file copy of the test database as migrated, taken before
     any test writes to it: a test whose server or dev server needs a migrated database file of

@@ -1,0 +1,106 @@
+"""PostgreSQL test databases cloned from a template migrated once (conftest.py
+`django_db_modify_db_settings`).
+
+Django makes each test database (one per pytest-xdist worker) by running every migration in it:
+3 CPU s in the worker and as much again in the server, per worker and run. Here the first
+worker to need one migrates a template database, `test_<name>_tpl_<hash>`, and each worker's
+database is `CREATE DATABASE … TEMPLATE` of it (0.3 s). The hash is over every installed app's
+migration files and Django's version: a template is used only by runs whose migrations made it,
+and it stays on the server for the next run (a new one replaces the older ones). The workers
+take turns through an advisory lock of the server, so the template is built once.
+
+The databases are the same as Django's: the template is made by Django's own `create_test_db`
+(migrate, post_migrate's content types and permissions), and a copy has the same tables, rows,
+triggers and sequences. `--reuse-db` keeps Django's way."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from pathlib import Path
+
+import django
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db import DatabaseError
+
+# Bump when what a template holds changes other than through a migration or Django.
+VERSION = 1
+MAX_NAME = 63  # PostgreSQL's identifiers
+
+
+def migrations_hash() -> str:
+    digest = hashlib.sha256(f"{VERSION} {django.get_version()}".encode())
+    for config in sorted(apps.get_app_configs(), key=lambda config: config.label):
+        for path in sorted((Path(config.path) / "migrations").glob("*.py")):
+            digest.update(f"{config.label}/{path.name}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def template_name(test_name: str) -> tuple[str, str]:
+    """(the template's name, the prefix of every template of this test database)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and test_name.endswith(f"_{worker}"):
+        test_name = test_name.removesuffix(f"_{worker}")
+    prefix = f"{test_name[: MAX_NAME - 17]}_tpl_"
+    return prefix + migrations_hash(), prefix
+
+
+def clone_from_template(creation) -> None:
+    """Make `creation.create_test_db` (a PostgreSQL connection's) clone the template."""
+    django_create = creation.create_test_db
+    connection = creation.connection
+    quote = connection.ops.quote_name
+
+    def create_test_db(verbosity=1, autoclobber=False, serialize=True, keepdb=False):
+        if keepdb:  # --reuse-db: Django's own, whose migrate brings a kept database up to date
+            return django_create(verbosity, autoclobber, serialize, keepdb)
+        name = creation._get_test_db_name()
+        template, prefix = template_name(name)
+        with creation._nodb_cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [template])
+            try:
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+                if cursor.fetchone() is None:
+                    build(template, verbosity)
+                    drop_older(cursor, prefix, template)
+                if autoclobber:
+                    cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+                cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [template])
+        # What Django's create_test_db does after its migrate.
+        connection.close()
+        settings.DATABASES[connection.alias]["NAME"] = name
+        connection.settings_dict["NAME"] = name
+        if serialize:
+            connection._test_serialized_contents = creation.serialize_db_to_string()
+        call_command("createcachetable", database=connection.alias)
+        connection.ensure_connection()
+        return name
+
+    def build(template: str, verbosity: int) -> None:
+        """Django's create_test_db under the template's name; no session left on it."""
+        test = connection.settings_dict["TEST"]
+        saved = test.get("NAME"), connection.settings_dict["NAME"]
+        test["NAME"] = template
+        try:
+            django_create(verbosity, autoclobber=True, serialize=False, keepdb=False)
+        finally:
+            connection.close()
+            test["NAME"], connection.settings_dict["NAME"] = saved
+            settings.DATABASES[connection.alias]["NAME"] = saved[1]
+
+    def drop_older(cursor, prefix: str, template: str) -> None:
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE left(datname, %s) = %s AND datname <> %s",
+            [len(prefix), prefix, template],
+        )
+        for (older,) in cursor.fetchall():
+            with contextlib.suppress(DatabaseError):  # in use by another run: for a later one
+                cursor.execute(f"DROP DATABASE {quote(older)}")
+
+    creation.create_test_db = create_test_db
