@@ -65,13 +65,15 @@ def _join_group(item, group: str) -> None:
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings):
     """pytest-django's (a test database per xdist worker), and on PostgreSQL each of them a copy
-    of a template migrated once, not a migrate per worker (tests/database_template.py)."""
+    of a template migrated once, not a migrate per worker, emptied with DELETE after a
+    transactional test, not TRUNCATE (tests/databases.py)."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        from tests.database_template import clone_from_template
+        from tests.databases import clone_from_template, flush_with_delete
 
         clone_from_template(connection.creation)
+        flush_with_delete(connection.ops)
 
 
 @pytest.fixture(scope="session")
