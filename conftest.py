@@ -64,8 +64,8 @@ def _join_group(item, group: str) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings):
-    """pytest-django's (a test database per xdist worker), and on PostgreSQL each of them a copy
-    of a template migrated once, not a migrate per worker, emptied with DELETE after a
+    """pytest-django's (a test database per xdist worker), each of them a copy of a template
+    migrated once, not a migrate per worker; on PostgreSQL emptied with DELETE after a
     transactional test, not TRUNCATE (tests/databases.py)."""
     from django.db import connection
 
@@ -74,6 +74,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
 
         clone_from_template(connection.creation)
         flush_with_delete(connection.ops)
+    elif connection.vendor == "sqlite":
+        from tests.databases import sqlite_from_template
+
+        sqlite_from_template(connection.creation)
 
 
 @pytest.fixture(scope="session")

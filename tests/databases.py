@@ -1,5 +1,10 @@
-"""PostgreSQL test databases: cloned from a template migrated once, and emptied between
-transactional tests with DELETE rather than TRUNCATE (conftest.py `django_db_modify_db_settings`).
+"""Test databases copied from a template migrated once (PostgreSQL and SQLite), and on
+PostgreSQL emptied between transactional tests with DELETE rather than TRUNCATE (conftest.py
+`django_db_modify_db_settings`).
+
+SQLite: the test database lives in memory, one per worker, and Django migrates each (3 CPU s).
+Here it is filled with sqlite3's backup API from a file migrated once under a file lock,
+`<tmp>/onewindow-test-<hash>.sqlite3` (same hash, same rules, kept for the next run).
 
 The template:
 
@@ -27,8 +32,11 @@ tables, stays Django's TRUNCATE."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
+import sqlite3
+import tempfile
 from pathlib import Path
 
 import django
@@ -144,5 +152,57 @@ def clone_from_template(creation) -> None:
         for (older,) in cursor.fetchall():
             with contextlib.suppress(DatabaseError):  # in use by another run: for a later one
                 cursor.execute(f"DROP DATABASE {quote(older)}")
+
+    creation.create_test_db = create_test_db
+
+
+def sqlite_from_template(creation) -> None:
+    """Make `creation.create_test_db` (an SQLite connection's) fill the in-memory test database
+    from the template file."""
+    django_create = creation.create_test_db
+    connection = creation.connection
+
+    def create_test_db(verbosity=1, autoclobber=False, serialize=True, keepdb=False):
+        name = creation._get_test_db_name()
+        if keepdb or not creation.is_in_memory_db(name):
+            return django_create(verbosity, autoclobber, serialize, keepdb)
+        folder = Path(tempfile.gettempdir())
+        template = folder / f"onewindow-test-{migrations_hash()}.sqlite3"
+        with open(folder / "onewindow-test-template.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not template.exists():
+                build(template, verbosity)
+                for older in folder.glob("onewindow-test-*.sqlite3"):
+                    if older != template:
+                        older.unlink(missing_ok=True)
+        connection.close()
+        settings.DATABASES[connection.alias]["NAME"] = name
+        connection.settings_dict["NAME"] = name
+        connection.ensure_connection()
+        source = sqlite3.connect(template)
+        try:
+            source.backup(connection.connection)
+        finally:
+            source.close()
+        if serialize:
+            connection._test_serialized_contents = creation.serialize_db_to_string()
+        call_command("createcachetable", database=connection.alias)
+        return name
+
+    def build(template: Path, verbosity: int) -> None:
+        """Django's create_test_db in a file beside the template, then renamed to it."""
+        building = template.with_suffix(f".building-{os.getpid()}")
+        test = connection.settings_dict["TEST"]
+        saved = test.get("NAME"), connection.settings_dict["NAME"]
+        test["NAME"] = str(building)
+        try:
+            django_create(verbosity, autoclobber=True, serialize=False, keepdb=False)
+            with connection.cursor() as cursor:  # one file, no -wal beside it
+                cursor.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            connection.close()
+            test["NAME"], connection.settings_dict["NAME"] = saved
+            settings.DATABASES[connection.alias]["NAME"] = saved[1]
+        building.rename(template)
 
     creation.create_test_db = create_test_db
