@@ -80,33 +80,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
         sqlite_from_template(connection.creation)
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
-    """pytest-django's, and on SQLite a file copy of the test database as migrated, taken before
-    any test writes to it: a test whose server or dev server needs a migrated database file of
-    its own copies it (tests/processes.py `migrated_sqlite`) instead of running `migrate`."""
-    import sqlite3
-
-    from django.db import connection
-
-    from tests import processes
-
-    # Only when pytest-django made a test database (not when no test selected needs one).
-    made = connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
-    if connection.vendor == "sqlite" and made:
-        path = tmp_path_factory.getbasetemp() / "migrated.sqlite3"
-        with django_db_blocker.unblock():
-            connection.ensure_connection()
-            target = sqlite3.connect(path)
-            try:
-                connection.connection.backup(target)
-            finally:
-                target.close()
-        processes.MIGRATED_SQLITE = path
-    yield
-    processes.MIGRATED_SQLITE = None
-
-
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in Simplified Chinese, whatever the previous test activated."""

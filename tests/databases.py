@@ -4,7 +4,8 @@ PostgreSQL emptied between transactional tests with DELETE rather than TRUNCATE 
 
 SQLite: the test database lives in memory, one per worker, and Django migrates each (3 CPU s).
 Here it is filled with sqlite3's backup API from a file migrated once under a file lock,
-`<tmp>/onewindow-test-<hash>.sqlite3` (same hash, same rules, kept for the next run).
+`<tmp>/onewindow-test-<hash>.sqlite3` (same hash, same rules, kept for the next run). The dev
+server's test copies the same file (tests/processes.py `migrated_sqlite`), on either database.
 
 The template:
 
@@ -36,7 +37,10 @@ import fcntl
 import hashlib
 import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import django
@@ -156,6 +160,34 @@ def clone_from_template(creation) -> None:
     creation.create_test_db = create_test_db
 
 
+SQLITE_FOLDER = Path(tempfile.gettempdir())
+
+
+def sqlite_template(build: Callable[[Path], None] | None = None) -> Path:
+    """The migrated SQLite file, made first if missing, under a file lock: by `build(path)`, or
+    by `manage.py migrate` in a process of its own (a PostgreSQL run's dev-server test)."""
+    template = SQLITE_FOLDER / f"onewindow-test-{migrations_hash()}.sqlite3"
+    with open(SQLITE_FOLDER / "onewindow-test-template.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            building = template.with_suffix(f".building-{os.getpid()}")
+            (build or _migrate)(building)
+            with contextlib.closing(sqlite3.connect(building)) as made:
+                made.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
+            building.rename(template)
+            for older in SQLITE_FOLDER.glob("onewindow-test-*.sqlite3"):
+                if older != template:
+                    older.unlink(missing_ok=True)
+    return template
+
+
+def _migrate(path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=settings.BASE_DIR,
+                   env=env, check=True, timeout=300)  # fmt: skip
+
+
 def sqlite_from_template(creation) -> None:
     """Make `creation.create_test_db` (an SQLite connection's) fill the in-memory test database
     from the template file."""
@@ -166,15 +198,7 @@ def sqlite_from_template(creation) -> None:
         name = creation._get_test_db_name()
         if keepdb or not creation.is_in_memory_db(name):
             return django_create(verbosity, autoclobber, serialize, keepdb)
-        folder = Path(tempfile.gettempdir())
-        template = folder / f"onewindow-test-{migrations_hash()}.sqlite3"
-        with open(folder / "onewindow-test-template.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not template.exists():
-                build(template, verbosity)
-                for older in folder.glob("onewindow-test-*.sqlite3"):
-                    if older != template:
-                        older.unlink(missing_ok=True)
+        template = sqlite_template(lambda path: build(path, verbosity))
         connection.close()
         settings.DATABASES[connection.alias]["NAME"] = name
         connection.settings_dict["NAME"] = name
@@ -189,20 +213,16 @@ def sqlite_from_template(creation) -> None:
         call_command("createcachetable", database=connection.alias)
         return name
 
-    def build(template: Path, verbosity: int) -> None:
-        """Django's create_test_db in a file beside the template, then renamed to it."""
-        building = template.with_suffix(f".building-{os.getpid()}")
+    def build(path: Path, verbosity: int) -> None:
+        """Django's create_test_db in the file at `path`."""
         test = connection.settings_dict["TEST"]
         saved = test.get("NAME"), connection.settings_dict["NAME"]
-        test["NAME"] = str(building)
+        test["NAME"] = str(path)
         try:
             django_create(verbosity, autoclobber=True, serialize=False, keepdb=False)
-            with connection.cursor() as cursor:  # one file, no -wal beside it
-                cursor.execute("PRAGMA journal_mode=DELETE")
         finally:
             connection.close()
             test["NAME"], connection.settings_dict["NAME"] = saved
             settings.DATABASES[connection.alias]["NAME"] = saved[1]
-        building.rename(template)
 
     creation.create_test_db = create_test_db

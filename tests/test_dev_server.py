@@ -48,9 +48,7 @@ def answers(url: str) -> bool:
         return False
 
 
-def test_a_cancelled_place_is_offered_to_the_waiting_list_by_the_dev_server_alone(
-    tmp_path, django_db_setup
-):
+def test_a_cancelled_place_is_offered_to_the_waiting_list_by_the_dev_server_alone(tmp_path):
     database = tmp_path / "demo.sqlite3"
     env = {k: v for k, v in os.environ.items() if k not in NOT_MAKE_RUN and
            not k.startswith("CELERY_")}  # fmt: skip
@@ -59,7 +57,7 @@ def test_a_cancelled_place_is_offered_to_the_waiting_list_by_the_dev_server_alon
     env.update(DATABASE_URL=f"sqlite:///{database}", BOOKING_CANCEL_EMBARGO_MINUTES="0",
                BOOKING_RELEASE_EVERY_SECONDS="2", PYTHONUNBUFFERED="1")  # fmt: skip
     manage = [sys.executable, "manage.py"]
-    migrated_sqlite(database, env)  # as `make run`'s migrate leaves it (django_db_setup: a copy)
+    migrated_sqlite(database)  # as `make run`'s migrate leaves it (a copy of the test template)
     port = free_port()
     env.update(HOST="127.0.0.1", PORT=str(port))  # as `make run` passes them
     log = tmp_path / "devserver.log"
