@@ -137,16 +137,20 @@ def clone_from_template(creation) -> None:
         return name
 
     def build(template: str, verbosity: int) -> None:
-        """Django's create_test_db under the template's name; no session left on it."""
+        """Django's create_test_db under another name, renamed to the template's once migrated
+        (a run stopped halfway leaves no template behind); no session left on it."""
+        building = template.replace("_tpl_", "_bld_")
         test = connection.settings_dict["TEST"]
         saved = test.get("NAME"), connection.settings_dict["NAME"]
-        test["NAME"] = template
+        test["NAME"] = building
         try:
             django_create(verbosity, autoclobber=True, serialize=False, keepdb=False)
         finally:
             connection.close()
             test["NAME"], connection.settings_dict["NAME"] = saved
             settings.DATABASES[connection.alias]["NAME"] = saved[1]
+        with creation._nodb_cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE {quote(building)} RENAME TO {quote(template)}")
 
     def drop_older(cursor, prefix: str, template: str) -> None:
         cursor.execute(
