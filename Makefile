@@ -34,12 +34,15 @@ run: sysdeps $(VENV)/.installed compilemessages
 prod: sysdeps $(VENV)/.installed
 	bash deploy/prod.sh
 
+# The suite keeps compiled modules (PYTHONDONTWRITEBYTECODE unset for pytest): each worker
+# imports every test module, and without them pytest rewrites and compiles their asserts again
+# in every worker and run (2-3 CPU s per worker; bench/RESULTS.md, session 25).
 test: sysdeps-test $(VENV)/.installed-dev compilemessages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -62,6 +62,24 @@ def _join_group(item, group: str) -> None:
         item._nodeid = f"{nodeid}@{group}"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """pytest-django's (a test database per xdist worker), each of them a copy of a template
+    migrated once, not a migrate per worker; on PostgreSQL emptied with DELETE after a
+    transactional test, not TRUNCATE (tests/databases.py)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        from tests.databases import clone_from_template, flush_with_delete
+
+        clone_from_template(connection.creation)
+        flush_with_delete(connection.ops)
+    elif connection.vendor == "sqlite":
+        from tests.databases import sqlite_from_template
+
+        sqlite_from_template(connection.creation)
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in Simplified Chinese, whatever the previous test activated."""

@@ -9,7 +9,6 @@ file of its own, since the test process's in-memory database cannot be shared.""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import sqlite3
@@ -27,7 +26,7 @@ from django.db import connection
 
 from tests.processes import free_port, stop_group, wait_for
 
-from .push_setup import SHELL, push_hall
+from .push_setup import push_hall
 
 ROOT = Path(settings.BASE_DIR)
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -53,34 +52,19 @@ def base_env(database: str) -> dict:
     return env
 
 
-def migrated_copy(path: Path) -> None:
-    """A copy, at `path`, of a database file migrated once per test process (beside the
-    process's temporary folders): `migrate` on a new file costs more than the rest of a test."""
-    template = path.parent.parent / "push-migrated.sqlite3"
-    if not template.exists():
-        building = template.with_suffix(".building")
-        building.unlink(missing_ok=True)
-        env = base_env(f"sqlite:///{building}")
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
-                       check=True, timeout=300)  # fmt: skip
-        building.rename(template)
-    with sqlite3.connect(template) as source, sqlite3.connect(path) as target:
-        source.backup(target)
-    source.close()
-    target.close()
-
-
 def sqlite_hall(tmp_path: Path, tickets: int = 3) -> tuple[dict, str]:
-    """A database file, migrated, with the hall in it: (hall, DATABASE_URL)."""
-    database = f"sqlite:///{tmp_path / 'push.sqlite3'}"
-    env = base_env(database)
-    manage = [sys.executable, "manage.py"]
-    migrated_copy(tmp_path / "push.sqlite3")
-    made = subprocess.run([*manage, "shell", "-c", SHELL.format(n=tickets)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-    line = next((x for x in made.stdout.splitlines() if x.startswith("PUSH_HALL ")), None)
-    assert line, made.stderr
-    return json.loads(line.removeprefix("PUSH_HALL ")), database
+    """The hall made here, in the test database (the tests commit), then that database copied
+    to a file of the server's own: (hall, DATABASE_URL). The file holds the migrated tables and
+    the hall, as a `migrate` and a `manage.py shell` making the hall in it would leave it."""
+    hall = push_hall(tickets=tickets)
+    path = tmp_path / "push.sqlite3"
+    connection.ensure_connection()
+    target = sqlite3.connect(path)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+    return hall, f"sqlite:///{path}"
 
 
 def make_hall(tmp_path: Path, tickets: int = 3) -> tuple[dict, str]:

@@ -1,7 +1,7 @@
 """An office for the pushed-updates tests and bench (queues/tests/test_streams.py,
 bench/screens_push.py): a counter open for a clerk signed in past the second factor, a clerk of
-another office, and waiting walk-in tickets followed on phones. Runs in the test process or,
-for a server with a database of its own, in `manage.py shell -c SHELL.format(n=…)` (a JSON line)."""
+another office, and waiting walk-in tickets followed on phones. Made in the test process (on
+SQLite the test database is then copied to the server's own file, push_server.sqlite_hall)."""
 
 from django.test import Client
 from django.utils import timezone
@@ -37,8 +37,3 @@ def push_hall(*, tickets: int = 3) -> dict:
         "tickets": [{"id": t.pk, "display": t.display, "token": t.follow_token} for t in made],
     }
 
-
-SHELL = (
-    "import json; from queues.tests.push_setup import push_hall; "
-    "print('PUSH_HALL ' + json.dumps(push_hall(tickets={n})))"
-)
