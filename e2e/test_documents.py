@@ -68,7 +68,7 @@ def _apply_as_resident(page, site: str, tmp_path: Path) -> str:
     return reference
 
 
-def _approve_as_reviewer(page, site: str, reference: str) -> None:
+def _approve_as_reviewer(page, site: str, reference: str, clock) -> None:
     username, password, secret = REVIEWER
     page.goto(site + "/zh-hans/staff/sign-in/")
     page.locator("#id_username").fill(username)
@@ -83,7 +83,7 @@ def _approve_as_reviewer(page, site: str, reference: str) -> None:
     expect(form).to_be_visible()
     otp = form.locator("input[name=otp]")
     if otp.count():
-        otp.fill(next_code(secret, after=used))  # the sign-in used the current one
+        otp.fill(next_code(secret, after=used, clock=clock))  # the sign-in used the current one
     form.locator("button[type=submit]").click()
     expect(page.locator(".doc-status-issued")).to_be_visible(timeout=60_000)
     pdf_link = page.locator(f"a[href$='/staff/documents/{reference}/certificate.pdf?download=1']")
@@ -111,7 +111,9 @@ def _code_and_link(pdf: bytes) -> tuple[str, str]:
     return code, link
 
 
-def test_apply_approve_download_and_verify(request, site, browser, tmp_path, settings):
+def test_apply_approve_download_and_verify(
+    request, site, browser, tmp_path, settings, time_machine
+):
     from documents.models import Certificate
 
     settings.SITE_URL = site
@@ -126,7 +128,7 @@ def test_apply_approve_download_and_verify(request, site, browser, tmp_path, set
     try:
         page = resident.new_page()
         reference = _apply_as_resident(page, site, tmp_path)
-        _approve_as_reviewer(reviewer.new_page(), site, reference)
+        _approve_as_reviewer(reviewer.new_page(), site, reference, time_machine)
 
         page.reload()
         certificate = Certificate.objects.get(request__reference=reference)

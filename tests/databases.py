@@ -11,7 +11,7 @@ The template:
 
 Django makes each test database (one per pytest-xdist worker) by running every migration in it:
 3 CPU s in the worker and as much again in the server, per worker and run. Here the first
-worker to need one migrates a template database, `test_<name>_tpl_<hash>`, and each worker's
+worker to need one migrates a template database, `test_onewindow_tpl_<hash>`, and each worker's
 database is `CREATE DATABASE … TEMPLATE` of it (0.3 s). The hash is over every installed app's
 migration files and Django's version: a template is used only by runs whose migrations made it,
 and it stays on the server for the next run (a new one replaces the older ones). The workers
@@ -63,12 +63,11 @@ def migrations_hash() -> str:
     return digest.hexdigest()[:12]
 
 
-def template_name(test_name: str) -> tuple[str, str]:
-    """(the template's name, the prefix of every template of this test database)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker and test_name.endswith(f"_{worker}"):
-        test_name = test_name.removesuffix(f"_{worker}")
-    prefix = f"{test_name[: MAX_NAME - 17]}_tpl_"
+def template_name() -> tuple[str, str]:
+    """(the template's name, the prefix of every template). One name per server and migrations,
+    whatever the test database is called: CI names its database after its process, and a
+    template per name would stay behind after every run."""
+    prefix = "test_onewindow_tpl_"
     return prefix + migrations_hash(), prefix
 
 
@@ -113,7 +112,7 @@ def clone_from_template(creation) -> None:
         if keepdb:  # --reuse-db: Django's own, whose migrate brings a kept database up to date
             return django_create(verbosity, autoclobber, serialize, keepdb)
         name = creation._get_test_db_name()
-        template, prefix = template_name(name)
+        template, prefix = template_name()
         with creation._nodb_cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [template])
             try:
