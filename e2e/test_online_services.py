@@ -105,7 +105,7 @@ def _apply_as_resident(page, site: str, tmp_path: Path, refresh: bool) -> str:
 
 
 def test_a_manager_defines_a_service_and_a_resident_gets_a_verified_certificate(
-    request, site, browser, tmp_path, settings
+    request, site, browser, tmp_path, settings, time_machine
 ):
     from documents.models import Certificate
 
@@ -119,7 +119,7 @@ def test_a_manager_defines_a_service_and_a_resident_gets_a_verified_certificate(
     try:
         _define_as_manager(manager, site, refresh)
         reference = _apply_as_resident(resident, site, tmp_path, refresh)
-        _approve_as_reviewer(reviewer, site, reference)
+        _approve_as_reviewer(reviewer, site, reference, time_machine)
         resident.reload()
         certificate = Certificate.objects.get(request__reference=reference)
         with resident.expect_download() as download_info:
