@@ -75,10 +75,12 @@ def seal_horizon(*, wait: float) -> int:
         cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608
         last_value, is_called = cursor.fetchone()
         # Read after the sequence: whoever drew a number up to last_value holds this lock
-        # until it commits or rolls back.
+        # until it commits or rolls back. pg_locks lists the whole server's: a database copied
+        # from the same template has the table under the same number, so only this one's count.
         cursor.execute(
             "SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}') FROM pg_locks"
             " WHERE locktype = 'relation' AND relation = %s::regclass"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             " AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid()",
             [table],
         )

@@ -298,6 +298,42 @@ def test_postgresql_refuses_changes_to_sealed_batches_and_the_old_session_settin
 
 @on_postgres
 @pytest.mark.postgres
+def test_a_writer_in_another_database_of_the_server_does_not_hold_the_seal(db):
+    """pg_locks lists every database's locks, and a database copied from the same template has
+    the entry table under the same number: another database's writer is not one of ours."""
+    import psycopg
+
+    from tests.databases import template_name
+
+    template, _prefix = template_name()
+    settings_dict = connection.settings_dict
+    dsn = {
+        "host": settings_dict["HOST"] or None, "port": settings_dict["PORT"] or None,
+        "user": settings_dict["USER"] or None, "password": settings_dict["PASSWORD"] or None,
+    }  # fmt: skip
+    other = f"{settings_dict['NAME'][:50]}_neighbour"
+    with psycopg.connect(dbname="postgres", autocommit=True, **dsn) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone():
+            pytest.skip("the test database was not copied from the migrated template (--reuse-db)")
+        admin.execute(f'DROP DATABASE IF EXISTS "{other}"')
+        admin.execute(f'CREATE DATABASE "{other}" TEMPLATE "{template}"')
+        try:
+            with psycopg.connect(dbname=other, **dsn) as neighbour:
+                table = AuditEntry._meta.db_table
+                theirs = neighbour.execute("SELECT %s::regclass::oid", [table]).fetchone()
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT %s::regclass::oid", [table])
+                    assert cursor.fetchone() == theirs  # the same number in both databases
+                neighbour.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")  # an open writer
+                some_entries(2)
+                assert audit_seal(wait=0.2) == 2
+                neighbour.rollback()
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)')
+
+
+@on_postgres
+@pytest.mark.postgres
 def test_an_entry_committed_after_a_higher_one_is_not_skipped(transactional_db):
     """A transaction draws number N and stays open while N+1 commits: the sealer must not seal
     past N until that transaction has ended, then seals both."""
