@@ -484,6 +484,16 @@ def _phase(args, label, room, dsn, setup, cluster):
     )
 
 
+def client_cpus(option: str) -> set[int]:
+    """The load generator's CPUs from `--client-cpus`."""
+    if option == "none":
+        return set()
+    if option == "auto":
+        usable = sorted(os.sched_getaffinity(0))
+        return {usable[-1]} if len(usable) >= 2 else set()
+    return {int(cpu) for cpu in option.split(",") if cpu.strip()}
+
+
 @contextlib.contextmanager
 def cluster_cpus(client_cpus: set[int]):
     """With `--client-cpus`, the cluster's processes (HAProxy, PgBouncer, the web nodes, the
@@ -808,9 +818,11 @@ def main() -> int:
         help="load-generator processes (the residents dealt among them)",
     )  # fmt: skip
     parser.add_argument(
-        "--client-cpus", default="",
-        help="CPUs (comma-separated, e.g. 1) for the load generator alone; the cluster runs on "
-        "the others. Empty (the default): everything shares every CPU",
+        "--client-cpus", default="auto",
+        help="CPUs (comma-separated, e.g. 1) for the load generator alone, the cluster on the "
+        "others, as residents' phones are not the servers; auto (the default): the last CPU "
+        "when there are two or more; none: everything shares every CPU (the generator's own "
+        "stalls then show in the latency it measures)",
     )  # fmt: skip
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers per node")
@@ -848,7 +860,7 @@ def main() -> int:
     if args._setup:
         print(json.dumps(_setup(args.full_share, args.seed)))
         return 0
-    args.client_cpus = {int(cpu) for cpu in args.client_cpus.split(",") if cpu.strip()}
+    args.client_cpus = client_cpus(args.client_cpus)
     if args.client_cpus and not args.client_cpus < os.sched_getaffinity(0):
         parser.error("--client-cpus must name some, not all, of this machine's CPUs")
     if args.check:
