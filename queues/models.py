@@ -98,6 +98,10 @@ class Ticket(models.Model):
     follow_token = models.CharField(max_length=40, unique=True)
     near_front_sms_sent = models.BooleanField(default=False)
 
+    # Not a column: how many tickets were waiting for the counter when call next found this one
+    # (it among them), read in the statement that found it; None when not read that way.
+    waiting_with: int | None = None
+
     class Meta:
         ordering = ["day", "band", "arrived_at"]
         verbose_name = _("ticket")

@@ -12,10 +12,12 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     prefetch_related_objects,
@@ -112,9 +114,10 @@ def counter_next_waiting(counter: Counter, *, now: dt.datetime) -> Ticket | None
         return None if found is None else ticket_get_with_service(found)
     if not rows:
         return None
-    width = row_width(Ticket)
+    width, service_width = row_width(Ticket), row_width(Service)
     ticket = row_model(Ticket, rows[0][:width])
-    ticket.service = row_model(Service, rows[0][width:])
+    ticket.service = row_model(Service, rows[0][width : width + service_width])
+    ticket.waiting_with = rows[0][width + service_width]  # (see _next_row_query)
     return ticket
 
 
@@ -163,10 +166,16 @@ def _next_query(**values: Any) -> QuerySet:
 
 def _next_row_query(**values: Any) -> QuerySet:
     """`_next_query` answering with every column of the ticket and of its service (in the
-    order row_model reads them) instead of the id."""
+    order row_model reads them) instead of the id, and, last, how many tickets wait for the
+    counter (the found one among them: the statement's snapshot, taken after the counter's
+    lock): the answer's count without a statement of its own."""
     ticket = [f.attname for f in Ticket._meta.concrete_fields]
     service = [f"service__{f.attname}" for f in Service._meta.concrete_fields]
-    return _next_locked(**values).values_list(*ticket, *service)[:1]
+    # COUNT in a scalar subquery (a Func: no GROUP BY), which FOR UPDATE allows.
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    waiting = Subquery(_waiting_query(**values).order_by().values(n=count))
+    queryset = _next_locked(**values).annotate(waiting_count=waiting)
+    return queryset.values_list(*ticket, *service, "waiting_count")[:1]
 
 
 _NEXT = SqlTemplate(_next_query)

@@ -528,6 +528,42 @@ def test_a_console_key_costs_a_handful_of_statements(client, hall):
         assert 'INSERT INTO "core_outboxmessage"' in call["sql"]
 
 
+def test_call_next_answers_with_the_count_of_those_still_waiting(client, hall):
+    """Call next's answer counts the tickets still waiting for the counter: the same number as
+    a count read afresh after the call (tickets sent to another counter, or of a service the
+    counter does not serve, not counted; one sent to this counter counted), every time until
+    the queue is empty. On PostgreSQL it is read in the statement that finds the ticket (no
+    COUNT of its own); start does not count at all."""
+    from queues import selectors
+
+    office, service_a, service_b, counter, other = hall
+    for minute in range(3):
+        walk_in(office, service_a, at(9, minute))
+    elsewhere = walk_in(office, service_b, at(9, 4))
+    service_c = new_service(category=CategoryFactory(ticket_letter="C"))
+    office.services.add(service_c)  # offered, but counter 1 does not serve it
+    sent_here = walk_in(office, service_c, at(9, 5))
+    Ticket.objects.filter(pk=elsewhere.pk).update(target_counter=other)
+    Ticket.objects.filter(pk=sent_here.pk).update(target_counter=counter)
+    walk_in(office, service_b, at(9, 6))
+    act(client, counter, "open")
+    panel = {"HTTP_HX_TARGET": "current", **HX}
+    url = lambda action: reverse("console:action", args=[counter.pk, action])  # noqa: E731
+    assert selectors.counter_waiting_count(counter) == 5
+    for left in (4, 3, 2, 1, 0):
+        with CaptureQueriesContext(connection) as called:
+            answer = client.post(url("call-next"), **panel).content.decode()
+        assert f'id="queue-count" hx-swap-oob="true">{left}<' in answer
+        assert selectors.counter_waiting_count(counter) == left
+        if connection.vendor == "postgresql":
+            assert not [q for q in called.captured_queries if q["sql"].startswith("SELECT COUNT")]
+        ticket = re.search(r'name="ticket" value="(\d+)"', answer).group(1)
+        act(client, counter, "finish", ticket=ticket, outcome="done")
+    assert Ticket.objects.get(pk=elsewhere.pk).status == TicketStatus.WAITING
+    empty = client.post(url("call-next"), **panel).content.decode()
+    assert 'id="queue-count" hx-swap-oob="true">0<' in empty
+
+
 def test_a_refusal_from_the_panel_is_said_in_the_answer(client, hall):
     counter = hall[3]
     url = reverse("console:action", args=[counter.pk, "call-next"])

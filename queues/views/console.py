@@ -165,7 +165,9 @@ def _context(counter: Counter, part: str, **extra) -> dict:
         context["set_aside"] = console.counter_set_aside(counter)
     if part in ("board", "queue") and len(context["rows"]) < console.WAITING_ROWS:
         context["waiting_count"] = len(context["rows"])  # the whole queue is on the list
-    elif part in ("board", "queue") or (part == "answer" and want_count):
+    elif part in ("board", "queue") or (
+        part == "answer" and want_count and "waiting_count" not in extra
+    ):
         context["waiting_count"] = selectors.counter_waiting_count(counter, now=now)
     if part == "board":
         context["transfer_counters"], context["services"] = console.counter_transfer_targets(
@@ -456,6 +458,12 @@ def console_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
         elif isinstance(done, AtCounter):
             known = {"current": done.current(counter)}
         count = action not in SAME_WAITING or bool(error)
+        if count and not error and isinstance(done, AtCounter):
+            # Call next read the count with the ticket it called (after the counter's lock):
+            # the others that were waiting with it.
+            waiting_with = done.ticket.waiting_with
+            if waiting_with is not None and done.ticket.counter_id == counter.pk:
+                known["waiting_count"] = waiting_with - 1
         context = _context(counter, "answer", notice=notice, error=error, count=count, **known)
         return _render_part(request, "answer", context)
     counter = _counter(request, counter_id)  # its state may have changed
