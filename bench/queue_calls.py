@@ -333,17 +333,9 @@ def interleaved(port: int, setup: dict, server_pid: int, rounds: int, cycles: in
     def health(n: int) -> None:
         conn = conns[n]
         for _ in range(healthz):
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", "/healthz")
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                status = 0
-                conn.close()
+            status, seconds = timed_get(conn, "/healthz")
             with lock:
-                health_rows.append(("healthz", status, time.perf_counter() - t0))
+                health_rows.append(("healthz", status, seconds))
 
     def act(n: int) -> None:
         for _ in range(cycles):
@@ -408,21 +400,27 @@ def print_interleaved(result: dict) -> dict:
     return summary
 
 
+def timed_get(conn, path: str, headers: dict | None = None) -> tuple[int, float]:
+    """GET `path` on a kept-alive connection: (status, 0 when the connection failed; seconds)."""
+    t0 = time.perf_counter()
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        response.read()
+        status = response.status
+    except (OSError, http.client.HTTPException):
+        status = 0
+        conn.close()
+    return status, time.perf_counter() - t0
+
+
 def screen_poller(port, office, stop, results, lock):
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
     headers = {"HX-Request": "true", "Accept-Language": LANG}
     while not stop.is_set():
-        t0 = time.perf_counter()
-        try:
-            conn.request("GET", f"/{LANG}/queue/screen/{office}/", headers=headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException):
-            status = 0
-            conn.close()
+        status, seconds = timed_get(conn, f"/{LANG}/queue/screen/{office}/", headers)
         with lock:
-            results["latency"].append(("screen", status, time.perf_counter() - t0))
+            results["latency"].append(("screen", status, seconds))
         stop.wait(1.0)
     conn.close()
 

@@ -102,6 +102,20 @@ def flush_with_delete(ops) -> None:
     ops.sql_flush = sql_flush
 
 
+def _django_create_as(django_create, connection, name: str, verbosity: int) -> None:
+    """Django's own create_test_db (migrate, content types, permissions) into the database
+    `name`; the connection's settings are put back and no session is left on it."""
+    test = connection.settings_dict["TEST"]
+    saved = test.get("NAME"), connection.settings_dict["NAME"]
+    test["NAME"] = name
+    try:
+        django_create(verbosity, autoclobber=True, serialize=False, keepdb=False)
+    finally:
+        connection.close()
+        test["NAME"], connection.settings_dict["NAME"] = saved
+        settings.DATABASES[connection.alias]["NAME"] = saved[1]
+
+
 def clone_from_template(creation) -> None:
     """Make `creation.create_test_db` (a PostgreSQL connection's) clone the template."""
     django_create = creation.create_test_db
@@ -139,15 +153,7 @@ def clone_from_template(creation) -> None:
         """Django's create_test_db under another name, renamed to the template's once migrated
         (a run stopped halfway leaves no template behind); no session left on it."""
         building = template.replace("_tpl_", "_bld_")
-        test = connection.settings_dict["TEST"]
-        saved = test.get("NAME"), connection.settings_dict["NAME"]
-        test["NAME"] = building
-        try:
-            django_create(verbosity, autoclobber=True, serialize=False, keepdb=False)
-        finally:
-            connection.close()
-            test["NAME"], connection.settings_dict["NAME"] = saved
-            settings.DATABASES[connection.alias]["NAME"] = saved[1]
+        _django_create_as(django_create, connection, building, verbosity)
         with creation._nodb_cursor() as cursor:
             cursor.execute(f"ALTER DATABASE {quote(building)} RENAME TO {quote(template)}")
 
@@ -201,7 +207,9 @@ def sqlite_from_template(creation) -> None:
         name = creation._get_test_db_name()
         if keepdb or not creation.is_in_memory_db(name):
             return django_create(verbosity, autoclobber, serialize, keepdb)
-        template = sqlite_template(lambda path: build(path, verbosity))
+        template = sqlite_template(
+            lambda path: _django_create_as(django_create, connection, str(path), verbosity)
+        )
         connection.close()
         settings.DATABASES[connection.alias]["NAME"] = name
         connection.settings_dict["NAME"] = name
@@ -215,17 +223,5 @@ def sqlite_from_template(creation) -> None:
             connection._test_serialized_contents = creation.serialize_db_to_string()
         call_command("createcachetable", database=connection.alias)
         return name
-
-    def build(path: Path, verbosity: int) -> None:
-        """Django's create_test_db in the file at `path`."""
-        test = connection.settings_dict["TEST"]
-        saved = test.get("NAME"), connection.settings_dict["NAME"]
-        test["NAME"] = str(path)
-        try:
-            django_create(verbosity, autoclobber=True, serialize=False, keepdb=False)
-        finally:
-            connection.close()
-            test["NAME"], connection.settings_dict["NAME"] = saved
-            settings.DATABASES[connection.alias]["NAME"] = saved[1]
 
     creation.create_test_db = create_test_db
