@@ -44,6 +44,7 @@ from queues.errors import (
 from queues.models import Ticket, TicketSequence
 from queues.selectors.console import (
     CounterClaim,
+    counter_held_by_another,
     counter_lock_claimed,
     counter_state,
     ticket_lock_at_claimed_counter,
@@ -219,9 +220,9 @@ def ticket_call_next(
     # second ticket that the one-active-ticket constraint would refuse with an IntegrityError.
     if isinstance(counter, CounterClaim):
         counter = counter_lock_claimed(counter)
-        state = counter_state(counter)
-        if state is not None and state.is_open and state.clerk_id not in (None, clerk.pk):
+        if counter_held_by_another(counter, clerk.pk):
             raise CounterTaken(counter)
+        state = counter_state(counter)
         paused = None if state is None else state.is_paused
     else:
         paused = selectors.counter_lock_paused(counter)
@@ -259,9 +260,7 @@ def _locked(
     on `ticket.counter`; CounterTaken if another clerk has it open (nothing changed either)."""
     if isinstance(at_counter, CounterClaim):
         locked, counter = ticket_lock_at_claimed_counter(ticket.pk, at_counter)
-        state = counter_state(counter)
-        mine = clerk.pk if clerk is not None else None
-        if state is not None and state.is_open and state.clerk_id not in (None, mine):
+        if counter_held_by_another(counter, clerk.pk if clerk is not None else None):
             raise CounterTaken(counter)
         return locked
     locked = selectors.ticket_get_with_service(ticket.pk, lock=True)

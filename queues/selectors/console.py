@@ -257,6 +257,15 @@ def counter_state(counter: Counter) -> CounterState | None:
         return None
 
 
+def counter_held_by_another(counter: Counter, user_id: int | None) -> CounterState | None:
+    """The counter's state when another clerk than `user_id` has it open, else None: the
+    console refuses to act at such a counter."""
+    state = counter_state(counter)
+    if state is not None and state.is_open and state.clerk_id not in (None, user_id):
+        return state
+    return None
+
+
 WAITING_ROWS = 40  # the longest waiting list a console shows
 
 

@@ -483,10 +483,8 @@ def _taken(request: HttpRequest, counter: Counter, holder) -> HttpResponse:
 
 def _worked_by_another(user, counter: Counter):
     """The clerk who has this counter open when that is not `user`, else None."""
-    state = console.counter_state(counter)
-    if state and state.is_open and state.clerk_id not in (None, user.pk):
-        return state.clerk
-    return None
+    state = console.counter_held_by_another(counter, user.pk)
+    return state.clerk if state is not None else None
 
 
 def _clerk_name(user) -> str:
